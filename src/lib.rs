@@ -1,0 +1,8 @@
+//! blastsim: simulates how failures spread through a graph of services, and how fast it gets back.
+
+pub mod analysis;
+pub mod engine;
+pub mod model;
+pub mod report;
+pub mod time;
+pub mod topology;

@@ -1,0 +1,349 @@
+//! The validated model: services, dependencies and the scenario, with names resolved to ids.
+
+use crate::time::{Clock, SimTime, Span};
+use serde::Serialize;
+
+/// Index of a service in [`Model::services`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceId(pub usize);
+
+/// Index of a dependency in [`Model::deps`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DepId(pub usize);
+
+/// A whole topology, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub description: String,
+    /// Wall clock at the start, when the topology sets one.
+    pub clock: Option<Clock>,
+    /// Simulated length of the run.
+    pub duration: Span,
+    /// Fluid integration and sampling step.
+    pub step: Span,
+    pub seed: u64,
+    /// A run that processes more events than this stops with an error.
+    pub max_events: u64,
+    pub thresholds: Thresholds,
+    pub services: Vec<Service>,
+    pub deps: Vec<Dependency>,
+    /// Triggers and operator actions, sorted by time (stable).
+    pub scenario: Vec<Action>,
+    /// The expected timeline, for scoring a reproduction.
+    pub expected: Vec<Expectation>,
+    /// Named what-if variants the topology carries.
+    pub variants: Vec<Variant>,
+}
+
+/// Availability levels that define the milestones (fractions in 0..=1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// Below this a service is impacted.
+    pub impact: f64,
+    /// Below this the impact is severe.
+    pub severe: f64,
+    /// At or above this again, for good, the service is mostly recovered.
+    pub mostly_recovered: f64,
+    /// At or above this again, for good, the service is recovered.
+    pub recovered: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds { impact: 0.99, severe: 0.90, mostly_recovered: 0.95, recovered: 0.99 }
+    }
+}
+
+/// A fleet of identical instances.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub name: String,
+    /// Instances at the start.
+    pub instances: u32,
+    /// Work one instance can do [req/s].
+    pub capacity: f64,
+    /// Own processing time of one request, excluding calls to dependencies.
+    pub latency: Span,
+    /// Worker threads per instance.
+    pub threads: u32,
+    /// The OS limit on threads per instance.
+    pub os_thread_limit: u32,
+    /// Requests that may wait for a worker, per instance [requests].
+    pub queue: u32,
+    /// Requests waiting longer than this are dropped as failed.
+    pub timeout: Span,
+    /// Time from launch or restart until an instance serves.
+    pub startup: Span,
+    pub health: Option<HealthCheck>,
+    /// Requests from outside the graph.
+    pub load: Load,
+    /// Crashed instances are replaced automatically once the health check removes them.
+    pub replace_failed: bool,
+}
+
+/// How the load balancer probes instances.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthCheck {
+    pub interval: Span,
+    /// A probe answered later than this fails.
+    pub timeout: Span,
+    /// Consecutive failed probes before an instance is removed.
+    pub unhealthy_threshold: u32,
+    /// Consecutive passed probes before a removed instance returns.
+    pub healthy_threshold: u32,
+    /// Deep probes wait in the request queue and fail when the instance's
+    /// dependencies fail; shallow probes only check the process is up.
+    pub deep: bool,
+}
+
+/// External offered load over time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Load {
+    pub shape: LoadShape,
+    /// How long outside clients wait for an answer.
+    pub timeout: Span,
+}
+
+/// The shape of an external load profile; rates in [req/s].
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadShape {
+    None,
+    Constant { rate: f64 },
+    /// `rate` until the first step, then each step's rate from its time on.
+    Steps { rate: f64, steps: Vec<(SimTime, f64)> },
+    /// Linear from `from` at `start` to `to` at `end`, flat outside.
+    Ramp { from: f64, to: f64, start: SimTime, end: SimTime },
+    /// A sine over 24 hours: `mean * (1 + amplitude * cos(2π (t - peak) / 24h))`.
+    Daily { mean: f64, amplitude: f64, peak_s_of_day: u64, start_s_of_day: u64 },
+}
+
+/// What kind of edge a dependency is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DepKind {
+    /// The caller waits for the callee's answer; its success depends on it.
+    Sync,
+}
+
+/// A caller's calls to a callee.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dependency {
+    pub caller: ServiceId,
+    pub callee: ServiceId,
+    pub kind: DepKind,
+    /// Calls made per request the caller works on.
+    pub per_request: f64,
+    /// The caller gives up on a call after this long.
+    pub timeout: Span,
+    pub retries: Retries,
+    /// On failure the caller serves a degraded answer instead of failing.
+    pub fallback: bool,
+}
+
+/// Retry policy of a dependency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retries {
+    /// Retries after the first attempt.
+    pub max: u32,
+    /// Wait before the first retry; multiplied by `multiplier` before each next one.
+    pub backoff: Span,
+    pub multiplier: f64,
+    pub jitter: Jitter,
+    /// Retries allowed as a fraction of first attempts (a retry budget); `None` is unbounded.
+    pub budget: Option<f64>,
+}
+
+impl Retries {
+    pub fn none() -> Retries {
+        Retries { max: 0, backoff: Span::ZERO, multiplier: 2.0, jitter: Jitter::None, budget: None }
+    }
+}
+
+/// How retry waits are randomised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Jitter {
+    /// Wait exactly the backoff.
+    None,
+    /// Wait uniformly in `0..backoff` (mean half).
+    Full,
+    /// Wait `backoff/2 + uniform(0..backoff/2)` (mean three quarters).
+    Equal,
+}
+
+/// How many instances an action touches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Amount {
+    All,
+    Count(u32),
+    Fraction(f64),
+}
+
+impl Amount {
+    /// The number of instances out of `of`, rounded to nearest, at most `of`.
+    pub fn of(self, of: u32) -> u32 {
+        match self {
+            Amount::All => of,
+            Amount::Count(n) => n.min(of),
+            Amount::Fraction(f) => ((of as f64 * f).round() as u32).min(of),
+        }
+    }
+}
+
+/// How fast a rolling action moves through the fleet.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    /// One instance at a time at this rate [instances/s].
+    Rate(f64),
+    /// `size` instances at once, then wait `pause` after they serve again.
+    Batches { size: u32, pause: Span },
+}
+
+/// What a new version changes in the instances it reaches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Version {
+    /// Fraction of requests the version fails.
+    pub error_rate: f64,
+    /// Multiplies instance capacity.
+    pub capacity_factor: f64,
+    /// Added to each request's own processing time.
+    pub extra_latency: Span,
+}
+
+impl Default for Version {
+    fn default() -> Self {
+        Version { error_rate: 0.0, capacity_factor: 1.0, extra_latency: Span::ZERO }
+    }
+}
+
+/// A scheduled trigger or operator action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    pub at: SimTime,
+    pub kind: ActionKind,
+    /// A short label for logs and plots.
+    pub label: String,
+}
+
+/// The verbs of a scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActionKind {
+    /// Instances stop answering; traffic sent to them fails until health checks remove them.
+    Crash { service: ServiceId, amount: Amount },
+    /// Instances restart now and serve again after the service's startup time.
+    Restart { service: ServiceId, amount: Amount },
+    /// Instances lose this fraction of their capacity.
+    LoseCapacity { service: ServiceId, fraction: f64, duration: Option<Span> },
+    /// Every request takes this much longer.
+    InjectLatency { service: ServiceId, latency: Span, duration: Option<Span> },
+    /// This fraction of requests fail.
+    InjectErrors { service: ServiceId, rate: f64, duration: Option<Span> },
+    /// Calls along the dependency hang until their timeout.
+    Partition { dep: DepId, duration: Option<Span> },
+    ScaleOut { service: ServiceId, count: u32 },
+    ScaleIn { service: ServiceId, count: u32 },
+    /// Changes parameters (a config change); `services` and `deps` are the
+    /// full parameters after the change.
+    Set { overrides: Vec<(String, String)>, services: Vec<Service>, deps: Vec<Dependency> },
+    /// Restarts instances at a pace; with a version, deploys it.
+    Rolling { service: ServiceId, amount: Amount, pace: Pace, version: Option<Version> },
+    /// Restarts crashed instances and clears injected faults (of one service, or all).
+    Repair { service: Option<ServiceId> },
+}
+
+impl ActionKind {
+    /// The service the action acts on, if one.
+    pub fn service(&self, model: &Model) -> Option<ServiceId> {
+        match self {
+            ActionKind::Crash { service, .. }
+            | ActionKind::Restart { service, .. }
+            | ActionKind::LoseCapacity { service, .. }
+            | ActionKind::InjectLatency { service, .. }
+            | ActionKind::InjectErrors { service, .. }
+            | ActionKind::ScaleOut { service, .. }
+            | ActionKind::ScaleIn { service, .. }
+            | ActionKind::Rolling { service, .. } => Some(*service),
+            ActionKind::Partition { dep, .. } => Some(model.deps[dep.0].callee),
+            ActionKind::Repair { service } => *service,
+            ActionKind::Set { .. } => None,
+        }
+    }
+}
+
+/// The kinds of milestone a service's availability curve passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneKind {
+    ImpactStart,
+    Severe,
+    RecoveryStart,
+    MostlyRecovered,
+    Recovered,
+}
+
+impl MilestoneKind {
+    pub const ALL: [MilestoneKind; 5] = [
+        MilestoneKind::ImpactStart,
+        MilestoneKind::Severe,
+        MilestoneKind::RecoveryStart,
+        MilestoneKind::MostlyRecovered,
+        MilestoneKind::Recovered,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MilestoneKind::ImpactStart => "impact_start",
+            MilestoneKind::Severe => "severe",
+            MilestoneKind::RecoveryStart => "recovery_start",
+            MilestoneKind::MostlyRecovered => "mostly_recovered",
+            MilestoneKind::Recovered => "recovered",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MilestoneKind> {
+        MilestoneKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// One milestone of the expected timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    pub service: ServiceId,
+    pub kind: MilestoneKind,
+    pub at: SimTime,
+    /// The time as written in the topology.
+    pub at_text: String,
+    pub note: String,
+}
+
+/// A named what-if: overrides applied over the baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub name: String,
+    pub description: String,
+    /// Dotted key paths and their TOML values, as written.
+    pub overrides: Vec<(String, String)>,
+}
+
+impl Model {
+    pub fn service_id(&self, name: &str) -> Option<ServiceId> {
+        self.services.iter().position(|s| s.name == name).map(ServiceId)
+    }
+
+    pub fn service(&self, id: ServiceId) -> &Service {
+        &self.services[id.0]
+    }
+
+    /// Shows a simulated time as a clock time, or as an offset without a clock.
+    pub fn show_time(&self, t: SimTime) -> String {
+        match &self.clock {
+            Some(c) => c.show(t),
+            None => crate::time::show_offset(t),
+        }
+    }
+
+    /// The end of the run.
+    pub fn end(&self) -> SimTime {
+        SimTime(self.duration.0)
+    }
+}

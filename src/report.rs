@@ -1,0 +1,1 @@
+//! Outputs made from a run's results: text, JSON, CSV, plots and graph drawings.

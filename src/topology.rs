@@ -1,0 +1,1 @@
+//! The topology file format: parsing, overrides and validation into a [`crate::model::Model`].
