@@ -1,5 +1,240 @@
 //! The discrete-event engine: one queue, integer time, fluid traffic between events.
+//!
+//! Events (ticks, scenario actions, instances becoming ready, rolling steps,
+//! faults ending) are processed in `(time, sequence)` order. Before each event
+//! the fluid traffic is integrated up to its time; after it, rates are solved
+//! again. A tick closes a sampling step and runs the health checks.
 
+mod actions;
+pub mod fleet;
+pub mod queue;
 pub mod result;
+pub mod state;
+pub mod traffic;
 
 pub use result::{LogEntry, RunResult, Sample, ServiceSeries, Totals};
+
+use crate::mechanisms::health;
+use crate::mechanisms::rolling::Rollout;
+use crate::model::{Model, ServiceId};
+use crate::time::SimTime;
+use queue::EventQueue;
+use state::{DepState, Params, ServiceState};
+use traffic::Wiring;
+
+/// Why a run stopped without a result.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "the run processed {limit} events and stopped at {at} of {end}: something schedules events without end; raise `max-events` if the run is just long"
+    )]
+    EventLimit { limit: u64, at: String, end: String },
+}
+
+/// Something scheduled in the event queue.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Event {
+    /// End of a sampling step.
+    Tick,
+    /// The scenario's action at this index.
+    Action(usize),
+    /// A fault with a duration ends.
+    FaultEnd(u32),
+    /// The next step of a rolling action.
+    Rolling(usize),
+    /// Booting instances of a service may be ready.
+    Ready(ServiceId),
+}
+
+/// Runs `model` to its end. Deterministic: the same model gives the same result.
+pub fn run(model: &Model) -> Result<RunResult, EngineError> {
+    let mut sim = Sim::new(model);
+    sim.start();
+    while let Some((at, event)) = sim.queue.pop() {
+        if at > sim.end {
+            break;
+        }
+        sim.step(at, event)?;
+    }
+    Ok(sim.finish())
+}
+
+struct Sim<'m> {
+    model: &'m Model,
+    params: Params,
+    wiring: Wiring,
+    states: Vec<ServiceState>,
+    deps: Vec<DepState>,
+    queue: EventQueue<Event>,
+    now: SimTime,
+    end: SimTime,
+    faults: Vec<actions::ActiveFault>,
+    rollouts: Vec<(ServiceId, Rollout)>,
+    ready_at: Vec<Option<SimTime>>,
+    result: RunResult,
+}
+
+impl<'m> Sim<'m> {
+    fn new(model: &'m Model) -> Sim<'m> {
+        let states = model.services.iter().map(ServiceState::new).collect();
+        Sim {
+            model,
+            params: Params {
+                services: model.services.clone(),
+                deps: model.deps.clone(),
+            },
+            wiring: Wiring::new(model),
+            states,
+            deps: vec![DepState::default(); model.deps.len()],
+            queue: EventQueue::new(),
+            now: SimTime::ZERO,
+            end: model.end(),
+            faults: Vec::new(),
+            rollouts: Vec::new(),
+            ready_at: vec![None; model.services.len()],
+            result: RunResult {
+                times: Vec::new(),
+                services: vec![ServiceSeries::default(); model.services.len()],
+                log: Vec::new(),
+                events: 0,
+            },
+        }
+    }
+
+    fn start(&mut self) {
+        self.queue.push(SimTime(self.model.step.0), Event::Tick);
+        for (i, a) in self.model.scenario.iter().enumerate() {
+            self.queue.push(a.at, Event::Action(i));
+        }
+        // Settle the steady state before time starts: load flows down the graph
+        // one level per pass.
+        for _ in 0..self.wiring.order.len().clamp(1, 64) {
+            self.solve();
+        }
+    }
+
+    fn step(&mut self, at: SimTime, event: Event) -> Result<(), EngineError> {
+        self.result.events += 1;
+        if self.result.events > self.model.max_events {
+            return Err(EngineError::EventLimit {
+                limit: self.model.max_events,
+                at: self.model.show_time(at),
+                end: self.model.show_time(self.end),
+            });
+        }
+        traffic::integrate(&mut self.states, at.since(self.now).secs());
+        self.now = at;
+        match event {
+            Event::Tick => self.tick(),
+            Event::Action(i) => self.act(i),
+            Event::FaultEnd(id) => self.end_fault(id),
+            Event::Rolling(i) => self.roll(i),
+            Event::Ready(s) => self.ready(s),
+        }
+        self.solve();
+        Ok(())
+    }
+
+    fn solve(&mut self) {
+        let dt = self.model.step.secs();
+        traffic::solve(
+            &self.params,
+            &self.wiring,
+            &mut self.states,
+            &mut self.deps,
+            self.now,
+            dt,
+        );
+    }
+
+    fn tick(&mut self) {
+        self.result.times.push(self.now);
+        let step_s = self.model.step.secs();
+        for (i, st) in self.states.iter_mut().enumerate() {
+            let census = st.fleet.census();
+            let a = std::mem::take(&mut st.acc);
+            let done = a.served + a.failed;
+            self.result.services[i].samples.push(Sample {
+                offered: a.offered / step_s,
+                served: a.served / step_s,
+                failed: a.failed / step_s,
+                availability: if done > 0.0 { a.served / done } else { 1.0 },
+                healthy: census.serving,
+                instances: census.total,
+                queue: st.queue,
+                threads_in_use: a.thread_s / step_s,
+            });
+        }
+        self.health_checks();
+        let next = self.now.plus(self.model.step);
+        if next <= self.end {
+            self.queue.push(next, Event::Tick);
+        }
+    }
+
+    fn health_checks(&mut self) {
+        for i in 0..self.states.len() {
+            let svc = &self.params.services[i];
+            let Some(hc) = &svc.health else { continue };
+            let st = &mut self.states[i];
+            let ok = health::probe_passes(hc, st.profile.wait_s, st.profile.hold_s, st.rates.error);
+            let replace = svc.replace_failed.then_some(svc.startup);
+            let moves = health::probe(&mut st.fleet, hc, self.now, ok, replace);
+            if moves.removed > 0 {
+                self.note(
+                    ServiceId(i),
+                    format!("health checks removed {} instance(s)", moves.removed),
+                );
+            }
+            if moves.returned > 0 {
+                self.note(
+                    ServiceId(i),
+                    format!("{} instance(s) back in rotation", moves.returned),
+                );
+            }
+            if moves.replaced > 0 {
+                self.note(
+                    ServiceId(i),
+                    format!("{} crashed instance(s) replaced", moves.replaced),
+                );
+                self.schedule_ready(ServiceId(i));
+            }
+        }
+    }
+
+    fn ready(&mut self, s: ServiceId) {
+        if self.ready_at[s.0] != Some(self.now) {
+            return;
+        }
+        self.ready_at[s.0] = None;
+        self.states[s.0].fleet.promote_ready(self.now);
+        self.schedule_ready(s);
+    }
+
+    /// Makes sure a `Ready` event is queued for the service's next booting instance.
+    fn schedule_ready(&mut self, s: ServiceId) {
+        let Some(next) = self.states[s.0].fleet.next_ready() else {
+            return;
+        };
+        if self.ready_at[s.0].is_none_or(|t| next < t) {
+            self.ready_at[s.0] = Some(next);
+            self.queue.push(next.max(self.now), Event::Ready(s));
+        }
+    }
+
+    fn note(&mut self, service: ServiceId, what: String) {
+        self.result.log.push(LogEntry {
+            at: self.now,
+            service: Some(service),
+            what,
+            scheduled: false,
+        });
+    }
+
+    fn finish(mut self) -> RunResult {
+        for (i, st) in self.states.iter().enumerate() {
+            self.result.services[i].totals = st.totals;
+        }
+        self.result
+    }
+}

@@ -51,7 +51,12 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { impact: 0.99, severe: 0.90, mostly_recovered: 0.95, recovered: 0.99 }
+        Thresholds {
+            impact: 0.99,
+            severe: 0.90,
+            mostly_recovered: 0.95,
+            recovered: 0.99,
+        }
     }
 }
 
@@ -109,13 +114,28 @@ pub struct Load {
 #[derive(Debug, Clone, PartialEq)]
 pub enum LoadShape {
     None,
-    Constant { rate: f64 },
+    Constant {
+        rate: f64,
+    },
     /// `rate` until the first step, then each step's rate from its time on.
-    Steps { rate: f64, steps: Vec<(SimTime, f64)> },
+    Steps {
+        rate: f64,
+        steps: Vec<(SimTime, f64)>,
+    },
     /// Linear from `from` at `start` to `to` at `end`, flat outside.
-    Ramp { from: f64, to: f64, start: SimTime, end: SimTime },
+    Ramp {
+        from: f64,
+        to: f64,
+        start: SimTime,
+        end: SimTime,
+    },
     /// A sine over 24 hours: `mean * (1 + amplitude * cos(2π (t - peak) / 24h))`.
-    Daily { mean: f64, amplitude: f64, peak_s_of_day: u64, start_s_of_day: u64 },
+    Daily {
+        mean: f64,
+        amplitude: f64,
+        peak_s_of_day: u64,
+        start_s_of_day: u64,
+    },
 }
 
 /// What kind of edge a dependency is.
@@ -155,7 +175,13 @@ pub struct Retries {
 
 impl Retries {
     pub fn none() -> Retries {
-        Retries { max: 0, backoff: Span::ZERO, multiplier: 2.0, jitter: Jitter::None, budget: None }
+        Retries {
+            max: 0,
+            backoff: Span::ZERO,
+            multiplier: 2.0,
+            jitter: Jitter::None,
+            budget: None,
+        }
     }
 }
 
@@ -212,7 +238,11 @@ pub struct Version {
 
 impl Default for Version {
     fn default() -> Self {
-        Version { error_rate: 0.0, capacity_factor: 1.0, extra_latency: Span::ZERO }
+        Version {
+            error_rate: 0.0,
+            capacity_factor: 1.0,
+            extra_latency: Span::ZERO,
+        }
     }
 }
 
@@ -229,26 +259,64 @@ pub struct Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionKind {
     /// Instances stop answering; traffic sent to them fails until health checks remove them.
-    Crash { service: ServiceId, amount: Amount },
+    Crash {
+        service: ServiceId,
+        amount: Amount,
+    },
     /// Instances restart now and serve again after the service's startup time.
-    Restart { service: ServiceId, amount: Amount },
+    Restart {
+        service: ServiceId,
+        amount: Amount,
+    },
     /// Instances lose this fraction of their capacity.
-    LoseCapacity { service: ServiceId, fraction: f64, duration: Option<Span> },
+    LoseCapacity {
+        service: ServiceId,
+        fraction: f64,
+        duration: Option<Span>,
+    },
     /// Every request takes this much longer.
-    InjectLatency { service: ServiceId, latency: Span, duration: Option<Span> },
+    InjectLatency {
+        service: ServiceId,
+        latency: Span,
+        duration: Option<Span>,
+    },
     /// This fraction of requests fail.
-    InjectErrors { service: ServiceId, rate: f64, duration: Option<Span> },
+    InjectErrors {
+        service: ServiceId,
+        rate: f64,
+        duration: Option<Span>,
+    },
     /// Calls along the dependency hang until their timeout.
-    Partition { dep: DepId, duration: Option<Span> },
-    ScaleOut { service: ServiceId, count: u32 },
-    ScaleIn { service: ServiceId, count: u32 },
+    Partition {
+        dep: DepId,
+        duration: Option<Span>,
+    },
+    ScaleOut {
+        service: ServiceId,
+        count: u32,
+    },
+    ScaleIn {
+        service: ServiceId,
+        count: u32,
+    },
     /// Changes parameters (a config change); `services` and `deps` are the
     /// full parameters after the change.
-    Set { overrides: Vec<(String, String)>, services: Vec<Service>, deps: Vec<Dependency> },
+    Set {
+        overrides: Vec<(String, String)>,
+        services: Vec<Service>,
+        deps: Vec<Dependency>,
+    },
     /// Restarts instances at a pace; with a version, deploys it.
-    Rolling { service: ServiceId, amount: Amount, pace: Pace, version: Option<Version> },
+    Rolling {
+        service: ServiceId,
+        amount: Amount,
+        pace: Pace,
+        version: Option<Version>,
+    },
     /// Restarts crashed instances and clears injected faults (of one service, or all).
-    Repair { service: Option<ServiceId> },
+    Repair {
+        service: Option<ServiceId>,
+    },
 }
 
 impl ActionKind {
@@ -327,7 +395,10 @@ pub struct Variant {
 
 impl Model {
     pub fn service_id(&self, name: &str) -> Option<ServiceId> {
-        self.services.iter().position(|s| s.name == name).map(ServiceId)
+        self.services
+            .iter()
+            .position(|s| s.name == name)
+            .map(ServiceId)
     }
 
     pub fn service(&self, id: ServiceId) -> &Service {

@@ -55,7 +55,13 @@ impl fmt::Display for Span {
         if ms == 0 {
             return f.write_str("0s");
         }
-        let units = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)];
+        let units = [
+            ("d", 86_400_000),
+            ("h", 3_600_000),
+            ("m", 60_000),
+            ("s", 1000),
+            ("ms", 1),
+        ];
         for (name, size) in units {
             if ms >= size {
                 write!(f, "{}{}", ms / size, name)?;
@@ -86,9 +92,13 @@ pub fn parse_span(text: &str) -> Result<Span, String> {
                 "`{s}` is not a duration; write a number then a unit, like \"250ms\", \"10s\" or \"1h30m\""
             ));
         }
-        let number: f64 = rest[..num_len].parse().map_err(|_| format!("`{}` is not a number", &rest[..num_len]))?;
+        let number: f64 = rest[..num_len]
+            .parse()
+            .map_err(|_| format!("`{}` is not a number", &rest[..num_len]))?;
         rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         let scale = match unit {
             "ms" => 1.0,
@@ -102,7 +112,9 @@ pub fn parse_span(text: &str) -> Result<Span, String> {
                 ));
             }
             other => {
-                return Err(format!("`{other}` is not a duration unit in `{s}`; use ms, s, m, h or d"));
+                return Err(format!(
+                    "`{other}` is not a duration unit in `{s}`; use ms, s, m, h or d"
+                ));
             }
         };
         total += number * scale;
@@ -118,19 +130,27 @@ pub fn parse_span(text: &str) -> Result<Span, String> {
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let s = text.trim();
     let Some((num, unit)) = s.split_once('/') else {
-        return Err(format!("`{s}` is not a rate; write a number per unit, like \"300/h\" or \"2000/s\""));
+        return Err(format!(
+            "`{s}` is not a rate; write a number per unit, like \"300/h\" or \"2000/s\""
+        ));
     };
-    let n: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{}` in `{s}` is not a number; write a rate like \"300/h\"", num.trim()))?;
+    let n: f64 = num.trim().parse().map_err(|_| {
+        format!(
+            "`{}` in `{s}` is not a number; write a rate like \"300/h\"",
+            num.trim()
+        )
+    })?;
     let per = match unit.trim() {
         "ms" => 0.001,
         "s" => 1.0,
         "m" | "min" => 60.0,
         "h" => 3600.0,
         "d" => 86_400.0,
-        other => return Err(format!("`{other}` is not a time unit in `{s}`; use /s, /m, /h or /d")),
+        other => {
+            return Err(format!(
+                "`{other}` is not a time unit in `{s}`; use /s, /m, /h or /d"
+            ));
+        }
     };
     if !(n.is_finite() && n >= 0.0) {
         return Err(format!("`{s}` must be a non-negative rate"));
@@ -151,7 +171,9 @@ impl Clock {
     /// Parses an RFC 3339 timestamp with an offset, e.g. `2020-11-25T02:00:00-08:00`.
     pub fn parse(text: &str) -> Result<Clock, String> {
         let bad = || {
-            format!("`{text}` is not a start clock; write an RFC 3339 time with its offset, like \"2020-11-25T02:00:00-08:00\"")
+            format!(
+                "`{text}` is not a start clock; write an RFC 3339 time with its offset, like \"2020-11-25T02:00:00-08:00\""
+            )
         };
         let (date, rest) = text.split_once('T').ok_or_else(bad)?;
         let date_ok = date.len() == 10
@@ -171,7 +193,10 @@ impl Clock {
             return Err(bad());
         }
         let secs = parse_hms(time).ok_or_else(bad)?;
-        Ok(Clock { start: text.to_string(), start_of_day_s: secs })
+        Ok(Clock {
+            start: text.to_string(),
+            start_of_day_s: secs,
+        })
     }
 
     /// Converts a clock time of day (`"05:15"` or `"05:15:30"`) to a time since
@@ -192,7 +217,11 @@ impl Clock {
         let days = total / 86_400;
         let s = total % 86_400;
         let hms = format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
-        if days == 0 { hms } else { format!("{hms}+{days}d") }
+        if days == 0 {
+            hms
+        } else {
+            format!("{hms}+{days}d")
+        }
     }
 }
 

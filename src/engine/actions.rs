@@ -1,0 +1,208 @@
+//! Applies the scenario's triggers and operator actions to the run's state.
+
+use super::fleet::Phase;
+use super::state::FaultEffect;
+use super::{Event, Sim};
+use crate::mechanisms::rolling::Rollout;
+use crate::model::{ActionKind, DepId, ServiceId};
+use crate::time::Span;
+
+/// A fault in force.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ActiveFault {
+    pub id: u32,
+    pub target: Target,
+    pub effect: Effect,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Target {
+    Service(ServiceId),
+    Dep(DepId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Effect {
+    LoseCapacity(f64),
+    Latency(Span),
+    Errors(f64),
+    Partition,
+}
+
+impl Sim<'_> {
+    /// Carries out the scenario's action `i`.
+    pub(super) fn act(&mut self, i: usize) {
+        let action = &self.model.scenario[i];
+        let now = self.now;
+        self.result.log.push(super::LogEntry {
+            at: now,
+            service: action.kind.service(self.model),
+            what: action.label.clone(),
+            scheduled: true,
+        });
+        match &action.kind {
+            ActionKind::Crash { service, amount } => {
+                let f = &mut self.states[service.0].fleet;
+                let n = amount.of(f.census().total);
+                f.crash(n);
+            }
+            ActionKind::Restart { service, amount } => {
+                let startup = self.params.services[service.0].startup;
+                let f = &mut self.states[service.0].fleet;
+                let n = amount.of(f.census().total);
+                f.restart(
+                    n,
+                    now,
+                    startup,
+                    |k| !matches!(k.phase, Phase::Booting { .. }),
+                    |_| {},
+                );
+                self.schedule_ready(*service);
+            }
+            ActionKind::LoseCapacity {
+                service,
+                fraction,
+                duration,
+            } => self.add_fault(
+                Target::Service(*service),
+                Effect::LoseCapacity(*fraction),
+                *duration,
+            ),
+            ActionKind::InjectLatency {
+                service,
+                latency,
+                duration,
+            } => self.add_fault(
+                Target::Service(*service),
+                Effect::Latency(*latency),
+                *duration,
+            ),
+            ActionKind::InjectErrors {
+                service,
+                rate,
+                duration,
+            } => self.add_fault(Target::Service(*service), Effect::Errors(*rate), *duration),
+            ActionKind::Partition { dep, duration } => {
+                self.add_fault(Target::Dep(*dep), Effect::Partition, *duration)
+            }
+            ActionKind::ScaleOut { service, count } => {
+                let startup = self.params.services[service.0].startup;
+                self.states[service.0].fleet.launch(*count, now, startup);
+                self.schedule_ready(*service);
+            }
+            ActionKind::ScaleIn { service, count } => {
+                self.states[service.0].fleet.remove(*count);
+            }
+            ActionKind::Set { services, deps, .. } => {
+                for (i, new) in services.iter().enumerate() {
+                    let old = self.params.services[i].instances;
+                    let f = &mut self.states[i].fleet;
+                    if new.instances > old {
+                        f.launch(new.instances - old, now, new.startup);
+                    } else if new.instances < old {
+                        f.remove(old - new.instances);
+                    }
+                }
+                self.params.services = services.clone();
+                self.params.deps = deps.clone();
+                for i in 0..services.len() {
+                    self.schedule_ready(ServiceId(i));
+                }
+            }
+            ActionKind::Rolling {
+                service,
+                amount,
+                pace,
+                version,
+            } => {
+                let total = self.states[service.0].fleet.census().total;
+                let id = self.rollouts.len() as u32 + 1;
+                let rollout = Rollout {
+                    id,
+                    left: amount.of(total),
+                    pace: *pace,
+                    version: *version,
+                };
+                self.rollouts.push((*service, rollout));
+                self.roll(self.rollouts.len() - 1);
+            }
+            ActionKind::Repair { service } => {
+                let targets: Vec<ServiceId> = match service {
+                    Some(s) => vec![*s],
+                    None => (0..self.states.len()).map(ServiceId).collect(),
+                };
+                for s in targets {
+                    let startup = self.params.services[s.0].startup;
+                    self.states[s.0].fleet.restart(
+                        u32::MAX,
+                        now,
+                        startup,
+                        |k| k.phase == Phase::Crashed,
+                        |_| {},
+                    );
+                    self.schedule_ready(s);
+                    let model = self.model;
+                    self.faults.retain(|f| match f.target {
+                        Target::Service(t) => t != s,
+                        Target::Dep(d) => model.deps[d.0].callee != s,
+                    });
+                }
+                self.apply_faults();
+            }
+        }
+    }
+
+    /// The next step of rolling action `i`.
+    pub(super) fn roll(&mut self, i: usize) {
+        let (service, rollout) = &mut self.rollouts[i];
+        let service = *service;
+        let startup = self.params.services[service.0].startup;
+        let (_, next) = rollout.step(&mut self.states[service.0].fleet, self.now, startup);
+        if let Some(next) = next {
+            self.queue.push(next, Event::Rolling(i));
+        }
+        self.schedule_ready(service);
+    }
+
+    fn add_fault(&mut self, target: Target, effect: Effect, duration: Option<Span>) {
+        let id = self.faults.iter().map(|f| f.id).max().unwrap_or(0) + 1;
+        self.faults.push(ActiveFault { id, target, effect });
+        if let Some(d) = duration {
+            self.queue.push(self.now.plus(d), Event::FaultEnd(id));
+        }
+        self.apply_faults();
+    }
+
+    /// A fault with a duration is over.
+    pub(super) fn end_fault(&mut self, id: u32) {
+        let before = self.faults.len();
+        self.faults.retain(|f| f.id != id);
+        if self.faults.len() != before {
+            self.apply_faults();
+        }
+    }
+
+    /// Recombines the faults in force into each service's and link's state.
+    fn apply_faults(&mut self) {
+        for st in self.states.iter_mut() {
+            st.fault = FaultEffect::default();
+        }
+        for d in self.deps.iter_mut() {
+            d.partitions = 0;
+        }
+        for f in &self.faults {
+            match (f.target, f.effect) {
+                (Target::Dep(d), _) => self.deps[d.0].partitions += 1,
+                (Target::Service(s), effect) => {
+                    let e = &mut self.states[s.0].fault;
+                    match effect {
+                        Effect::LoseCapacity(x) => e.capacity_factor *= 1.0 - x,
+                        Effect::Latency(l) => e.latency_s += l.secs(),
+                        Effect::Errors(x) => e.error = 1.0 - (1.0 - e.error) * (1.0 - x),
+                        Effect::Partition => {}
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! A service's instances as cohorts of identical instances moving through their lifecycle.
+
+use crate::model::Version;
+use crate::time::{SimTime, Span};
+
+/// Where an instance is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Phase {
+    /// Launched or restarted; serves from `ready_at`.
+    Booting {
+        ready_at: SimTime,
+    },
+    Serving,
+    /// Down: traffic the load balancer still sends it fails.
+    Crashed,
+}
+
+/// Identical instances that share a phase, a health history and a version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cohort {
+    pub count: u32,
+    pub phase: Phase,
+    /// The load balancer sends it traffic.
+    pub in_rotation: bool,
+    /// Probes have failed since then, without a pass.
+    pub failing_since: Option<SimTime>,
+    /// Probes have passed since then, while out of rotation.
+    pub passing_since: Option<SimTime>,
+    pub version: Version,
+    /// Id of the last rolling action that restarted it (0: none).
+    pub rolled: u32,
+}
+
+impl Cohort {
+    fn serving(count: u32, version: Version) -> Cohort {
+        Cohort {
+            count,
+            phase: Phase::Serving,
+            in_rotation: true,
+            failing_since: None,
+            passing_since: None,
+            version,
+            rolled: 0,
+        }
+    }
+
+    fn same_kind(&self, other: &Cohort) -> bool {
+        Cohort {
+            count: other.count,
+            ..self.clone()
+        } == *other
+    }
+}
+
+/// All the instances of one service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fleet {
+    pub cohorts: Vec<Cohort>,
+}
+
+/// Fleet-wide sums the traffic model needs.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Census {
+    /// Serving and in rotation [instances].
+    pub serving: u32,
+    /// Crashed but still in rotation: their traffic fails [instances].
+    pub dead_in_rotation: u32,
+    /// All instances in any state [instances].
+    pub total: u32,
+    /// Sum over serving instances of their version's capacity factor.
+    pub capacity_units: f64,
+    /// Mean error rate of the serving instances' versions.
+    pub version_error: f64,
+    /// Mean extra latency of the serving instances' versions [s].
+    pub version_latency_s: f64,
+}
+
+impl Fleet {
+    pub fn new(instances: u32) -> Fleet {
+        Fleet {
+            cohorts: vec![Cohort::serving(instances, Version::default())],
+        }
+    }
+
+    pub fn census(&self) -> Census {
+        let mut c = Census::default();
+        let (mut err, mut lat) = (0.0, 0.0);
+        for k in &self.cohorts {
+            c.total += k.count;
+            match (k.phase, k.in_rotation) {
+                (Phase::Serving, true) => {
+                    let n = k.count as f64;
+                    c.serving += k.count;
+                    c.capacity_units += n * k.version.capacity_factor;
+                    err += n * k.version.error_rate;
+                    lat += n * k.version.extra_latency.secs();
+                }
+                (Phase::Crashed, true) => c.dead_in_rotation += k.count,
+                _ => {}
+            }
+        }
+        if c.serving > 0 {
+            c.version_error = err / c.serving as f64;
+            c.version_latency_s = lat / c.serving as f64;
+        }
+        c
+    }
+
+    /// Moves up to `n` instances of cohorts matching `pick` (in cohort order) into
+    /// cohorts changed by `change`; returns how many moved.
+    pub fn transition(
+        &mut self,
+        n: u32,
+        pick: impl Fn(&Cohort) -> bool,
+        change: impl Fn(&mut Cohort),
+    ) -> u32 {
+        let mut left = n;
+        let mut moved = Vec::new();
+        for k in self.cohorts.iter_mut() {
+            if left == 0 {
+                break;
+            }
+            if k.count == 0 || !pick(k) {
+                continue;
+            }
+            let take = left.min(k.count);
+            k.count -= take;
+            left -= take;
+            let mut m = k.clone();
+            m.count = take;
+            change(&mut m);
+            moved.push(m);
+        }
+        self.cohorts.extend(moved);
+        self.tidy();
+        n - left
+    }
+
+    /// Crashes up to `n` serving or booting instances; returns how many.
+    pub fn crash(&mut self, n: u32) -> u32 {
+        self.transition(
+            n,
+            |k| k.phase != Phase::Crashed,
+            |k| {
+                k.phase = Phase::Crashed;
+                k.passing_since = None;
+            },
+        )
+    }
+
+    /// Restarts up to `n` instances picked by `pick`; they serve again at `now + startup`.
+    pub fn restart(
+        &mut self,
+        n: u32,
+        now: SimTime,
+        startup: Span,
+        pick: impl Fn(&Cohort) -> bool,
+        change: impl Fn(&mut Cohort),
+    ) -> u32 {
+        self.transition(n, pick, |k| {
+            k.phase = Phase::Booting {
+                ready_at: now.plus(startup),
+            };
+            k.in_rotation = false;
+            k.failing_since = None;
+            k.passing_since = None;
+            change(k);
+        })
+    }
+
+    /// Launches `n` new instances that serve at `now + startup`.
+    pub fn launch(&mut self, n: u32, now: SimTime, startup: Span) {
+        if n > 0 {
+            let mut k = Cohort::serving(n, self.newest_version());
+            k.phase = Phase::Booting {
+                ready_at: now.plus(startup),
+            };
+            k.in_rotation = false;
+            self.cohorts.push(k);
+            self.tidy();
+        }
+    }
+
+    /// Removes up to `n` instances, the least useful first (crashed, booting, then serving).
+    pub fn remove(&mut self, n: u32) -> u32 {
+        let mut left = n;
+        for rank in 0..3 {
+            for k in self.cohorts.iter_mut().rev() {
+                let r = match k.phase {
+                    Phase::Crashed => 0,
+                    Phase::Booting { .. } => 1,
+                    Phase::Serving => 2,
+                };
+                if r == rank {
+                    let take = left.min(k.count);
+                    k.count -= take;
+                    left -= take;
+                }
+            }
+        }
+        self.tidy();
+        n - left
+    }
+
+    /// Booting instances whose start-up is over begin serving and join rotation.
+    pub fn promote_ready(&mut self, now: SimTime) -> u32 {
+        let mut promoted = 0;
+        for k in self.cohorts.iter_mut() {
+            if let Phase::Booting { ready_at } = k.phase
+                && ready_at <= now
+            {
+                k.phase = Phase::Serving;
+                k.in_rotation = true;
+                promoted += k.count;
+            }
+        }
+        if promoted > 0 {
+            self.tidy();
+        }
+        promoted
+    }
+
+    /// The earliest time a booting instance becomes ready.
+    pub fn next_ready(&self) -> Option<SimTime> {
+        self.cohorts
+            .iter()
+            .filter_map(|k| match k.phase {
+                Phase::Booting { ready_at } => Some(ready_at),
+                _ => None,
+            })
+            .min()
+    }
+
+    fn newest_version(&self) -> Version {
+        self.cohorts
+            .iter()
+            .max_by_key(|k| k.rolled)
+            .map_or_else(Version::default, |k| k.version)
+    }
+
+    /// Drops empty cohorts and merges identical ones, keeping the first's place.
+    fn tidy(&mut self) {
+        self.cohorts.retain(|k| k.count > 0);
+        let mut merged: Vec<Cohort> = Vec::with_capacity(self.cohorts.len());
+        for k in self.cohorts.drain(..) {
+            match merged.iter_mut().find(|m| m.same_kind(&k)) {
+                Some(m) => m.count += k.count,
+                None => merged.push(k),
+            }
+        }
+        self.cohorts = merged;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crashed_instances_stay_in_rotation_until_removed() {
+        let mut f = Fleet::new(10);
+        assert_eq!(f.crash(3), 3);
+        let c = f.census();
+        assert_eq!((c.serving, c.dead_in_rotation, c.total), (7, 3, 10));
+    }
+
+    #[test]
+    fn restarted_instances_serve_after_startup() {
+        let mut f = Fleet::new(4);
+        f.restart(2, SimTime(0), Span(60_000), |_| true, |_| {});
+        assert_eq!(f.census().serving, 2);
+        assert_eq!(f.next_ready(), Some(SimTime(60_000)));
+        assert_eq!(f.promote_ready(SimTime(59_999)), 0);
+        assert_eq!(f.promote_ready(SimTime(60_000)), 2);
+        assert_eq!(f.census().serving, 4);
+        assert_eq!(f.cohorts.len(), 1, "identical cohorts merge");
+    }
+
+    #[test]
+    fn scale_in_removes_the_least_useful_first() {
+        let mut f = Fleet::new(5);
+        f.crash(1);
+        f.launch(2, SimTime(0), Span(1000));
+        assert_eq!(f.remove(3), 3);
+        let c = f.census();
+        assert_eq!((c.serving, c.total), (4, 4));
+    }
+
+    #[test]
+    fn versions_weigh_capacity_and_errors() {
+        let mut f = Fleet::new(4);
+        let v = Version {
+            error_rate: 0.5,
+            capacity_factor: 0.5,
+            extra_latency: Span::ZERO,
+        };
+        f.restart(2, SimTime(0), Span(0), |_| true, |k| k.version = v);
+        f.promote_ready(SimTime(0));
+        let c = f.census();
+        assert_eq!(c.capacity_units, 3.0);
+        assert_eq!(c.version_error, 0.25);
+    }
+}

@@ -1,0 +1,102 @@
+//! The mutable state of a run: fleets, queues, injected faults and accumulators.
+
+use super::fleet::Fleet;
+use super::result::Totals;
+use crate::mechanisms::sync_call::Profile;
+use crate::model::{Dependency, Service};
+
+/// Injected faults on one service, combined.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaultEffect {
+    /// Multiplies capacity (1 = none lost).
+    pub capacity_factor: f64,
+    /// Added to every request [s].
+    pub latency_s: f64,
+    /// Fraction of requests failed.
+    pub error: f64,
+}
+
+impl Default for FaultEffect {
+    fn default() -> Self {
+        FaultEffect {
+            capacity_factor: 1.0,
+            latency_s: 0.0,
+            error: 0.0,
+        }
+    }
+}
+
+/// Rates of one service during the current interval, as last solved.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Rates {
+    /// Arriving [req/s].
+    pub offered: f64,
+    /// Arriving at live instances [req/s]; the rest fail at once.
+    pub accepted: f64,
+    /// Effective capacity [req/s].
+    pub capacity: f64,
+    /// Longest queue kept [requests].
+    pub queue_limit: f64,
+    /// Chance a worked request fails.
+    pub error: f64,
+    /// Chance a successful answer comes too late for its requester.
+    pub late: f64,
+    /// Worker threads across the serving fleet.
+    pub workers: f64,
+}
+
+/// Sums over the current sampling step [requests; thread-seconds].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Accumulator {
+    pub offered: f64,
+    pub served: f64,
+    pub failed: f64,
+    pub thread_s: f64,
+}
+
+/// A service's state.
+#[derive(Debug, Clone)]
+pub struct ServiceState {
+    pub fleet: Fleet,
+    /// Requests waiting [requests].
+    pub queue: f64,
+    pub fault: FaultEffect,
+    pub rates: Rates,
+    /// What callers see.
+    pub profile: Profile,
+    pub acc: Accumulator,
+    pub totals: Totals,
+}
+
+/// A dependency's state.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DepState {
+    /// Attempts sent to the callee [calls/s], as last solved.
+    pub call_rate: f64,
+    /// Active partitions on this link.
+    pub partitions: u32,
+}
+
+/// The parameters in force: the model's, changed by `set` actions.
+#[derive(Debug, Clone)]
+pub struct Params {
+    pub services: Vec<Service>,
+    pub deps: Vec<Dependency>,
+}
+
+impl ServiceState {
+    pub fn new(service: &Service) -> ServiceState {
+        ServiceState {
+            fleet: Fleet::new(service.instances),
+            queue: 0.0,
+            fault: FaultEffect::default(),
+            rates: Rates::default(),
+            profile: Profile {
+                hold_s: service.latency.secs(),
+                ..Profile::PERFECT
+            },
+            acc: Accumulator::default(),
+            totals: Totals::default(),
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Fluid traffic: solves every service's rates from the fleet and its callees, and integrates them over time.
+
+use super::state::{DepState, Params, ServiceState};
+use crate::mechanisms::sync_call::{self, Profile};
+use crate::mechanisms::{capacity, load, retries};
+use crate::model::{DepId, Model, ServiceId};
+use crate::time::SimTime;
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::DiGraph;
+
+/// The graph's adjacency, fixed for a run.
+#[derive(Debug, Clone)]
+pub struct Wiring {
+    /// Services ordered callees first (cycles broken by using the last step's values).
+    pub order: Vec<ServiceId>,
+    pub outgoing: Vec<Vec<DepId>>,
+    pub incoming: Vec<Vec<DepId>>,
+}
+
+impl Wiring {
+    pub fn new(model: &Model) -> Wiring {
+        let n = model.services.len();
+        let mut g = DiGraph::<usize, ()>::with_capacity(n, model.deps.len());
+        let nodes: Vec<_> = (0..n).map(|i| g.add_node(i)).collect();
+        let mut outgoing = vec![Vec::new(); n];
+        let mut incoming = vec![Vec::new(); n];
+        for (i, d) in model.deps.iter().enumerate() {
+            g.add_edge(nodes[d.caller.0], nodes[d.callee.0], ());
+            outgoing[d.caller.0].push(DepId(i));
+            incoming[d.callee.0].push(DepId(i));
+        }
+        let mut order = Vec::with_capacity(n);
+        for mut scc in tarjan_scc(&g) {
+            scc.sort();
+            order.extend(scc.into_iter().map(|ix| ServiceId(g[ix])));
+        }
+        Wiring {
+            order,
+            outgoing,
+            incoming,
+        }
+    }
+}
+
+/// Recomputes the rates of every service at `now`, callees first.
+///
+/// `dt_s` is the coming interval, used to bound how fast a queue can be worked off.
+pub fn solve(
+    params: &Params,
+    wiring: &Wiring,
+    states: &mut [ServiceState],
+    deps: &mut [DepState],
+    now: SimTime,
+    dt_s: f64,
+) {
+    for &id in &wiring.order {
+        solve_service(params, wiring, states, deps, id, now, dt_s);
+    }
+}
+
+fn solve_service(
+    params: &Params,
+    wiring: &Wiring,
+    states: &mut [ServiceState],
+    deps: &mut [DepState],
+    id: ServiceId,
+    now: SimTime,
+    dt_s: f64,
+) {
+    let svc = &params.services[id.0];
+    let external = load::rate_at(&svc.load.shape, now);
+    let from_callers: f64 = wiring.incoming[id.0]
+        .iter()
+        .map(|d| deps[d.0].call_rate)
+        .sum();
+    let offered = external + from_callers;
+
+    let mut hold_s = svc.latency.secs();
+    let mut success = 1.0;
+    let mut attempts_per_call = Vec::with_capacity(wiring.outgoing[id.0].len());
+    for &d in &wiring.outgoing[id.0] {
+        let dep = &params.deps[d.0];
+        let callee: Profile = states[dep.callee.0].profile;
+        let attempt = sync_call::attempt(&callee, dep.timeout.secs(), deps[d.0].partitions > 0);
+        let outcome = retries::outcome(&dep.retries, attempt.success);
+        hold_s += dep.per_request * (outcome.attempts * attempt.time_s + outcome.backoff_s);
+        if !dep.fallback {
+            success *= outcome.success.powf(dep.per_request);
+        }
+        attempts_per_call.push(dep.per_request * outcome.attempts);
+    }
+
+    let st = &mut states[id.0];
+    let census = st.fleet.census();
+    hold_s += st.fault.latency_s + census.version_latency_s;
+    success *= (1.0 - st.fault.error) * (1.0 - census.version_error);
+
+    let in_rotation = census.serving + census.dead_in_rotation;
+    let refused = if in_rotation == 0 {
+        1.0
+    } else {
+        census.dead_in_rotation as f64 / in_rotation as f64
+    };
+    let accepted = offered * (1.0 - refused);
+    let workers = census.serving as f64 * svc.threads.min(svc.os_thread_limit) as f64;
+    let cpu = census.capacity_units * svc.capacity * st.fault.capacity_factor;
+    let cap = capacity::effective_capacity(cpu, workers, hold_s);
+    let limit = capacity::queue_limit(
+        svc.queue as f64 * census.serving as f64,
+        cap,
+        svc.timeout.secs(),
+    );
+    let wait_s = capacity::wait_s(st.queue, cap);
+    let overflow = if accepted > cap && st.queue >= limit * 0.999 {
+        (accepted - cap) / accepted
+    } else {
+        0.0
+    };
+    let processing = cap.min(accepted + st.queue / dt_s.max(1e-9));
+
+    let late = if offered > 0.0 {
+        let mut on_time = external * sync_call::in_time(wait_s, hold_s, svc.load.timeout.secs());
+        for &d in &wiring.incoming[id.0] {
+            let t = params.deps[d.0].timeout.secs();
+            on_time += deps[d.0].call_rate * sync_call::in_time(wait_s, hold_s, t);
+        }
+        1.0 - on_time / offered
+    } else {
+        0.0
+    };
+
+    st.rates = super::state::Rates {
+        offered,
+        accepted,
+        capacity: cap,
+        queue_limit: limit,
+        error: 1.0 - success,
+        late,
+        workers,
+    };
+    st.profile = Profile {
+        refused: refused + (1.0 - refused) * overflow,
+        wait_s,
+        hold_s,
+        error: 1.0 - success,
+    };
+    for (&d, per_call) in wiring.outgoing[id.0].iter().zip(attempts_per_call) {
+        deps[d.0].call_rate = processing * per_call;
+    }
+}
+
+/// Moves every service's queue and counters forward by `dt_s` seconds at the solved rates.
+pub fn integrate(states: &mut [ServiceState], dt_s: f64) {
+    if dt_s <= 0.0 {
+        return;
+    }
+    for st in states.iter_mut() {
+        let r = st.rates;
+        let flow = capacity::advance(st.queue, r.accepted, r.capacity, r.queue_limit, dt_s);
+        let refused = (r.offered - r.accepted) * dt_s;
+        let served = flow.processed * (1.0 - r.error) * (1.0 - r.late);
+        let failed = refused + flow.dropped + (flow.processed - served);
+        let offered = r.offered * dt_s;
+        st.acc.offered += offered;
+        st.acc.served += served;
+        st.acc.failed += failed;
+        st.acc.thread_s += (flow.processed * st.profile.hold_s).min(r.workers * dt_s);
+        st.totals.offered += offered;
+        st.totals.served += served;
+        st.totals.failed += failed;
+        st.totals.queued = flow.queue;
+        st.queue = flow.queue;
+    }
+}

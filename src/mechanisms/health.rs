@@ -1,0 +1,136 @@
+//! Health checks: failing instances leave rotation and their load moves to the rest.
+//!
+//! Probes are evaluated at every step: an instance is removed once its probes
+//! have failed for `unhealthy_threshold` intervals, and returns once they have
+//! passed for `healthy_threshold` intervals.
+
+use crate::engine::fleet::{Fleet, Phase};
+use crate::model::HealthCheck;
+use crate::time::{SimTime, Span};
+
+/// How many instances a round of probes moved.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Moves {
+    pub removed: u32,
+    pub returned: u32,
+    /// Crashed instances replaced by new ones.
+    pub replaced: u32,
+}
+
+/// Would a probe of a serving instance pass? Shallow probes pass while the
+/// process is up; deep ones wait in the queue and see dependency failures.
+pub fn probe_passes(hc: &HealthCheck, wait_s: f64, hold_s: f64, error: f64) -> bool {
+    !hc.deep || (wait_s + hold_s <= hc.timeout.secs() && error < 0.5)
+}
+
+/// Runs the probes at `now`. `serving_ok` says whether serving instances pass;
+/// crashed ones always fail. With `replace`, crashed instances that left
+/// rotation are replaced by new ones serving after `startup`.
+pub fn probe(
+    fleet: &mut Fleet,
+    hc: &HealthCheck,
+    now: SimTime,
+    serving_ok: bool,
+    replace: Option<Span>,
+) -> Moves {
+    let down_for = Span(hc.interval.0 * hc.unhealthy_threshold as u64);
+    let up_for = Span(hc.interval.0 * hc.healthy_threshold as u64);
+    let mut moves = Moves::default();
+    for k in fleet.cohorts.iter_mut() {
+        let passes = match k.phase {
+            Phase::Booting { .. } => continue,
+            Phase::Serving => serving_ok,
+            Phase::Crashed => false,
+        };
+        if passes {
+            k.failing_since = None;
+            if !k.in_rotation {
+                let since = *k.passing_since.get_or_insert(now);
+                if now.since(since) >= up_for {
+                    k.in_rotation = true;
+                    k.passing_since = None;
+                    moves.returned += k.count;
+                }
+            }
+        } else {
+            k.passing_since = None;
+            if k.in_rotation {
+                let since = *k.failing_since.get_or_insert(now);
+                if now.since(since) >= down_for {
+                    k.in_rotation = false;
+                    k.failing_since = None;
+                    moves.removed += k.count;
+                }
+            }
+        }
+    }
+    if let Some(startup) = replace {
+        moves.replaced = fleet.restart(
+            u32::MAX,
+            now,
+            startup,
+            |k| k.phase == Phase::Crashed && !k.in_rotation,
+            |_| {},
+        );
+    }
+    moves
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hc(deep: bool) -> HealthCheck {
+        HealthCheck {
+            interval: Span(10_000),
+            timeout: Span(2000),
+            unhealthy_threshold: 3,
+            healthy_threshold: 2,
+            deep,
+        }
+    }
+
+    #[test]
+    fn crashed_instances_leave_rotation_after_the_threshold() {
+        let mut f = Fleet::new(10);
+        f.crash(4);
+        for s in [0, 10, 20] {
+            let m = probe(&mut f, &hc(false), SimTime(s * 1000), true, None);
+            assert_eq!(m.removed, 0, "still within the threshold at {s}s");
+        }
+        let m = probe(&mut f, &hc(false), SimTime(30_000), true, None);
+        assert_eq!(m.removed, 4);
+        assert_eq!(f.census().dead_in_rotation, 0);
+        assert_eq!(f.census().serving, 6);
+    }
+
+    #[test]
+    fn removed_instances_are_replaced_when_asked() {
+        let mut f = Fleet::new(2);
+        f.crash(2);
+        probe(&mut f, &hc(false), SimTime(0), true, Some(Span(60_000)));
+        let m = probe(
+            &mut f,
+            &hc(false),
+            SimTime(30_000),
+            true,
+            Some(Span(60_000)),
+        );
+        assert_eq!((m.removed, m.replaced), (2, 2));
+        assert_eq!(f.next_ready(), Some(SimTime(90_000)));
+    }
+
+    #[test]
+    fn overloaded_instances_fail_deep_probes_and_come_back() {
+        let mut f = Fleet::new(3);
+        assert!(!probe_passes(&hc(true), 5.0, 0.01, 0.0));
+        assert!(probe_passes(&hc(false), 5.0, 0.01, 0.0));
+        for s in [0, 10, 20, 30] {
+            probe(&mut f, &hc(true), SimTime(s * 1000), false, None);
+        }
+        assert_eq!(f.census().serving, 0);
+        probe(&mut f, &hc(true), SimTime(40_000), true, None);
+        let m = probe(&mut f, &hc(true), SimTime(60_000), true, None);
+        assert_eq!(m.returned, 3);
+    }
+}

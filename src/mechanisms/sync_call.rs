@@ -1,0 +1,117 @@
+//! Synchronous dependencies: how a callee's state looks to a caller that waits with a timeout.
+
+/// What a callee offers its callers during a step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Profile {
+    /// Chance an attempt is refused at once (no instance, queue full, instance down).
+    pub refused: f64,
+    /// Mean wait in the queue [s].
+    pub wait_s: f64,
+    /// Time a worker spends on the request, calls included [s].
+    pub hold_s: f64,
+    /// Chance a worked request fails (its own errors and its dependencies').
+    pub error: f64,
+}
+
+impl Profile {
+    /// A callee that answers at once and never fails.
+    pub const PERFECT: Profile = Profile {
+        refused: 0.0,
+        wait_s: 0.0,
+        hold_s: 0.0,
+        error: 0.0,
+    };
+}
+
+/// The chance a request waiting `wait_s` on average, then held `hold_s`, is answered
+/// within `timeout_s`, with the wait exponentially distributed around its mean.
+pub fn in_time(wait_s: f64, hold_s: f64, timeout_s: f64) -> f64 {
+    let slack = timeout_s - hold_s;
+    if slack <= 0.0 {
+        0.0
+    } else if wait_s <= 0.0 {
+        1.0
+    } else if wait_s.is_infinite() {
+        0.0
+    } else {
+        1.0 - (-slack / wait_s).exp()
+    }
+}
+
+/// One attempt of a call with a timeout.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Attempt {
+    /// Chance the attempt succeeds in time.
+    pub success: f64,
+    /// Expected time the caller waits on it [s].
+    pub time_s: f64,
+}
+
+/// An attempt against `callee` with the caller's `timeout_s`; a partitioned
+/// link hangs until the timeout.
+pub fn attempt(callee: &Profile, timeout_s: f64, partitioned: bool) -> Attempt {
+    if partitioned {
+        return Attempt {
+            success: 0.0,
+            time_s: timeout_s,
+        };
+    }
+    let accepted = 1.0 - callee.refused;
+    let on_time = in_time(callee.wait_s, callee.hold_s, timeout_s);
+    let waited = (callee.wait_s + callee.hold_s).min(timeout_s);
+    Attempt {
+        success: accepted * on_time * (1.0 - callee.error),
+        time_s: accepted * waited,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_healthy_callee_answers_within_its_latency() {
+        let p = Profile {
+            hold_s: 0.02,
+            ..Profile::PERFECT
+        };
+        let a = attempt(&p, 1.0, false);
+        assert_eq!(a.success, 1.0);
+        assert_eq!(a.time_s, 0.02);
+    }
+
+    #[test]
+    fn a_slow_callee_holds_the_caller_until_the_timeout() {
+        let p = Profile {
+            hold_s: 3.0,
+            ..Profile::PERFECT
+        };
+        let a = attempt(&p, 1.0, false);
+        assert_eq!(a.success, 0.0);
+        assert_eq!(a.time_s, 1.0);
+    }
+
+    #[test]
+    fn a_refusing_callee_fails_fast() {
+        let p = Profile {
+            refused: 1.0,
+            ..Profile::PERFECT
+        };
+        let a = attempt(&p, 1.0, false);
+        assert_eq!(a.success, 0.0);
+        assert_eq!(a.time_s, 0.0);
+    }
+
+    #[test]
+    fn a_long_queue_makes_answers_late() {
+        assert!(in_time(10.0, 0.01, 1.0) < 0.1);
+        assert!(in_time(0.01, 0.01, 1.0) > 0.99);
+        assert_eq!(in_time(f64::INFINITY, 0.0, 1.0), 0.0);
+    }
+
+    #[test]
+    fn partitions_hang_until_the_timeout() {
+        let a = attempt(&Profile::PERFECT, 2.0, true);
+        assert_eq!((a.success, a.time_s), (0.0, 2.0));
+    }
+}
