@@ -238,3 +238,6 @@ impl<'m> Sim<'m> {
         self.result
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,7 @@
 //! The validated model: services, dependencies and the scenario, with names resolved to ids.
 
+mod build;
+
 use crate::time::{Clock, SimTime, Span};
 use serde::Serialize;
 

@@ -1,0 +1,171 @@
+//! Behaviour of whole runs on small hand-built models.
+
+use super::*;
+use crate::model::{ActionKind, Amount, Service};
+use crate::time::Span;
+
+fn minutes(m: u64) -> SimTime {
+    SimTime(m * 60_000)
+}
+
+fn avail(r: &RunResult, s: ServiceId, at: SimTime) -> f64 {
+    let i = r.times.iter().position(|&t| t >= at).unwrap();
+    r.services[s.0].samples[i].availability
+}
+
+#[test]
+fn a_saturated_service_serves_exactly_its_capacity() {
+    let mut m = Model::new("saturated", Span(600_000));
+    let s = m.add_service(Service::new("s", 4, 250.0).with_load(1500.0));
+    let r = run(&m).unwrap();
+    let last = r.services[s.0].samples.last().unwrap();
+    assert!(
+        (last.served - 1000.0).abs() < 1e-6,
+        "served {}",
+        last.served
+    );
+    assert!((last.failed - 500.0).abs() < 1e-6, "failed {}", last.failed);
+}
+
+#[test]
+fn independent_sync_dependencies_multiply_availability() {
+    let mut m = Model::new("multiply", Span(600_000));
+    let a = m.add_service(Service::new("a", 10, 1000.0).with_load(100.0));
+    let b = m.add_service(Service::new("b", 10, 1000.0));
+    let c = m.add_service(Service::new("c", 10, 1000.0));
+    m.add_call(a, b);
+    m.add_call(a, c);
+    m.schedule(
+        SimTime(0),
+        ActionKind::InjectErrors {
+            service: b,
+            rate: 0.1,
+            duration: None,
+        },
+        "b errors",
+    );
+    m.schedule(
+        SimTime(0),
+        ActionKind::InjectErrors {
+            service: c,
+            rate: 0.2,
+            duration: None,
+        },
+        "c errors",
+    );
+    let r = run(&m).unwrap();
+    let got = avail(&r, a, minutes(5));
+    assert!((got - 0.9 * 0.8).abs() < 1e-9, "availability {got}");
+}
+
+#[test]
+fn a_slow_database_exhausts_the_callers_threads() {
+    let mut m = Model::new("three-tier", Span(3_600_000));
+    let web = m.add_service(Service::new("web", 10, 500.0).with_load(2000.0));
+    let api = m.add_service(Service {
+        threads: 50,
+        ..Service::new("api", 10, 500.0)
+    });
+    let db = m.add_service(Service::new("db", 4, 2000.0));
+    m.add_call(web, api);
+    m.add_call(api, db);
+    m.schedule(
+        minutes(10),
+        ActionKind::InjectLatency {
+            service: db,
+            latency: Span(2000),
+            duration: Some(Span(600_000)),
+        },
+        "db slow",
+    );
+    let r = run(&m).unwrap();
+    for s in [web, api, db] {
+        assert!(avail(&r, s, minutes(9)) > 0.999, "healthy before");
+    }
+    assert!(avail(&r, api, minutes(15)) < 0.5, "api starved of threads");
+    assert!(avail(&r, web, minutes(15)) < 0.5, "web fails with api");
+    assert!(
+        avail(&r, web, minutes(40)) > 0.999,
+        "recovers after the trigger"
+    );
+}
+
+fn retry_storm(budget: Option<f64>) -> (Model, ServiceId) {
+    let mut m = Model::new("retry-storm", Span(7_200_000));
+    let front = m.add_service(Service::new("front", 20, 1000.0).with_load(800.0));
+    let back = m.add_service(Service::new("back", 10, 100.0));
+    let d = m.add_call(front, back);
+    m.deps[d.0].retries = crate::model::Retries {
+        max: 3,
+        budget,
+        ..crate::model::Retries::none()
+    };
+    m.schedule(
+        minutes(10),
+        ActionKind::LoseCapacity {
+            service: back,
+            fraction: 0.5,
+            duration: Some(Span(300_000)),
+        },
+        "back loses half",
+    );
+    (m, front)
+}
+
+#[test]
+fn unbounded_retries_keep_a_system_down_after_the_trigger_ends() {
+    let (m, front) = retry_storm(None);
+    let r = run(&m).unwrap();
+    assert!(avail(&r, front, minutes(9)) > 0.999);
+    assert!(
+        avail(&r, front, minutes(60)) < 0.1,
+        "metastable: still down 45 min after the trigger"
+    );
+}
+
+#[test]
+fn a_retry_budget_lets_the_system_recover() {
+    let (m, front) = retry_storm(Some(0.1));
+    let r = run(&m).unwrap();
+    assert!(avail(&r, front, minutes(12)) < 0.9, "the trigger hurts");
+    assert!(
+        avail(&r, front, minutes(30)) > 0.999,
+        "and the system recovers"
+    );
+}
+
+#[test]
+fn crashed_instances_fail_until_health_checks_remove_them() {
+    let mut m = Model::new("crash", Span(1_800_000));
+    let mut svc = Service::new("s", 10, 200.0).with_load(1000.0);
+    svc.health = Some(crate::model::HealthCheck::default_check());
+    let s = m.add_service(svc);
+    m.schedule(
+        minutes(5),
+        ActionKind::Crash {
+            service: s,
+            amount: Amount::Count(3),
+        },
+        "crash 3",
+    );
+    let r = run(&m).unwrap();
+    let during = avail(&r, s, minutes(5).plus(Span(10_000)));
+    assert!(
+        (during - 0.7).abs() < 0.01,
+        "30% routed to dead instances: {during}"
+    );
+    assert!(
+        avail(&r, s, minutes(7)) > 0.999,
+        "removed; 7 instances carry 1000/s"
+    );
+}
+
+#[test]
+fn an_event_limit_stops_a_run_that_would_not_end() {
+    let mut m = Model::new("limit", Span(86_400_000));
+    m.step = Span(1000);
+    m.max_events = 1000;
+    m.add_service(Service::new("s", 1, 1.0));
+    let err = run(&m).unwrap_err();
+    assert!(err.to_string().contains("1000 events"), "{err}");
+}
