@@ -7,3 +7,14 @@ pub mod model;
 pub mod report;
 pub mod time;
 pub mod topology;
+
+use analysis::Report;
+use engine::{EngineError, RunResult};
+use model::Model;
+
+/// Runs `model` and summarises it: the library's main entry point.
+pub fn simulate(model: &Model, variant: Option<&str>) -> Result<(RunResult, Report), EngineError> {
+    let result = engine::run(model)?;
+    let report = analysis::analyze(model, &result, variant);
+    Ok((result, report))
+}

@@ -3,7 +3,7 @@
 mod build;
 
 use crate::time::{Clock, SimTime, Span};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Index of a service in [`Model::services`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -39,7 +39,7 @@ pub struct Model {
 }
 
 /// Availability levels that define the milestones (fractions in 0..=1).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Thresholds {
     /// Below this a service is impacted.
     pub impact: f64,
@@ -341,7 +341,7 @@ impl ActionKind {
 }
 
 /// The kinds of milestone a service's availability curve passes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MilestoneKind {
     ImpactStart,

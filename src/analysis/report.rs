@@ -1,10 +1,10 @@
 //! The report of a run: the serialisable summary every output is made from.
 
 use crate::model::{MilestoneKind, Thresholds};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Everything a run is summarised into (the `report.json` contract).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub topology: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -25,7 +25,7 @@ pub struct Report {
 }
 
 /// One service's outcome.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceReport {
     pub name: String,
     /// Availability fell below the impact threshold at some point.
@@ -43,7 +43,7 @@ pub struct ServiceReport {
 }
 
 /// A milestone reached in the run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Milestone {
     pub kind: MilestoneKind,
     /// Clock time with a start clock, else an offset like `+3h15m`.
@@ -53,7 +53,7 @@ pub struct Milestone {
 }
 
 /// A logged event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventReport {
     pub at: String,
     pub t_s: f64,
@@ -63,7 +63,7 @@ pub struct EventReport {
 }
 
 /// An expected milestone beside the simulated one.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExpectationReport {
     pub service: String,
     pub kind: MilestoneKind,
@@ -74,7 +74,7 @@ pub struct ExpectationReport {
 }
 
 /// How well the run reproduces the expected timeline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Score {
     pub expected: usize,
     pub reached: usize,
