@@ -93,8 +93,8 @@ impl Ctx {
     pub fn int(&mut self, path: &[String], value: Option<i64>, default: i64, min: i64, max: i64) -> i64 {
         match value {
             Some(v) if v < min || v > max => {
-                let expected = if max == i64::MAX { format!("at least {min}") } else { format!("between {min} and {max}") };
-                self.push(Issue::at(path, format!("must be {expected}, found {v}")).help(format!("the default is {default}")));
+                let expected = if max >= u32::MAX as i64 { format!("at least {min}") } else { format!("between {min} and {max}") };
+                self.push(Issue::at(path, format!("must be {expected}, found {v}")).help(format!("write a whole number {expected}")));
                 default
             }
             Some(v) => v,
