@@ -1,0 +1,202 @@
+//! Errors of the topology layer: every one means bad input, located in the source when possible.
+
+use super::locate::{Locator, Target, line_col};
+use super::suggest::{did_you_mean, list};
+use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
+use std::ops::Range;
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Why a topology could not be loaded. Every variant is bad input (exit code 2).
+#[derive(Debug, Error, Diagnostic)]
+pub enum TopologyError {
+    /// The file could not be read.
+    #[error("cannot read topology `{}`: {source}", path.display())]
+    #[diagnostic(code(topology::unreadable), help("{fix}"))]
+    Unreadable { path: PathBuf, source: std::io::Error, fix: String },
+
+    /// The text is not TOML, or a key or value type is wrong (the parser stops at the first).
+    #[error("{message}")]
+    #[diagnostic(code(topology::syntax))]
+    Syntax {
+        message: String,
+        /// The dotted key path, when known.
+        key: Option<String>,
+        #[help]
+        help: Option<String>,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label(collection)]
+        labels: Vec<LabeledSpan>,
+        /// 1-based line and column of the problem.
+        location: Option<(usize, usize)>,
+    },
+
+    /// The topology parsed but some values are wrong; all problems are listed.
+    #[error("invalid topology `{name}`: {}", count(problems.len()))]
+    #[diagnostic(code(topology::invalid))]
+    Invalid {
+        name: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[related]
+        problems: Vec<Problem>,
+    },
+
+    /// A `--set` override (or a variant's `set`) could not be applied.
+    #[error("{flag} `{key}`: {message}")]
+    #[diagnostic(code(topology::bad_set))]
+    BadSet {
+        /// Where the override came from: `--set` or `variant `x``.
+        flag: String,
+        key: String,
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// `--variant` names a variant the topology does not define.
+    #[error("unknown variant `{name}`; the topology defines {}", list(variants))]
+    #[diagnostic(code(topology::unknown_variant), help("{}", variant_help(name, variants)))]
+    UnknownVariant { name: String, variants: Vec<String> },
+}
+
+fn count(n: usize) -> String {
+    if n == 1 { "1 problem".to_string() } else { format!("{n} problems") }
+}
+
+fn variant_help(name: &str, variants: &[String]) -> String {
+    if variants.is_empty() {
+        return "add a `[variants.NAME]` table to the topology, or run without `--variant`".to_string();
+    }
+    let guess = did_you_mean(name, variants);
+    let guess = guess.trim_start_matches("; ");
+    let guess = if guess.is_empty() { String::new() } else { format!("{guess} ") };
+    format!("{guess}use `--variant` with one of {}", list(variants))
+}
+
+/// One located problem of an invalid topology.
+#[derive(Debug, Clone, Error, Diagnostic)]
+#[error("{}{message}", key.as_ref().map(|k| format!("`{k}`: ")).unwrap_or_default())]
+pub struct Problem {
+    /// The dotted key path the problem is about.
+    pub key: Option<String>,
+    pub message: String,
+    /// How to fix it.
+    #[help]
+    pub help: Option<String>,
+    #[label(collection)]
+    pub labels: Vec<LabeledSpan>,
+    /// 1-based line and column of the problem.
+    pub location: Option<(usize, usize)>,
+}
+
+/// A problem found by validation, located by key path; spans are resolved at the end.
+#[derive(Debug, Clone)]
+pub struct Issue {
+    /// Key path segments; numbers index arrays.
+    pub path: Vec<String>,
+    pub target: Target,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Issue {
+    pub fn at(path: &[String], message: impl Into<String>) -> Issue {
+        Issue { path: path.to_vec(), target: Target::Value, message: message.into(), help: None }
+    }
+
+    pub fn at_key(path: &[String], message: impl Into<String>) -> Issue {
+        Issue { target: Target::Key, ..Issue::at(path, message) }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Issue {
+        self.help = Some(help.into());
+        self
+    }
+
+    fn resolve(self, text: &str, locator: &Locator) -> Problem {
+        let span = locator.span(&self.path, self.target);
+        let key = (!self.path.is_empty()).then(|| dotted(&self.path));
+        Problem {
+            key,
+            message: self.message,
+            help: self.help,
+            location: span.as_ref().map(|s| line_col(text, s.start)),
+            labels: span.map(|s| vec![LabeledSpan::new_with_span(Some("here".into()), to_source_span(s))]).unwrap_or_default(),
+        }
+    }
+}
+
+/// Joins path segments as a dotted key, quoting segments that hold dots.
+pub fn dotted(path: &[String]) -> String {
+    let segs: Vec<String> = path.iter().map(|s| if s.contains('.') { format!("\"{s}\"") } else { s.clone() }).collect();
+    segs.join(".")
+}
+
+fn to_source_span(range: Range<usize>) -> SourceSpan {
+    SourceSpan::new(range.start.into(), range.end - range.start)
+}
+
+/// Builds the `Invalid` error from the issues found in `text`.
+pub fn invalid(name: &str, text: &str, issues: Vec<Issue>) -> TopologyError {
+    let locator = Locator::new(text);
+    let problems = issues.into_iter().map(|i| i.resolve(text, &locator)).collect();
+    TopologyError::Invalid { name: name.to_string(), src: NamedSource::new(name, text.to_string()), problems }
+}
+
+/// Turns a parse or type error of the `toml` crate into a located, readable error.
+pub fn from_toml(name: &str, text: &str, err: &toml::de::Error) -> TopologyError {
+    let span = err.span();
+    let (message, help) = rewrite_message(err.message().trim());
+    let locator = Locator::new(text);
+    let key = span.as_ref().and_then(|s| locator.key_at(s.clone())).map(|p| dotted(&p));
+    let label = if message.starts_with("unknown key") { "unknown key" } else { "here" };
+    TopologyError::Syntax {
+        message,
+        key,
+        help,
+        src: NamedSource::new(name, text.to_string()),
+        location: span.as_ref().map(|s| line_col(text, s.start)),
+        labels: span.map(|s| vec![LabeledSpan::new_with_span(Some(label.into()), to_source_span(s))]).unwrap_or_default(),
+    }
+}
+
+/// Rewrites serde's wording into the tool's: the nearest valid key for an unknown
+/// one, and "expected X, found Y" for a wrong type.
+pub fn rewrite_message(message: &str) -> (String, Option<String>) {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let valid: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let guess = did_you_mean(field, &valid);
+        let help = if valid.is_empty() {
+            "this table takes no keys; remove it".to_string()
+        } else {
+            format!("valid keys here: {}", list(&valid))
+        };
+        return (format!("unknown key `{field}`{guess}"), Some(help));
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+    {
+        let found = found.replace('`', "");
+        return (format!("expected {expected}, found {found}"), None);
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let (word, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let valid: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let guess = did_you_mean(word, &valid);
+        return (format!("unknown value `{word}`{guess}"), Some(format!("use one of {}", list(&valid))));
+    }
+    (message.to_string(), None)
+}
+
+/// Renders an error as text without colour: `file:line:col`, the source line with a label, and the help.
+pub fn render_error(err: &TopologyError) -> String {
+    let mut out = String::new();
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
+    if handler.render_report(&mut out, err).is_err() {
+        out = err.to_string();
+    }
+    out
+}

@@ -1,0 +1,257 @@
+//! The topology file as written: serde structs that refuse unknown keys, before validation.
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+use std::marker::PhantomData;
+use toml::Value;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawTopology {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// An RFC 3339 string, or a TOML offset date-time.
+    pub start: Option<Value>,
+    pub duration: Option<DurationText>,
+    pub step: Option<DurationText>,
+    pub seed: Option<i64>,
+    pub max_events: Option<i64>,
+    pub thresholds: Option<RawThresholds>,
+    #[serde(default)]
+    pub services: Ordered<RawService>,
+    #[serde(default)]
+    pub scenario: Vec<RawAction>,
+    #[serde(default)]
+    pub expect: Vec<RawExpect>,
+    /// Read on its own before overrides (see `read_variants`); declared so the key is known.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub variants: Ordered<RawVariant>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawThresholds {
+    pub impact: Option<f64>,
+    pub severe: Option<f64>,
+    pub mostly_recovered: Option<f64>,
+    pub recovered: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawService {
+    pub instances: Option<i64>,
+    pub capacity: Option<RateText>,
+    pub latency: Option<DurationText>,
+    pub queue: Option<i64>,
+    pub timeout: Option<DurationText>,
+    pub startup: Option<DurationText>,
+    pub replace_failed: Option<bool>,
+    pub threads: Option<RawThreads>,
+    pub health_check: Option<RawHealthCheck>,
+    pub load: Option<RawLoad>,
+    #[serde(default)]
+    pub calls: Ordered<RawCall>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawThreads {
+    pub workers: Option<i64>,
+    pub os_limit: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawHealthCheck {
+    pub interval: Option<DurationText>,
+    pub timeout: Option<DurationText>,
+    pub unhealthy_threshold: Option<i64>,
+    pub healthy_threshold: Option<i64>,
+    pub deep: Option<bool>,
+}
+
+/// A load of any kind: which keys a kind takes is checked in validation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawLoad {
+    pub kind: Option<String>,
+    pub rate: Option<RateText>,
+    pub steps: Option<Vec<RawStep>>,
+    pub from: Option<RateText>,
+    pub to: Option<RateText>,
+    pub start: Option<Value>,
+    pub end: Option<Value>,
+    pub mean: Option<RateText>,
+    pub amplitude: Option<f64>,
+    pub peak: Option<Value>,
+    pub timeout: Option<DurationText>,
+}
+
+impl RawLoad {
+    /// The keys given, besides `kind`.
+    pub fn present(&self) -> Vec<&'static str> {
+        let all = [
+            ("rate", self.rate.is_some()),
+            ("steps", self.steps.is_some()),
+            ("from", self.from.is_some()),
+            ("to", self.to.is_some()),
+            ("start", self.start.is_some()),
+            ("end", self.end.is_some()),
+            ("mean", self.mean.is_some()),
+            ("amplitude", self.amplitude.is_some()),
+            ("peak", self.peak.is_some()),
+            ("timeout", self.timeout.is_some()),
+        ];
+        all.into_iter().filter(|(_, given)| *given).map(|(k, _)| k).collect()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawStep {
+    pub at: Option<Value>,
+    pub rate: Option<RateText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawCall {
+    pub kind: Option<String>,
+    pub per_request: Option<f64>,
+    pub timeout: Option<DurationText>,
+    pub fallback: Option<bool>,
+    pub retries: Option<RawRetries>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRetries {
+    pub max: Option<i64>,
+    pub backoff: Option<DurationText>,
+    pub multiplier: Option<f64>,
+    pub jitter: Option<String>,
+    pub budget: Option<f64>,
+}
+
+/// A scenario entry of any action: which keys an action takes is checked in validation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawAction {
+    pub at: Option<Value>,
+    pub action: Option<String>,
+    pub note: Option<String>,
+    pub service: Option<String>,
+    pub count: Option<i64>,
+    pub fraction: Option<f64>,
+    #[serde(rename = "for")]
+    pub for_: Option<DurationText>,
+    pub latency: Option<DurationText>,
+    /// A fraction (inject-errors) or a rate string (rolling actions).
+    pub rate: Option<Value>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub values: Option<Ordered<Value>>,
+    pub batch: Option<i64>,
+    pub pause: Option<DurationText>,
+    pub error_rate: Option<f64>,
+    pub capacity_factor: Option<f64>,
+}
+
+impl RawAction {
+    /// The keys given, besides `at`, `action` and `note`.
+    pub fn present(&self) -> Vec<&'static str> {
+        let all = [
+            ("service", self.service.is_some()),
+            ("count", self.count.is_some()),
+            ("fraction", self.fraction.is_some()),
+            ("for", self.for_.is_some()),
+            ("latency", self.latency.is_some()),
+            ("rate", self.rate.is_some()),
+            ("from", self.from.is_some()),
+            ("to", self.to.is_some()),
+            ("values", self.values.is_some()),
+            ("batch", self.batch.is_some()),
+            ("pause", self.pause.is_some()),
+            ("error-rate", self.error_rate.is_some()),
+            ("capacity-factor", self.capacity_factor.is_some()),
+        ];
+        all.into_iter().filter(|(_, given)| *given).map(|(k, _)| k).collect()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawExpect {
+    pub service: Option<String>,
+    pub kind: Option<String>,
+    pub at: Option<Value>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawVariant {
+    pub description: Option<String>,
+    pub set: Option<Ordered<Value>>,
+}
+
+/// A table read as its entries in file order.
+#[derive(Debug)]
+pub struct Ordered<T>(pub Vec<(String, T)>);
+
+impl<T> Default for Ordered<T> {
+    fn default() -> Self {
+        Ordered(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OrderedVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for OrderedVisitor<T> {
+            type Value = Ordered<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered<T>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, T>()? {
+                    entries.push(entry);
+                }
+                Ok(Ordered(entries))
+            }
+        }
+        deserializer.deserialize_map(OrderedVisitor(PhantomData))
+    }
+}
+
+macro_rules! text_type {
+    ($name:ident, $expecting:literal) => {
+        #[doc = concat!("A string to be read as ", $expecting, ".")]
+        #[derive(Debug, Clone)]
+        pub struct $name(pub String);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct TextVisitor;
+                impl Visitor<'_> for TextVisitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok($name(v.to_string()))
+                    }
+                }
+                deserializer.deserialize_str(TextVisitor)
+            }
+        }
+    };
+}
+
+text_type!(DurationText, "a duration string like \"10s\"");
+text_type!(RateText, "a rate string like \"500/s\"");

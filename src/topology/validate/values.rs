@@ -1,0 +1,206 @@
+//! Checks of single values (durations, rates, times, ranges), each reporting into the shared problem list.
+
+use crate::topology::error::Issue;
+use crate::topology::raw::{DurationText, RateText};
+use crate::time::{Clock, SimTime, Span, parse_rate, parse_span};
+use toml::Value;
+
+/// The problems found so far and what later checks need to know.
+#[derive(Default)]
+pub struct Ctx {
+    pub issues: Vec<Issue>,
+    pub clock: Option<Clock>,
+    /// The run's length, when valid; times after it are refused.
+    pub duration: Option<Span>,
+}
+
+/// `base` extended by one segment.
+pub fn sub(base: &[String], seg: impl ToString) -> Vec<String> {
+    let mut out = base.to_vec();
+    out.push(seg.to_string());
+    out
+}
+
+/// Names a TOML value's type and content, as in "integer 30".
+pub fn describe(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("string \"{s}\""),
+        Value::Integer(i) => format!("integer {i}"),
+        Value::Float(f) => format!("float {f}"),
+        Value::Boolean(b) => format!("boolean {b}"),
+        Value::Datetime(d) => format!("date-time {d}"),
+        Value::Array(_) => "an array".to_string(),
+        Value::Table(_) => "a table".to_string(),
+    }
+}
+
+impl Ctx {
+    pub fn push(&mut self, issue: Issue) {
+        self.issues.push(issue);
+    }
+
+    /// A duration, or its default; `positive` refuses zero.
+    pub fn span(&mut self, path: &[String], text: Option<&DurationText>, default: &str, positive: bool) -> Span {
+        let fallback = parse_span(default).expect("defaults parse");
+        let Some(text) = text else { return fallback };
+        match parse_span(&text.0) {
+            Ok(s) if positive && s.is_zero() => {
+                self.push(Issue::at(path, "must be longer than 0").help(format!("write a positive duration like \"{default}\"")));
+                fallback
+            }
+            Ok(s) => s,
+            Err(e) => {
+                self.push(Issue::at(path, e).help("durations are strings with a unit: \"250ms\", \"10s\", \"1h30m\", \"2d\""));
+                fallback
+            }
+        }
+    }
+
+    /// An optional duration without default.
+    pub fn opt_span(&mut self, path: &[String], text: Option<&DurationText>) -> Option<Span> {
+        text.map(|t| self.span(path, Some(t), "1s", true))
+    }
+
+    /// A rate [per second]; `positive` refuses zero.
+    pub fn rate(&mut self, path: &[String], text: &RateText, positive: bool) -> f64 {
+        match parse_rate(&text.0) {
+            Ok(r) if positive && r <= 0.0 => {
+                self.push(
+                    Issue::at(path, format!("must be more than 0, found \"{}\"", text.0))
+                        .help("write a positive rate like \"500/s\""),
+                );
+                1.0
+            }
+            Ok(r) => r,
+            Err(e) => {
+                self.push(Issue::at(path, e).help("rates are strings per unit of time: \"500/s\", \"300/h\""));
+                1.0
+            }
+        }
+    }
+
+    /// A required value: reports it missing with an example.
+    pub fn required<'a, T>(&mut self, path: &[String], value: Option<&'a T>, example: &str) -> Option<&'a T> {
+        if value.is_none() {
+            let (key, table) = path.split_last().expect("keys have a name");
+            let place = if table.is_empty() { "the top level".to_string() } else { format!("`[{}]`", crate::topology::error::dotted(table)) };
+            self.push(Issue::at(path, format!("missing key `{key}`")).help(format!("add `{key} = {example}` to {place}")));
+        }
+        value
+    }
+
+    /// An integer in `min..=max`, or its default.
+    pub fn int(&mut self, path: &[String], value: Option<i64>, default: i64, min: i64, max: i64) -> i64 {
+        match value {
+            Some(v) if v < min || v > max => {
+                let expected = if max >= u32::MAX as i64 { format!("at least {min}") } else { format!("between {min} and {max}") };
+                self.push(Issue::at(path, format!("must be {expected}, found {v}")).help(format!("write a whole number {expected}")));
+                default
+            }
+            Some(v) => v,
+            None => default,
+        }
+    }
+
+    /// A fraction in (0, 1] (or [0, 1] with `zero_ok`).
+    pub fn fraction(&mut self, path: &[String], value: f64, zero_ok: bool) -> f64 {
+        let ok = if zero_ok { (0.0..=1.0).contains(&value) } else { value > 0.0 && value <= 1.0 };
+        if !ok {
+            let range = if zero_ok { "between 0 and 1" } else { "more than 0 and at most 1" };
+            self.push(Issue::at(path, format!("must be {range}, found {value}")).help("write a fraction like 0.5 for half"));
+        }
+        value
+    }
+
+    /// The start clock.
+    pub fn clock_value(&mut self, path: &[String], value: &Value) -> Option<Clock> {
+        let text = match value {
+            Value::String(s) => s.clone(),
+            Value::Datetime(d) => d.to_string(),
+            other => {
+                self.push(
+                    Issue::at(path, format!("expected an RFC 3339 time like \"2020-11-25T02:00:00-08:00\", found {}", describe(other))),
+                );
+                return None;
+            }
+        };
+        match Clock::parse(&text) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.push(Issue::at(path, e).help("write the wall clock at the start with its offset, like \"2020-11-25T02:00:00-08:00\""));
+                None
+            }
+        }
+    }
+
+    /// A time in the run: a clock time (`"05:15"`, needs `start`) or an offset (`"+3h15m"`), not after the end.
+    pub fn time(&mut self, path: &[String], value: &Value) -> Option<SimTime> {
+        let text = match value {
+            Value::String(s) => s.trim().to_string(),
+            Value::Datetime(d) if d.date.is_none() && d.time.is_some() => d.to_string(),
+            other => {
+                self.push(Issue::at(path, format!("expected a time like \"05:15\" or \"+3h15m\", found {}", describe(other))));
+                return None;
+            }
+        };
+        let t = if let Some(offset) = text.strip_prefix('+') {
+            match parse_span(offset) {
+                Ok(s) => SimTime(s.0),
+                Err(e) => {
+                    self.push(Issue::at(path, e).help("write an offset from the start like \"+3h15m\""));
+                    return None;
+                }
+            }
+        } else if text.contains(':') {
+            let Some(clock) = &self.clock else {
+                self.push(Issue::at(path, format!("the clock time `{text}` needs a start clock")).help(
+                    "add `start = \"2020-11-25T02:00:00-08:00\"` at the top level, or write an offset from the start like \"+3h15m\"",
+                ));
+                return None;
+            };
+            match clock.at(&text) {
+                Some(t) => t,
+                None => {
+                    self.push(Issue::at(path, format!("`{text}` is not a clock time")).help("write hours and minutes like \"05:15\" or \"05:15:30\""));
+                    return None;
+                }
+            }
+        } else {
+            self.push(
+                Issue::at(path, format!("`{text}` is not a time"))
+                    .help(format!("write an offset from the start like \"+{text}\", or a clock time like \"05:15\"")),
+            );
+            return None;
+        };
+        if let Some(d) = self.duration
+            && t.0 > d.0
+        {
+            self.push(
+                Issue::at(path, format!("`{text}` is after the end of the run (duration {d})"))
+                    .help("use a time within the run, or lengthen `duration`"),
+            );
+            return None;
+        }
+        Some(t)
+    }
+
+    /// A time of day (`"14:00"`) in seconds since midnight.
+    pub fn time_of_day(&mut self, path: &[String], value: &Value) -> Option<u64> {
+        let text = match value {
+            Value::String(s) => s.trim().to_string(),
+            Value::Datetime(d) if d.date.is_none() && d.time.is_some() => d.to_string(),
+            other => {
+                self.push(Issue::at(path, format!("expected a time of day like \"14:00\", found {}", describe(other))));
+                return None;
+            }
+        };
+        let midnight = Clock { start: String::new(), start_of_day_s: 0 };
+        match midnight.at(&text) {
+            Some(t) => Some(t.0 / 1000),
+            None => {
+                self.push(Issue::at(path, format!("`{text}` is not a time of day")).help("write hours and minutes like \"14:00\""));
+                None
+            }
+        }
+    }
+}
