@@ -9,7 +9,11 @@ pub enum CsvError {
     #[error("the run has {series} service series but the model has {services} services")]
     ServiceCount { series: usize, services: usize },
     #[error("service `{service}` has {samples} samples but the run has {times} sample times")]
-    SampleCount { service: String, samples: usize, times: usize },
+    SampleCount {
+        service: String,
+        samples: usize,
+        times: usize,
+    },
     #[error("writing CSV failed: {0}")]
     Csv(#[from] csv::Error),
 }
@@ -74,7 +78,9 @@ pub fn render(model: &Model, result: &RunResult) -> Result<String, CsvError> {
         }
     }
     writer.flush().map_err(csv::Error::from)?;
-    let bytes = writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8(bytes).expect("CSV made of Rust strings is UTF-8"))
 }
 
@@ -105,7 +111,10 @@ mod tests {
             lines[1],
             "60.000,02:01:00,web-front,500.0000,500.0000,0.0000,1.000000,10,10,0.0000,12.5000"
         );
-        assert!(lines[12 * 3 + 3].starts_with("780.000,02:13:00,user-db,500.0000,100.0000,400.0000,0.200000,"));
+        assert!(
+            lines[12 * 3 + 3]
+                .starts_with("780.000,02:13:00,user-db,500.0000,100.0000,400.0000,0.200000,")
+        );
     }
 
     #[test]
@@ -113,9 +122,15 @@ mod tests {
         let mut result = fixtures::result();
         result.services[1].samples.pop();
         let err = render(&fixtures::model(), &result).unwrap_err();
-        assert_eq!(err.to_string(), "service `auth-api` has 59 samples but the run has 60 sample times");
+        assert_eq!(
+            err.to_string(),
+            "service `auth-api` has 59 samples but the run has 60 sample times"
+        );
         result.services.pop();
-        assert!(matches!(render(&fixtures::model(), &result), Err(CsvError::ServiceCount { .. })));
+        assert!(matches!(
+            render(&fixtures::model(), &result),
+            Err(CsvError::ServiceCount { .. })
+        ));
     }
 
     #[test]

@@ -93,7 +93,10 @@ pub struct Chart<'a> {
 /// Ticks are clock times with a start clock (`05:15`), else offsets (`+3h15m`).
 pub fn recovery<'a>(model: &'a Model, result: &RunResult, report: &Report) -> Chart<'a> {
     let impact_t = |s: &ServiceReport| {
-        let m = s.milestones.iter().find(|m| m.kind == MilestoneKind::ImpactStart);
+        let m = s
+            .milestones
+            .iter()
+            .find(|m| m.kind == MilestoneKind::ImpactStart);
         m.map_or(f64::INFINITY, |m| m.t_s)
     };
     let mut impacted: Vec<(usize, &ServiceReport)> = report
@@ -111,8 +114,9 @@ pub fn recovery<'a>(model: &'a Model, result: &RunResult, report: &Report) -> Ch
             faint: false,
         })
         .collect();
-    let others: Vec<usize> =
-        (0..model.services.len()).filter(|i| !impacted.iter().any(|(j, _)| j == i)).collect();
+    let others: Vec<usize> = (0..model.services.len())
+        .filter(|i| !impacted.iter().any(|(j, _)| j == i))
+        .collect();
     curves.extend(others.iter().map(|&i| Curve {
         label: model.services[i].name.clone(),
         points: percent(&availability_series(result, ServiceId(i))),
@@ -127,22 +131,39 @@ pub fn recovery<'a>(model: &'a Model, result: &RunResult, report: &Report) -> Ch
         .log
         .iter()
         .filter(|e| e.scheduled)
-        .map(|e| Marker { t_s: e.at.secs(), label: e.what.clone() })
+        .map(|e| Marker {
+            t_s: e.at.secs(),
+            label: e.what.clone(),
+        })
         .collect();
     let t = report.thresholds;
     let levels = vec![
         (t.impact * 100.0, format!("impact {}%", t.impact * 100.0)),
         (t.severe * 100.0, format!("severe {}%", t.severe * 100.0)),
     ];
-    let variant = report.variant.as_deref().map(|v| format!(", variant {v}")).unwrap_or_default();
-    let end = result.times.last().map_or(0.0, |t| t.secs()).max(model.duration.secs());
+    let variant = report
+        .variant
+        .as_deref()
+        .map(|v| format!(", variant {v}"))
+        .unwrap_or_default();
+    let end = result
+        .times
+        .last()
+        .map_or(0.0, |t| t.secs())
+        .max(model.duration.secs());
     let (x_desc, origin) = match (&model.clock, &report.start) {
-        (Some(c), Some(start)) => (format!("time (clock; start {start})"), c.start_of_day_s as f64),
+        (Some(c), Some(start)) => (
+            format!("time (clock; start {start})"),
+            c.start_of_day_s as f64,
+        ),
         (Some(c), None) => ("time (clock)".to_string(), c.start_of_day_s as f64),
         (None, _) => ("time since start".to_string(), 0.0),
     };
     Chart {
-        title: format!("{}: recovery (seed {}{variant})", report.topology, report.seed),
+        title: format!(
+            "{}: recovery (seed {}{variant})",
+            report.topology, report.seed
+        ),
         x_desc,
         x_range: (0.0, end),
         tick_origin_s: origin,
@@ -166,9 +187,17 @@ pub fn overlay<'a>(
     series: &[(String, Vec<(f64, f64)>)],
     time_label: impl Fn(f64) -> String + 'a,
 ) -> Chart<'a> {
-    let ts = series.iter().flat_map(|(_, points)| points.iter().map(|p| p.0));
-    let (lo, hi) = ts.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| (lo.min(t), hi.max(t)));
-    let x_range = if lo <= hi { (lo.min(0.0), hi) } else { (0.0, 1.0) };
+    let ts = series
+        .iter()
+        .flat_map(|(_, points)| points.iter().map(|p| p.0));
+    let (lo, hi) = ts.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| {
+        (lo.min(t), hi.max(t))
+    });
+    let x_range = if lo <= hi {
+        (lo.min(0.0), hi)
+    } else {
+        (0.0, 1.0)
+    };
     Chart {
         title: title.to_string(),
         x_desc: "time".to_string(),
@@ -177,7 +206,11 @@ pub fn overlay<'a>(
         time_label: Box::new(time_label),
         curves: series
             .iter()
-            .map(|(label, points)| Curve { label: label.clone(), points: percent(points), faint: false })
+            .map(|(label, points)| Curve {
+                label: label.clone(),
+                points: percent(points),
+                faint: false,
+            })
             .collect(),
         faint_label: None,
         markers: Vec::new(),
@@ -192,16 +225,29 @@ pub fn availability_series(result: &RunResult, service: ServiceId) -> Vec<(f64, 
     let Some(series) = result.services.get(service.0) else {
         return Vec::new();
     };
-    result.times.iter().zip(&series.samples).map(|(t, s)| (t.secs(), s.availability)).collect()
+    result
+        .times
+        .iter()
+        .zip(&series.samples)
+        .map(|(t, s)| (t.secs(), s.availability))
+        .collect()
 }
 
 /// The recovery chart as SVG text.
-pub fn recovery_svg(model: &Model, result: &RunResult, report: &Report) -> Result<String, PlotError> {
+pub fn recovery_svg(
+    model: &Model,
+    result: &RunResult,
+    report: &Report,
+) -> Result<String, PlotError> {
     recovery(model, result, report).svg()
 }
 
 /// The recovery chart as PNG bytes.
-pub fn recovery_png(model: &Model, result: &RunResult, report: &Report) -> Result<Vec<u8>, PlotError> {
+pub fn recovery_png(
+    model: &Model,
+    result: &RunResult,
+    report: &Report,
+) -> Result<Vec<u8>, PlotError> {
     recovery(model, result, report).png()
 }
 
@@ -282,8 +328,15 @@ fn shorten(label: &str) -> String {
 
 fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
     root.fill(&WHITE).map_err(draw_error)?;
-    let area = root.titled(&chart.title, (FAMILY, 22)).map_err(draw_error)?;
-    let rows = if chart.markers.is_empty() { 0 } else { LABEL_ROWS };
+    let area = root
+        .margin(8, 0, 0, 0)
+        .titled(&chart.title, (FAMILY, 22))
+        .map_err(draw_error)?;
+    let rows = if chart.markers.is_empty() {
+        0
+    } else {
+        LABEL_ROWS
+    };
     let (x0, x1) = chart.x_range;
     let mut cc = ChartBuilder::on(&area)
         .margin(12)
@@ -304,31 +357,41 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
         .label_style((FAMILY, 14))
         .axis_desc_style((FAMILY, 16))
         .bold_line_style(BLACK.mix(0.12))
-        .light_line_style(BLACK.mix(0.04))
+        .light_line_style(BLACK.mix(0.05))
+        .max_light_lines(1)
         .draw()
         .map_err(draw_error)?;
 
     let level_style = BLACK.mix(0.35).stroke_width(1);
     let level_font = (FAMILY, 12).into_font().color(&BLACK.mix(0.6));
     for (y, label) in &chart.levels {
-        cc.draw_series(DashedLineSeries::new([(x0, *y), (x1, *y)], 2, 4, level_style))
-            .map_err(draw_error)?;
+        cc.draw_series(DashedLineSeries::new(
+            [(x0, *y), (x1, *y)],
+            2,
+            4,
+            level_style,
+        ))
+        .map_err(draw_error)?;
         let (px, py) = cc.backend_coord(&(x1, *y));
-        let (w, _) = root.estimate_text_size(label, &level_font).map_err(draw_error)?;
-        root.draw(&Text::new(label.clone(), (px - w as i32 - 4, py + 2), &level_font))
+        let (w, _) = root
+            .estimate_text_size(label, &level_font)
             .map_err(draw_error)?;
+        root.draw(&Text::new(
+            label.clone(),
+            (px - w as i32 - 4, py + 2),
+            &level_font,
+        ))
+        .map_err(draw_error)?;
     }
 
-    let faint_style = ShapeStyle { color: BLACK.mix(0.22), filled: false, stroke_width: 1 };
-    let mut faint_in_legend = false;
+    let faint_style = ShapeStyle {
+        color: BLACK.mix(0.22),
+        filled: false,
+        stroke_width: 1,
+    };
     for curve in chart.curves.iter().filter(|c| c.faint) {
-        let drawn = cc
-            .draw_series(LineSeries::new(curve.points.iter().copied(), faint_style))
+        cc.draw_series(LineSeries::new(curve.points.iter().copied(), faint_style))
             .map_err(draw_error)?;
-        if let (Some(label), false) = (&chart.faint_label, faint_in_legend) {
-            drawn.label(label).legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], faint_style));
-            faint_in_legend = true;
-        }
     }
     for (i, curve) in chart.curves.iter().filter(|c| !c.faint).enumerate() {
         let style = color(i).stroke_width(2);
@@ -337,6 +400,17 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
             .label(&curve.label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
     }
+    if let Some(label) = chart
+        .faint_label
+        .as_ref()
+        .filter(|_| chart.curves.iter().any(|c| c.faint))
+    {
+        // An empty series puts the faint curves' one entry last in the legend.
+        cc.draw_series(LineSeries::new(Vec::<(f64, f64)>::new(), faint_style))
+            .map_err(draw_error)?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], faint_style));
+    }
 
     let marker_style = BLACK.mix(0.55).stroke_width(1);
     let marker_font = (FAMILY, 13).into_font().color(&BLACK);
@@ -344,18 +418,23 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
     let mut row_ends = vec![i32::MIN; rows as usize];
     for marker in &chart.markers {
         let line = [(marker.t_s, 0.0), (marker.t_s, 101.0)];
-        cc.draw_series(DashedLineSeries::new(line, 6, 4, marker_style)).map_err(draw_error)?;
+        cc.draw_series(DashedLineSeries::new(line, 6, 4, marker_style))
+            .map_err(draw_error)?;
         let text = shorten(&marker.label);
-        let (w, _) = root.estimate_text_size(&text, &marker_font).map_err(draw_error)?;
+        let (w, _) = root
+            .estimate_text_size(&text, &marker_font)
+            .map_err(draw_error)?;
         let px = cc.backend_coord(&(marker.t_s, 0.0)).0;
-        let row = (0..row_ends.len())
-            .find(|&r| row_ends[r] + 8 <= px)
-            .or_else(|| (0..row_ends.len()).min_by_key(|&r| row_ends[r]))
-            .unwrap_or(0);
+        // A label that fits in no row is left out; its line still shows.
+        let Some(row) = (0..row_ends.len()).find(|&r| row_ends[r] + 8 <= px) else {
+            continue;
+        };
         row_ends[row] = px + 3 + w as i32;
         let y = top - (row as i32 + 1) * ROW_H as i32;
-        root.draw(&PathElement::new([(px, y + 2), (px, top)], marker_style)).map_err(draw_error)?;
-        root.draw(&Text::new(text, (px + 3, y), &marker_font)).map_err(draw_error)?;
+        root.draw(&PathElement::new([(px, y + 2), (px, top)], marker_style))
+            .map_err(draw_error)?;
+        root.draw(&Text::new(text, (px + 3, y), &marker_font))
+            .map_err(draw_error)?;
     }
 
     if !chart.curves.is_empty() {
@@ -387,9 +466,17 @@ mod tests {
     fn recovery_chart_shows_impacted_services_in_order() {
         let (model, result, report) = (fixtures::model(), fixtures::result(), fixtures::report());
         let chart = recovery(&model, &result, &report);
-        let strong: Vec<&str> = chart.curves.iter().filter(|c| !c.faint).map(|c| c.label.as_str()).collect();
+        let strong: Vec<&str> = chart
+            .curves
+            .iter()
+            .filter(|c| !c.faint)
+            .map(|c| c.label.as_str())
+            .collect();
         assert_eq!(strong, ["web-front (min 55.0%)", "user-db (min 20.0%)"]);
-        assert_eq!(chart.faint_label.as_deref(), Some("1 service not impacted (grey)"));
+        assert_eq!(
+            chart.faint_label.as_deref(),
+            Some("1 service not impacted (grey)")
+        );
         assert_eq!(chart.curves[1].points[12], (780.0, 20.0));
         let markers: Vec<&str> = chart.markers.iter().map(|m| m.label.as_str()).collect();
         assert_eq!(markers, ["crash user-db 50%", "restart user-db"]);
@@ -400,7 +487,8 @@ mod tests {
 
     #[test]
     fn svg_has_the_legend_axis_and_markers() {
-        let svg = recovery_svg(&fixtures::model(), &fixtures::result(), &fixtures::report()).unwrap();
+        let svg =
+            recovery_svg(&fixtures::model(), &fixtures::result(), &fixtures::report()).unwrap();
         keep("recovery.svg", svg.as_bytes());
         assert!(svg.starts_with("<svg"), "{}", &svg[..100]);
         for text in [
@@ -418,23 +506,36 @@ mod tests {
 
     #[test]
     fn png_is_a_valid_image_of_the_plot_size() {
-        let png = recovery_png(&fixtures::model(), &fixtures::result(), &fixtures::report()).unwrap();
+        let png =
+            recovery_png(&fixtures::model(), &fixtures::result(), &fixtures::report()).unwrap();
         keep("recovery.png", &png);
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         assert_eq!(&png[12..16], b"IHDR");
         assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1400);
         assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 700);
-        assert!(png.len() > 10_000, "an almost empty image: {} bytes", png.len());
+        assert!(
+            png.len() > 10_000,
+            "an almost empty image: {} bytes",
+            png.len()
+        );
     }
 
     #[test]
     fn overlay_draws_one_curve_per_run() {
         let result = fixtures::result();
         let series = vec![
-            ("baseline".to_string(), availability_series(&result, ServiceId(2))),
-            ("more-threads".to_string(), availability_series(&result, ServiceId(0))),
+            (
+                "baseline".to_string(),
+                availability_series(&result, ServiceId(2)),
+            ),
+            (
+                "more-threads".to_string(),
+                availability_series(&result, ServiceId(0)),
+            ),
         ];
-        let chart = overlay("user-db by variant", &series, |t| crate::time::show_offset(SimTime::from_secs_f64(t)));
+        let chart = overlay("user-db by variant", &series, |t| {
+            crate::time::show_offset(SimTime::from_secs_f64(t))
+        });
         assert_eq!(chart.x_range, (0.0, 3600.0));
         let svg = chart.svg().unwrap();
         keep("overlay.svg", svg.as_bytes());
@@ -443,8 +544,50 @@ mod tests {
     }
 
     #[test]
+    fn busy_charts_still_draw() {
+        let mut model = fixtures::model();
+        model.duration = crate::time::Span(20 * 3_600_000);
+        let mut chart = recovery(&model, &fixtures::result(), &fixtures::report());
+        chart.curves = (0..14)
+            .map(|k| Curve {
+                label: format!("service-{k} (min {k}.0%)"),
+                points: (0..=120)
+                    .map(|m| {
+                        (
+                            m as f64 * 600.0,
+                            if m > 20 + k && m < 60 + 3 * k {
+                                k as f64 * 5.0
+                            } else {
+                                100.0
+                            },
+                        )
+                    })
+                    .collect(),
+                faint: k >= 12,
+            })
+            .collect();
+        chart.faint_label = Some("2 services not impacted (grey)".to_string());
+        chart.markers = (0..9)
+            .map(|k| Marker {
+                t_s: 10_000.0 + k as f64 * 900.0,
+                label: format!("rolling restart of the front-end fleet, batch {k}"),
+            })
+            .collect();
+        keep("busy.png", &chart.png().unwrap());
+        assert!(
+            chart
+                .svg()
+                .unwrap()
+                .contains("rolling restart of the front-...")
+        );
+    }
+
+    #[test]
     fn plots_are_deterministic() {
         let (model, result, report) = (fixtures::model(), fixtures::result(), fixtures::report());
-        assert_eq!(recovery_svg(&model, &result, &report).unwrap(), recovery_svg(&model, &result, &report).unwrap());
+        assert_eq!(
+            recovery_svg(&model, &result, &report).unwrap(),
+            recovery_svg(&model, &result, &report).unwrap()
+        );
     }
 }

@@ -31,9 +31,11 @@ impl TimeAxis {
         if max == 0 || !span.is_finite() || !self.origin.is_finite() {
             return Vec::new();
         }
-        let step = STEPS_S.iter().copied().find(|s| span / s + 1.0 <= max as f64).unwrap_or_else(|| {
-            86_400.0 * (span / 86_400.0 / (max as f64 - 1.0).max(1.0)).ceil()
-        });
+        let step = STEPS_S
+            .iter()
+            .copied()
+            .find(|s| span / s + 1.0 <= max as f64)
+            .unwrap_or_else(|| 86_400.0 * (span / 86_400.0 / (max as f64 - 1.0).max(1.0)).ceil());
         let first = ((self.start + self.origin) / step).ceil() * step - self.origin;
         (0..=max)
             .map(|k| first + k as f64 * step)
@@ -67,7 +69,10 @@ mod tests {
     #[test]
     fn ticks_use_the_smallest_round_step_that_fits() {
         let hour = TimeAxis::new(0.0, 3600.0, 0.0);
-        assert_eq!(hour.ticks(12), (0..=6).map(|k| k as f64 * 600.0).collect::<Vec<_>>());
+        assert_eq!(
+            hour.ticks(12),
+            (0..=6).map(|k| k as f64 * 600.0).collect::<Vec<_>>()
+        );
         assert_eq!(hour.ticks(13).len(), 13);
         assert!(hour.ticks(0).is_empty());
         let day20h = TimeAxis::new(0.0, 72_000.0, 0.0);
