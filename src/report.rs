@@ -7,8 +7,65 @@ pub mod plot;
 pub mod text;
 pub mod write;
 
+pub use csv::CsvError;
 pub use plot::{Chart, PlotError};
 pub use write::{WriteError, write_outputs};
 
+use crate::analysis::report::Report;
+use crate::engine::RunResult;
+use crate::model::Model;
+
+/// Why the output files of a run could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot make timeseries.csv: {0}")]
+    Csv(#[from] CsvError),
+    #[error("cannot make the recovery plot: {0}")]
+    Plot(#[from] PlotError),
+}
+
+/// The files `run --out DIR` writes, in memory: `report.json`,
+/// `timeseries.csv`, `recovery.png` and `recovery.svg`; pass them to
+/// [`write_outputs`].
+pub fn files(
+    model: &Model,
+    result: &RunResult,
+    report: &Report,
+) -> Result<Vec<(&'static str, Vec<u8>)>, RenderError> {
+    let chart = plot::recovery(model, result, report);
+    Ok(vec![
+        ("report.json", json::render(report).into_bytes()),
+        ("timeseries.csv", csv::render(model, result)?.into_bytes()),
+        ("recovery.png", chart.png()?),
+        ("recovery.svg", chart.svg()?.into_bytes()),
+    ])
+}
+
 #[cfg(test)]
 mod fixtures;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_writes_the_four_contract_files() {
+        let (model, result, report) = (fixtures::model(), fixtures::result(), fixtures::report());
+        let made = files(&model, &result, &report).unwrap();
+        let names: Vec<&str> = made.iter().map(|f| f.0).collect();
+        assert_eq!(
+            names,
+            [
+                "report.json",
+                "timeseries.csv",
+                "recovery.png",
+                "recovery.svg"
+            ]
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        write_outputs(tmp.path(), &made).unwrap();
+        let json = std::fs::read_to_string(tmp.path().join("report.json")).unwrap();
+        assert_eq!(json, json::render(&report));
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 4);
+    }
+}
