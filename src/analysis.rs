@@ -22,10 +22,7 @@ pub fn analyze(model: &Model, result: &RunResult, variant: Option<&str>) -> Repo
             let (min_i, min) = avail
                 .iter()
                 .enumerate()
-                .fold(
-                    (None, 1.0),
-                    |(bi, b), (i, &a)| if a < b { (Some(i), a) } else { (bi, b) },
-                );
+                .fold((None, 1.0), |(bi, b), (i, &a)| if a < b { (Some(i), a) } else { (bi, b) });
             ServiceReport {
                 name: svc.name.clone(),
                 impacted: !found.is_empty(),
@@ -34,17 +31,10 @@ pub fn analyze(model: &Model, result: &RunResult, variant: Option<&str>) -> Repo
                 offered_requests: round(series.totals.offered, 0),
                 failed_requests: round(series.totals.failed, 0),
                 error_minutes: round(milestones::error_minutes(&avail, model.step), 2),
-                impact_minutes: round(
-                    milestones::minutes_below(&avail, model.thresholds.impact, model.step),
-                    2,
-                ),
+                impact_minutes: round(milestones::minutes_below(&avail, model.thresholds.impact, model.step), 2),
                 milestones: found
                     .into_iter()
-                    .map(|(kind, t)| Milestone {
-                        kind,
-                        at: model.show_time(t),
-                        t_s: t.secs(),
-                    })
+                    .map(|(kind, t)| Milestone { kind, at: model.show_time(t), t_s: t.secs() })
                     .collect(),
             }
         })
@@ -81,10 +71,7 @@ fn expectations(model: &Model, services: &[ServiceReport]) -> Vec<ExpectationRep
         .expected
         .iter()
         .map(|e| {
-            let reached = services[e.service.0]
-                .milestones
-                .iter()
-                .find(|m| m.kind == e.kind);
+            let reached = services[e.service.0].milestones.iter().find(|m| m.kind == e.kind);
             ExpectationReport {
                 service: model.service(e.service).name.clone(),
                 kind: e.kind,
@@ -97,12 +84,8 @@ fn expectations(model: &Model, services: &[ServiceReport]) -> Vec<ExpectationRep
 }
 
 fn score(expectations: &[ExpectationReport]) -> Score {
-    let errors: Vec<f64> = expectations
-        .iter()
-        .filter_map(|e| e.error_min.map(f64::abs))
-        .collect();
-    let mean =
-        (!errors.is_empty()).then(|| round(errors.iter().sum::<f64>() / errors.len() as f64, 1));
+    let errors: Vec<f64> = expectations.iter().filter_map(|e| e.error_min.map(f64::abs)).collect();
+    let mean = (!errors.is_empty()).then(|| round(errors.iter().sum::<f64>() / errors.len() as f64, 1));
     Score {
         expected: expectations.len(),
         reached: errors.len(),

@@ -79,10 +79,7 @@ impl<'m> Sim<'m> {
         let states = model.services.iter().map(ServiceState::new).collect();
         Sim {
             model,
-            params: Params {
-                services: model.services.clone(),
-                deps: model.deps.clone(),
-            },
+            params: Params { services: model.services.clone(), deps: model.deps.clone() },
             wiring: Wiring::new(model),
             states,
             deps: vec![DepState::default(); model.deps.len()],
@@ -137,14 +134,7 @@ impl<'m> Sim<'m> {
 
     fn solve(&mut self) {
         let dt = self.model.step.secs();
-        traffic::solve(
-            &self.params,
-            &self.wiring,
-            &mut self.states,
-            &mut self.deps,
-            self.now,
-            dt,
-        );
+        traffic::solve(&self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt);
     }
 
     fn tick(&mut self) {
@@ -181,22 +171,13 @@ impl<'m> Sim<'m> {
             let replace = svc.replace_failed.then_some(svc.startup);
             let moves = health::probe(&mut st.fleet, hc, self.now, ok, replace);
             if moves.removed > 0 {
-                self.note(
-                    ServiceId(i),
-                    format!("health checks removed {} instance(s)", moves.removed),
-                );
+                self.note(ServiceId(i), format!("health checks removed {} instance(s)", moves.removed));
             }
             if moves.returned > 0 {
-                self.note(
-                    ServiceId(i),
-                    format!("{} instance(s) back in rotation", moves.returned),
-                );
+                self.note(ServiceId(i), format!("{} instance(s) back in rotation", moves.returned));
             }
             if moves.replaced > 0 {
-                self.note(
-                    ServiceId(i),
-                    format!("{} crashed instance(s) replaced", moves.replaced),
-                );
+                self.note(ServiceId(i), format!("{} crashed instance(s) replaced", moves.replaced));
                 self.schedule_ready(ServiceId(i));
             }
         }
@@ -223,12 +204,7 @@ impl<'m> Sim<'m> {
     }
 
     fn note(&mut self, service: ServiceId, what: String) {
-        self.result.log.push(LogEntry {
-            at: self.now,
-            service: Some(service),
-            what,
-            scheduled: false,
-        });
+        self.result.log.push(LogEntry { at: self.now, service: Some(service), what, scheduled: false });
     }
 
     fn finish(mut self) -> RunResult {

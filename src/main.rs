@@ -2,8 +2,8 @@
 
 mod cli;
 
-use cli::Cli;
 use clap::Parser;
+use cli::Cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -1,6 +1,7 @@
 //! The validated model: services, dependencies and the scenario, with names resolved to ids.
 
 mod build;
+pub mod generate;
 
 use crate::time::{Clock, SimTime, Span};
 use serde::{Deserialize, Serialize};
@@ -53,12 +54,7 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds {
-            impact: 0.99,
-            severe: 0.90,
-            mostly_recovered: 0.95,
-            recovered: 0.99,
-        }
+        Thresholds { impact: 0.99, severe: 0.90, mostly_recovered: 0.95, recovered: 0.99 }
     }
 }
 
@@ -177,13 +173,7 @@ pub struct Retries {
 
 impl Retries {
     pub fn none() -> Retries {
-        Retries {
-            max: 0,
-            backoff: Span::ZERO,
-            multiplier: 2.0,
-            jitter: Jitter::None,
-            budget: None,
-        }
+        Retries { max: 0, backoff: Span::ZERO, multiplier: 2.0, jitter: Jitter::None, budget: None }
     }
 }
 
@@ -240,11 +230,7 @@ pub struct Version {
 
 impl Default for Version {
     fn default() -> Self {
-        Version {
-            error_rate: 0.0,
-            capacity_factor: 1.0,
-            extra_latency: Span::ZERO,
-        }
+        Version { error_rate: 0.0, capacity_factor: 1.0, extra_latency: Span::ZERO }
     }
 }
 
@@ -397,10 +383,7 @@ pub struct Variant {
 
 impl Model {
     pub fn service_id(&self, name: &str) -> Option<ServiceId> {
-        self.services
-            .iter()
-            .position(|s| s.name == name)
-            .map(ServiceId)
+        self.services.iter().position(|s| s.name == name).map(ServiceId)
     }
 
     pub fn service(&self, id: ServiceId) -> &Service {

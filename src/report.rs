@@ -27,11 +27,7 @@ pub enum RenderError {
 /// The files `run --out DIR` writes, in memory: `report.json`,
 /// `timeseries.csv`, `recovery.png` and `recovery.svg`; pass them to
 /// [`write_outputs`].
-pub fn files(
-    model: &Model,
-    result: &RunResult,
-    report: &Report,
-) -> Result<Vec<(&'static str, Vec<u8>)>, RenderError> {
+pub fn files(model: &Model, result: &RunResult, report: &Report) -> Result<Vec<(&'static str, Vec<u8>)>, RenderError> {
     let chart = plot::recovery(model, result, report);
     Ok(vec![
         ("report.json", json::render(report).into_bytes()),
@@ -53,15 +49,7 @@ mod tests {
         let (model, result, report) = (fixtures::model(), fixtures::result(), fixtures::report());
         let made = files(&model, &result, &report).unwrap();
         let names: Vec<&str> = made.iter().map(|f| f.0).collect();
-        assert_eq!(
-            names,
-            [
-                "report.json",
-                "timeseries.csv",
-                "recovery.png",
-                "recovery.svg"
-            ]
-        );
+        assert_eq!(names, ["report.json", "timeseries.csv", "recovery.png", "recovery.svg"]);
         let tmp = tempfile::tempdir().unwrap();
         write_outputs(tmp.path(), &made).unwrap();
         let json = std::fs::read_to_string(tmp.path().join("report.json")).unwrap();

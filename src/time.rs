@@ -55,13 +55,7 @@ impl fmt::Display for Span {
         if ms == 0 {
             return f.write_str("0s");
         }
-        let units = [
-            ("d", 86_400_000),
-            ("h", 3_600_000),
-            ("m", 60_000),
-            ("s", 1000),
-            ("ms", 1),
-        ];
+        let units = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)];
         for (name, size) in units {
             if ms >= size {
                 write!(f, "{}{}", ms / size, name)?;
@@ -84,21 +78,15 @@ pub fn parse_span(text: &str) -> Result<Span, String> {
     let mut total = 0.0_f64;
     let mut rest = s;
     while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         if num_len == 0 {
             return Err(format!(
                 "`{s}` is not a duration; write a number then a unit, like \"250ms\", \"10s\" or \"1h30m\""
             ));
         }
-        let number: f64 = rest[..num_len]
-            .parse()
-            .map_err(|_| format!("`{}` is not a number", &rest[..num_len]))?;
+        let number: f64 = rest[..num_len].parse().map_err(|_| format!("`{}` is not a number", &rest[..num_len]))?;
         rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         let scale = match unit {
             "ms" => 1.0,
@@ -112,9 +100,7 @@ pub fn parse_span(text: &str) -> Result<Span, String> {
                 ));
             }
             other => {
-                return Err(format!(
-                    "`{other}` is not a duration unit in `{s}`; use ms, s, m, h or d"
-                ));
+                return Err(format!("`{other}` is not a duration unit in `{s}`; use ms, s, m, h or d"));
             }
         };
         total += number * scale;
@@ -130,16 +116,12 @@ pub fn parse_span(text: &str) -> Result<Span, String> {
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     let s = text.trim();
     let Some((num, unit)) = s.split_once('/') else {
-        return Err(format!(
-            "`{s}` is not a rate; write a number per unit, like \"300/h\" or \"2000/s\""
-        ));
+        return Err(format!("`{s}` is not a rate; write a number per unit, like \"300/h\" or \"2000/s\""));
     };
-    let n: f64 = num.trim().parse().map_err(|_| {
-        format!(
-            "`{}` in `{s}` is not a number; write a rate like \"300/h\"",
-            num.trim()
-        )
-    })?;
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{}` in `{s}` is not a number; write a rate like \"300/h\"", num.trim()))?;
     let per = match unit.trim() {
         "ms" => 0.001,
         "s" => 1.0,
@@ -147,9 +129,7 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         "h" => 3600.0,
         "d" => 86_400.0,
         other => {
-            return Err(format!(
-                "`{other}` is not a time unit in `{s}`; use /s, /m, /h or /d"
-            ));
+            return Err(format!("`{other}` is not a time unit in `{s}`; use /s, /m, /h or /d"));
         }
     };
     if !(n.is_finite() && n >= 0.0) {
@@ -186,28 +166,20 @@ impl Clock {
         let time = &rest[..8];
         let zone = &rest[8..];
         let zone_ok = zone == "Z"
-            || (zone.len() == 6
-                && (zone.starts_with('+') || zone.starts_with('-'))
-                && zone.as_bytes()[3] == b':');
+            || (zone.len() == 6 && (zone.starts_with('+') || zone.starts_with('-')) && zone.as_bytes()[3] == b':');
         if !zone_ok {
             return Err(bad());
         }
         let secs = parse_hms(time).ok_or_else(bad)?;
-        Ok(Clock {
-            start: text.to_string(),
-            start_of_day_s: secs,
-        })
+        Ok(Clock { start: text.to_string(), start_of_day_s: secs })
     }
 
     /// Converts a clock time of day (`"05:15"` or `"05:15:30"`) to a time since
     /// the start; a time earlier than the start's time of day is on the next day.
     pub fn at(&self, hms: &str) -> Option<SimTime> {
         let secs = parse_hms(hms)?;
-        let offset = if secs >= self.start_of_day_s {
-            secs - self.start_of_day_s
-        } else {
-            secs + 86_400 - self.start_of_day_s
-        };
+        let offset =
+            if secs >= self.start_of_day_s { secs - self.start_of_day_s } else { secs + 86_400 - self.start_of_day_s };
         Some(SimTime(offset * 1000))
     }
 
@@ -217,11 +189,7 @@ impl Clock {
         let days = total / 86_400;
         let s = total % 86_400;
         let hms = format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
-        if days == 0 {
-            hms
-        } else {
-            format!("{hms}+{days}d")
-        }
+        if days == 0 { hms } else { format!("{hms}+{days}d") }
     }
 }
 
@@ -279,10 +247,10 @@ mod tests {
     #[test]
     fn clock_reads_and_shows_times_of_day() {
         let c = Clock::parse("2020-11-25T02:00:00-08:00").unwrap();
-        assert_eq!(c.at("05:15"), Some(SimTime(3 * 3600_000 + 15 * 60_000)));
-        assert_eq!(c.show(SimTime(3 * 3600_000 + 15 * 60_000)), "05:15:00");
-        assert_eq!(c.at("01:00"), Some(SimTime(23 * 3600_000)));
-        assert_eq!(c.show(SimTime(23 * 3600_000)), "01:00:00+1d");
+        assert_eq!(c.at("05:15"), Some(SimTime(3 * 3_600_000 + 15 * 60_000)));
+        assert_eq!(c.show(SimTime(3 * 3_600_000 + 15 * 60_000)), "05:15:00");
+        assert_eq!(c.at("01:00"), Some(SimTime(23 * 3_600_000)));
+        assert_eq!(c.show(SimTime(23 * 3_600_000)), "01:00:00+1d");
         assert!(Clock::parse("2020-11-25 02:00").is_err());
         assert!(c.at("25:00").is_none());
     }

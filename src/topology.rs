@@ -52,7 +52,8 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
     let (name, text) = if pending.is_empty() && variant.is_none() {
         (source_name.to_string(), text.to_string())
     } else {
-        let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| syntax_of_edit(source_name, text, &e))?;
+        let mut doc: DocumentMut =
+            text.parse().map_err(|e: toml_edit::TomlError| syntax_of_edit(source_name, text, &e))?;
         for (flag, key, value) in pending {
             overrides::apply(&mut doc, &key, value).map_err(|e| bad_set(&flag, &key, e))?;
         }

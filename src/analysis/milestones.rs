@@ -8,12 +8,7 @@ use crate::model::{MilestoneKind, Thresholds};
 use crate::time::{SimTime, Span};
 
 /// The milestones of one availability curve, in kind order.
-pub fn find(
-    times: &[SimTime],
-    availability: &[f64],
-    step: Span,
-    th: &Thresholds,
-) -> Vec<(MilestoneKind, SimTime)> {
+pub fn find(times: &[SimTime], availability: &[f64], step: Span, th: &Thresholds) -> Vec<(MilestoneKind, SimTime)> {
     let start_of = |i: usize| SimTime(times[i].0.saturating_sub(step.0));
     let first_below = |level: f64| availability.iter().position(|&a| a < level);
     let Some(impact) = first_below(th.impact) else {
@@ -45,17 +40,13 @@ pub fn find(
 }
 
 /// The last sample at the bottom of the curve (within 5% of the impact's depth)
-/// after the impact starts.
+/// after the impact starts, provided the curve ends at least halfway back up.
 fn recovery_start(availability: &[f64], impact: usize) -> Option<usize> {
-    let min = availability[impact..]
-        .iter()
-        .copied()
-        .fold(f64::INFINITY, f64::min);
-    let band = min + 0.05 * (1.0 - min);
-    availability
-        .iter()
-        .rposition(|&a| a <= band)
-        .filter(|&k| k >= impact)
+    let min = availability[impact..].iter().copied().fold(f64::INFINITY, f64::min);
+    let depth = 1.0 - min;
+    let climbed = availability.last().is_some_and(|&a| a >= min + 0.5 * depth);
+    let band = min + 0.05 * depth;
+    availability.iter().rposition(|&a| a <= band).filter(|&k| k >= impact && climbed)
 }
 
 /// Integral of unavailability [min].
@@ -73,17 +64,12 @@ mod tests {
     use super::*;
 
     fn curve(values: &[f64]) -> (Vec<SimTime>, Vec<f64>) {
-        let times = (1..=values.len() as u64)
-            .map(|i| SimTime(i * 60_000))
-            .collect();
+        let times = (1..=values.len() as u64).map(|i| SimTime(i * 60_000)).collect();
         (times, values.to_vec())
     }
 
     fn kinds(found: &[(MilestoneKind, SimTime)]) -> Vec<(&'static str, u64)> {
-        found
-            .iter()
-            .map(|(k, t)| (k.as_str(), t.0 / 60_000))
-            .collect()
+        found.iter().map(|(k, t)| (k.as_str(), t.0 / 60_000)).collect()
     }
 
     #[test]
@@ -98,19 +84,13 @@ mod tests {
         let m = find(&t, &a, Span(60_000), &Thresholds::default());
         assert_eq!(
             kinds(&m),
-            [
-                ("impact_start", 1),
-                ("severe", 2),
-                ("recovery_start", 5),
-                ("mostly_recovered", 6),
-                ("recovered", 7)
-            ]
+            [("impact_start", 1), ("severe", 2), ("recovery_start", 5), ("mostly_recovered", 6), ("recovered", 7)]
         );
     }
 
     #[test]
     fn a_service_down_at_the_end_has_not_recovered() {
-        let (t, a) = curve(&[1.0, 0.2, 0.1, 0.1]);
+        let (t, a) = curve(&[1.0, 0.2, 0.0, 0.1]);
         let m = find(&t, &a, Span(60_000), &Thresholds::default());
         assert_eq!(kinds(&m), [("impact_start", 1), ("severe", 1)]);
     }

@@ -96,9 +96,16 @@ fn graph(path: &Path, format: GraphFormat, report_path: Option<&Path>) -> Result
 }
 
 fn read_report(path: &Path) -> Result<blastsim::analysis::Report, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::Usage(format!("cannot read the report {}: {e}; pass a report.json written by `blastsim run --out DIR`", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::Usage(format!(
+            "cannot read the report {}: {e}; pass a report.json written by `blastsim run --out DIR`",
+            path.display()
+        ))
+    })?;
     serde_json::from_str(&text).map_err(|e| {
-        CliError::Usage(format!("{} is not a blastsim report.json ({e}); pass one written by `blastsim run --out DIR`", path.display()))
+        CliError::Usage(format!(
+            "{} is not a blastsim report.json ({e}); pass one written by `blastsim run --out DIR`",
+            path.display()
+        ))
     })
 }

@@ -50,41 +50,19 @@ impl Sim<'_> {
                 let startup = self.params.services[service.0].startup;
                 let f = &mut self.states[service.0].fleet;
                 let n = amount.of(f.census().total);
-                f.restart(
-                    n,
-                    now,
-                    startup,
-                    |k| !matches!(k.phase, Phase::Booting { .. }),
-                    |_| {},
-                );
+                f.restart(n, now, startup, |k| !matches!(k.phase, Phase::Booting { .. }), |_| {});
                 self.schedule_ready(*service);
             }
-            ActionKind::LoseCapacity {
-                service,
-                fraction,
-                duration,
-            } => self.add_fault(
-                Target::Service(*service),
-                Effect::LoseCapacity(*fraction),
-                *duration,
-            ),
-            ActionKind::InjectLatency {
-                service,
-                latency,
-                duration,
-            } => self.add_fault(
-                Target::Service(*service),
-                Effect::Latency(*latency),
-                *duration,
-            ),
-            ActionKind::InjectErrors {
-                service,
-                rate,
-                duration,
-            } => self.add_fault(Target::Service(*service), Effect::Errors(*rate), *duration),
-            ActionKind::Partition { dep, duration } => {
-                self.add_fault(Target::Dep(*dep), Effect::Partition, *duration)
+            ActionKind::LoseCapacity { service, fraction, duration } => {
+                self.add_fault(Target::Service(*service), Effect::LoseCapacity(*fraction), *duration)
             }
+            ActionKind::InjectLatency { service, latency, duration } => {
+                self.add_fault(Target::Service(*service), Effect::Latency(*latency), *duration)
+            }
+            ActionKind::InjectErrors { service, rate, duration } => {
+                self.add_fault(Target::Service(*service), Effect::Errors(*rate), *duration)
+            }
+            ActionKind::Partition { dep, duration } => self.add_fault(Target::Dep(*dep), Effect::Partition, *duration),
             ActionKind::ScaleOut { service, count } => {
                 let startup = self.params.services[service.0].startup;
                 self.states[service.0].fleet.launch(*count, now, startup);
@@ -109,20 +87,10 @@ impl Sim<'_> {
                     self.schedule_ready(ServiceId(i));
                 }
             }
-            ActionKind::Rolling {
-                service,
-                amount,
-                pace,
-                version,
-            } => {
+            ActionKind::Rolling { service, amount, pace, version } => {
                 let total = self.states[service.0].fleet.census().total;
                 let id = self.rollouts.len() as u32 + 1;
-                let rollout = Rollout {
-                    id,
-                    left: amount.of(total),
-                    pace: *pace,
-                    version: *version,
-                };
+                let rollout = Rollout { id, left: amount.of(total), pace: *pace, version: *version };
                 self.rollouts.push((*service, rollout));
                 self.roll(self.rollouts.len() - 1);
             }
@@ -133,13 +101,7 @@ impl Sim<'_> {
                 };
                 for s in targets {
                     let startup = self.params.services[s.0].startup;
-                    self.states[s.0].fleet.restart(
-                        u32::MAX,
-                        now,
-                        startup,
-                        |k| k.phase == Phase::Crashed,
-                        |_| {},
-                    );
+                    self.states[s.0].fleet.restart(u32::MAX, now, startup, |k| k.phase == Phase::Crashed, |_| {});
                     self.schedule_ready(s);
                     let model = self.model;
                     self.faults.retain(|f| match f.target {

@@ -45,10 +45,7 @@ impl Cohort {
     }
 
     fn same_kind(&self, other: &Cohort) -> bool {
-        Cohort {
-            count: other.count,
-            ..self.clone()
-        } == *other
+        Cohort { count: other.count, ..self.clone() } == *other
     }
 }
 
@@ -77,9 +74,7 @@ pub struct Census {
 
 impl Fleet {
     pub fn new(instances: u32) -> Fleet {
-        Fleet {
-            cohorts: vec![Cohort::serving(instances, Version::default())],
-        }
+        Fleet { cohorts: vec![Cohort::serving(instances, Version::default())] }
     }
 
     pub fn census(&self) -> Census {
@@ -108,12 +103,7 @@ impl Fleet {
 
     /// Moves up to `n` instances of cohorts matching `pick` (in cohort order) into
     /// cohorts changed by `change`; returns how many moved.
-    pub fn transition(
-        &mut self,
-        n: u32,
-        pick: impl Fn(&Cohort) -> bool,
-        change: impl Fn(&mut Cohort),
-    ) -> u32 {
+    pub fn transition(&mut self, n: u32, pick: impl Fn(&Cohort) -> bool, change: impl Fn(&mut Cohort)) -> u32 {
         let mut left = n;
         let mut moved = Vec::new();
         for k in self.cohorts.iter_mut() {
@@ -158,9 +148,7 @@ impl Fleet {
         change: impl Fn(&mut Cohort),
     ) -> u32 {
         self.transition(n, pick, |k| {
-            k.phase = Phase::Booting {
-                ready_at: now.plus(startup),
-            };
+            k.phase = Phase::Booting { ready_at: now.plus(startup) };
             k.in_rotation = false;
             k.failing_since = None;
             k.passing_since = None;
@@ -172,9 +160,7 @@ impl Fleet {
     pub fn launch(&mut self, n: u32, now: SimTime, startup: Span) {
         if n > 0 {
             let mut k = Cohort::serving(n, self.newest_version());
-            k.phase = Phase::Booting {
-                ready_at: now.plus(startup),
-            };
+            k.phase = Phase::Booting { ready_at: now.plus(startup) };
             k.in_rotation = false;
             self.cohorts.push(k);
             self.tidy();
@@ -232,10 +218,7 @@ impl Fleet {
     }
 
     fn newest_version(&self) -> Version {
-        self.cohorts
-            .iter()
-            .max_by_key(|k| k.rolled)
-            .map_or_else(Version::default, |k| k.version)
+        self.cohorts.iter().max_by_key(|k| k.rolled).map_or_else(Version::default, |k| k.version)
     }
 
     /// Drops empty cohorts and merges identical ones, keeping the first's place.
@@ -289,11 +272,7 @@ mod tests {
     #[test]
     fn versions_weigh_capacity_and_errors() {
         let mut f = Fleet::new(4);
-        let v = Version {
-            error_rate: 0.5,
-            capacity_factor: 0.5,
-            extra_latency: Span::ZERO,
-        };
+        let v = Version { error_rate: 0.5, capacity_factor: 0.5, extra_latency: Span::ZERO };
         f.restart(2, SimTime(0), Span(0), |_| true, |k| k.version = v);
         f.promote_ready(SimTime(0));
         let c = f.census();

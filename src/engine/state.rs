@@ -18,11 +18,7 @@ pub struct FaultEffect {
 
 impl Default for FaultEffect {
     fn default() -> Self {
-        FaultEffect {
-            capacity_factor: 1.0,
-            latency_s: 0.0,
-            error: 0.0,
-        }
+        FaultEffect { capacity_factor: 1.0, latency_s: 0.0, error: 0.0 }
     }
 }
 
@@ -91,10 +87,7 @@ impl ServiceState {
             queue: 0.0,
             fault: FaultEffect::default(),
             rates: Rates::default(),
-            profile: Profile {
-                hold_s: service.latency.secs(),
-                ..Profile::PERFECT
-            },
+            profile: Profile { hold_s: service.latency.secs(), ..Profile::PERFECT },
             acc: Accumulator::default(),
             totals: Totals::default(),
         }

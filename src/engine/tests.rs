@@ -19,11 +19,7 @@ fn a_saturated_service_serves_exactly_its_capacity() {
     let s = m.add_service(Service::new("s", 4, 250.0).with_load(1500.0));
     let r = run(&m).unwrap();
     let last = r.services[s.0].samples.last().unwrap();
-    assert!(
-        (last.served - 1000.0).abs() < 1e-6,
-        "served {}",
-        last.served
-    );
+    assert!((last.served - 1000.0).abs() < 1e-6, "served {}", last.served);
     assert!((last.failed - 500.0).abs() < 1e-6, "failed {}", last.failed);
 }
 
@@ -35,24 +31,8 @@ fn independent_sync_dependencies_multiply_availability() {
     let c = m.add_service(Service::new("c", 10, 1000.0));
     m.add_call(a, b);
     m.add_call(a, c);
-    m.schedule(
-        SimTime(0),
-        ActionKind::InjectErrors {
-            service: b,
-            rate: 0.1,
-            duration: None,
-        },
-        "b errors",
-    );
-    m.schedule(
-        SimTime(0),
-        ActionKind::InjectErrors {
-            service: c,
-            rate: 0.2,
-            duration: None,
-        },
-        "c errors",
-    );
+    m.schedule(SimTime(0), ActionKind::InjectErrors { service: b, rate: 0.1, duration: None }, "b errors");
+    m.schedule(SimTime(0), ActionKind::InjectErrors { service: c, rate: 0.2, duration: None }, "c errors");
     let r = run(&m).unwrap();
     let got = avail(&r, a, minutes(5));
     assert!((got - 0.9 * 0.8).abs() < 1e-9, "availability {got}");
@@ -62,20 +42,13 @@ fn independent_sync_dependencies_multiply_availability() {
 fn a_slow_database_exhausts_the_callers_threads() {
     let mut m = Model::new("three-tier", Span(3_600_000));
     let web = m.add_service(Service::new("web", 10, 500.0).with_load(2000.0));
-    let api = m.add_service(Service {
-        threads: 50,
-        ..Service::new("api", 10, 500.0)
-    });
+    let api = m.add_service(Service { threads: 50, ..Service::new("api", 10, 500.0) });
     let db = m.add_service(Service::new("db", 4, 2000.0));
     m.add_call(web, api);
     m.add_call(api, db);
     m.schedule(
         minutes(10),
-        ActionKind::InjectLatency {
-            service: db,
-            latency: Span(2000),
-            duration: Some(Span(600_000)),
-        },
+        ActionKind::InjectLatency { service: db, latency: Span(2000), duration: Some(Span(600_000)) },
         "db slow",
     );
     let r = run(&m).unwrap();
@@ -84,10 +57,7 @@ fn a_slow_database_exhausts_the_callers_threads() {
     }
     assert!(avail(&r, api, minutes(15)) < 0.5, "api starved of threads");
     assert!(avail(&r, web, minutes(15)) < 0.5, "web fails with api");
-    assert!(
-        avail(&r, web, minutes(40)) > 0.999,
-        "recovers after the trigger"
-    );
+    assert!(avail(&r, web, minutes(40)) > 0.999, "recovers after the trigger");
 }
 
 fn retry_storm(budget: Option<f64>) -> (Model, ServiceId) {
@@ -95,18 +65,10 @@ fn retry_storm(budget: Option<f64>) -> (Model, ServiceId) {
     let front = m.add_service(Service::new("front", 20, 1000.0).with_load(800.0));
     let back = m.add_service(Service::new("back", 10, 100.0));
     let d = m.add_call(front, back);
-    m.deps[d.0].retries = crate::model::Retries {
-        max: 3,
-        budget,
-        ..crate::model::Retries::none()
-    };
+    m.deps[d.0].retries = crate::model::Retries { max: 3, budget, ..crate::model::Retries::none() };
     m.schedule(
         minutes(10),
-        ActionKind::LoseCapacity {
-            service: back,
-            fraction: 0.5,
-            duration: Some(Span(300_000)),
-        },
+        ActionKind::LoseCapacity { service: back, fraction: 0.5, duration: Some(Span(300_000)) },
         "back loses half",
     );
     (m, front)
@@ -117,10 +79,7 @@ fn unbounded_retries_keep_a_system_down_after_the_trigger_ends() {
     let (m, front) = retry_storm(None);
     let r = run(&m).unwrap();
     assert!(avail(&r, front, minutes(9)) > 0.999);
-    assert!(
-        avail(&r, front, minutes(60)) < 0.1,
-        "metastable: still down 45 min after the trigger"
-    );
+    assert!(avail(&r, front, minutes(60)) < 0.1, "metastable: still down 45 min after the trigger");
 }
 
 #[test]
@@ -128,10 +87,7 @@ fn a_retry_budget_lets_the_system_recover() {
     let (m, front) = retry_storm(Some(0.1));
     let r = run(&m).unwrap();
     assert!(avail(&r, front, minutes(12)) < 0.9, "the trigger hurts");
-    assert!(
-        avail(&r, front, minutes(30)) > 0.999,
-        "and the system recovers"
-    );
+    assert!(avail(&r, front, minutes(30)) > 0.999, "and the system recovers");
 }
 
 #[test]
@@ -140,24 +96,11 @@ fn crashed_instances_fail_until_health_checks_remove_them() {
     let mut svc = Service::new("s", 10, 200.0).with_load(1000.0);
     svc.health = Some(crate::model::HealthCheck::default_check());
     let s = m.add_service(svc);
-    m.schedule(
-        minutes(5),
-        ActionKind::Crash {
-            service: s,
-            amount: Amount::Count(3),
-        },
-        "crash 3",
-    );
+    m.schedule(minutes(5), ActionKind::Crash { service: s, amount: Amount::Count(3) }, "crash 3");
     let r = run(&m).unwrap();
     let during = avail(&r, s, minutes(5).plus(Span(10_000)));
-    assert!(
-        (during - 0.7).abs() < 0.01,
-        "30% routed to dead instances: {during}"
-    );
-    assert!(
-        avail(&r, s, minutes(7)) > 0.999,
-        "removed; 7 instances carry 1000/s"
-    );
+    assert!((during - 0.7).abs() < 0.01, "30% routed to dead instances: {during}");
+    assert!(avail(&r, s, minutes(7)) > 0.999, "removed; 7 instances carry 1000/s");
 }
 
 #[test]

@@ -34,11 +34,7 @@ impl Wiring {
             scc.sort();
             order.extend(scc.into_iter().map(|ix| ServiceId(g[ix])));
         }
-        Wiring {
-            order,
-            outgoing,
-            incoming,
-        }
+        Wiring { order, outgoing, incoming }
     }
 }
 
@@ -69,10 +65,7 @@ fn solve_service(
 ) {
     let svc = &params.services[id.0];
     let external = load::rate_at(&svc.load.shape, now);
-    let from_callers: f64 = wiring.incoming[id.0]
-        .iter()
-        .map(|d| deps[d.0].call_rate)
-        .sum();
+    let from_callers: f64 = wiring.incoming[id.0].iter().map(|d| deps[d.0].call_rate).sum();
     let offered = external + from_callers;
 
     let mut hold_s = svc.latency.secs();
@@ -96,26 +89,14 @@ fn solve_service(
     success *= (1.0 - st.fault.error) * (1.0 - census.version_error);
 
     let in_rotation = census.serving + census.dead_in_rotation;
-    let refused = if in_rotation == 0 {
-        1.0
-    } else {
-        census.dead_in_rotation as f64 / in_rotation as f64
-    };
+    let refused = if in_rotation == 0 { 1.0 } else { census.dead_in_rotation as f64 / in_rotation as f64 };
     let accepted = offered * (1.0 - refused);
     let workers = census.serving as f64 * svc.threads.min(svc.os_thread_limit) as f64;
     let cpu = census.capacity_units * svc.capacity * st.fault.capacity_factor;
     let cap = capacity::effective_capacity(cpu, workers, hold_s);
-    let limit = capacity::queue_limit(
-        svc.queue as f64 * census.serving as f64,
-        cap,
-        svc.timeout.secs(),
-    );
+    let limit = capacity::queue_limit(svc.queue as f64 * census.serving as f64, cap, svc.timeout.secs());
     let wait_s = capacity::wait_s(st.queue, cap);
-    let overflow = if accepted > cap && st.queue >= limit * 0.999 {
-        (accepted - cap) / accepted
-    } else {
-        0.0
-    };
+    let overflow = if accepted > cap && st.queue >= limit * 0.999 { (accepted - cap) / accepted } else { 0.0 };
     let processing = cap.min(accepted + st.queue / dt_s.max(1e-9));
 
     let late = if offered > 0.0 {
@@ -138,12 +119,7 @@ fn solve_service(
         late,
         workers,
     };
-    st.profile = Profile {
-        refused: refused + (1.0 - refused) * overflow,
-        wait_s,
-        hold_s,
-        error: 1.0 - success,
-    };
+    st.profile = Profile { refused: refused + (1.0 - refused) * overflow, wait_s, hold_s, error: 1.0 - success };
     for (&d, per_call) in wiring.outgoing[id.0].iter().zip(attempts_per_call) {
         deps[d.0].call_rate = processing * per_call;
     }

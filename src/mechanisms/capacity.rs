@@ -34,11 +34,7 @@ pub fn advance(queue0: f64, arrivals: f64, capacity: f64, limit: f64, dt_s: f64)
         (can_process, queue0 + incoming - can_process)
     };
     let dropped = (queue - limit).max(0.0);
-    Flow {
-        processed,
-        dropped,
-        queue: queue - dropped,
-    }
+    Flow { processed, dropped, queue: queue - dropped }
 }
 
 /// Mean wait in the queue for a request arriving now [s] (Little's law on the backlog).
@@ -55,11 +51,7 @@ pub fn wait_s(queue: f64, capacity: f64) -> f64 {
 /// Capacity of a fleet whose requests hold a worker thread for `hold_s` seconds:
 /// the lesser of its processing capacity and what its threads allow [req/s].
 pub fn effective_capacity(cpu_capacity: f64, workers: f64, hold_s: f64) -> f64 {
-    if hold_s <= 0.0 {
-        cpu_capacity
-    } else {
-        cpu_capacity.min(workers / hold_s)
-    }
+    if hold_s <= 0.0 { cpu_capacity } else { cpu_capacity.min(workers / hold_s) }
 }
 
 #[cfg(test)]
@@ -94,11 +86,7 @@ mod tests {
 
     #[test]
     fn flow_conserves_requests() {
-        for (q, a, c, l) in [
-            (0.0, 5.0, 3.0, 4.0),
-            (50.0, 0.0, 1.0, 10.0),
-            (7.0, 2.0, 9.0, 0.0),
-        ] {
+        for (q, a, c, l) in [(0.0, 5.0, 3.0, 4.0), (50.0, 0.0, 1.0, 10.0), (7.0, 2.0, 9.0, 0.0)] {
             let f = advance(q, a, c, l, 3.0);
             assert!((f.processed + f.dropped + f.queue - (q + a * 3.0)).abs() < 1e-9);
         }

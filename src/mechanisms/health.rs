@@ -26,13 +26,7 @@ pub fn probe_passes(hc: &HealthCheck, wait_s: f64, hold_s: f64, error: f64) -> b
 /// Runs the probes at `now`. `serving_ok` says whether serving instances pass;
 /// crashed ones always fail. With `replace`, crashed instances that left
 /// rotation are replaced by new ones serving after `startup`.
-pub fn probe(
-    fleet: &mut Fleet,
-    hc: &HealthCheck,
-    now: SimTime,
-    serving_ok: bool,
-    replace: Option<Span>,
-) -> Moves {
+pub fn probe(fleet: &mut Fleet, hc: &HealthCheck, now: SimTime, serving_ok: bool, replace: Option<Span>) -> Moves {
     let down_for = Span(hc.interval.0 * hc.unhealthy_threshold as u64);
     let up_for = Span(hc.interval.0 * hc.healthy_threshold as u64);
     let mut moves = Moves::default();
@@ -65,13 +59,7 @@ pub fn probe(
         }
     }
     if let Some(startup) = replace {
-        moves.replaced = fleet.restart(
-            u32::MAX,
-            now,
-            startup,
-            |k| k.phase == Phase::Crashed && !k.in_rotation,
-            |_| {},
-        );
+        moves.replaced = fleet.restart(u32::MAX, now, startup, |k| k.phase == Phase::Crashed && !k.in_rotation, |_| {});
     }
     moves
 }
@@ -81,13 +69,7 @@ mod tests {
     use super::*;
 
     fn hc(deep: bool) -> HealthCheck {
-        HealthCheck {
-            interval: Span(10_000),
-            timeout: Span(2000),
-            unhealthy_threshold: 3,
-            healthy_threshold: 2,
-            deep,
-        }
+        HealthCheck { interval: Span(10_000), timeout: Span(2000), unhealthy_threshold: 3, healthy_threshold: 2, deep }
     }
 
     #[test]
@@ -109,13 +91,7 @@ mod tests {
         let mut f = Fleet::new(2);
         f.crash(2);
         probe(&mut f, &hc(false), SimTime(0), true, Some(Span(60_000)));
-        let m = probe(
-            &mut f,
-            &hc(false),
-            SimTime(30_000),
-            true,
-            Some(Span(60_000)),
-        );
+        let m = probe(&mut f, &hc(false), SimTime(30_000), true, Some(Span(60_000)));
         assert_eq!((m.removed, m.replaced), (2, 2));
         assert_eq!(f.next_ready(), Some(SimTime(90_000)));
     }

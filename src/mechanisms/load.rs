@@ -8,17 +8,10 @@ pub fn rate_at(shape: &LoadShape, t: SimTime) -> f64 {
     match shape {
         LoadShape::None => 0.0,
         LoadShape::Constant { rate } => *rate,
-        LoadShape::Steps { rate, steps } => steps
-            .iter()
-            .take_while(|(at, _)| *at <= t)
-            .last()
-            .map_or(*rate, |(_, r)| *r),
-        LoadShape::Ramp {
-            from,
-            to,
-            start,
-            end,
-        } => {
+        LoadShape::Steps { rate, steps } => {
+            steps.iter().take_while(|(at, _)| *at <= t).last().map_or(*rate, |(_, r)| *r)
+        }
+        LoadShape::Ramp { from, to, start, end } => {
             if t <= *start {
                 *from
             } else if t >= *end {
@@ -28,12 +21,7 @@ pub fn rate_at(shape: &LoadShape, t: SimTime) -> f64 {
                 from + (to - from) * f
             }
         }
-        LoadShape::Daily {
-            mean,
-            amplitude,
-            peak_s_of_day,
-            start_s_of_day,
-        } => {
+        LoadShape::Daily { mean, amplitude, peak_s_of_day, start_s_of_day } => {
             let day = 86_400.0;
             let s = (*start_s_of_day as f64 + t.secs()) % day;
             let phase = (s - *peak_s_of_day as f64) / day * std::f64::consts::TAU;
@@ -48,10 +36,7 @@ mod tests {
 
     #[test]
     fn steps_change_the_rate_at_their_time() {
-        let s = LoadShape::Steps {
-            rate: 10.0,
-            steps: vec![(SimTime(1000), 20.0), (SimTime(5000), 5.0)],
-        };
+        let s = LoadShape::Steps { rate: 10.0, steps: vec![(SimTime(1000), 20.0), (SimTime(5000), 5.0)] };
         assert_eq!(rate_at(&s, SimTime(999)), 10.0);
         assert_eq!(rate_at(&s, SimTime(1000)), 20.0);
         assert_eq!(rate_at(&s, SimTime(7000)), 5.0);
@@ -59,24 +44,14 @@ mod tests {
 
     #[test]
     fn ramps_are_linear_and_flat_outside() {
-        let r = LoadShape::Ramp {
-            from: 100.0,
-            to: 300.0,
-            start: SimTime(0),
-            end: SimTime(10_000),
-        };
+        let r = LoadShape::Ramp { from: 100.0, to: 300.0, start: SimTime(0), end: SimTime(10_000) };
         assert_eq!(rate_at(&r, SimTime(5000)), 200.0);
         assert_eq!(rate_at(&r, SimTime(20_000)), 300.0);
     }
 
     #[test]
     fn daily_curves_peak_at_their_peak() {
-        let d = LoadShape::Daily {
-            mean: 100.0,
-            amplitude: 0.5,
-            peak_s_of_day: 14 * 3600,
-            start_s_of_day: 2 * 3600,
-        };
+        let d = LoadShape::Daily { mean: 100.0, amplitude: 0.5, peak_s_of_day: 14 * 3600, start_s_of_day: 2 * 3600 };
         let at_peak = rate_at(&d, SimTime(12 * 3600 * 1000));
         let at_trough = rate_at(&d, SimTime(24 * 3600 * 1000));
         assert!((at_peak - 150.0).abs() < 1e-9);

@@ -52,11 +52,7 @@ pub fn outcome(policy: &Retries, p: f64) -> RetryOutcome {
             attempts = cap;
         }
     }
-    RetryOutcome {
-        attempts,
-        success,
-        backoff_s,
-    }
+    RetryOutcome { attempts, success, backoff_s }
 }
 
 #[cfg(test)]
@@ -65,13 +61,7 @@ mod tests {
     use crate::time::Span;
 
     fn policy(max: u32, budget: Option<f64>) -> Retries {
-        Retries {
-            max,
-            backoff: Span(100),
-            multiplier: 2.0,
-            jitter: Jitter::None,
-            budget,
-        }
+        Retries { max, backoff: Span(100), multiplier: 2.0, jitter: Jitter::None, budget }
     }
 
     #[test]

@@ -18,12 +18,7 @@ pub struct Rollout {
 impl Rollout {
     /// Restarts the next instance or batch at `now`; returns how many were
     /// restarted and when to act next (`None` once done).
-    pub fn step(
-        &mut self,
-        fleet: &mut Fleet,
-        now: SimTime,
-        startup: Span,
-    ) -> (u32, Option<SimTime>) {
+    pub fn step(&mut self, fleet: &mut Fleet, now: SimTime, startup: Span) -> (u32, Option<SimTime>) {
         let want = match self.pace {
             Pace::Rate(_) => 1,
             Pace::Batches { size, .. } => size,
@@ -31,9 +26,7 @@ impl Rollout {
         .min(self.left);
         let id = self.id;
         let version = self.version;
-        let pick = |k: &crate::engine::fleet::Cohort| {
-            k.rolled != id && !matches!(k.phase, Phase::Booting { .. })
-        };
+        let pick = |k: &crate::engine::fleet::Cohort| k.rolled != id && !matches!(k.phase, Phase::Booting { .. });
         let done = fleet.restart(want, now, startup, pick, |k| {
             k.rolled = id;
             if let Some(v) = version {
@@ -59,12 +52,7 @@ mod tests {
     #[test]
     fn a_rate_restarts_one_instance_per_interval() {
         let mut f = Fleet::new(3);
-        let mut r = Rollout {
-            id: 1,
-            left: 3,
-            pace: Pace::Rate(1.0 / 60.0),
-            version: None,
-        };
+        let mut r = Rollout { id: 1, left: 3, pace: Pace::Rate(1.0 / 60.0), version: None };
         let (n, next) = r.step(&mut f, SimTime(0), Span(10_000));
         assert_eq!((n, next), (1, Some(SimTime(60_000))));
         assert_eq!(f.census().serving, 2);
@@ -73,15 +61,7 @@ mod tests {
     #[test]
     fn batches_wait_for_startup_and_pause() {
         let mut f = Fleet::new(5);
-        let mut r = Rollout {
-            id: 1,
-            left: 5,
-            pace: Pace::Batches {
-                size: 2,
-                pause: Span(5000),
-            },
-            version: None,
-        };
+        let mut r = Rollout { id: 1, left: 5, pace: Pace::Batches { size: 2, pause: Span(5000) }, version: None };
         let (n, next) = r.step(&mut f, SimTime(0), Span(10_000));
         assert_eq!((n, next), (2, Some(SimTime(15_000))));
     }
@@ -89,16 +69,8 @@ mod tests {
     #[test]
     fn each_instance_is_restarted_once_and_gets_the_new_version() {
         let mut f = Fleet::new(2);
-        let v = Version {
-            error_rate: 0.1,
-            ..Version::default()
-        };
-        let mut r = Rollout {
-            id: 7,
-            left: 10,
-            pace: Pace::Rate(1.0),
-            version: Some(v),
-        };
+        let v = Version { error_rate: 0.1, ..Version::default() };
+        let mut r = Rollout { id: 7, left: 10, pace: Pace::Rate(1.0), version: Some(v) };
         let mut t = SimTime(0);
         let mut total = 0;
         loop {

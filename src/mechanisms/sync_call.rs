@@ -15,12 +15,7 @@ pub struct Profile {
 
 impl Profile {
     /// A callee that answers at once and never fails.
-    pub const PERFECT: Profile = Profile {
-        refused: 0.0,
-        wait_s: 0.0,
-        hold_s: 0.0,
-        error: 0.0,
-    };
+    pub const PERFECT: Profile = Profile { refused: 0.0, wait_s: 0.0, hold_s: 0.0, error: 0.0 };
 }
 
 /// The chance a request waiting `wait_s` on average, then held `hold_s`, is answered
@@ -52,18 +47,12 @@ pub struct Attempt {
 /// link hangs until the timeout.
 pub fn attempt(callee: &Profile, timeout_s: f64, partitioned: bool) -> Attempt {
     if partitioned {
-        return Attempt {
-            success: 0.0,
-            time_s: timeout_s,
-        };
+        return Attempt { success: 0.0, time_s: timeout_s };
     }
     let accepted = 1.0 - callee.refused;
     let on_time = in_time(callee.wait_s, callee.hold_s, timeout_s);
     let waited = (callee.wait_s + callee.hold_s).min(timeout_s);
-    Attempt {
-        success: accepted * on_time * (1.0 - callee.error),
-        time_s: accepted * waited,
-    }
+    Attempt { success: accepted * on_time * (1.0 - callee.error), time_s: accepted * waited }
 }
 
 #[cfg(test)]
@@ -72,10 +61,7 @@ mod tests {
 
     #[test]
     fn a_healthy_callee_answers_within_its_latency() {
-        let p = Profile {
-            hold_s: 0.02,
-            ..Profile::PERFECT
-        };
+        let p = Profile { hold_s: 0.02, ..Profile::PERFECT };
         let a = attempt(&p, 1.0, false);
         assert_eq!(a.success, 1.0);
         assert_eq!(a.time_s, 0.02);
@@ -83,10 +69,7 @@ mod tests {
 
     #[test]
     fn a_slow_callee_holds_the_caller_until_the_timeout() {
-        let p = Profile {
-            hold_s: 3.0,
-            ..Profile::PERFECT
-        };
+        let p = Profile { hold_s: 3.0, ..Profile::PERFECT };
         let a = attempt(&p, 1.0, false);
         assert_eq!(a.success, 0.0);
         assert_eq!(a.time_s, 1.0);
@@ -94,10 +77,7 @@ mod tests {
 
     #[test]
     fn a_refusing_callee_fails_fast() {
-        let p = Profile {
-            refused: 1.0,
-            ..Profile::PERFECT
-        };
+        let p = Profile { refused: 1.0, ..Profile::PERFECT };
         let a = attempt(&p, 1.0, false);
         assert_eq!(a.success, 0.0);
         assert_eq!(a.time_s, 0.0);

@@ -46,14 +46,7 @@ impl Model {
     /// Schedules an action at `at`, keeping the scenario in time order.
     pub fn schedule(&mut self, at: SimTime, kind: ActionKind, label: &str) {
         let pos = self.scenario.partition_point(|a| a.at <= at);
-        self.scenario.insert(
-            pos,
-            Action {
-                at,
-                kind,
-                label: label.to_string(),
-            },
-        );
+        self.scenario.insert(pos, Action { at, kind, label: label.to_string() });
     }
 }
 
@@ -71,10 +64,7 @@ impl Service {
             timeout: Span(30_000),
             startup: Span(60_000),
             health: None,
-            load: Load {
-                shape: LoadShape::None,
-                timeout: Span(30_000),
-            },
+            load: Load { shape: LoadShape::None, timeout: Span(30_000) },
             replace_failed: false,
         }
     }

@@ -9,11 +9,7 @@ pub enum CsvError {
     #[error("the run has {series} service series but the model has {services} services")]
     ServiceCount { series: usize, services: usize },
     #[error("service `{service}` has {samples} samples but the run has {times} sample times")]
-    SampleCount {
-        service: String,
-        samples: usize,
-        times: usize,
-    },
+    SampleCount { service: String, samples: usize, times: usize },
     #[error("writing CSV failed: {0}")]
     Csv(#[from] csv::Error),
 }
@@ -41,10 +37,7 @@ pub const HEADER: [&str; 11] = [
 /// Fails when the run's series do not match the model or the sample times.
 pub fn render(model: &Model, result: &RunResult) -> Result<String, CsvError> {
     if result.services.len() != model.services.len() {
-        return Err(CsvError::ServiceCount {
-            series: result.services.len(),
-            services: model.services.len(),
-        });
+        return Err(CsvError::ServiceCount { series: result.services.len(), services: model.services.len() });
     }
     for (service, series) in model.services.iter().zip(&result.services) {
         if series.samples.len() != result.times.len() {
@@ -78,9 +71,7 @@ pub fn render(model: &Model, result: &RunResult) -> Result<String, CsvError> {
         }
     }
     writer.flush().map_err(csv::Error::from)?;
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))?;
+    let bytes = writer.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(String::from_utf8(bytes).expect("CSV made of Rust strings is UTF-8"))
 }
 
@@ -107,14 +98,8 @@ mod tests {
             "t_s,time,service,offered,served,failed,availability,healthy,instances,queue,threads_in_use"
         );
         assert_eq!(lines.len(), 1 + 60 * 3);
-        assert_eq!(
-            lines[1],
-            "60.000,02:01:00,web-front,500.0000,500.0000,0.0000,1.000000,10,10,0.0000,12.5000"
-        );
-        assert!(
-            lines[12 * 3 + 3]
-                .starts_with("780.000,02:13:00,user-db,500.0000,100.0000,400.0000,0.200000,")
-        );
+        assert_eq!(lines[1], "60.000,02:01:00,web-front,500.0000,500.0000,0.0000,1.000000,10,10,0.0000,12.5000");
+        assert!(lines[12 * 3 + 3].starts_with("780.000,02:13:00,user-db,500.0000,100.0000,400.0000,0.200000,"));
     }
 
     #[test]
@@ -122,15 +107,9 @@ mod tests {
         let mut result = fixtures::result();
         result.services[1].samples.pop();
         let err = render(&fixtures::model(), &result).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "service `auth-api` has 59 samples but the run has 60 sample times"
-        );
+        assert_eq!(err.to_string(), "service `auth-api` has 59 samples but the run has 60 sample times");
         result.services.pop();
-        assert!(matches!(
-            render(&fixtures::model(), &result),
-            Err(CsvError::ServiceCount { .. })
-        ));
+        assert!(matches!(render(&fixtures::model(), &result), Err(CsvError::ServiceCount { .. })));
     }
 
     #[test]

@@ -1,12 +1,9 @@
 //! Small hand-built models, runs and reports shared by the output tests.
 
-use crate::analysis::report::{
-    EventReport, ExpectationReport, Milestone, Report, Score, ServiceReport,
-};
+use crate::analysis::report::{EventReport, ExpectationReport, Milestone, Report, Score, ServiceReport};
 use crate::engine::{LogEntry, RunResult, Sample, ServiceSeries, Totals};
 use crate::model::{
-    DepKind, Dependency, HealthCheck, Load, LoadShape, MilestoneKind, Model, Retries, Service,
-    ServiceId, Thresholds,
+    DepKind, Dependency, HealthCheck, Load, LoadShape, MilestoneKind, Model, Retries, Service, ServiceId, Thresholds,
 };
 use crate::time::{Clock, SimTime, Span};
 
@@ -28,10 +25,7 @@ fn service(name: &str) -> Service {
             healthy_threshold: 2,
             deep: false,
         }),
-        load: Load {
-            shape: LoadShape::None,
-            timeout: Span(5000),
-        },
+        load: Load { shape: LoadShape::None, timeout: Span(5000) },
         replace_failed: true,
     }
 }
@@ -52,10 +46,7 @@ fn dep(caller: usize, callee: usize) -> Dependency {
 /// fallback on a direct `web-front -> user-db` edge; one hour from 02:00.
 pub fn model() -> Model {
     let mut front = service("web-front");
-    front.load = Load {
-        shape: LoadShape::Constant { rate: 500.0 },
-        timeout: Span(5000),
-    };
+    front.load = Load { shape: LoadShape::Constant { rate: 500.0 }, timeout: Span(5000) };
     let mut retried = dep(1, 2);
     retried.retries.max = 3;
     let mut degraded = dep(0, 2);
@@ -129,20 +120,11 @@ pub fn result() -> RunResult {
             scheduled: true,
         },
     ];
-    RunResult {
-        times,
-        services,
-        log,
-        events: 1234,
-    }
+    RunResult { times, services, log, events: 1234 }
 }
 
 fn milestone(kind: MilestoneKind, at: &str, t_s: f64) -> Milestone {
-    Milestone {
-        kind,
-        at: at.to_string(),
-        t_s,
-    }
+    Milestone { kind, at: at.to_string(), t_s }
 }
 
 fn service_report(name: &str, min: f64, milestones: Vec<Milestone>) -> ServiceReport {

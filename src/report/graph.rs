@@ -31,16 +31,7 @@ fn edge_label(dep: &Dependency) -> String {
 
 /// The report of each service when it was impacted, in model order.
 fn impacted<'r>(model: &Model, report: Option<&'r Report>) -> Vec<Option<&'r ServiceReport>> {
-    model
-        .services
-        .iter()
-        .map(|s| {
-            report?
-                .services
-                .iter()
-                .find(|r| r.name == s.name && r.impacted)
-        })
-        .collect()
+    model.services.iter().map(|s| report?.services.iter().find(|r| r.name == s.name && r.impacted)).collect()
 }
 
 fn min_text(service: &ServiceReport) -> String {
@@ -72,17 +63,9 @@ pub fn dot(model: &Model, report: Option<&Report>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "digraph {} {{", dot_quote(&model.name));
     let _ = writeln!(out, "  rankdir=LR;");
-    let _ = writeln!(
-        out,
-        "  node [shape=box, style=rounded, fontname=\"sans-serif\"];"
-    );
+    let _ = writeln!(out, "  node [shape=box, style=rounded, fontname=\"sans-serif\"];");
     let _ = writeln!(out, "  edge [fontname=\"sans-serif\", fontsize=10];");
-    for (i, (service, hit)) in model
-        .services
-        .iter()
-        .zip(impacted(model, report))
-        .enumerate()
-    {
+    for (i, (service, hit)) in model.services.iter().zip(impacted(model, report)).enumerate() {
         match hit {
             Some(r) => {
                 let label = format!("{}\n{}", service.name, min_text(r));
@@ -94,12 +77,7 @@ pub fn dot(model: &Model, report: Option<&Report>) -> String {
                 );
             }
             None => {
-                let _ = writeln!(
-                    out,
-                    "  {} [label={}];",
-                    node_id(i),
-                    dot_quote(&service.name)
-                );
+                let _ = writeln!(out, "  {} [label={}];", node_id(i), dot_quote(&service.name));
             }
         }
     }
@@ -147,17 +125,9 @@ pub fn mermaid(model: &Model, report: Option<&Report>) -> String {
             node_id(dep.callee.0)
         );
     }
-    let marked: Vec<String> = hits
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| h.is_some())
-        .map(|(i, _)| node_id(i))
-        .collect();
+    let marked: Vec<String> = hits.iter().enumerate().filter(|(_, h)| h.is_some()).map(|(i, _)| node_id(i)).collect();
     if !marked.is_empty() {
-        let _ = writeln!(
-            out,
-            "  classDef impacted fill:{IMPACTED_FILL},stroke:{IMPACTED_STROKE},stroke-width:2px"
-        );
+        let _ = writeln!(out, "  classDef impacted fill:{IMPACTED_FILL},stroke:{IMPACTED_STROKE},stroke-width:2px");
         let _ = writeln!(out, "  class {} impacted", marked.join(","));
     }
     out
@@ -175,14 +145,8 @@ mod tests {
         assert!(text.contains("  s0 [label=\"web-front\"];\n"), "{text}");
         assert!(text.contains("  s1 [label=\"auth-api\"];\n"), "{text}");
         assert!(text.contains("  s0 -> s1 [label=\"sync\"];\n"), "{text}");
-        assert!(
-            text.contains("  s1 -> s2 [label=\"sync, retries 3\"];\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("  s0 -> s2 [label=\"sync, fallback\", style=dashed];\n"),
-            "{text}"
-        );
+        assert!(text.contains("  s1 -> s2 [label=\"sync, retries 3\"];\n"), "{text}");
+        assert!(text.contains("  s0 -> s2 [label=\"sync, fallback\", style=dashed];\n"), "{text}");
         assert!(!text.contains("filled"));
         assert!(text.ends_with("}\n"));
     }
@@ -190,46 +154,24 @@ mod tests {
     #[test]
     fn dot_marks_impacted_services() {
         let text = dot(&fixtures::model(), Some(&fixtures::report()));
-        let line = |id: &str| {
-            text.lines()
-                .find(|l| l.starts_with(&format!("  {id} [")))
-                .unwrap()
-        };
-        assert!(
-            line("s0").contains("label=\"web-front\\nmin 55.0%\""),
-            "{text}"
-        );
+        let line = |id: &str| text.lines().find(|l| l.starts_with(&format!("  {id} ["))).unwrap();
+        assert!(line("s0").contains("label=\"web-front\\nmin 55.0%\""), "{text}");
         assert!(line("s0").contains("filled"), "{text}");
-        assert!(
-            line("s2").contains("label=\"user-db\\nmin 20.0%\""),
-            "{text}"
-        );
+        assert!(line("s2").contains("label=\"user-db\\nmin 20.0%\""), "{text}");
         assert_eq!(line("s1"), "  s1 [label=\"auth-api\"];");
     }
 
     #[test]
     fn mermaid_has_edges_and_an_impacted_class() {
         let plain = mermaid(&fixtures::model(), None);
-        assert!(
-            plain.starts_with("flowchart LR\n  s0[\"web-front\"]\n"),
-            "{plain}"
-        );
+        assert!(plain.starts_with("flowchart LR\n  s0[\"web-front\"]\n"), "{plain}");
         assert!(plain.contains("  s0 -->|\"sync\"| s1\n"), "{plain}");
-        assert!(
-            plain.contains("  s1 -->|\"sync, retries 3\"| s2\n"),
-            "{plain}"
-        );
-        assert!(
-            plain.contains("  s0 -.->|\"sync, fallback\"| s2\n"),
-            "{plain}"
-        );
+        assert!(plain.contains("  s1 -->|\"sync, retries 3\"| s2\n"), "{plain}");
+        assert!(plain.contains("  s0 -.->|\"sync, fallback\"| s2\n"), "{plain}");
         assert!(!plain.contains("classDef"));
 
         let marked = mermaid(&fixtures::model(), Some(&fixtures::report()));
-        assert!(
-            marked.contains("  s2[\"user-db (min 20.0%)\"]\n"),
-            "{marked}"
-        );
+        assert!(marked.contains("  s2[\"user-db (min 20.0%)\"]\n"), "{marked}");
         assert!(marked.contains("  classDef impacted fill:"), "{marked}");
         assert!(marked.ends_with("  class s0,s2 impacted\n"), "{marked}");
     }

@@ -70,18 +70,11 @@ pub struct Chart<'a> {
 /// Ticks are clock times with a start clock (`05:15`), else offsets (`+3h15m`).
 pub fn recovery<'a>(model: &'a Model, result: &RunResult, report: &Report) -> Chart<'a> {
     let impact_t = |s: &ServiceReport| {
-        let m = s
-            .milestones
-            .iter()
-            .find(|m| m.kind == MilestoneKind::ImpactStart);
+        let m = s.milestones.iter().find(|m| m.kind == MilestoneKind::ImpactStart);
         m.map_or(f64::INFINITY, |m| m.t_s)
     };
-    let mut impacted: Vec<(usize, &ServiceReport)> = report
-        .services
-        .iter()
-        .filter(|s| s.impacted)
-        .filter_map(|s| Some((model.service_id(&s.name)?.0, s)))
-        .collect();
+    let mut impacted: Vec<(usize, &ServiceReport)> =
+        report.services.iter().filter(|s| s.impacted).filter_map(|s| Some((model.service_id(&s.name)?.0, s))).collect();
     impacted.sort_by(|a, b| impact_t(a.1).total_cmp(&impact_t(b.1)));
     let mut curves: Vec<Curve> = impacted
         .iter()
@@ -91,9 +84,7 @@ pub fn recovery<'a>(model: &'a Model, result: &RunResult, report: &Report) -> Ch
             faint: false,
         })
         .collect();
-    let others: Vec<usize> = (0..model.services.len())
-        .filter(|i| !impacted.iter().any(|(j, _)| j == i))
-        .collect();
+    let others: Vec<usize> = (0..model.services.len()).filter(|i| !impacted.iter().any(|(j, _)| j == i)).collect();
     curves.extend(others.iter().map(|&i| Curve {
         label: model.services[i].name.clone(),
         points: percent(&availability_series(result, ServiceId(i))),
@@ -104,43 +95,22 @@ pub fn recovery<'a>(model: &'a Model, result: &RunResult, report: &Report) -> Ch
         1 => Some("1 service not impacted (grey)".to_string()),
         n => Some(format!("{n} services not impacted (grey)")),
     };
-    let markers = result
-        .log
-        .iter()
-        .filter(|e| e.scheduled)
-        .map(|e| Marker {
-            t_s: e.at.secs(),
-            label: e.what.clone(),
-        })
-        .collect();
+    let markers =
+        result.log.iter().filter(|e| e.scheduled).map(|e| Marker { t_s: e.at.secs(), label: e.what.clone() }).collect();
     let t = report.thresholds;
     let levels = vec![
         (t.impact * 100.0, format!("impact {}%", t.impact * 100.0)),
         (t.severe * 100.0, format!("severe {}%", t.severe * 100.0)),
     ];
-    let variant = report
-        .variant
-        .as_deref()
-        .map(|v| format!(", variant {v}"))
-        .unwrap_or_default();
-    let end = result
-        .times
-        .last()
-        .map_or(0.0, |t| t.secs())
-        .max(model.duration.secs());
+    let variant = report.variant.as_deref().map(|v| format!(", variant {v}")).unwrap_or_default();
+    let end = result.times.last().map_or(0.0, |t| t.secs()).max(model.duration.secs());
     let (x_desc, origin) = match (&model.clock, &report.start) {
-        (Some(c), Some(start)) => (
-            format!("time (clock; start {start})"),
-            c.start_of_day_s as f64,
-        ),
+        (Some(c), Some(start)) => (format!("time (clock; start {start})"), c.start_of_day_s as f64),
         (Some(c), None) => ("time (clock)".to_string(), c.start_of_day_s as f64),
         (None, _) => ("time since start".to_string(), 0.0),
     };
     Chart {
-        title: format!(
-            "{}: recovery (seed {}{variant})",
-            report.topology, report.seed
-        ),
+        title: format!("{}: recovery (seed {}{variant})", report.topology, report.seed),
         x_desc,
         x_range: (0.0, end),
         tick_origin_s: origin,
@@ -164,17 +134,9 @@ pub fn overlay<'a>(
     series: &[(String, Vec<(f64, f64)>)],
     time_label: impl Fn(f64) -> String + 'a,
 ) -> Chart<'a> {
-    let ts = series
-        .iter()
-        .flat_map(|(_, points)| points.iter().map(|p| p.0));
-    let (lo, hi) = ts.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| {
-        (lo.min(t), hi.max(t))
-    });
-    let x_range = if lo <= hi {
-        (lo.min(0.0), hi)
-    } else {
-        (0.0, 1.0)
-    };
+    let ts = series.iter().flat_map(|(_, points)| points.iter().map(|p| p.0));
+    let (lo, hi) = ts.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    let x_range = if lo <= hi { (lo.min(0.0), hi) } else { (0.0, 1.0) };
     Chart {
         title: title.to_string(),
         x_desc: "time".to_string(),
@@ -183,11 +145,7 @@ pub fn overlay<'a>(
         time_label: Box::new(time_label),
         curves: series
             .iter()
-            .map(|(label, points)| Curve {
-                label: label.clone(),
-                points: percent(points),
-                faint: false,
-            })
+            .map(|(label, points)| Curve { label: label.clone(), points: percent(points), faint: false })
             .collect(),
         faint_label: None,
         markers: Vec::new(),
@@ -202,29 +160,16 @@ pub fn availability_series(result: &RunResult, service: ServiceId) -> Vec<(f64, 
     let Some(series) = result.services.get(service.0) else {
         return Vec::new();
     };
-    result
-        .times
-        .iter()
-        .zip(&series.samples)
-        .map(|(t, s)| (t.secs(), s.availability))
-        .collect()
+    result.times.iter().zip(&series.samples).map(|(t, s)| (t.secs(), s.availability)).collect()
 }
 
 /// The recovery chart as SVG text.
-pub fn recovery_svg(
-    model: &Model,
-    result: &RunResult,
-    report: &Report,
-) -> Result<String, PlotError> {
+pub fn recovery_svg(model: &Model, result: &RunResult, report: &Report) -> Result<String, PlotError> {
     recovery(model, result, report).svg()
 }
 
 /// The recovery chart as PNG bytes.
-pub fn recovery_png(
-    model: &Model,
-    result: &RunResult,
-    report: &Report,
-) -> Result<Vec<u8>, PlotError> {
+pub fn recovery_png(model: &Model, result: &RunResult, report: &Report) -> Result<Vec<u8>, PlotError> {
     recovery(model, result, report).png()
 }
 
@@ -235,11 +180,7 @@ fn percent(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
 /// A clock time without zero seconds (`05:15`), or an offset (`+3h15m`).
 fn tick_time(model: &Model, t: f64) -> String {
     let text = model.show_time(SimTime::from_secs_f64(t));
-    if model.clock.is_some() && text.get(5..8) == Some(":00") {
-        format!("{}{}", &text[..5], &text[8..])
-    } else {
-        text
-    }
+    if model.clock.is_some() && text.get(5..8) == Some(":00") { format!("{}{}", &text[..5], &text[8..]) } else { text }
 }
 
 #[cfg(test)]
@@ -258,17 +199,9 @@ mod tests {
     fn recovery_chart_shows_impacted_services_in_order() {
         let (model, result, report) = (fixtures::model(), fixtures::result(), fixtures::report());
         let chart = recovery(&model, &result, &report);
-        let strong: Vec<&str> = chart
-            .curves
-            .iter()
-            .filter(|c| !c.faint)
-            .map(|c| c.label.as_str())
-            .collect();
+        let strong: Vec<&str> = chart.curves.iter().filter(|c| !c.faint).map(|c| c.label.as_str()).collect();
         assert_eq!(strong, ["web-front (min 55.0%)", "user-db (min 20.0%)"]);
-        assert_eq!(
-            chart.faint_label.as_deref(),
-            Some("1 service not impacted (grey)")
-        );
+        assert_eq!(chart.faint_label.as_deref(), Some("1 service not impacted (grey)"));
         assert_eq!(chart.curves[1].points[12], (780.0, 20.0));
         let markers: Vec<&str> = chart.markers.iter().map(|m| m.label.as_str()).collect();
         assert_eq!(markers, ["crash user-db 50%", "restart user-db"]);
@@ -279,8 +212,7 @@ mod tests {
 
     #[test]
     fn svg_has_the_legend_axis_and_markers() {
-        let svg =
-            recovery_svg(&fixtures::model(), &fixtures::result(), &fixtures::report()).unwrap();
+        let svg = recovery_svg(&fixtures::model(), &fixtures::result(), &fixtures::report()).unwrap();
         keep("recovery.svg", svg.as_bytes());
         assert!(svg.starts_with("<svg"), "{}", &svg[..100]);
         for text in [
@@ -298,36 +230,23 @@ mod tests {
 
     #[test]
     fn png_is_a_valid_image_of_the_plot_size() {
-        let png =
-            recovery_png(&fixtures::model(), &fixtures::result(), &fixtures::report()).unwrap();
+        let png = recovery_png(&fixtures::model(), &fixtures::result(), &fixtures::report()).unwrap();
         keep("recovery.png", &png);
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         assert_eq!(&png[12..16], b"IHDR");
         assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1400);
         assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), 700);
-        assert!(
-            png.len() > 10_000,
-            "an almost empty image: {} bytes",
-            png.len()
-        );
+        assert!(png.len() > 10_000, "an almost empty image: {} bytes", png.len());
     }
 
     #[test]
     fn overlay_draws_one_curve_per_run() {
         let result = fixtures::result();
         let series = vec![
-            (
-                "baseline".to_string(),
-                availability_series(&result, ServiceId(2)),
-            ),
-            (
-                "more-threads".to_string(),
-                availability_series(&result, ServiceId(0)),
-            ),
+            ("baseline".to_string(), availability_series(&result, ServiceId(2))),
+            ("more-threads".to_string(), availability_series(&result, ServiceId(0))),
         ];
-        let chart = overlay("user-db by variant", &series, |t| {
-            crate::time::show_offset(SimTime::from_secs_f64(t))
-        });
+        let chart = overlay("user-db by variant", &series, |t| crate::time::show_offset(SimTime::from_secs_f64(t)));
         assert_eq!(chart.x_range, (0.0, 3600.0));
         let svg = chart.svg().unwrap();
         keep("overlay.svg", svg.as_bytes());
@@ -344,16 +263,7 @@ mod tests {
             .map(|k| Curve {
                 label: format!("service-{k} (min {k}.0%)"),
                 points: (0..=120)
-                    .map(|m| {
-                        (
-                            m as f64 * 600.0,
-                            if m > 20 + k && m < 60 + 3 * k {
-                                k as f64 * 5.0
-                            } else {
-                                100.0
-                            },
-                        )
-                    })
+                    .map(|m| (m as f64 * 600.0, if m > 20 + k && m < 60 + 3 * k { k as f64 * 5.0 } else { 100.0 }))
                     .collect(),
                 faint: k >= 12,
             })
@@ -366,20 +276,12 @@ mod tests {
             })
             .collect();
         keep("busy.png", &chart.png().unwrap());
-        assert!(
-            chart
-                .svg()
-                .unwrap()
-                .contains("rolling restart of the front-...")
-        );
+        assert!(chart.svg().unwrap().contains("rolling restart of the front-..."));
     }
 
     #[test]
     fn plots_are_deterministic() {
         let (model, result, report) = (fixtures::model(), fixtures::result(), fixtures::report());
-        assert_eq!(
-            recovery_svg(&model, &result, &report).unwrap(),
-            recovery_svg(&model, &result, &report).unwrap()
-        );
+        assert_eq!(recovery_svg(&model, &result, &report).unwrap(), recovery_svg(&model, &result, &report).unwrap());
     }
 }

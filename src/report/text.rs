@@ -26,11 +26,7 @@ pub fn render(report: &Report) -> String {
 }
 
 fn header(out: &mut String, report: &Report) {
-    let variant = report
-        .variant
-        .as_deref()
-        .map(|v| format!(" (variant {v})"))
-        .unwrap_or_default();
+    let variant = report.variant.as_deref().map(|v| format!(" (variant {v})")).unwrap_or_default();
     let _ = writeln!(out, "blastsim report: {}{variant}", report.topology);
     let start = report.start.as_deref().unwrap_or("-");
     let _ = writeln!(
@@ -55,11 +51,7 @@ fn impact_start(service: &ServiceReport) -> Option<f64> {
 }
 
 fn milestone_t(service: &ServiceReport, kind: MilestoneKind) -> Option<f64> {
-    service
-        .milestones
-        .iter()
-        .find(|m| m.kind == kind)
-        .map(|m| m.t_s)
+    service.milestones.iter().find(|m| m.kind == kind).map(|m| m.t_s)
 }
 
 /// Impacted services by impact start (those without one after them), then the rest.
@@ -75,18 +67,8 @@ fn ordered(report: &Report) -> Vec<&ServiceReport> {
 
 fn services(out: &mut String, report: &Report) {
     let impacted = report.services.iter().filter(|s| s.impacted).count();
-    let _ = writeln!(
-        out,
-        "Services ({impacted} of {} impacted)",
-        report.services.len()
-    );
-    let mut headers = vec![
-        "service",
-        "impacted",
-        "min avail",
-        "failed req",
-        "error-min",
-    ];
+    let _ = writeln!(out, "Services ({impacted} of {} impacted)", report.services.len());
+    let mut headers = vec!["service", "impacted", "min avail", "failed req", "error-min"];
     headers.extend(MILESTONE_HEADERS.iter().map(|(_, h)| *h));
     let rows: Vec<Vec<String>> = ordered(report)
         .into_iter()
@@ -99,17 +81,12 @@ fn services(out: &mut String, report: &Report) {
                 format!("{:.1}", s.error_minutes),
             ];
             row.extend(MILESTONE_HEADERS.iter().map(|(kind, _)| {
-                s.milestones
-                    .iter()
-                    .find(|m| m.kind == *kind)
-                    .map_or_else(|| "-".to_string(), |m| m.at.clone())
+                s.milestones.iter().find(|m| m.kind == *kind).map_or_else(|| "-".to_string(), |m| m.at.clone())
             }));
             row
         })
         .collect();
-    let numeric = [
-        false, false, true, true, true, false, false, false, false, false,
-    ];
+    let numeric = [false, false, true, true, true, false, false, false, false, false];
     table(out, &headers, &rows, &numeric);
 }
 
@@ -127,23 +104,11 @@ fn events(out: &mut String, report: &Report) {
                 vec![e.at.clone(), service, e.what.clone()]
             })
             .collect();
-        table(
-            out,
-            &["at", "service", "what"],
-            &rows,
-            &[false, false, false],
-        );
+        table(out, &["at", "service", "what"], &rows, &[false, false, false]);
     }
     if others > 0 {
-        let changes = if others == 1 {
-            "change is"
-        } else {
-            "changes are"
-        };
-        let _ = writeln!(
-            out,
-            "  ({others} other logged {changes} listed in report.json)"
-        );
+        let changes = if others == 1 { "change is" } else { "changes are" };
+        let _ = writeln!(out, "  ({others} other logged {changes} listed in report.json)");
     }
 }
 
@@ -158,18 +123,11 @@ fn expectations(out: &mut String, report: &Report) {
                 e.kind.as_str().to_string(),
                 e.expected.clone(),
                 e.simulated.clone().unwrap_or_else(|| "never".to_string()),
-                e.error_min
-                    .map_or_else(|| "-".to_string(), |m| format!("{m:+.1}")),
+                e.error_min.map_or_else(|| "-".to_string(), |m| format!("{m:+.1}")),
             ]
         })
         .collect();
-    let headers = [
-        "service",
-        "milestone",
-        "expected",
-        "simulated",
-        "error (min)",
-    ];
+    let headers = ["service", "milestone", "expected", "simulated", "error (min)"];
     table(out, &headers, &rows, &[false, false, false, false, true]);
     let _ = writeln!(out, "{}", score_line(report));
 }
@@ -178,13 +136,7 @@ fn expectations(out: &mut String, report: &Report) {
 /// report's score, or from its expectations when it has none.
 fn score_line(report: &Report) -> String {
     let (expected, reached, within, mean, worst) = match &report.score {
-        Some(s) => (
-            s.expected,
-            s.reached,
-            s.within_10_min,
-            s.mean_abs_error_min,
-            s.worst_abs_error_min,
-        ),
+        Some(s) => (s.expected, s.reached, s.within_10_min, s.mean_abs_error_min, s.worst_abs_error_min),
         None => score_of(&report.expectations),
     };
     let show = |m: Option<f64>| m.map_or_else(|| "-".to_string(), |m| format!("{m:.1}"));
@@ -200,11 +152,7 @@ fn score_line(report: &Report) -> String {
 }
 
 fn score_of(expectations: &[ExpectationReport]) -> (usize, usize, usize, Option<f64>, Option<f64>) {
-    let errors: Vec<f64> = expectations
-        .iter()
-        .filter_map(|e| e.error_min)
-        .map(f64::abs)
-        .collect();
+    let errors: Vec<f64> = expectations.iter().filter_map(|e| e.error_min).map(f64::abs).collect();
     let within = errors.iter().filter(|e| **e <= 10.0).count();
     let mean = (!errors.is_empty()).then(|| errors.iter().sum::<f64>() / errors.len() as f64);
     let worst = errors.iter().copied().reduce(f64::max);
@@ -265,51 +213,28 @@ mod tests {
     #[test]
     fn header_names_the_run() {
         let text = render(&fixtures::report());
-        assert!(
-            text.starts_with("blastsim report: three-tier (variant more-threads)\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("seed 7, start 2020-11-25T02:00:00-08:00, duration 1h, step 1m"),
-            "{text}"
-        );
+        assert!(text.starts_with("blastsim report: three-tier (variant more-threads)\n"), "{text}");
+        assert!(text.contains("seed 7, start 2020-11-25T02:00:00-08:00, duration 1h, step 1m"), "{text}");
     }
 
     #[test]
     fn impacted_services_come_first_in_order_of_impact() {
         let text = render(&fixtures::report());
-        let pos = |name: &str| {
-            text.find(&format!("  {name} "))
-                .unwrap_or_else(|| panic!("{name}: {text}"))
-        };
+        let pos = |name: &str| text.find(&format!("  {name} ")).unwrap_or_else(|| panic!("{name}: {text}"));
         assert!(pos("web-front") < pos("user-db"));
         assert!(pos("user-db") < pos("auth-api"));
-        let front = text
-            .lines()
-            .find(|l| l.trim_start().starts_with("web-front"))
-            .unwrap();
+        let front = text.lines().find(|l| l.trim_start().starts_with("web-front")).unwrap();
         let cells: Vec<&str> = front.split_whitespace().collect();
         assert_eq!(cells[..5], ["web-front", "yes", "55.00%", "405.0k", "13.5"]);
         assert_eq!(cells[5..], ["02:11:00", "02:11:00", "-", "-", "02:40:00"]);
-        let auth = text
-            .lines()
-            .find(|l| l.trim_start().starts_with("auth-api"))
-            .unwrap();
-        assert!(
-            auth.contains(" no ") && auth.trim_end().ends_with('-'),
-            "{auth}"
-        );
+        let auth = text.lines().find(|l| l.trim_start().starts_with("auth-api")).unwrap();
+        assert!(auth.contains(" no ") && auth.trim_end().ends_with('-'), "{auth}");
     }
 
     #[test]
     fn columns_are_aligned() {
         let text = render(&fixtures::report());
-        let table: Vec<&str> = text
-            .lines()
-            .skip_while(|l| !l.starts_with("Services"))
-            .skip(1)
-            .take(5)
-            .collect();
+        let table: Vec<&str> = text.lines().skip_while(|l| !l.starts_with("Services")).skip(1).take(5).collect();
         let severe = table[0].find("severe").unwrap();
         assert_eq!(&table[2][severe..severe + 8], "02:11:00", "{text}");
         assert_eq!(&table[3][severe..severe + 8], "02:13:00", "{text}");
@@ -322,20 +247,11 @@ mod tests {
     fn scheduled_events_and_score_are_listed() {
         let text = render(&fixtures::report());
         assert!(text.contains("Scheduled events (1)"), "{text}");
-        assert!(
-            text.contains("02:10:00  user-db  crash user-db 50%"),
-            "{text}"
-        );
+        assert!(text.contains("02:10:00  user-db  crash user-db 50%"), "{text}");
         assert!(text.contains("(1 other logged change is listed"), "{text}");
         let row = text.lines().find(|l| l.contains("impact_start")).unwrap();
-        assert!(
-            row.contains("02:15") && row.contains("02:13:00") && row.ends_with("-2.0"),
-            "{row}"
-        );
-        let never = text
-            .lines()
-            .find(|l| l.contains("mostly_recovered"))
-            .unwrap();
+        assert!(row.contains("02:15") && row.contains("02:13:00") && row.ends_with("-2.0"), "{row}");
+        let never = text.lines().find(|l| l.contains("mostly_recovered")).unwrap();
         assert!(never.contains("never"), "{never}");
         assert!(
             text.contains("Score: 1/2 milestones within 10 min; mean |error| 2.0 min, worst 2.0 min; 1 never reached"),
@@ -347,9 +263,7 @@ mod tests {
     fn score_is_computed_when_the_report_has_none() {
         let mut report = fixtures::report();
         report.score = None;
-        assert!(
-            render(&report).contains("Score: 1/2 milestones within 10 min; mean |error| 2.0 min")
-        );
+        assert!(render(&report).contains("Score: 1/2 milestones within 10 min; mean |error| 2.0 min"));
         report.expectations.clear();
         assert!(!render(&report).contains("Score"));
     }

@@ -9,9 +9,7 @@ use std::path::{Path, PathBuf};
 pub enum WriteError {
     #[error("cannot create the output directory {}: {source}", path.display())]
     CreateDir { path: PathBuf, source: io::Error },
-    #[error(
-        "`{name}` is not a plain file name; outputs are written directly into the output directory"
-    )]
+    #[error("`{name}` is not a plain file name; outputs are written directly into the output directory")]
     BadName { name: String },
     #[error("`{name}` is listed twice among the output files")]
     Duplicate { name: String },
@@ -20,11 +18,7 @@ pub enum WriteError {
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
     #[error("cannot move {} into place as {}: {source}", from.display(), path.display())]
-    Rename {
-        from: PathBuf,
-        path: PathBuf,
-        source: io::Error,
-    },
+    Rename { from: PathBuf, path: PathBuf, source: io::Error },
 }
 
 /// Writes `files` (name, contents) into `dir`, creating it when missing.
@@ -37,10 +31,7 @@ pub enum WriteError {
 /// the earlier files new and the rest as they were, never a partial file.
 pub fn write_outputs(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), WriteError> {
     check_names(files)?;
-    fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir { path: dir.to_path_buf(), source })?;
     for (name, _) in files {
         let path = dir.join(name);
         if path.is_dir() {
@@ -62,11 +53,7 @@ pub fn write_outputs(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), WriteE
     for (done, (temp, path)) in staged.iter().enumerate() {
         if let Err(source) = fs::rename(temp, path) {
             remove_all(&staged[done..]);
-            return Err(WriteError::Rename {
-                from: temp.clone(),
-                path: path.clone(),
-                source,
-            });
+            return Err(WriteError::Rename { from: temp.clone(), path: path.clone(), source });
         }
     }
     Ok(())
@@ -80,14 +67,10 @@ fn check_names(files: &[(&str, Vec<u8>)]) -> Result<(), WriteError> {
             && !name.contains(['/', '\\'])
             && Path::new(name).file_name() == Some(std::ffi::OsStr::new(name));
         if !plain {
-            return Err(WriteError::BadName {
-                name: name.to_string(),
-            });
+            return Err(WriteError::BadName { name: name.to_string() });
         }
         if files[..i].iter().any(|(other, _)| other == name) {
-            return Err(WriteError::Duplicate {
-                name: name.to_string(),
-            });
+            return Err(WriteError::Duplicate { name: name.to_string() });
         }
     }
     Ok(())
@@ -95,14 +78,8 @@ fn check_names(files: &[(&str, Vec<u8>)]) -> Result<(), WriteError> {
 
 /// Writes a new file; on failure, says whether the file was created.
 fn write_file(path: &Path, contents: &[u8]) -> Result<(), (bool, io::Error)> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| (false, e))?;
-    file.write_all(contents)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| (true, e))
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| (false, e))?;
+    file.write_all(contents).and_then(|()| file.sync_all()).map_err(|e| (true, e))
 }
 
 fn remove_all(staged: &[(PathBuf, PathBuf)]) {
@@ -116,19 +93,14 @@ mod tests {
     use super::*;
 
     fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut names: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         names
     }
 
     fn outputs() -> Vec<(&'static str, Vec<u8>)> {
-        vec![
-            ("report.json", b"{}\n".to_vec()),
-            ("timeseries.csv", b"t_s\n".to_vec()),
-        ]
+        vec![("report.json", b"{}\n".to_vec()), ("timeseries.csv", b"t_s\n".to_vec())]
     }
 
     #[test]
@@ -184,10 +156,7 @@ mod tests {
             assert!(matches!(err, WriteError::BadName { .. }), "{bad}: {err}");
         }
         let twice = [("a.csv", Vec::new()), ("a.csv", Vec::new())];
-        assert!(matches!(
-            write_outputs(&dir, &twice),
-            Err(WriteError::Duplicate { .. })
-        ));
+        assert!(matches!(write_outputs(&dir, &twice), Err(WriteError::Duplicate { .. })));
         assert!(!dir.exists());
     }
 }

@@ -123,7 +123,9 @@ impl Issue {
             message: self.message,
             help: self.help,
             location: span.as_ref().map(|s| line_col(text, s.start)),
-            labels: span.map(|s| vec![LabeledSpan::new_with_span(Some("here".into()), to_source_span(s))]).unwrap_or_default(),
+            labels: span
+                .map(|s| vec![LabeledSpan::new_with_span(Some("here".into()), to_source_span(s))])
+                .unwrap_or_default(),
         }
     }
 }
@@ -158,7 +160,9 @@ pub fn from_toml(name: &str, text: &str, err: &toml::de::Error) -> TopologyError
         help,
         src: NamedSource::new(name, text.to_string()),
         location: span.as_ref().map(|s| line_col(text, s.start)),
-        labels: span.map(|s| vec![LabeledSpan::new_with_span(Some(label.into()), to_source_span(s))]).unwrap_or_default(),
+        labels: span
+            .map(|s| vec![LabeledSpan::new_with_span(Some(label.into()), to_source_span(s))])
+            .unwrap_or_default(),
     }
 }
 

@@ -166,7 +166,11 @@ fn check_child(cur: &Cur, here: &[String], seg: &str) -> Result<(), SetError> {
             Ok(i) if i < n => Ok(()),
             Ok(i) => Err(SetError::new(
                 format!("`{}` has {n} entries; there is no entry {i}", shown(here, None)),
-                Some(if n == 0 { "add the entry to the file first".into() } else { format!("use an index from 0 to {}", n - 1) }),
+                Some(if n == 0 {
+                    "add the entry to the file first".into()
+                } else {
+                    format!("use an index from 0 to {}", n - 1)
+                }),
             )),
             Err(_) => Err(SetError::new(
                 format!("`{}` is a list; `{seg}` is not an index", shown(here, None)),

@@ -1,7 +1,7 @@
 //! The topology file as written: serde structs that refuse unknown keys, before validation.
 
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use std::fmt;
 use std::marker::PhantomData;
 use toml::Value;

@@ -11,14 +11,17 @@ use toml_edit::DocumentMut;
 /// problems at the action that causes them.
 pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Issue> {
     let mut issues = Vec::new();
-    let Ok(mut doc) = text.parse::<DocumentMut>() else { return issues };
+    let Ok(mut doc) = text.parse::<DocumentMut>() else {
+        return issues;
+    };
     let pairs = |m: &Model| -> Vec<(String, String)> {
         m.deps.iter().map(|d| (m.services[d.caller.0].name.clone(), m.services[d.callee.0].name.clone())).collect()
     };
     let base_names: Vec<String> = model.services.iter().map(|s| s.name.clone()).collect();
     let base_pairs = pairs(model);
     for p in pending {
-        let at = |key: &str| vec!["scenario".to_string(), p.raw_index.to_string(), "values".to_string(), key.to_string()];
+        let at =
+            |key: &str| vec!["scenario".to_string(), p.raw_index.to_string(), "values".to_string(), key.to_string()];
         let before = issues.len();
         for (key, value) in &p.values {
             if let Err(e) = apply(&mut doc, key, from_toml(value)) {
@@ -43,7 +46,12 @@ pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Iss
         let mut ctx = Ctx { issues: Vec::new(), clock: model.clock.clone(), duration: Some(model.duration) };
         let (services, deps) = validate_services(&mut ctx, &raw.services);
         for issue in ctx.issues {
-            let key = p.values.iter().map(|(k, _)| k.as_str()).find(|k| issue.path.join(".").starts_with(*k)).unwrap_or(first_key);
+            let key = p
+                .values
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .find(|k| issue.path.join(".").starts_with(*k))
+                .unwrap_or(first_key);
             issues.push(Issue {
                 path: at(key),
                 message: format!("after this change, `{}`: {}", dotted(&issue.path), issue.message),

@@ -89,13 +89,19 @@ fn three_tier_parses_with_defaults() {
     let app = &m.services[1];
     assert_eq!(app.threads, 100);
     let health = app.health.as_ref().unwrap();
-    assert_eq!((health.interval, health.timeout, health.unhealthy_threshold, health.healthy_threshold), (Span(5000), Span(2000), 3, 2));
+    assert_eq!(
+        (health.interval, health.timeout, health.unhealthy_threshold, health.healthy_threshold),
+        (Span(5000), Span(2000), 3, 2)
+    );
     assert_eq!(m.services[2].load.shape, LoadShape::None);
 
     assert_eq!(m.deps.len(), 2);
     let d = &m.deps[0];
     assert_eq!((d.caller, d.callee, d.timeout), (ServiceId(0), ServiceId(1), Span(2000)));
-    assert_eq!((d.retries.max, d.retries.backoff, d.retries.multiplier, d.retries.jitter), (2, Span(200), 2.0, Jitter::Full));
+    assert_eq!(
+        (d.retries.max, d.retries.backoff, d.retries.multiplier, d.retries.jitter),
+        (2, Span(200), 2.0, Jitter::Full)
+    );
     let d = &m.deps[1];
     assert_eq!((d.per_request, d.timeout, d.retries.max, d.retries.backoff), (2.0, Span(1000), 0, Span(100)));
 }
@@ -108,11 +114,18 @@ fn scenario_is_sorted_by_time_with_labels() {
     let labels: Vec<&str> = m.scenario.iter().map(|a| a.label.as_str()).collect();
     assert_eq!(
         labels,
-        ["crash db (1)", "rolling-restart app at 300/h", "set services.app.threads.workers=400", "set services.db.capacity=\"4000/s\""]
+        [
+            "crash db (1)",
+            "rolling-restart app at 300/h",
+            "set services.app.threads.workers=400",
+            "set services.db.capacity=\"4000/s\""
+        ]
     );
     assert_eq!(m.scenario[0].kind, ActionKind::Crash { service: ServiceId(2), amount: Amount::Count(1) });
     match &m.scenario[1].kind {
-        ActionKind::Rolling { pace: Pace::Rate(r), version: None, amount: Amount::All, .. } => assert_eq!(*r, 300.0 / 3600.0),
+        ActionKind::Rolling { pace: Pace::Rate(r), version: None, amount: Amount::All, .. } => {
+            assert_eq!(*r, 300.0 / 3600.0)
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(m.expected[0].kind, MilestoneKind::ImpactStart);
@@ -136,7 +149,11 @@ fn set_actions_carry_cumulative_parameters() {
 
 #[test]
 fn cli_sets_override_values_by_dotted_path() {
-    let m = load(THREE_TIER, &["services.db.threads={ workers = 50 }", "services.web.instances=8", "scenario.0.at=+20m"], None);
+    let m = load(
+        THREE_TIER,
+        &["services.db.threads={ workers = 50 }", "services.web.instances=8", "scenario.0.at=+20m"],
+        None,
+    );
     assert_eq!(m.services[0].instances, 8);
     assert_eq!(m.services[2].threads, 50);
     assert_eq!(m.scenario[0].at, SimTime(20 * 60_000));
@@ -192,7 +209,10 @@ error-rate = 0.1
 note = "bad deploy"
 "#;
     let m = load(text, &[], None);
-    assert_eq!(m.services[0].load.shape, LoadShape::Daily { mean: 5.0, amplitude: 0.5, peak_s_of_day: 14 * 3600, start_s_of_day: 0 });
+    assert_eq!(
+        m.services[0].load.shape,
+        LoadShape::Daily { mean: 5.0, amplitude: 0.5, peak_s_of_day: 14 * 3600, start_s_of_day: 0 }
+    );
     assert_eq!(m.services[0].load.timeout, Span(5000));
     assert_eq!(m.services[1].load.shape, LoadShape::Steps { rate: 1.0, steps: vec![(SimTime(3_600_000), 2.0)] });
     assert_eq!(

@@ -17,7 +17,9 @@ fn problems(err: &TopologyError) -> Vec<String> {
     let at = |loc: &Option<(usize, usize)>| loc.map_or("-".to_string(), |(l, c)| format!("{l}:{c}"));
     match err {
         TopologyError::Syntax { message, location, .. } => vec![format!("{} {message}", at(location))],
-        TopologyError::Invalid { problems, .. } => problems.iter().map(|p| format!("{} {p}", at(&p.location))).collect(),
+        TopologyError::Invalid { problems, .. } => {
+            problems.iter().map(|p| format!("{} {p}", at(&p.location))).collect()
+        }
         other => vec![other.to_string()],
     }
 }
@@ -35,38 +37,77 @@ fn check(name: &str, text: &str, sets: &[&str], expected: &[&str]) -> Option<Str
 #[test]
 fn bad_inputs_give_exact_messages() {
     let cases: &[(&str, String, &[&str], &[&str])] = &[
-        ("unknown key", BASE.replace("capacity = \"100/s\"\n[services.web.calls", "capasity = \"100/s\"\n[services.web.calls"), &[], &[
-            "4:1 unknown key `capasity`; did you mean `capacity`?",
-        ]),
-        ("wrong type", BASE.replace("duration = \"2h\"", "duration = 30"), &[], &[
-            "1:12 expected a duration string like \"10s\", found integer 30",
-        ]),
-        ("no unit", BASE.replace("duration = \"2h\"", "duration = \"30\""), &[], &[
-            "1:12 `duration`: `30` has no unit; write \"30s\" for seconds or \"30ms\" for milliseconds (units: ms, s, m, h, d)",
-        ]),
-        ("not toml", "duration = \"2h\n".to_string(), &[], &[
-            "1:15 invalid basic string, expected `\"`",
-        ]),
-        ("missing duration and capacity, zero instances", BASE.replace("duration = \"2h\"\n", "").replace("instances = 1\ncapacity = \"100/s\"", "instances = 0"), &[], &[
-            "- missing key `duration`",
-            "6:13 `services.db.instances`: must be at least 1, found 0",
-            "5:1 `services.db.capacity`: missing key `capacity`",
-        ]),
-        ("bad capacity and workers", BASE.replace("capacity = \"100/s\"\n[services.web.calls", "capacity = \"0/s\"\nthreads = { workers = 500, os-limit = 400 }\n[services.web.calls"), &[], &[
-            "4:12 `services.web.capacity`: must be more than 0, found \"0/s\"",
-            "5:23 `services.web.threads.workers`: 500 workers do not fit under the OS limit of 400 threads",
-        ]),
-        ("thresholds", format!("{BASE}[thresholds]\nimpact = 1.5\nsevere = 0.97\n"), &[], &[
-            "10:10 `thresholds.impact`: must be between 0 and 1, found 1.5",
-            "11:10 `thresholds.severe`: `severe` (0.97) is above `mostly-recovered` (0.95)",
-        ]),
-        ("missing callee", BASE.replace("calls.db]", "calls.dbx]"), &[], &[
-            "5:21 `services.web.calls.dbx`: `web` calls `dbx`, which is not a service; did you mean `db`?",
-        ]),
-        ("self call", BASE.replace("calls.db]", "calls.web]"), &[], &[
-            "5:21 `services.web.calls.web`: a service cannot call itself synchronously: its requests would wait on its own threads",
-        ]),
-        ("scenario problems", format!("{BASE}{}", r#"
+        (
+            "unknown key",
+            BASE.replace("capacity = \"100/s\"\n[services.web.calls", "capasity = \"100/s\"\n[services.web.calls"),
+            &[],
+            &["4:1 unknown key `capasity`; did you mean `capacity`?"],
+        ),
+        (
+            "wrong type",
+            BASE.replace("duration = \"2h\"", "duration = 30"),
+            &[],
+            &["1:12 expected a duration string like \"10s\", found integer 30"],
+        ),
+        (
+            "no unit",
+            BASE.replace("duration = \"2h\"", "duration = \"30\""),
+            &[],
+            &[
+                "1:12 `duration`: `30` has no unit; write \"30s\" for seconds or \"30ms\" for milliseconds (units: ms, s, m, h, d)",
+            ],
+        ),
+        ("not toml", "duration = \"2h\n".to_string(), &[], &["1:15 invalid basic string, expected `\"`"]),
+        (
+            "missing duration and capacity, zero instances",
+            BASE.replace("duration = \"2h\"\n", "").replace("instances = 1\ncapacity = \"100/s\"", "instances = 0"),
+            &[],
+            &[
+                "- missing key `duration`",
+                "6:13 `services.db.instances`: must be at least 1, found 0",
+                "5:1 `services.db.capacity`: missing key `capacity`",
+            ],
+        ),
+        (
+            "bad capacity and workers",
+            BASE.replace(
+                "capacity = \"100/s\"\n[services.web.calls",
+                "capacity = \"0/s\"\nthreads = { workers = 500, os-limit = 400 }\n[services.web.calls",
+            ),
+            &[],
+            &[
+                "4:12 `services.web.capacity`: must be more than 0, found \"0/s\"",
+                "5:23 `services.web.threads.workers`: 500 workers do not fit under the OS limit of 400 threads",
+            ],
+        ),
+        (
+            "thresholds",
+            format!("{BASE}[thresholds]\nimpact = 1.5\nsevere = 0.97\n"),
+            &[],
+            &[
+                "10:10 `thresholds.impact`: must be between 0 and 1, found 1.5",
+                "11:10 `thresholds.severe`: `severe` (0.97) is above `mostly-recovered` (0.95)",
+            ],
+        ),
+        (
+            "missing callee",
+            BASE.replace("calls.db]", "calls.dbx]"),
+            &[],
+            &["5:21 `services.web.calls.dbx`: `web` calls `dbx`, which is not a service; did you mean `db`?"],
+        ),
+        (
+            "self call",
+            BASE.replace("calls.db]", "calls.web]"),
+            &[],
+            &[
+                "5:21 `services.web.calls.web`: a service cannot call itself synchronously: its requests would wait on its own threads",
+            ],
+        ),
+        (
+            "scenario problems",
+            format!(
+                "{BASE}{}",
+                r#"
 [[scenario]]
 at = "05:15"
 action = "crash"
@@ -94,27 +135,46 @@ latency = "1s"
 [[scenario]]
 at = "+1h"
 action = "explode"
-"#), &[], &[
-            "11:6 `scenario.0.at`: the clock time `05:15` needs a start clock",
-            "13:11 `scenario.0.service`: no service `dbb`; did you mean `db`?",
-            "15:6 `scenario.1.at`: `+3h` is after the end of the run (duration 2h)",
-            "18:6 `scenario.1.to`: `db` does not call `web`, so there is no dependency to partition",
-            "24:1 `scenario.2.fraction`: give `count` or `fraction`, not both",
-            "25:1 `scenario.3`: give a pace: `rate` or `batch`",
-            "33:1 `scenario.4.latency`: a `crash` action takes no `latency`",
-            "36:10 `scenario.5.action`: unknown action `explode`",
-        ]),
-        ("expect problems", format!("{BASE}[[expect]]\nservice = \"wbe\"\nkind = \"impact\"\nat = \"+1h\"\n"), &[], &[
-            "10:11 `expect.0.service`: no service `wbe`; did you mean `web`?",
-            "11:8 `expect.0.kind`: unknown milestone `impact`; did you mean `impact_start`?",
-        ]),
-        ("bad set parent", BASE.to_string(), &["services.dbb.instances=3"], &[
-            "--set `services.dbb.instances`: no table `services.dbb`; did you mean `db`?",
-        ]),
-        ("bad set key", BASE.to_string(), &["services.db.instancs=3"], &[
-            "9:1 unknown key `instancs`; did you mean `instances`?",
-        ]),
-        ("set action breaks a service", format!("{BASE}{}", r#"
+"#
+            ),
+            &[],
+            &[
+                "11:6 `scenario.0.at`: the clock time `05:15` needs a start clock",
+                "13:11 `scenario.0.service`: no service `dbb`; did you mean `db`?",
+                "15:6 `scenario.1.at`: `+3h` is after the end of the run (duration 2h)",
+                "18:6 `scenario.1.to`: `db` does not call `web`, so there is no dependency to partition",
+                "24:1 `scenario.2.fraction`: give `count` or `fraction`, not both",
+                "25:1 `scenario.3`: give a pace: `rate` or `batch`",
+                "33:1 `scenario.4.latency`: a `crash` action takes no `latency`",
+                "36:10 `scenario.5.action`: unknown action `explode`",
+            ],
+        ),
+        (
+            "expect problems",
+            format!("{BASE}[[expect]]\nservice = \"wbe\"\nkind = \"impact\"\nat = \"+1h\"\n"),
+            &[],
+            &[
+                "10:11 `expect.0.service`: no service `wbe`; did you mean `web`?",
+                "11:8 `expect.0.kind`: unknown milestone `impact`; did you mean `impact_start`?",
+            ],
+        ),
+        (
+            "bad set parent",
+            BASE.to_string(),
+            &["services.dbb.instances=3"],
+            &["--set `services.dbb.instances`: no table `services.dbb`; did you mean `db`?"],
+        ),
+        (
+            "bad set key",
+            BASE.to_string(),
+            &["services.db.instancs=3"],
+            &["9:1 unknown key `instancs`; did you mean `instances`?"],
+        ),
+        (
+            "set action breaks a service",
+            format!(
+                "{BASE}{}",
+                r#"
 [[scenario]]
 at = "+1h"
 action = "set"
@@ -123,12 +183,17 @@ values = { "services.db.instances" = 0, "services.dbx.queue" = 1 }
 at = "+1h"
 action = "set"
 values = { "services.db.instances" = 0 }
-"#), &[], &[
-            "13:41 `scenario.0.values.\"services.dbx.queue\"`: cannot set `services.dbx.queue`: no table `services.dbx`; did you mean `db`?",
-            "17:38 `scenario.1.values.\"services.db.instances\"`: after this change, `services.db.instances`: must be at least 1, found 0",
-        ]),
+"#
+            ),
+            &[],
+            &[
+                "13:41 `scenario.0.values.\"services.dbx.queue\"`: cannot set `services.dbx.queue`: no table `services.dbx`; did you mean `db`?",
+                "17:38 `scenario.1.values.\"services.db.instances\"`: after this change, `services.db.instances`: must be at least 1, found 0",
+            ],
+        ),
     ];
-    let failures: Vec<String> = cases.iter().filter_map(|(name, text, sets, expected)| check(name, text, sets, expected)).collect();
+    let failures: Vec<String> =
+        cases.iter().filter_map(|(name, text, sets, expected)| check(name, text, sets, expected)).collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

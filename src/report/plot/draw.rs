@@ -7,10 +7,7 @@ use plotters::prelude::*;
 use std::sync::OnceLock;
 
 /// The font every plot uses, embedded so no system font library is needed.
-const FONT: &[u8] = include_bytes!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/assets/DejaVuSans.ttf"
-));
+const FONT: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/DejaVuSans.ttf"));
 const FAMILY: &str = "sans-serif";
 const LABEL_ROWS: u32 = 3;
 const ROW_H: u32 = 17;
@@ -66,8 +63,7 @@ impl Chart<'_> {
 
 fn register_font() -> Result<(), PlotError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED
-        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
+    let ok = *REGISTERED.get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
     if ok { Ok(()) } else { Err(PlotError::Font) }
 }
 
@@ -93,15 +89,8 @@ fn shorten(label: &str) -> String {
 
 fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
     root.fill(&WHITE).map_err(draw_error)?;
-    let area = root
-        .margin(8, 0, 0, 0)
-        .titled(&chart.title, (FAMILY, 22))
-        .map_err(draw_error)?;
-    let rows = if chart.markers.is_empty() {
-        0
-    } else {
-        LABEL_ROWS
-    };
+    let area = root.margin(8, 0, 0, 0).titled(&chart.title, (FAMILY, 22)).map_err(draw_error)?;
+    let rows = if chart.markers.is_empty() { 0 } else { LABEL_ROWS };
     let (x0, x1) = chart.x_range;
     let mut cc = ChartBuilder::on(&area)
         .margin(12)
@@ -130,33 +119,15 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
     let level_style = BLACK.mix(0.35).stroke_width(1);
     let level_font = (FAMILY, 12).into_font().color(&BLACK.mix(0.6));
     for (y, label) in &chart.levels {
-        cc.draw_series(DashedLineSeries::new(
-            [(x0, *y), (x1, *y)],
-            2,
-            4,
-            level_style,
-        ))
-        .map_err(draw_error)?;
+        cc.draw_series(DashedLineSeries::new([(x0, *y), (x1, *y)], 2, 4, level_style)).map_err(draw_error)?;
         let (px, py) = cc.backend_coord(&(x1, *y));
-        let (w, _) = root
-            .estimate_text_size(label, &level_font)
-            .map_err(draw_error)?;
-        root.draw(&Text::new(
-            label.clone(),
-            (px - w as i32 - 4, py + 2),
-            &level_font,
-        ))
-        .map_err(draw_error)?;
+        let (w, _) = root.estimate_text_size(label, &level_font).map_err(draw_error)?;
+        root.draw(&Text::new(label.clone(), (px - w as i32 - 4, py + 2), &level_font)).map_err(draw_error)?;
     }
 
-    let faint_style = ShapeStyle {
-        color: BLACK.mix(0.22),
-        filled: false,
-        stroke_width: 1,
-    };
+    let faint_style = ShapeStyle { color: BLACK.mix(0.22), filled: false, stroke_width: 1 };
     for curve in chart.curves.iter().filter(|c| c.faint) {
-        cc.draw_series(LineSeries::new(curve.points.iter().copied(), faint_style))
-            .map_err(draw_error)?;
+        cc.draw_series(LineSeries::new(curve.points.iter().copied(), faint_style)).map_err(draw_error)?;
     }
     for (i, curve) in chart.curves.iter().filter(|c| !c.faint).enumerate() {
         let style = color(i).stroke_width(2);
@@ -165,11 +136,7 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
             .label(&curve.label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
     }
-    if let Some(label) = chart
-        .faint_label
-        .as_ref()
-        .filter(|_| chart.curves.iter().any(|c| c.faint))
-    {
+    if let Some(label) = chart.faint_label.as_ref().filter(|_| chart.curves.iter().any(|c| c.faint)) {
         // An empty series puts the faint curves' one entry last in the legend.
         cc.draw_series(LineSeries::new(Vec::<(f64, f64)>::new(), faint_style))
             .map_err(draw_error)?
@@ -183,12 +150,9 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
     let mut row_ends = vec![i32::MIN; rows as usize];
     for marker in &chart.markers {
         let line = [(marker.t_s, 0.0), (marker.t_s, 101.0)];
-        cc.draw_series(DashedLineSeries::new(line, 6, 4, marker_style))
-            .map_err(draw_error)?;
+        cc.draw_series(DashedLineSeries::new(line, 6, 4, marker_style)).map_err(draw_error)?;
         let text = shorten(&marker.label);
-        let (w, _) = root
-            .estimate_text_size(&text, &marker_font)
-            .map_err(draw_error)?;
+        let (w, _) = root.estimate_text_size(&text, &marker_font).map_err(draw_error)?;
         let px = cc.backend_coord(&(marker.t_s, 0.0)).0;
         // A label that fits in no row is left out; its line still shows.
         let Some(row) = (0..row_ends.len()).find(|&r| row_ends[r] + 8 <= px) else {
@@ -196,10 +160,8 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
         };
         row_ends[row] = px + 3 + w as i32;
         let y = top - (row as i32 + 1) * ROW_H as i32;
-        root.draw(&PathElement::new([(px, y + 2), (px, top)], marker_style))
-            .map_err(draw_error)?;
-        root.draw(&Text::new(text, (px + 3, y), &marker_font))
-            .map_err(draw_error)?;
+        root.draw(&PathElement::new([(px, y + 2), (px, top)], marker_style)).map_err(draw_error)?;
+        root.draw(&Text::new(text, (px + 3, y), &marker_font)).map_err(draw_error)?;
     }
 
     if !chart.curves.is_empty() {

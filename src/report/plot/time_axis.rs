@@ -5,8 +5,8 @@ use std::ops::Range;
 
 /// Tick steps tried in order, in seconds; past a day, whole days.
 const STEPS_S: [f64; 18] = [
-    1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
-    10_800.0, 21_600.0, 43_200.0, 86_400.0,
+    1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10_800.0, 21_600.0,
+    43_200.0, 86_400.0,
 ];
 
 /// Seconds since the simulation start, from `start` to `end`; ticks are
@@ -37,10 +37,7 @@ impl TimeAxis {
             .find(|s| span / s + 1.0 <= max as f64)
             .unwrap_or_else(|| 86_400.0 * (span / 86_400.0 / (max as f64 - 1.0).max(1.0)).ceil());
         let first = ((self.start + self.origin) / step).ceil() * step - self.origin;
-        (0..=max)
-            .map(|k| first + k as f64 * step)
-            .take_while(|t| *t <= self.end + 1e-9)
-            .collect()
+        (0..=max).map(|k| first + k as f64 * step).take_while(|t| *t <= self.end + 1e-9).collect()
     }
 }
 
@@ -69,10 +66,7 @@ mod tests {
     #[test]
     fn ticks_use_the_smallest_round_step_that_fits() {
         let hour = TimeAxis::new(0.0, 3600.0, 0.0);
-        assert_eq!(
-            hour.ticks(12),
-            (0..=6).map(|k| k as f64 * 600.0).collect::<Vec<_>>()
-        );
+        assert_eq!(hour.ticks(12), (0..=6).map(|k| k as f64 * 600.0).collect::<Vec<_>>());
         assert_eq!(hour.ticks(13).len(), 13);
         assert!(hour.ticks(0).is_empty());
         let day20h = TimeAxis::new(0.0, 72_000.0, 0.0);

@@ -17,8 +17,11 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
             let path = vec!["services".to_string(), caller.clone(), "calls".to_string(), callee.clone()];
             if callee == caller {
                 ctx.push(
-                    Issue::at_key(&path, "a service cannot call itself synchronously: its requests would wait on its own threads")
-                        .help(format!("remove `services.{caller}.calls.{caller}`")),
+                    Issue::at_key(
+                        &path,
+                        "a service cannot call itself synchronously: its requests would wait on its own threads",
+                    )
+                    .help(format!("remove `services.{caller}.calls.{caller}`")),
                 );
                 continue;
             }
@@ -61,8 +64,11 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
     let os_limit = ctx.int(&sub(&threads_path, "os-limit"), os_limit, 32768, 1, u32::MAX as i64) as u32;
     if workers > os_limit {
         ctx.push(
-            Issue::at(&sub(&threads_path, "workers"), format!("{workers} workers do not fit under the OS limit of {os_limit} threads"))
-                .help(format!("lower `workers` to at most {os_limit}, or raise `os-limit`")),
+            Issue::at(
+                &sub(&threads_path, "workers"),
+                format!("{workers} workers do not fit under the OS limit of {os_limit} threads"),
+            )
+            .help(format!("lower `workers` to at most {os_limit}, or raise `os-limit`")),
         );
     }
     let timeout = ctx.span(&sub(&base, "timeout"), s.timeout.as_ref(), "30s", true);
@@ -71,8 +77,10 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         HealthCheck {
             interval: ctx.span(&sub(&hp, "interval"), h.interval.as_ref(), "10s", true),
             timeout: ctx.span(&sub(&hp, "timeout"), h.timeout.as_ref(), "2s", true),
-            unhealthy_threshold: ctx.int(&sub(&hp, "unhealthy-threshold"), h.unhealthy_threshold, 3, 1, u32::MAX as i64) as u32,
-            healthy_threshold: ctx.int(&sub(&hp, "healthy-threshold"), h.healthy_threshold, 2, 1, u32::MAX as i64) as u32,
+            unhealthy_threshold: ctx.int(&sub(&hp, "unhealthy-threshold"), h.unhealthy_threshold, 3, 1, u32::MAX as i64)
+                as u32,
+            healthy_threshold: ctx.int(&sub(&hp, "healthy-threshold"), h.healthy_threshold, 2, 1, u32::MAX as i64)
+                as u32,
             deep: h.deep.unwrap_or(false),
         }
     });
@@ -108,7 +116,9 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
     let timeout = if l.timeout.is_some() { timeout } else { service_timeout };
     let none = Load { shape: LoadShape::None, timeout };
     let kinds: Vec<&str> = LOAD_KINDS.iter().map(|(k, _)| *k).collect();
-    let Some(kind) = ctx.required(&sub(base, "kind"), l.kind.as_ref(), "\"constant\"") else { return none };
+    let Some(kind) = ctx.required(&sub(base, "kind"), l.kind.as_ref(), "\"constant\"") else {
+        return none;
+    };
     let Some((_, keys)) = LOAD_KINDS.iter().find(|(k, _)| k == kind) else {
         ctx.push(
             Issue::at(&sub(base, "kind"), format!("unknown load kind `{kind}`{}", did_you_mean(kind, &kinds)))
@@ -138,17 +148,22 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
         "steps" => {
             let initial = rate(ctx, "rate", l.rate.as_ref());
             let mut steps = Vec::new();
-            let raw_steps = ctx.required(&sub(base, "steps"), l.steps.as_ref(), "[{ at = \"+1h\", rate = \"2000/s\" }]");
+            let raw_steps =
+                ctx.required(&sub(base, "steps"), l.steps.as_ref(), "[{ at = \"+1h\", rate = \"2000/s\" }]");
             for (i, step) in raw_steps.into_iter().flatten().enumerate() {
                 let sp = sub(&sub(base, "steps"), i);
-                let at = ctx.required(&sub(&sp, "at"), step.at.as_ref(), "\"+1h\"").and_then(|v| ctx.time(&sub(&sp, "at"), v));
+                let at = ctx
+                    .required(&sub(&sp, "at"), step.at.as_ref(), "\"+1h\"")
+                    .and_then(|v| ctx.time(&sub(&sp, "at"), v));
                 let r = match ctx.required(&sub(&sp, "rate"), step.rate.as_ref(), "\"2000/s\"") {
                     Some(r) => Some(ctx.rate(&sub(&sp, "rate"), r, false)),
                     None => None,
                 };
                 if let (Some(at), Some(r)) = (at, r) {
                     if steps.last().is_some_and(|(prev, _): &(SimTime, f64)| *prev > at) {
-                        ctx.push(Issue::at(&sub(&sp, "at"), "steps must be in time order").help("sort the steps by `at`"));
+                        ctx.push(
+                            Issue::at(&sub(&sp, "at"), "steps must be in time order").help("sort the steps by `at`"),
+                        );
                     }
                     steps.push((at, r));
                 }
@@ -158,12 +173,18 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
         "ramp" => {
             let from = rate(ctx, "from", l.from.as_ref());
             let to = rate(ctx, "to", l.to.as_ref());
-            let start = ctx.required(&sub(base, "start"), l.start.as_ref(), "\"+0s\"").and_then(|v| ctx.time(&sub(base, "start"), v));
-            let end = ctx.required(&sub(base, "end"), l.end.as_ref(), "\"+1h\"").and_then(|v| ctx.time(&sub(base, "end"), v));
+            let start = ctx
+                .required(&sub(base, "start"), l.start.as_ref(), "\"+0s\"")
+                .and_then(|v| ctx.time(&sub(base, "start"), v));
+            let end =
+                ctx.required(&sub(base, "end"), l.end.as_ref(), "\"+1h\"").and_then(|v| ctx.time(&sub(base, "end"), v));
             if let (Some(s), Some(e)) = (start, end)
                 && e < s
             {
-                ctx.push(Issue::at(&sub(base, "end"), "the ramp ends before it starts").help("make `end` later than `start`"));
+                ctx.push(
+                    Issue::at(&sub(base, "end"), "the ramp ends before it starts")
+                        .help("make `end` later than `start`"),
+                );
             }
             match (from, to, start, end) {
                 (Some(from), Some(to), Some(start), Some(end)) => Some(LoadShape::Ramp { from, to, start, end }),
@@ -176,7 +197,9 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
                 Some(&a) => Some(ctx.fraction(&sub(base, "amplitude"), a, true)),
                 None => None,
             };
-            let peak = ctx.required(&sub(base, "peak"), l.peak.as_ref(), "\"14:00\"").and_then(|v| ctx.time_of_day(&sub(base, "peak"), v));
+            let peak = ctx
+                .required(&sub(base, "peak"), l.peak.as_ref(), "\"14:00\"")
+                .and_then(|v| ctx.time_of_day(&sub(base, "peak"), v));
             let start_s_of_day = ctx.clock.as_ref().map_or(0, |c| c.start_of_day_s);
             match (mean, amplitude, peak) {
                 (Some(mean), Some(amplitude), Some(peak_s_of_day)) => {
@@ -197,7 +220,8 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
         && kind != "sync"
     {
         ctx.push(
-            Issue::at(&sub(base, "kind"), format!("unknown call kind `{kind}`")).help("the only kind is \"sync\" (the default)"),
+            Issue::at(&sub(base, "kind"), format!("unknown call kind `{kind}`"))
+                .help("the only kind is \"sync\" (the default)"),
         );
     }
     let per_request = c.per_request.unwrap_or(1.0);
@@ -213,7 +237,10 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
             let rp = sub(base, "retries");
             let multiplier = r.multiplier.unwrap_or(2.0);
             if multiplier < 1.0 {
-                ctx.push(Issue::at(&sub(&rp, "multiplier"), format!("must be at least 1, found {multiplier}")).help("use 1 for a constant wait, 2 to double it"));
+                ctx.push(
+                    Issue::at(&sub(&rp, "multiplier"), format!("must be at least 1, found {multiplier}"))
+                        .help("use 1 for a constant wait, 2 to double it"),
+                );
             }
             let jitter = match r.jitter.as_deref() {
                 None | Some("full") => Jitter::Full,
@@ -222,8 +249,11 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
                 Some(other) => {
                     let all = ["none", "full", "equal"];
                     ctx.push(
-                        Issue::at(&sub(&rp, "jitter"), format!("unknown jitter `{other}`{}", did_you_mean(other, &all)))
-                            .help("use \"none\", \"full\" or \"equal\""),
+                        Issue::at(
+                            &sub(&rp, "jitter"),
+                            format!("unknown jitter `{other}`{}", did_you_mean(other, &all)),
+                        )
+                        .help("use \"none\", \"full\" or \"equal\""),
                     );
                     Jitter::Full
                 }
@@ -231,7 +261,10 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
             if let Some(b) = r.budget
                 && b < 0.0
             {
-                ctx.push(Issue::at(&sub(&rp, "budget"), format!("must be at least 0, found {b}")).help("0.1 allows 10% extra calls as retries"));
+                ctx.push(
+                    Issue::at(&sub(&rp, "budget"), format!("must be at least 0, found {b}"))
+                        .help("0.1 allows 10% extra calls as retries"),
+                );
             }
             Retries {
                 max: ctx.int(&sub(&rp, "max"), r.max, 0, 0, u32::MAX as i64) as u32,

@@ -1,8 +1,8 @@
 //! Checks of single values (durations, rates, times, ranges), each reporting into the shared problem list.
 
+use crate::time::{Clock, SimTime, Span, parse_rate, parse_span};
 use crate::topology::error::Issue;
 use crate::topology::raw::{DurationText, RateText};
-use crate::time::{Clock, SimTime, Span, parse_rate, parse_span};
 use toml::Value;
 
 /// The problems found so far and what later checks need to know.
@@ -45,12 +45,17 @@ impl Ctx {
         let Some(text) = text else { return fallback };
         match parse_span(&text.0) {
             Ok(s) if positive && s.is_zero() => {
-                self.push(Issue::at(path, "must be longer than 0").help(format!("write a positive duration like \"{default}\"")));
+                self.push(
+                    Issue::at(path, "must be longer than 0")
+                        .help(format!("write a positive duration like \"{default}\"")),
+                );
                 fallback
             }
             Ok(s) => s,
             Err(e) => {
-                self.push(Issue::at(path, e).help("durations are strings with a unit: \"250ms\", \"10s\", \"1h30m\", \"2d\""));
+                self.push(
+                    Issue::at(path, e).help("durations are strings with a unit: \"250ms\", \"10s\", \"1h30m\", \"2d\""),
+                );
                 fallback
             }
         }
@@ -83,8 +88,14 @@ impl Ctx {
     pub fn required<'a, T>(&mut self, path: &[String], value: Option<&'a T>, example: &str) -> Option<&'a T> {
         if value.is_none() {
             let (key, table) = path.split_last().expect("keys have a name");
-            let place = if table.is_empty() { "the top level".to_string() } else { format!("`[{}]`", crate::topology::error::dotted(table)) };
-            self.push(Issue::at(path, format!("missing key `{key}`")).help(format!("add `{key} = {example}` to {place}")));
+            let place = if table.is_empty() {
+                "the top level".to_string()
+            } else {
+                format!("`[{}]`", crate::topology::error::dotted(table))
+            };
+            self.push(
+                Issue::at(path, format!("missing key `{key}`")).help(format!("add `{key} = {example}` to {place}")),
+            );
         }
         value
     }
@@ -93,8 +104,12 @@ impl Ctx {
     pub fn int(&mut self, path: &[String], value: Option<i64>, default: i64, min: i64, max: i64) -> i64 {
         match value {
             Some(v) if v < min || v > max => {
-                let expected = if max >= u32::MAX as i64 { format!("at least {min}") } else { format!("between {min} and {max}") };
-                self.push(Issue::at(path, format!("must be {expected}, found {v}")).help(format!("write a whole number {expected}")));
+                let expected =
+                    if max >= u32::MAX as i64 { format!("at least {min}") } else { format!("between {min} and {max}") };
+                self.push(
+                    Issue::at(path, format!("must be {expected}, found {v}"))
+                        .help(format!("write a whole number {expected}")),
+                );
                 default
             }
             Some(v) => v,
@@ -107,7 +122,9 @@ impl Ctx {
         let ok = if zero_ok { (0.0..=1.0).contains(&value) } else { value > 0.0 && value <= 1.0 };
         if !ok {
             let range = if zero_ok { "between 0 and 1" } else { "more than 0 and at most 1" };
-            self.push(Issue::at(path, format!("must be {range}, found {value}")).help("write a fraction like 0.5 for half"));
+            self.push(
+                Issue::at(path, format!("must be {range}, found {value}")).help("write a fraction like 0.5 for half"),
+            );
         }
         value
     }
@@ -118,16 +135,20 @@ impl Ctx {
             Value::String(s) => s.clone(),
             Value::Datetime(d) => d.to_string(),
             other => {
-                self.push(
-                    Issue::at(path, format!("expected an RFC 3339 time like \"2020-11-25T02:00:00-08:00\", found {}", describe(other))),
-                );
+                self.push(Issue::at(
+                    path,
+                    format!("expected an RFC 3339 time like \"2020-11-25T02:00:00-08:00\", found {}", describe(other)),
+                ));
                 return None;
             }
         };
         match Clock::parse(&text) {
             Ok(c) => Some(c),
             Err(e) => {
-                self.push(Issue::at(path, e).help("write the wall clock at the start with its offset, like \"2020-11-25T02:00:00-08:00\""));
+                self.push(
+                    Issue::at(path, e)
+                        .help("write the wall clock at the start with its offset, like \"2020-11-25T02:00:00-08:00\""),
+                );
                 None
             }
         }
@@ -139,7 +160,10 @@ impl Ctx {
             Value::String(s) => s.trim().to_string(),
             Value::Datetime(d) if d.date.is_none() && d.time.is_some() => d.to_string(),
             other => {
-                self.push(Issue::at(path, format!("expected a time like \"05:15\" or \"+3h15m\", found {}", describe(other))));
+                self.push(Issue::at(
+                    path,
+                    format!("expected a time like \"05:15\" or \"+3h15m\", found {}", describe(other)),
+                ));
                 return None;
             }
         };
@@ -161,7 +185,10 @@ impl Ctx {
             match clock.at(&text) {
                 Some(t) => t,
                 None => {
-                    self.push(Issue::at(path, format!("`{text}` is not a clock time")).help("write hours and minutes like \"05:15\" or \"05:15:30\""));
+                    self.push(
+                        Issue::at(path, format!("`{text}` is not a clock time"))
+                            .help("write hours and minutes like \"05:15\" or \"05:15:30\""),
+                    );
                     return None;
                 }
             }
@@ -198,7 +225,10 @@ impl Ctx {
         match midnight.at(&text) {
             Some(t) => Some(t.0 / 1000),
             None => {
-                self.push(Issue::at(path, format!("`{text}` is not a time of day")).help("write hours and minutes like \"14:00\""));
+                self.push(
+                    Issue::at(path, format!("`{text}` is not a time of day"))
+                        .help("write hours and minutes like \"14:00\""),
+                );
                 None
             }
         }
