@@ -13,7 +13,7 @@ mod tests;
 #[cfg(test)]
 mod tests_bad;
 
-pub use error::{Problem, TopologyError, render_error};
+pub use error::{InvalidTopology, Problem, SyntaxError, TopologyError, render_error};
 
 use crate::model::{Model, Variant};
 use raw::{Ordered, RawTopology, RawVariant};
@@ -25,13 +25,22 @@ use toml_edit::DocumentMut;
 ///
 /// `sets` are `KEY=VALUE` overrides (`--set`), applied after the `variant`'s own `set` table.
 /// Every error is bad input, located in the file when possible.
-pub fn load_file(path: &Path, sets: &[String], variant: Option<&str>) -> Result<Model, TopologyError> {
+pub fn load_file(
+    path: &Path,
+    sets: &[String],
+    variant: Option<&str>,
+) -> Result<Model, TopologyError> {
     let text = read(path)?;
     load_str(&path.display().to_string(), &text, sets, variant)
 }
 
 /// As [`load_file`], from text; `source_name` names it in errors and gives the default `name` (its stem).
-pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<&str>) -> Result<Model, TopologyError> {
+pub fn load_str(
+    source_name: &str,
+    text: &str,
+    sets: &[String],
+    variant: Option<&str>,
+) -> Result<Model, TopologyError> {
     let variants = read_variants(source_name, text)?;
     let mut pending: Vec<(String, String, toml_edit::Value)> = Vec::new();
     if let Some(wanted) = variant {
@@ -42,7 +51,11 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
             });
         };
         for (key, value) in variant_overrides(v) {
-            pending.push((format!("variant `{wanted}`"), key, overrides::from_toml(&value)));
+            pending.push((
+                format!("variant `{wanted}`"),
+                key,
+                overrides::from_toml(&value),
+            ));
         }
     }
     for arg in sets {
@@ -52,7 +65,9 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
     let (name, text) = if pending.is_empty() && variant.is_none() {
         (source_name.to_string(), text.to_string())
     } else {
-        let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| syntax_of_edit(source_name, text, &e))?;
+        let mut doc: DocumentMut = text
+            .parse()
+            .map_err(|e: toml_edit::TomlError| syntax_of_edit(source_name, text, &e))?;
         for (flag, key, value) in pending {
             overrides::apply(&mut doc, &key, value).map_err(|e| bad_set(&flag, &key, e))?;
         }
@@ -64,14 +79,20 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
         (format!("{source_name} (with {what})"), doc.to_string())
     };
     let raw: RawTopology = toml::from_str(&text).map_err(|e| error::from_toml(&name, &text, &e))?;
-    let stem = Path::new(source_name).file_stem().and_then(|s| s.to_str()).unwrap_or(source_name);
+    let stem = Path::new(source_name)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(source_name);
     let model_variants = variants
         .0
         .iter()
         .map(|(n, v)| Variant {
             name: n.clone(),
             description: v.description.clone().unwrap_or_default(),
-            overrides: variant_overrides(v).into_iter().map(|(k, val)| (k, val.to_string())).collect(),
+            overrides: variant_overrides(v)
+                .into_iter()
+                .map(|(k, val)| (k, val.to_string()))
+                .collect(),
         })
         .collect();
     let mut checked = validate::validate(&raw, stem, model_variants);
@@ -97,12 +118,20 @@ pub fn variant_names(path: &Path) -> Result<Vec<String>, TopologyError> {
 fn read(path: &Path) -> Result<String, TopologyError> {
     std::fs::read_to_string(path).map_err(|source| {
         let fix = match source.kind() {
-            std::io::ErrorKind::NotFound => "check the path; topologies are TOML files like `topologies/kinesis.toml`",
-            std::io::ErrorKind::PermissionDenied => "make the file readable, or copy it somewhere you can read",
+            std::io::ErrorKind::NotFound => {
+                "check the path; topologies are TOML files like `topologies/kinesis.toml`"
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                "make the file readable, or copy it somewhere you can read"
+            }
             std::io::ErrorKind::InvalidData => "a topology is UTF-8 text; save the file as UTF-8",
             _ => "check that the path names a readable TOML file",
         };
-        TopologyError::Unreadable { path: path.to_path_buf(), source, fix: fix.to_string() }
+        TopologyError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+            fix: fix.to_string(),
+        }
     })
 }
 
@@ -113,14 +142,18 @@ struct VariantsOnly {
 }
 
 fn read_variants(source_name: &str, text: &str) -> Result<Ordered<RawVariant>, TopologyError> {
-    toml::from_str::<VariantsOnly>(text).map(|v| v.variants).map_err(|e| error::from_toml(source_name, text, &e))
+    toml::from_str::<VariantsOnly>(text)
+        .map(|v| v.variants)
+        .map_err(|e| error::from_toml(source_name, text, &e))
 }
 
 /// A variant's `set` as dotted keys and values (unquoted dotted keys are flattened).
 fn variant_overrides(v: &RawVariant) -> Vec<(String, toml::Value)> {
     fn flatten(key: &str, value: &toml::Value, out: &mut Vec<(String, toml::Value)>) {
         match value {
-            toml::Value::Table(t) => t.iter().for_each(|(k, v)| flatten(&format!("{key}.{k}"), v, out)),
+            toml::Value::Table(t) => t
+                .iter()
+                .for_each(|(k, v)| flatten(&format!("{key}.{k}"), v, out)),
             _ => out.push((key.to_string(), value.clone())),
         }
     }
@@ -132,7 +165,12 @@ fn variant_overrides(v: &RawVariant) -> Vec<(String, toml::Value)> {
 }
 
 fn bad_set(flag: &str, key: &str, e: overrides::SetError) -> TopologyError {
-    TopologyError::BadSet { flag: flag.to_string(), key: key.to_string(), message: e.message, help: e.help }
+    TopologyError::BadSet {
+        flag: flag.to_string(),
+        key: key.to_string(),
+        message: e.message,
+        help: e.help,
+    }
 }
 
 fn syntax_of_edit(source_name: &str, text: &str, e: &toml_edit::TomlError) -> TopologyError {

@@ -13,35 +13,21 @@ pub enum TopologyError {
     /// The file could not be read.
     #[error("cannot read topology `{}`: {source}", path.display())]
     #[diagnostic(code(topology::unreadable), help("{fix}"))]
-    Unreadable { path: PathBuf, source: std::io::Error, fix: String },
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+        fix: String,
+    },
 
     /// The text is not TOML, or a key or value type is wrong (the parser stops at the first).
-    #[error("{message}")]
-    #[diagnostic(code(topology::syntax))]
-    Syntax {
-        message: String,
-        /// The dotted key path, when known.
-        key: Option<String>,
-        #[help]
-        help: Option<String>,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label(collection)]
-        labels: Vec<LabeledSpan>,
-        /// 1-based line and column of the problem.
-        location: Option<(usize, usize)>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(Box<SyntaxError>),
 
     /// The topology parsed but some values are wrong; all problems are listed.
-    #[error("invalid topology `{name}`: {}", count(problems.len()))]
-    #[diagnostic(code(topology::invalid))]
-    Invalid {
-        name: String,
-        #[source_code]
-        src: NamedSource<String>,
-        #[related]
-        problems: Vec<Problem>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(Box<InvalidTopology>),
 
     /// A `--set` override (or a variant's `set`) could not be applied.
     #[error("{flag} `{key}`: {message}")]
@@ -57,21 +43,64 @@ pub enum TopologyError {
 
     /// `--variant` names a variant the topology does not define.
     #[error("unknown variant `{name}`; the topology defines {}", list(variants))]
-    #[diagnostic(code(topology::unknown_variant), help("{}", variant_help(name, variants)))]
+    #[diagnostic(
+        code(topology::unknown_variant),
+        help("{}", variant_help(name, variants))
+    )]
     UnknownVariant { name: String, variants: Vec<String> },
 }
 
+/// A TOML syntax, unknown-key or type error, located in the source.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(topology::syntax))]
+pub struct SyntaxError {
+    pub message: String,
+    /// The dotted key path, when known.
+    pub key: Option<String>,
+    #[help]
+    pub help: Option<String>,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[label(collection)]
+    pub labels: Vec<LabeledSpan>,
+    /// 1-based line and column of the problem.
+    pub location: Option<(usize, usize)>,
+}
+
+/// All the problems of a topology that parsed.
+#[derive(Debug, Error, Diagnostic)]
+#[error("invalid topology `{name}`: {}", count(problems.len()))]
+#[diagnostic(code(topology::invalid))]
+pub struct InvalidTopology {
+    /// The source name (with a note when overrides were applied).
+    pub name: String,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[related]
+    pub problems: Vec<Problem>,
+}
+
 fn count(n: usize) -> String {
-    if n == 1 { "1 problem".to_string() } else { format!("{n} problems") }
+    if n == 1 {
+        "1 problem".to_string()
+    } else {
+        format!("{n} problems")
+    }
 }
 
 fn variant_help(name: &str, variants: &[String]) -> String {
     if variants.is_empty() {
-        return "add a `[variants.NAME]` table to the topology, or run without `--variant`".to_string();
+        return "add a `[variants.NAME]` table to the topology, or run without `--variant`"
+            .to_string();
     }
     let guess = did_you_mean(name, variants);
     let guess = guess.trim_start_matches("; ");
-    let guess = if guess.is_empty() { String::new() } else { format!("{guess} ") };
+    let guess = if guess.is_empty() {
+        String::new()
+    } else {
+        format!("{guess} ")
+    };
     format!("{guess}use `--variant` with one of {}", list(variants))
 }
 
@@ -103,11 +132,19 @@ pub struct Issue {
 
 impl Issue {
     pub fn at(path: &[String], message: impl Into<String>) -> Issue {
-        Issue { path: path.to_vec(), target: Target::Value, message: message.into(), help: None }
+        Issue {
+            path: path.to_vec(),
+            target: Target::Value,
+            message: message.into(),
+            help: None,
+        }
     }
 
     pub fn at_key(path: &[String], message: impl Into<String>) -> Issue {
-        Issue { target: Target::Key, ..Issue::at(path, message) }
+        Issue {
+            target: Target::Key,
+            ..Issue::at(path, message)
+        }
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Issue {
@@ -123,14 +160,30 @@ impl Issue {
             message: self.message,
             help: self.help,
             location: span.as_ref().map(|s| line_col(text, s.start)),
-            labels: span.map(|s| vec![LabeledSpan::new_with_span(Some("here".into()), to_source_span(s))]).unwrap_or_default(),
+            labels: span
+                .map(|s| {
+                    vec![LabeledSpan::new_with_span(
+                        Some("here".into()),
+                        to_source_span(s),
+                    )]
+                })
+                .unwrap_or_default(),
         }
     }
 }
 
 /// Joins path segments as a dotted key, quoting segments that hold dots.
 pub fn dotted(path: &[String]) -> String {
-    let segs: Vec<String> = path.iter().map(|s| if s.contains('.') { format!("\"{s}\"") } else { s.clone() }).collect();
+    let segs: Vec<String> = path
+        .iter()
+        .map(|s| {
+            if s.contains('.') {
+                format!("\"{s}\"")
+            } else {
+                s.clone()
+            }
+        })
+        .collect();
     segs.join(".")
 }
 
@@ -141,8 +194,15 @@ fn to_source_span(range: Range<usize>) -> SourceSpan {
 /// Builds the `Invalid` error from the issues found in `text`.
 pub fn invalid(name: &str, text: &str, issues: Vec<Issue>) -> TopologyError {
     let locator = Locator::new(text);
-    let problems = issues.into_iter().map(|i| i.resolve(text, &locator)).collect();
-    TopologyError::Invalid { name: name.to_string(), src: NamedSource::new(name, text.to_string()), problems }
+    let problems = issues
+        .into_iter()
+        .map(|i| i.resolve(text, &locator))
+        .collect();
+    TopologyError::Invalid(Box::new(InvalidTopology {
+        name: name.to_string(),
+        src: NamedSource::new(name, text.to_string()),
+        problems,
+    }))
 }
 
 /// Turns a parse or type error of the `toml` crate into a located, readable error.
@@ -150,16 +210,30 @@ pub fn from_toml(name: &str, text: &str, err: &toml::de::Error) -> TopologyError
     let span = err.span();
     let (message, help) = rewrite_message(err.message().trim());
     let locator = Locator::new(text);
-    let key = span.as_ref().and_then(|s| locator.key_at(s.clone())).map(|p| dotted(&p));
-    let label = if message.starts_with("unknown key") { "unknown key" } else { "here" };
-    TopologyError::Syntax {
+    let key = span
+        .as_ref()
+        .and_then(|s| locator.key_at(s.clone()))
+        .map(|p| dotted(&p));
+    let label = if message.starts_with("unknown key") {
+        "unknown key"
+    } else {
+        "here"
+    };
+    TopologyError::Syntax(Box::new(SyntaxError {
         message,
         key,
         help,
         src: NamedSource::new(name, text.to_string()),
         location: span.as_ref().map(|s| line_col(text, s.start)),
-        labels: span.map(|s| vec![LabeledSpan::new_with_span(Some(label.into()), to_source_span(s))]).unwrap_or_default(),
-    }
+        labels: span
+            .map(|s| {
+                vec![LabeledSpan::new_with_span(
+                    Some(label.into()),
+                    to_source_span(s),
+                )]
+            })
+            .unwrap_or_default(),
+    }))
 }
 
 /// Rewrites serde's wording into the tool's: the nearest valid key for an unknown
@@ -186,7 +260,10 @@ pub fn rewrite_message(message: &str) -> (String, Option<String>) {
         let (word, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let valid: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
         let guess = did_you_mean(word, &valid);
-        return (format!("unknown value `{word}`{guess}"), Some(format!("use one of {}", list(&valid))));
+        return (
+            format!("unknown value `{word}`{guess}"),
+            Some(format!("use one of {}", list(&valid))),
+        );
     }
     (message.to_string(), None)
 }
@@ -194,7 +271,9 @@ pub fn rewrite_message(message: &str) -> (String, Option<String>) {
 /// Renders an error as text without colour: `file:line:col`, the source line with a label, and the help.
 pub fn render_error(err: &TopologyError) -> String {
     let mut out = String::new();
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(100);
     if handler.render_report(&mut out, err).is_err() {
         out = err.to_string();
     }

@@ -19,7 +19,9 @@ pub struct Locator {
 
 impl Locator {
     pub fn new(text: &str) -> Locator {
-        Locator { doc: Document::parse(text.to_string()).ok() }
+        Locator {
+            doc: Document::parse(text.to_string()).ok(),
+        }
     }
 
     /// The span of `path` (segments; numbers index arrays), or of the deepest
@@ -57,20 +59,38 @@ impl Locator {
 }
 
 fn find(node: Node, span: &Range<usize>, path: &mut Vec<String>) -> bool {
-    let holds = |r: Option<Range<usize>>| r.is_some_and(|r| r.start <= span.start && span.end <= r.end.max(r.start + 1));
+    let holds = |r: Option<Range<usize>>| {
+        r.is_some_and(|r| r.start <= span.start && span.end <= r.end.max(r.start + 1))
+    };
     let children: Vec<(String, Option<Range<usize>>, Node)> = match node {
-        Node::Item(Item::ArrayOfTables(a)) => a.iter().enumerate().map(|(i, t)| (i.to_string(), None, Node::Table(t))).collect(),
-        Node::Item(Item::Value(Value::Array(a))) | Node::Value(Value::Array(a)) => {
-            a.iter().enumerate().map(|(i, v)| (i.to_string(), None, Node::Value(v))).collect()
-        }
+        Node::Item(Item::ArrayOfTables(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i.to_string(), None, Node::Table(t)))
+            .collect(),
+        Node::Item(Item::Value(Value::Array(a))) | Node::Value(Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), None, Node::Value(v)))
+            .collect(),
         Node::Item(item) => match item.as_table_like() {
-            Some(t) => t.iter().filter_map(|(k, _)| t.get_key_value(k)).map(|(k, v)| (k.get().to_string(), k.span(), Node::Item(v))).collect(),
+            Some(t) => t
+                .iter()
+                .filter_map(|(k, _)| t.get_key_value(k))
+                .map(|(k, v)| (k.get().to_string(), k.span(), Node::Item(v)))
+                .collect(),
             None => Vec::new(),
         },
-        Node::Table(t) => t.iter().filter_map(|(k, _)| t.get_key_value(k)).map(|(k, v)| (k.get().to_string(), k.span(), Node::Item(v))).collect(),
-        Node::Value(Value::InlineTable(t)) => {
-            t.iter().filter_map(|(k, _)| t.get_key_value(k)).map(|(k, v)| (k.get().to_string(), k.span(), Node::Item(v))).collect()
-        }
+        Node::Table(t) => t
+            .iter()
+            .filter_map(|(k, _)| t.get_key_value(k))
+            .map(|(k, v)| (k.get().to_string(), k.span(), Node::Item(v)))
+            .collect(),
+        Node::Value(Value::InlineTable(t)) => t
+            .iter()
+            .filter_map(|(k, _)| t.get_key_value(k))
+            .map(|(k, v)| (k.get().to_string(), k.span(), Node::Item(v)))
+            .collect(),
         Node::Value(_) => Vec::new(),
     };
     for (name, key_span, child) in children {
@@ -86,7 +106,11 @@ fn find(node: Node, span: &Range<usize>, path: &mut Vec<String>) -> bool {
     false
 }
 
-fn header_or(key: Option<Range<usize>>, value: Option<Range<usize>>, node: &Node) -> Option<Range<usize>> {
+fn header_or(
+    key: Option<Range<usize>>,
+    value: Option<Range<usize>>,
+    node: &Node,
+) -> Option<Range<usize>> {
     match node {
         // A `[table]` header spans the header line; point there rather than at the last path key.
         Node::Item(Item::Table(_)) | Node::Table(_) => value.or(key),

@@ -19,7 +19,9 @@ impl SetError {
 /// Splits a `--set` argument into its key and value text.
 pub fn split_arg(arg: &str) -> Result<(String, String), SetError> {
     match arg.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.trim().to_string())),
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_string(), value.trim().to_string()))
+        }
         _ => Err(SetError::new(
             format!("`{arg}` is not KEY=VALUE"),
             Some("write it like `--set services.db.threads.workers=400`".into()),
@@ -49,7 +51,9 @@ pub fn from_toml(value: &toml::Value) -> Value {
 
 /// Splits a dotted key into its segments.
 pub fn segments(key: &str) -> Vec<String> {
-    key.split('.').map(|s| s.trim().trim_matches('"').to_string()).collect()
+    key.split('.')
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .collect()
 }
 
 /// Sets `key` to `value` in `doc`. The table holding the key must exist; the key
@@ -67,7 +71,9 @@ pub fn apply(doc: &mut DocumentMut, key: &str, value: Value) -> Result<(), SetEr
 
 fn apply_path(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<(), SetError> {
     if let Value::InlineTable(table) = &value {
-        let exists = walk(doc.as_item_mut(), path).ok().is_some_and(|c| c.is_table());
+        let exists = walk(doc.as_item_mut(), path)
+            .ok()
+            .is_some_and(|c| c.is_table());
         if exists {
             for (k, v) in table.iter() {
                 let mut sub = path.to_vec();
@@ -110,13 +116,17 @@ impl Cur<'_> {
     fn children(&self) -> Children {
         match self {
             Cur::Item(Item::ArrayOfTables(a)) => Children::Indexed(a.len()),
-            Cur::Item(Item::Value(Value::Array(a))) | Cur::Value(Value::Array(a)) => Children::Indexed(a.len()),
+            Cur::Item(Item::Value(Value::Array(a))) | Cur::Value(Value::Array(a)) => {
+                Children::Indexed(a.len())
+            }
             Cur::Item(item) => match item.as_table_like() {
                 Some(t) => Children::Keys(t.iter().map(|(k, _)| k.to_string()).collect()),
                 None => Children::Leaf,
             },
             Cur::Table(t) => Children::Keys(t.iter().map(|(k, _)| k.to_string()).collect()),
-            Cur::Value(Value::InlineTable(t)) => Children::Keys(t.iter().map(|(k, _)| k.to_string()).collect()),
+            Cur::Value(Value::InlineTable(t)) => {
+                Children::Keys(t.iter().map(|(k, _)| k.to_string()).collect())
+            }
             Cur::Value(_) => Children::Leaf,
         }
     }
@@ -132,7 +142,9 @@ fn descend<'a>(cur: Cur<'a>, seg: &str) -> Option<Cur<'a>> {
     let index: Option<usize> = seg.parse().ok();
     match cur {
         Cur::Item(Item::ArrayOfTables(a)) => a.get_mut(index?).map(Cur::Table),
-        Cur::Item(Item::Value(Value::Array(a))) | Cur::Value(Value::Array(a)) => a.get_mut(index?).map(Cur::Value),
+        Cur::Item(Item::Value(Value::Array(a))) | Cur::Value(Value::Array(a)) => {
+            a.get_mut(index?).map(Cur::Value)
+        }
         Cur::Item(item) => item.as_table_like_mut()?.get_mut(seg).map(Cur::Item),
         Cur::Table(t) => t.get_mut(seg).map(Cur::Item),
         Cur::Value(Value::InlineTable(t)) => t.get_mut(seg).map(Cur::Value),
@@ -156,25 +168,46 @@ fn check_child(cur: &Cur, here: &[String], seg: &str) -> Result<(), SetError> {
         Children::Keys(keys) if keys.iter().any(|k| k == seg) => Ok(()),
         Children::Keys(keys) => {
             let guess = did_you_mean(seg, &keys);
-            let place = if here.is_empty() { "the topology".to_string() } else { format!("`{}`", shown(here, None)) };
+            let place = if here.is_empty() {
+                "the topology".to_string()
+            } else {
+                format!("`{}`", shown(here, None))
+            };
             Err(SetError::new(
                 format!("no table `{full}`{guess}"),
-                Some(format!("the table holding the key must exist; {place} has {}", list(&keys))),
+                Some(format!(
+                    "the table holding the key must exist; {place} has {}",
+                    list(&keys)
+                )),
             ))
         }
         Children::Indexed(n) => match seg.parse::<usize>() {
             Ok(i) if i < n => Ok(()),
             Ok(i) => Err(SetError::new(
-                format!("`{}` has {n} entries; there is no entry {i}", shown(here, None)),
-                Some(if n == 0 { "add the entry to the file first".into() } else { format!("use an index from 0 to {}", n - 1) }),
+                format!(
+                    "`{}` has {n} entries; there is no entry {i}",
+                    shown(here, None)
+                ),
+                Some(if n == 0 {
+                    "add the entry to the file first".into()
+                } else {
+                    format!("use an index from 0 to {}", n - 1)
+                }),
             )),
             Err(_) => Err(SetError::new(
                 format!("`{}` is a list; `{seg}` is not an index", shown(here, None)),
-                Some(format!("pick an entry by its number, like `{}.0`", shown(here, None))),
+                Some(format!(
+                    "pick an entry by its number, like `{}.0`",
+                    shown(here, None)
+                )),
             )),
         },
         Children::Leaf => Err(SetError::new(
-            format!("`{}` is {}, not a table, so it has no `{seg}`", shown(here, None), cur.kind()),
+            format!(
+                "`{}` is {}, not a table, so it has no `{seg}`",
+                shown(here, None),
+                cur.kind()
+            ),
             Some(format!("set `{}` itself", shown(here, None))),
         )),
     }
@@ -195,7 +228,10 @@ fn set_leaf(parent: Cur, parents: &[String], leaf: &str, value: Value) -> Result
     }
     match parent {
         Cur::Item(Item::ArrayOfTables(_)) => Err(SetError::new(
-            format!("`{full}` is a whole `[[{}]]` entry; set one of its keys", shown(parents, None)),
+            format!(
+                "`{full}` is a whole `[[{}]]` entry; set one of its keys",
+                shown(parents, None)
+            ),
             Some(format!("write `{full}.KEY=VALUE`")),
         )),
         Cur::Item(Item::Value(Value::Array(a))) | Cur::Value(Value::Array(a)) => {
@@ -238,7 +274,8 @@ fn set_leaf(parent: Cur, parents: &[String], leaf: &str, value: Value) -> Result
 }
 
 fn descend_kind(parent: &Cur, leaf: &str) -> bool {
-    let child_is_table = |item: Option<&Item>| item.is_some_and(|i| i.is_table() || i.is_array_of_tables());
+    let child_is_table =
+        |item: Option<&Item>| item.is_some_and(|i| i.is_table() || i.is_array_of_tables());
     match parent {
         Cur::Item(item) => child_is_table(item.as_table_like().and_then(|t| t.get(leaf))),
         Cur::Table(t) => child_is_table(t.get(leaf)),
@@ -248,7 +285,10 @@ fn descend_kind(parent: &Cur, leaf: &str) -> bool {
 
 fn not_a_table(parents: &[String], leaf: &str) -> SetError {
     SetError::new(
-        format!("`{}` is not a table, so it has no `{leaf}`", shown(parents, None)),
+        format!(
+            "`{}` is not a table, so it has no `{leaf}`",
+            shown(parents, None)
+        ),
         Some(format!("set `{}` itself", shown(parents, None))),
     )
 }
@@ -318,6 +358,9 @@ mod tests {
     fn table_values_merge_into_existing_tables() {
         let text = "[services.db]\ninstances = 2\n";
         let out = run(text, "services.db", "{ instances = 3, queue = 5 }").unwrap();
-        assert!(out.contains("instances = 3") && out.contains("queue = 5"), "{out}");
+        assert!(
+            out.contains("instances = 3") && out.contains("queue = 5"),
+            "{out}"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The topology file as written: serde structs that refuse unknown keys, before validation.
 
-use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use std::fmt;
 use std::marker::PhantomData;
 use toml::Value;
@@ -106,7 +106,10 @@ impl RawLoad {
             ("peak", self.peak.is_some()),
             ("timeout", self.timeout.is_some()),
         ];
-        all.into_iter().filter(|(_, given)| *given).map(|(k, _)| k).collect()
+        all.into_iter()
+            .filter(|(_, given)| *given)
+            .map(|(k, _)| k)
+            .collect()
     }
 }
 
@@ -179,7 +182,10 @@ impl RawAction {
             ("error-rate", self.error_rate.is_some()),
             ("capacity-factor", self.capacity_factor.is_some()),
         ];
-        all.into_iter().filter(|(_, given)| *given).map(|(k, _)| k).collect()
+        all.into_iter()
+            .filter(|(_, given)| *given)
+            .map(|(k, _)| k)
+            .collect()
     }
 }
 

@@ -11,19 +11,41 @@ use toml_edit::DocumentMut;
 /// problems at the action that causes them.
 pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Issue> {
     let mut issues = Vec::new();
-    let Ok(mut doc) = text.parse::<DocumentMut>() else { return issues };
+    let Ok(mut doc) = text.parse::<DocumentMut>() else {
+        return issues;
+    };
     let pairs = |m: &Model| -> Vec<(String, String)> {
-        m.deps.iter().map(|d| (m.services[d.caller.0].name.clone(), m.services[d.callee.0].name.clone())).collect()
+        m.deps
+            .iter()
+            .map(|d| {
+                (
+                    m.services[d.caller.0].name.clone(),
+                    m.services[d.callee.0].name.clone(),
+                )
+            })
+            .collect()
     };
     let base_names: Vec<String> = model.services.iter().map(|s| s.name.clone()).collect();
     let base_pairs = pairs(model);
     for p in pending {
-        let at = |key: &str| vec!["scenario".to_string(), p.raw_index.to_string(), "values".to_string(), key.to_string()];
+        let at = |key: &str| {
+            vec![
+                "scenario".to_string(),
+                p.raw_index.to_string(),
+                "values".to_string(),
+                key.to_string(),
+            ]
+        };
         let before = issues.len();
         for (key, value) in &p.values {
             if let Err(e) = apply(&mut doc, key, from_toml(value)) {
-                let help = e.help.unwrap_or_else(|| "set only keys of tables the topology declares".into());
-                issues.push(Issue::at_key(&at(key), format!("cannot set `{key}`: {}", e.message)).help(help));
+                let help = e
+                    .help
+                    .unwrap_or_else(|| "set only keys of tables the topology declares".into());
+                issues.push(
+                    Issue::at_key(&at(key), format!("cannot set `{key}`: {}", e.message))
+                        .help(help),
+                );
             }
         }
         if issues.len() != before {
@@ -34,24 +56,42 @@ pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Iss
             Ok(raw) => raw,
             Err(e) => {
                 let (message, help) = rewrite_message(e.message().trim());
-                let mut issue = Issue::at_key(&at(first_key), format!("after this change: {message}"));
+                let mut issue =
+                    Issue::at_key(&at(first_key), format!("after this change: {message}"));
                 issue.help = help;
                 issues.push(issue);
                 continue;
             }
         };
-        let mut ctx = Ctx { issues: Vec::new(), clock: model.clock.clone(), duration: Some(model.duration) };
+        let mut ctx = Ctx {
+            issues: Vec::new(),
+            clock: model.clock.clone(),
+            duration: Some(model.duration),
+        };
         let (services, deps) = validate_services(&mut ctx, &raw.services);
         for issue in ctx.issues {
-            let key = p.values.iter().map(|(k, _)| k.as_str()).find(|k| issue.path.join(".").starts_with(*k)).unwrap_or(first_key);
+            let key = p
+                .values
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .find(|k| issue.path.join(".").starts_with(*k))
+                .unwrap_or(first_key);
             issues.push(Issue {
                 path: at(key),
-                message: format!("after this change, `{}`: {}", dotted(&issue.path), issue.message),
+                message: format!(
+                    "after this change, `{}`: {}",
+                    dotted(&issue.path),
+                    issue.message
+                ),
                 ..issue
             });
         }
         let names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
-        let after = Model { services: services.clone(), deps: deps.clone(), ..model.clone() };
+        let after = Model {
+            services: services.clone(),
+            deps: deps.clone(),
+            ..model.clone()
+        };
         if names != base_names || pairs(&after) != base_pairs {
             issues.push(
                 Issue::at_key(&at(first_key), "a scenario `set` cannot add or remove services or calls")
@@ -59,7 +99,12 @@ pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Iss
             );
             continue;
         }
-        if let ActionKind::Set { services: s, deps: d, .. } = &mut model.scenario[p.model_index].kind {
+        if let ActionKind::Set {
+            services: s,
+            deps: d,
+            ..
+        } = &mut model.scenario[p.model_index].kind
+        {
             *s = services;
             *d = deps;
         }

@@ -84,20 +84,48 @@ fn three_tier_parses_with_defaults() {
     let web = &m.services[0];
     assert_eq!(web.load.shape, LoadShape::Constant { rate: 1000.0 });
     assert_eq!(web.load.timeout, Span(30_000));
-    assert_eq!((web.threads, web.os_thread_limit, web.queue), (200, 32768, 1000));
-    assert_eq!((web.latency, web.startup, web.health.is_none()), (Span(10), Span(60_000), true));
+    assert_eq!(
+        (web.threads, web.os_thread_limit, web.queue),
+        (200, 32768, 1000)
+    );
+    assert_eq!(
+        (web.latency, web.startup, web.health.is_none()),
+        (Span(10), Span(60_000), true)
+    );
     let app = &m.services[1];
     assert_eq!(app.threads, 100);
     let health = app.health.as_ref().unwrap();
-    assert_eq!((health.interval, health.timeout, health.unhealthy_threshold, health.healthy_threshold), (Span(5000), Span(2000), 3, 2));
+    assert_eq!(
+        (
+            health.interval,
+            health.timeout,
+            health.unhealthy_threshold,
+            health.healthy_threshold
+        ),
+        (Span(5000), Span(2000), 3, 2)
+    );
     assert_eq!(m.services[2].load.shape, LoadShape::None);
 
     assert_eq!(m.deps.len(), 2);
     let d = &m.deps[0];
-    assert_eq!((d.caller, d.callee, d.timeout), (ServiceId(0), ServiceId(1), Span(2000)));
-    assert_eq!((d.retries.max, d.retries.backoff, d.retries.multiplier, d.retries.jitter), (2, Span(200), 2.0, Jitter::Full));
+    assert_eq!(
+        (d.caller, d.callee, d.timeout),
+        (ServiceId(0), ServiceId(1), Span(2000))
+    );
+    assert_eq!(
+        (
+            d.retries.max,
+            d.retries.backoff,
+            d.retries.multiplier,
+            d.retries.jitter
+        ),
+        (2, Span(200), 2.0, Jitter::Full)
+    );
     let d = &m.deps[1];
-    assert_eq!((d.per_request, d.timeout, d.retries.max, d.retries.backoff), (2.0, Span(1000), 0, Span(100)));
+    assert_eq!(
+        (d.per_request, d.timeout, d.retries.max, d.retries.backoff),
+        (2.0, Span(1000), 0, Span(100))
+    );
 }
 
 #[test]
@@ -108,11 +136,27 @@ fn scenario_is_sorted_by_time_with_labels() {
     let labels: Vec<&str> = m.scenario.iter().map(|a| a.label.as_str()).collect();
     assert_eq!(
         labels,
-        ["crash db (1)", "rolling-restart app at 300/h", "set services.app.threads.workers=400", "set services.db.capacity=\"4000/s\""]
+        [
+            "crash db (1)",
+            "rolling-restart app at 300/h",
+            "set services.app.threads.workers=400",
+            "set services.db.capacity=\"4000/s\""
+        ]
     );
-    assert_eq!(m.scenario[0].kind, ActionKind::Crash { service: ServiceId(2), amount: Amount::Count(1) });
+    assert_eq!(
+        m.scenario[0].kind,
+        ActionKind::Crash {
+            service: ServiceId(2),
+            amount: Amount::Count(1)
+        }
+    );
     match &m.scenario[1].kind {
-        ActionKind::Rolling { pace: Pace::Rate(r), version: None, amount: Amount::All, .. } => assert_eq!(*r, 300.0 / 3600.0),
+        ActionKind::Rolling {
+            pace: Pace::Rate(r),
+            version: None,
+            amount: Amount::All,
+            ..
+        } => assert_eq!(*r, 300.0 / 3600.0),
         other => panic!("{other:?}"),
     }
     assert_eq!(m.expected[0].kind, MilestoneKind::ImpactStart);
@@ -123,12 +167,27 @@ fn scenario_is_sorted_by_time_with_labels() {
 #[test]
 fn set_actions_carry_cumulative_parameters() {
     let m = load(THREE_TIER, &[], None);
-    let ActionKind::Set { services, deps, overrides } = &m.scenario[2].kind else { panic!() };
-    assert_eq!(overrides, &[("services.app.threads.workers".to_string(), "400".to_string())]);
+    let ActionKind::Set {
+        services,
+        deps,
+        overrides,
+    } = &m.scenario[2].kind
+    else {
+        panic!()
+    };
+    assert_eq!(
+        overrides,
+        &[(
+            "services.app.threads.workers".to_string(),
+            "400".to_string()
+        )]
+    );
     assert_eq!(services[1].threads, 400);
     assert_eq!(services[2].capacity, 2000.0);
     assert_eq!(deps, &m.deps);
-    let ActionKind::Set { services, .. } = &m.scenario[3].kind else { panic!() };
+    let ActionKind::Set { services, .. } = &m.scenario[3].kind else {
+        panic!()
+    };
     assert_eq!(services[1].threads, 400, "the earlier set still holds");
     assert_eq!(services[2].capacity, 4000.0);
     assert_eq!(m.services[1].threads, 100, "the baseline is unchanged");
@@ -136,7 +195,15 @@ fn set_actions_carry_cumulative_parameters() {
 
 #[test]
 fn cli_sets_override_values_by_dotted_path() {
-    let m = load(THREE_TIER, &["services.db.threads={ workers = 50 }", "services.web.instances=8", "scenario.0.at=+20m"], None);
+    let m = load(
+        THREE_TIER,
+        &[
+            "services.db.threads={ workers = 50 }",
+            "services.web.instances=8",
+            "scenario.0.at=+20m",
+        ],
+        None,
+    );
     assert_eq!(m.services[0].instances, 8);
     assert_eq!(m.services[2].threads, 50);
     assert_eq!(m.scenario[0].at, SimTime(20 * 60_000));
@@ -154,13 +221,19 @@ fn variants_apply_before_cli_sets() {
     assert_eq!(m.variants.len(), 1);
     assert_eq!(m.variants[0].name, "big-db");
     assert_eq!(m.variants[0].description, "twice the database");
-    assert_eq!(m.variants[0].overrides, [("services.db.instances".to_string(), "4".to_string())]);
+    assert_eq!(
+        m.variants[0].overrides,
+        [("services.db.instances".to_string(), "4".to_string())]
+    );
 }
 
 #[test]
 fn unknown_variants_list_the_known_ones() {
     let err = load_str("t.toml", THREE_TIER, &[], Some("big-dbb")).unwrap_err();
-    assert_eq!(err.to_string(), "unknown variant `big-dbb`; the topology defines `big-db`");
+    assert_eq!(
+        err.to_string(),
+        "unknown variant `big-dbb`; the topology defines `big-db`"
+    );
     let text = render_error(&err);
     assert!(text.contains("did you mean `big-db`?"), "{text}");
 }
@@ -192,18 +265,48 @@ error-rate = 0.1
 note = "bad deploy"
 "#;
     let m = load(text, &[], None);
-    assert_eq!(m.services[0].load.shape, LoadShape::Daily { mean: 5.0, amplitude: 0.5, peak_s_of_day: 14 * 3600, start_s_of_day: 0 });
+    assert_eq!(
+        m.services[0].load.shape,
+        LoadShape::Daily {
+            mean: 5.0,
+            amplitude: 0.5,
+            peak_s_of_day: 14 * 3600,
+            start_s_of_day: 0
+        }
+    );
     assert_eq!(m.services[0].load.timeout, Span(5000));
-    assert_eq!(m.services[1].load.shape, LoadShape::Steps { rate: 1.0, steps: vec![(SimTime(3_600_000), 2.0)] });
+    assert_eq!(
+        m.services[1].load.shape,
+        LoadShape::Steps {
+            rate: 1.0,
+            steps: vec![(SimTime(3_600_000), 2.0)]
+        }
+    );
     assert_eq!(
         m.services[2].load.shape,
-        LoadShape::Ramp { from: 1.0, to: 3.0, start: SimTime(3_600_000), end: SimTime(7_200_000) }
+        LoadShape::Ramp {
+            from: 1.0,
+            to: 3.0,
+            start: SimTime(3_600_000),
+            end: SimTime(7_200_000)
+        }
     );
     let a = &m.scenario[0];
     assert_eq!(a.label, "bad deploy");
     match &a.kind {
-        ActionKind::Rolling { pace, amount, version: Some(v), .. } => {
-            assert_eq!(*pace, Pace::Batches { size: 2, pause: Span(300_000) });
+        ActionKind::Rolling {
+            pace,
+            amount,
+            version: Some(v),
+            ..
+        } => {
+            assert_eq!(
+                *pace,
+                Pace::Batches {
+                    size: 2,
+                    pause: Span(300_000)
+                }
+            );
             assert_eq!(*amount, Amount::Fraction(0.5));
             assert_eq!((v.error_rate, v.capacity_factor), (0.1, 1.0));
         }
@@ -221,5 +324,9 @@ fn files_are_read_and_missing_files_are_bad_input() {
     assert_eq!(variant_names(&path).unwrap(), ["big-db"]);
     let err = load_file(&dir.path().join("nope.toml"), &[], None).unwrap_err();
     assert!(matches!(err, TopologyError::Unreadable { .. }));
-    assert!(render_error(&err).contains("check the path"), "{}", render_error(&err));
+    assert!(
+        render_error(&err).contains("check the path"),
+        "{}",
+        render_error(&err)
+    );
 }

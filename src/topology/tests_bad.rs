@@ -14,10 +14,15 @@ capacity = "100/s"
 
 /// Each problem as `line:col message`, in report order.
 fn problems(err: &TopologyError) -> Vec<String> {
-    let at = |loc: &Option<(usize, usize)>| loc.map_or("-".to_string(), |(l, c)| format!("{l}:{c}"));
+    let at =
+        |loc: &Option<(usize, usize)>| loc.map_or("-".to_string(), |(l, c)| format!("{l}:{c}"));
     match err {
-        TopologyError::Syntax { message, location, .. } => vec![format!("{} {message}", at(location))],
-        TopologyError::Invalid { problems, .. } => problems.iter().map(|p| format!("{} {p}", at(&p.location))).collect(),
+        TopologyError::Syntax(e) => vec![format!("{} {}", at(&e.location), e.message)],
+        TopologyError::Invalid(e) => e
+            .problems
+            .iter()
+            .map(|p| format!("{} {p}", at(&p.location)))
+            .collect(),
         other => vec![other.to_string()],
     }
 }
@@ -128,20 +133,39 @@ values = { "services.db.instances" = 0 }
             "17:38 `scenario.1.values.\"services.db.instances\"`: after this change, `services.db.instances`: must be at least 1, found 0",
         ]),
     ];
-    let failures: Vec<String> = cases.iter().filter_map(|(name, text, sets, expected)| check(name, text, sets, expected)).collect();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|(name, text, sets, expected)| check(name, text, sets, expected))
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 #[test]
 fn rendered_errors_show_file_line_snippet_and_help() {
-    let text = BASE.replace("capacity = \"100/s\"\n[services.web.calls", "capacity = \"0/s\"\n[services.web.calls");
+    let text = BASE.replace(
+        "capacity = \"100/s\"\n[services.web.calls",
+        "capacity = \"0/s\"\n[services.web.calls",
+    );
     let err = load_str("shop.toml", &text, &[], None).unwrap_err();
     let out = render_error(&err);
-    assert!(out.contains("invalid topology `shop.toml`: 1 problem"), "{out}");
+    assert!(
+        out.contains("invalid topology `shop.toml`: 1 problem"),
+        "{out}"
+    );
     assert!(out.contains("[shop.toml:4:12]"), "{out}");
     assert!(out.contains("capacity = \"0/s\""), "{out}");
     assert!(out.contains("help: write a positive rate"), "{out}");
 
-    let err = load_str("shop.toml", &text, &["services.web.queue=5".to_string()], None).unwrap_err();
-    assert!(render_error(&err).contains("shop.toml (with --set):4:12"), "{}", render_error(&err));
+    let err = load_str(
+        "shop.toml",
+        &text,
+        &["services.web.queue=5".to_string()],
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        render_error(&err).contains("shop.toml (with --set):4:12"),
+        "{}",
+        render_error(&err)
+    );
 }

@@ -1,5 +1,6 @@
 //! Validation: turns the raw file into a [`Model`], collecting every problem with its key path.
 
+mod expect;
 mod scenario;
 mod services;
 mod values;
@@ -34,24 +35,30 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
     let duration = match &raw.duration {
         Some(d) => ctx.span(&sub(&top, "duration"), Some(d), "0s", true),
         None => {
-            ctx.issues.push(
-                Issue::at(&top, "missing key `duration`")
-                    .help("add `duration = \"2h\"` (the simulated length of the run) at the top level"),
-            );
+            ctx.issues
+                .push(Issue::at(&top, "missing key `duration`").help(
+                    "add `duration = \"2h\"` (the simulated length of the run) at the top level",
+                ));
             Span::ZERO
         }
     };
     ctx.duration = (!duration.is_zero()).then_some(duration);
     let step = ctx.span(&sub(&top, "step"), raw.step.as_ref(), "10s", true);
     let seed = ctx.int(&sub(&top, "seed"), raw.seed, 0, 0, i64::MAX) as u64;
-    let max_events = ctx.int(&sub(&top, "max-events"), raw.max_events, 10_000_000, 1, i64::MAX) as u64;
+    let max_events = ctx.int(
+        &sub(&top, "max-events"),
+        raw.max_events,
+        10_000_000,
+        1,
+        i64::MAX,
+    ) as u64;
     let thresholds = thresholds(&mut ctx, raw);
 
     let before = ctx.issues.len();
     let (services, deps) = validate_services(&mut ctx, &raw.services);
     let services_ok = ctx.issues.len() == before;
     let (scenario, pending_sets) = scenario::validate_scenario(&mut ctx, raw, &services, &deps);
-    let expected = scenario::validate_expect(&mut ctx, raw, &services);
+    let expected = expect::validate_expect(&mut ctx, raw, &services);
 
     let model = Model {
         name: raw.name.clone().unwrap_or_else(|| default_name.to_string()),
@@ -68,7 +75,12 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
         expected,
         variants,
     };
-    Validated { model, pending_sets, services_ok, issues: ctx.issues }
+    Validated {
+        model,
+        pending_sets,
+        services_ok,
+        issues: ctx.issues,
+    }
 }
 
 fn thresholds(ctx: &mut Ctx, raw: &RawTopology) -> Thresholds {
@@ -78,8 +90,13 @@ fn thresholds(ctx: &mut Ctx, raw: &RawTopology) -> Thresholds {
     let mut level = |key: &str, value: Option<f64>, default: f64| match value {
         Some(v) if !(0.0..=1.0).contains(&v) => {
             ctx.issues.push(
-                Issue::at(&sub(&base, key), format!("must be between 0 and 1, found {v}"))
-                    .help(format!("thresholds are availabilities; write a fraction like {default}")),
+                Issue::at(
+                    &sub(&base, key),
+                    format!("must be between 0 and 1, found {v}"),
+                )
+                .help(format!(
+                    "thresholds are availabilities; write a fraction like {default}"
+                )),
             );
             default
         }
@@ -93,8 +110,18 @@ fn thresholds(ctx: &mut Ctx, raw: &RawTopology) -> Thresholds {
         recovered: level("recovered", t.recovered, d.recovered),
     };
     let order = [
-        ("severe", out.severe, "mostly-recovered", out.mostly_recovered),
-        ("mostly-recovered", out.mostly_recovered, "recovered", out.recovered),
+        (
+            "severe",
+            out.severe,
+            "mostly-recovered",
+            out.mostly_recovered,
+        ),
+        (
+            "mostly-recovered",
+            out.mostly_recovered,
+            "recovered",
+            out.recovered,
+        ),
         ("severe", out.severe, "impact", out.impact),
     ];
     for (low, low_v, high, high_v) in order {

@@ -1,7 +1,9 @@
 //! Validation of `[[scenario]]` actions and `[[expect]]` milestones.
 
 use super::values::{Ctx, describe, sub};
-use crate::model::{Action, ActionKind, Amount, DepId, Dependency, Expectation, MilestoneKind, Pace, Service, ServiceId, Version};
+use crate::model::{
+    Action, ActionKind, Amount, DepId, Dependency, Pace, Service, ServiceId, Version,
+};
 use crate::time::{SimTime, Span, parse_rate};
 use crate::topology::error::Issue;
 use crate::topology::raw::{RawAction, RawTopology};
@@ -29,14 +31,35 @@ const ACTIONS: [(&str, &[&str]); 12] = [
     ("scale-out", &["service", "count"]),
     ("scale-in", &["service", "count"]),
     ("set", &["values"]),
-    ("rolling-restart", &["service", "rate", "batch", "pause", "count", "fraction"]),
-    ("rolling-deploy", &["service", "rate", "batch", "pause", "count", "fraction", "error-rate", "capacity-factor", "latency"]),
+    (
+        "rolling-restart",
+        &["service", "rate", "batch", "pause", "count", "fraction"],
+    ),
+    (
+        "rolling-deploy",
+        &[
+            "service",
+            "rate",
+            "batch",
+            "pause",
+            "count",
+            "fraction",
+            "error-rate",
+            "capacity-factor",
+            "latency",
+        ],
+    ),
     ("repair", &["service"]),
 ];
 
 /// Validates the scenario; returns it sorted by time (stable) and the `set` actions still to compute.
-pub fn validate_scenario(ctx: &mut Ctx, raw: &RawTopology, services: &[Service], deps: &[Dependency]) -> (Vec<Action>, Vec<PendingSet>) {
-    let mut entries: Vec<(SimTime, usize, Action, Option<Vec<(String, Value)>>)> = Vec::new();
+pub fn validate_scenario(
+    ctx: &mut Ctx,
+    raw: &RawTopology,
+    services: &[Service],
+    deps: &[Dependency],
+) -> (Vec<Action>, Vec<PendingSet>) {
+    let mut entries: Vec<(SimTime, usize, Action, Option<Values>)> = Vec::new();
     for (i, a) in raw.scenario.iter().enumerate() {
         let base = vec!["scenario".to_string(), i.to_string()];
         if let Some((at, kind, label, values)) = action(ctx, &base, a, services, deps) {
@@ -49,23 +72,39 @@ pub fn validate_scenario(ctx: &mut Ctx, raw: &RawTopology, services: &[Service],
     let mut actions = Vec::new();
     for (model_index, (_, raw_index, action, values)) in entries.into_iter().enumerate() {
         if let Some(values) = values {
-            pending.push(PendingSet { model_index, raw_index, values });
+            pending.push(PendingSet {
+                model_index,
+                raw_index,
+                values,
+            });
         }
         actions.push(action);
     }
     (actions, pending)
 }
 
-type Checked = (SimTime, ActionKind, String, Option<Vec<(String, Value)>>);
+type Values = Vec<(String, Value)>;
+type Checked = (SimTime, ActionKind, String, Option<Values>);
 
-fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], deps: &[Dependency]) -> Option<Checked> {
+fn action(
+    ctx: &mut Ctx,
+    base: &[String],
+    a: &RawAction,
+    services: &[Service],
+    deps: &[Dependency],
+) -> Option<Checked> {
     let names: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
-    let at = ctx.required(&sub(base, "at"), a.at.as_ref(), "\"+1h\"").and_then(|v| ctx.time(&sub(base, "at"), v));
+    let at = ctx
+        .required(&sub(base, "at"), a.at.as_ref(), "\"+1h\"")
+        .and_then(|v| ctx.time(&sub(base, "at"), v));
     let verb = ctx.required(&sub(base, "action"), a.action.as_ref(), "\"crash\"")?;
     let Some((verb, keys)) = ACTIONS.iter().find(|(n, _)| n == verb) else {
         ctx.push(
-            Issue::at(&sub(base, "action"), format!("unknown action `{verb}`{}", did_you_mean(verb, &names)))
-                .help(format!("use one of {}", list(&names))),
+            Issue::at(
+                &sub(base, "action"),
+                format!("unknown action `{verb}`{}", did_you_mean(verb, &names)),
+            )
+            .help(format!("use one of {}", list(&names))),
         );
         return None;
     };
@@ -73,8 +112,14 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
     for key in a.present() {
         if !keys.contains(&key) {
             ctx.push(
-                Issue::at_key(&sub(base, key), format!("a `{verb}` action takes no `{key}`{}", did_you_mean(key, *keys)))
-                    .help(format!("a `{verb}` action takes {}", list(keys))),
+                Issue::at_key(
+                    &sub(base, key),
+                    format!(
+                        "a `{verb}` action takes no `{key}`{}",
+                        did_you_mean(key, *keys)
+                    ),
+                )
+                .help(format!("a `{verb}` action takes {}", list(keys))),
             );
         }
     }
@@ -89,17 +134,33 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
             let service = svc(ctx, "service", a.service.as_ref());
             let amount = amount(ctx, base, a, Amount::All);
             let service = service?;
-            if *verb == "crash" { ActionKind::Crash { service, amount } } else { ActionKind::Restart { service, amount } }
+            if *verb == "crash" {
+                ActionKind::Crash { service, amount }
+            } else {
+                ActionKind::Restart { service, amount }
+            }
         }
         "lose-capacity" => {
             let service = svc(ctx, "service", a.service.as_ref());
-            let fraction = ctx.required(&sub(base, "fraction"), a.fraction.as_ref(), "0.5").map(|f| ctx.fraction(&sub(base, "fraction"), *f, false));
-            ActionKind::LoseCapacity { service: service?, fraction: fraction?, duration: span_for(ctx) }
+            let fraction = ctx
+                .required(&sub(base, "fraction"), a.fraction.as_ref(), "0.5")
+                .map(|f| ctx.fraction(&sub(base, "fraction"), *f, false));
+            ActionKind::LoseCapacity {
+                service: service?,
+                fraction: fraction?,
+                duration: span_for(ctx),
+            }
         }
         "inject-latency" => {
             let service = svc(ctx, "service", a.service.as_ref());
-            let latency = ctx.required(&sub(base, "latency"), a.latency.as_ref(), "\"2s\"").map(|l| ctx.span(&sub(base, "latency"), Some(l), "1s", true));
-            ActionKind::InjectLatency { service: service?, latency: latency?, duration: span_for(ctx) }
+            let latency = ctx
+                .required(&sub(base, "latency"), a.latency.as_ref(), "\"2s\"")
+                .map(|l| ctx.span(&sub(base, "latency"), Some(l), "1s", true));
+            ActionKind::InjectLatency {
+                service: service?,
+                latency: latency?,
+                duration: span_for(ctx),
+            }
         }
         "inject-errors" => {
             let service = svc(ctx, "service", a.service.as_ref());
@@ -107,11 +168,21 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
                 Value::Float(f) => ctx.fraction(&sub(base, "rate"), *f, true),
                 Value::Integer(n) => ctx.fraction(&sub(base, "rate"), *n as f64, true),
                 other => {
-                    ctx.push(Issue::at(&sub(base, "rate"), format!("expected a fraction of requests between 0 and 1, found {}", describe(other))));
+                    ctx.push(Issue::at(
+                        &sub(base, "rate"),
+                        format!(
+                            "expected a fraction of requests between 0 and 1, found {}",
+                            describe(other)
+                        ),
+                    ));
                     return None;
                 }
             };
-            ActionKind::InjectErrors { service: service?, rate, duration: span_for(ctx) }
+            ActionKind::InjectErrors {
+                service: service?,
+                rate,
+                duration: span_for(ctx),
+            }
         }
         "partition" => {
             let from = svc(ctx, "from", a.from.as_ref());
@@ -125,22 +196,39 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
                 );
                 return None;
             };
-            ActionKind::Partition { dep: DepId(dep), duration: span_for(ctx) }
+            ActionKind::Partition {
+                dep: DepId(dep),
+                duration: span_for(ctx),
+            }
         }
         "scale-out" | "scale-in" => {
             let service = svc(ctx, "service", a.service.as_ref());
-            let count = ctx.required(&sub(base, "count"), a.count.as_ref(), "2").map(|c| ctx.int(&sub(base, "count"), Some(*c), 1, 1, u32::MAX as i64) as u32);
+            let count = ctx
+                .required(&sub(base, "count"), a.count.as_ref(), "2")
+                .map(|c| ctx.int(&sub(base, "count"), Some(*c), 1, 1, u32::MAX as i64) as u32);
             let (service, count) = (service?, count?);
-            if *verb == "scale-out" { ActionKind::ScaleOut { service, count } } else { ActionKind::ScaleIn { service, count } }
+            if *verb == "scale-out" {
+                ActionKind::ScaleOut { service, count }
+            } else {
+                ActionKind::ScaleIn { service, count }
+            }
         }
         "set" => {
-            let given = ctx.required(&sub(base, "values"), a.values.as_ref(), "{ \"services.db.threads.workers\" = 400 }")?;
+            let given = ctx.required(
+                &sub(base, "values"),
+                a.values.as_ref(),
+                "{ \"services.db.threads.workers\" = 400 }",
+            )?;
             let mut flat = Vec::new();
             for (key, value) in &given.0 {
                 flatten(key, value, &mut flat);
             }
             if flat.is_empty() {
-                ctx.push(Issue::at(&sub(base, "values"), "a `set` action changes nothing").help("give the keys to change, like { \"services.db.threads.workers\" = 400 }"));
+                ctx.push(
+                    Issue::at(&sub(base, "values"), "a `set` action changes nothing").help(
+                        "give the keys to change, like { \"services.db.threads.workers\" = 400 }",
+                    ),
+                );
             }
             for (key, _) in &flat {
                 if !key.starts_with("services.") {
@@ -150,16 +238,28 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
                     );
                 }
             }
-            let overrides = flat.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+            let overrides = flat
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_string()))
+                .collect();
             values = Some(flat);
-            ActionKind::Set { overrides, services: Vec::new(), deps: Vec::new() }
+            ActionKind::Set {
+                overrides,
+                services: Vec::new(),
+                deps: Vec::new(),
+            }
         }
         "rolling-restart" | "rolling-deploy" => {
             let service = svc(ctx, "service", a.service.as_ref());
             let amount = amount(ctx, base, a, Amount::All);
             let pace = pace(ctx, base, a);
             let version = (*verb == "rolling-deploy").then(|| version(ctx, base, a));
-            ActionKind::Rolling { service: service?, amount, pace: pace?, version }
+            ActionKind::Rolling {
+                service: service?,
+                amount,
+                pace: pace?,
+                version,
+            }
         }
         _ => ActionKind::Repair {
             service: match &a.service {
@@ -178,18 +278,28 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
 /// Flattens `{ services = { db = { queue = 5 } } }` (unquoted dotted keys) into `services.db.queue`.
 fn flatten(key: &str, value: &Value, out: &mut Vec<(String, Value)>) {
     match value {
-        Value::Table(t) => t.iter().for_each(|(k, v)| flatten(&format!("{key}.{k}"), v, out)),
+        Value::Table(t) => t
+            .iter()
+            .for_each(|(k, v)| flatten(&format!("{key}.{k}"), v, out)),
         _ => out.push((key.to_string(), value.clone())),
     }
 }
 
-fn service_id(ctx: &mut Ctx, path: &[String], name: &str, services: &[Service]) -> Option<ServiceId> {
+pub(super) fn service_id(
+    ctx: &mut Ctx,
+    path: &[String],
+    name: &str,
+    services: &[Service],
+) -> Option<ServiceId> {
     let found = services.iter().position(|s| s.name == name).map(ServiceId);
     if found.is_none() {
         let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
         ctx.push(
-            Issue::at(path, format!("no service `{name}`{}", did_you_mean(name, &names)))
-                .help(format!("the services are {}", list(&names))),
+            Issue::at(
+                path,
+                format!("no service `{name}`{}", did_you_mean(name, &names)),
+            )
+            .help(format!("the services are {}", list(&names))),
         );
     }
     found
@@ -198,10 +308,18 @@ fn service_id(ctx: &mut Ctx, path: &[String], name: &str, services: &[Service]) 
 fn amount(ctx: &mut Ctx, base: &[String], a: &RawAction, default: Amount) -> Amount {
     match (a.count, a.fraction) {
         (Some(_), Some(_)) => {
-            ctx.push(Issue::at_key(&sub(base, "fraction"), "give `count` or `fraction`, not both").help("remove one of them"));
+            ctx.push(
+                Issue::at_key(
+                    &sub(base, "fraction"),
+                    "give `count` or `fraction`, not both",
+                )
+                .help("remove one of them"),
+            );
             default
         }
-        (Some(c), None) => Amount::Count(ctx.int(&sub(base, "count"), Some(c), 1, 1, u32::MAX as i64) as u32),
+        (Some(c), None) => {
+            Amount::Count(ctx.int(&sub(base, "count"), Some(c), 1, 1, u32::MAX as i64) as u32)
+        }
         (None, Some(f)) => Amount::Fraction(ctx.fraction(&sub(base, "fraction"), f, false)),
         (None, None) => default,
     }
@@ -211,52 +329,103 @@ fn pace(ctx: &mut Ctx, base: &[String], a: &RawAction) -> Option<Pace> {
     match (&a.rate, a.batch) {
         (Some(_), Some(_)) | (None, None) => {
             let both = a.rate.is_some();
-            let message = if both { "give `rate` or `batch`, not both" } else { "give a pace: `rate` or `batch`" };
-            let target = if both { sub(base, "batch") } else { base.to_vec() };
+            let message = if both {
+                "give `rate` or `batch`, not both"
+            } else {
+                "give a pace: `rate` or `batch`"
+            };
+            let target = if both {
+                sub(base, "batch")
+            } else {
+                base.to_vec()
+            };
             ctx.push(Issue::at(&target, message).help("restart one at a time with `rate = \"300/h\"`, or in groups with `batch = 10` and `pause = \"5m\"`"));
             None
         }
         (Some(rate), None) => {
             if a.pause.is_some() {
-                ctx.push(Issue::at_key(&sub(base, "pause"), "`pause` applies to batches, not to a `rate`").help("remove `pause`, or use `batch` instead of `rate`"));
+                ctx.push(
+                    Issue::at_key(
+                        &sub(base, "pause"),
+                        "`pause` applies to batches, not to a `rate`",
+                    )
+                    .help("remove `pause`, or use `batch` instead of `rate`"),
+                );
             }
             match rate {
                 Value::String(text) => match parse_rate(text) {
                     Ok(r) if r > 0.0 => Some(Pace::Rate(r)),
                     Ok(_) => {
-                        ctx.push(Issue::at(&sub(base, "rate"), format!("must be more than 0, found \"{text}\"")).help("write a rate like \"300/h\""));
+                        ctx.push(
+                            Issue::at(
+                                &sub(base, "rate"),
+                                format!("must be more than 0, found \"{text}\""),
+                            )
+                            .help("write a rate like \"300/h\""),
+                        );
                         None
                     }
                     Err(e) => {
-                        ctx.push(Issue::at(&sub(base, "rate"), e).help("write instances per unit of time, like \"300/h\""));
+                        ctx.push(
+                            Issue::at(&sub(base, "rate"), e)
+                                .help("write instances per unit of time, like \"300/h\""),
+                        );
                         None
                     }
                 },
                 other => {
-                    ctx.push(Issue::at(&sub(base, "rate"), format!("expected a rate string like \"300/h\", found {}", describe(other))));
+                    ctx.push(Issue::at(
+                        &sub(base, "rate"),
+                        format!(
+                            "expected a rate string like \"300/h\", found {}",
+                            describe(other)
+                        ),
+                    ));
                     None
                 }
             }
         }
         (None, Some(batch)) => {
             let size = ctx.int(&sub(base, "batch"), Some(batch), 1, 1, u32::MAX as i64) as u32;
-            let pause = ctx.required(&sub(base, "pause"), a.pause.as_ref(), "\"5m\"").map(|p| ctx.span(&sub(base, "pause"), Some(p), "0s", false))?;
+            let pause = ctx
+                .required(&sub(base, "pause"), a.pause.as_ref(), "\"5m\"")
+                .map(|p| ctx.span(&sub(base, "pause"), Some(p), "0s", false))?;
             Some(Pace::Batches { size, pause })
         }
     }
 }
 
 fn version(ctx: &mut Ctx, base: &[String], a: &RawAction) -> Version {
-    let error_rate = a.error_rate.map_or(0.0, |e| ctx.fraction(&sub(base, "error-rate"), e, true));
+    let error_rate = a
+        .error_rate
+        .map_or(0.0, |e| ctx.fraction(&sub(base, "error-rate"), e, true));
     let capacity_factor = a.capacity_factor.unwrap_or(1.0);
     if capacity_factor <= 0.0 {
-        ctx.push(Issue::at(&sub(base, "capacity-factor"), format!("must be more than 0, found {capacity_factor}")).help("1 keeps the capacity, 0.5 halves it"));
+        ctx.push(
+            Issue::at(
+                &sub(base, "capacity-factor"),
+                format!("must be more than 0, found {capacity_factor}"),
+            )
+            .help("1 keeps the capacity, 0.5 halves it"),
+        );
     }
-    let extra_latency = a.latency.as_ref().map_or(Span::ZERO, |l| ctx.span(&sub(base, "latency"), Some(l), "0s", false));
-    Version { error_rate, capacity_factor, extra_latency }
+    let extra_latency = a.latency.as_ref().map_or(Span::ZERO, |l| {
+        ctx.span(&sub(base, "latency"), Some(l), "0s", false)
+    });
+    Version {
+        error_rate,
+        capacity_factor,
+        extra_latency,
+    }
 }
 
-fn label(verb: &str, kind: &ActionKind, a: &RawAction, services: &[Service], deps: &[Dependency]) -> String {
+fn label(
+    verb: &str,
+    kind: &ActionKind,
+    a: &RawAction,
+    services: &[Service],
+    deps: &[Dependency],
+) -> String {
     let name = |id: &ServiceId| services[id.0].name.clone();
     let amount = |amount: &Amount| match amount {
         Amount::All => String::new(),
@@ -265,18 +434,40 @@ fn label(verb: &str, kind: &ActionKind, a: &RawAction, services: &[Service], dep
     };
     let percent = |f: f64| format!("{}%", f * 100.0);
     match kind {
-        ActionKind::Crash { service, amount: am } | ActionKind::Restart { service, amount: am } => format!("{verb} {}{}", name(service), amount(am)),
-        ActionKind::LoseCapacity { service, fraction, .. } => format!("{verb} {} {}", name(service), percent(*fraction)),
-        ActionKind::InjectLatency { service, latency, .. } => format!("{verb} {} +{latency}", name(service)),
-        ActionKind::InjectErrors { service, rate, .. } => format!("{verb} {} {}", name(service), percent(*rate)),
-        ActionKind::Partition { dep, .. } => format!("partition {} -> {}", name(&deps[dep.0].caller), name(&deps[dep.0].callee)),
+        ActionKind::Crash {
+            service,
+            amount: am,
+        }
+        | ActionKind::Restart {
+            service,
+            amount: am,
+        } => format!("{verb} {}{}", name(service), amount(am)),
+        ActionKind::LoseCapacity {
+            service, fraction, ..
+        } => format!("{verb} {} {}", name(service), percent(*fraction)),
+        ActionKind::InjectLatency {
+            service, latency, ..
+        } => format!("{verb} {} +{latency}", name(service)),
+        ActionKind::InjectErrors { service, rate, .. } => {
+            format!("{verb} {} {}", name(service), percent(*rate))
+        }
+        ActionKind::Partition { dep, .. } => format!(
+            "partition {} -> {}",
+            name(&deps[dep.0].caller),
+            name(&deps[dep.0].callee)
+        ),
         ActionKind::ScaleOut { service, count } => format!("{verb} {} +{count}", name(service)),
         ActionKind::ScaleIn { service, count } => format!("{verb} {} -{count}", name(service)),
         ActionKind::Set { overrides, .. } => {
             let parts: Vec<String> = overrides.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!("set {}", parts.join(", "))
         }
-        ActionKind::Rolling { service, amount: am, pace, .. } => {
+        ActionKind::Rolling {
+            service,
+            amount: am,
+            pace,
+            ..
+        } => {
             let pace = match (pace, &a.rate) {
                 (Pace::Rate(_), Some(Value::String(text))) => format!("at {}", text.trim()),
                 (Pace::Rate(r), _) => format!("at {r}/s"),
@@ -287,34 +478,4 @@ fn label(verb: &str, kind: &ActionKind, a: &RawAction, services: &[Service], dep
         ActionKind::Repair { service: Some(s) } => format!("repair {}", name(s)),
         ActionKind::Repair { service: None } => "repair all".to_string(),
     }
-}
-
-/// Validates the expected timeline.
-pub fn validate_expect(ctx: &mut Ctx, raw: &RawTopology, services: &[Service]) -> Vec<Expectation> {
-    let kinds: Vec<&str> = MilestoneKind::ALL.iter().map(|k| k.as_str()).collect();
-    let mut out = Vec::new();
-    for (i, e) in raw.expect.iter().enumerate() {
-        let base = vec!["expect".to_string(), i.to_string()];
-        let service = ctx.required(&sub(&base, "service"), e.service.as_ref(), "\"db\"").and_then(|n| service_id(ctx, &sub(&base, "service"), n, services));
-        let kind = ctx.required(&sub(&base, "kind"), e.kind.as_ref(), "\"impact_start\"").and_then(|k| {
-            let found = MilestoneKind::parse(k);
-            if found.is_none() {
-                ctx.push(
-                    Issue::at(&sub(&base, "kind"), format!("unknown milestone `{k}`{}", did_you_mean(k, &kinds)))
-                        .help(format!("use one of {}", list(&kinds))),
-                );
-            }
-            found
-        });
-        let at_value = ctx.required(&sub(&base, "at"), e.at.as_ref(), "\"05:15\"");
-        let at = at_value.and_then(|v| ctx.time(&sub(&base, "at"), v));
-        if let (Some(service), Some(kind), Some(at), Some(v)) = (service, kind, at, at_value) {
-            let at_text = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            out.push(Expectation { service, kind, at, at_text, note: e.note.clone().unwrap_or_default() });
-        }
-    }
-    out
 }

@@ -1,20 +1,34 @@
 //! Validation of `[services.NAME]` tables and their `calls` into services and dependencies.
 
 use super::values::{Ctx, sub};
-use crate::model::{DepKind, Dependency, HealthCheck, Jitter, Load, LoadShape, Retries, Service, ServiceId};
+use crate::model::{
+    DepKind, Dependency, HealthCheck, Jitter, Load, LoadShape, Retries, Service, ServiceId,
+};
 use crate::time::{SimTime, Span};
 use crate::topology::error::Issue;
 use crate::topology::raw::{Ordered, RawCall, RawLoad, RawService};
 use crate::topology::suggest::{did_you_mean, list};
 
 /// Validates every service and dependency; dependencies come in caller order, then callee order as written.
-pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Service>, Vec<Dependency>) {
+pub fn validate_services(
+    ctx: &mut Ctx,
+    raw: &Ordered<RawService>,
+) -> (Vec<Service>, Vec<Dependency>) {
     let names: Vec<&str> = raw.0.iter().map(|(n, _)| n.as_str()).collect();
-    let services: Vec<Service> = raw.0.iter().map(|(name, s)| service(ctx, name, s)).collect();
+    let services: Vec<Service> = raw
+        .0
+        .iter()
+        .map(|(name, s)| service(ctx, name, s))
+        .collect();
     let mut deps = Vec::new();
     for (caller_i, (caller, s)) in raw.0.iter().enumerate() {
         for (callee, call) in &s.calls.0 {
-            let path = vec!["services".to_string(), caller.clone(), "calls".to_string(), callee.clone()];
+            let path = vec![
+                "services".to_string(),
+                caller.clone(),
+                "calls".to_string(),
+                callee.clone(),
+            ];
             if callee == caller {
                 ctx.push(
                     Issue::at_key(&path, "a service cannot call itself synchronously: its requests would wait on its own threads")
@@ -25,12 +39,24 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
             let Some(callee_i) = names.iter().position(|n| n == callee) else {
                 let guess = did_you_mean(callee, &names);
                 ctx.push(
-                    Issue::at_key(&path, format!("`{caller}` calls `{callee}`, which is not a service{guess}"))
-                        .help(format!("declare `[services.{callee}]`, or call one of {}", list(&names))),
+                    Issue::at_key(
+                        &path,
+                        format!("`{caller}` calls `{callee}`, which is not a service{guess}"),
+                    )
+                    .help(format!(
+                        "declare `[services.{callee}]`, or call one of {}",
+                        list(&names)
+                    )),
                 );
                 continue;
             };
-            deps.push(dependency(ctx, &path, ServiceId(caller_i), ServiceId(callee_i), call));
+            deps.push(dependency(
+                ctx,
+                &path,
+                ServiceId(caller_i),
+                ServiceId(callee_i),
+                call,
+            ));
         }
     }
     (services, deps)
@@ -38,7 +64,11 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
 
 fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
     let base = vec!["services".to_string(), name.to_string()];
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         ctx.push(
             Issue::at_key(&base, format!("`{name}` is not a valid service name"))
                 .help("use letters, digits, `-` and `_` only"),
@@ -57,12 +87,29 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         Some(t) => (t.workers, t.os_limit),
         None => (None, None),
     };
-    let workers = ctx.int(&sub(&threads_path, "workers"), workers, 200, 1, u32::MAX as i64) as u32;
-    let os_limit = ctx.int(&sub(&threads_path, "os-limit"), os_limit, 32768, 1, u32::MAX as i64) as u32;
+    let workers = ctx.int(
+        &sub(&threads_path, "workers"),
+        workers,
+        200,
+        1,
+        u32::MAX as i64,
+    ) as u32;
+    let os_limit = ctx.int(
+        &sub(&threads_path, "os-limit"),
+        os_limit,
+        32768,
+        1,
+        u32::MAX as i64,
+    ) as u32;
     if workers > os_limit {
         ctx.push(
-            Issue::at(&sub(&threads_path, "workers"), format!("{workers} workers do not fit under the OS limit of {os_limit} threads"))
-                .help(format!("lower `workers` to at most {os_limit}, or raise `os-limit`")),
+            Issue::at(
+                &sub(&threads_path, "workers"),
+                format!("{workers} workers do not fit under the OS limit of {os_limit} threads"),
+            )
+            .help(format!(
+                "lower `workers` to at most {os_limit}, or raise `os-limit`"
+            )),
         );
     }
     let timeout = ctx.span(&sub(&base, "timeout"), s.timeout.as_ref(), "30s", true);
@@ -71,14 +118,29 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         HealthCheck {
             interval: ctx.span(&sub(&hp, "interval"), h.interval.as_ref(), "10s", true),
             timeout: ctx.span(&sub(&hp, "timeout"), h.timeout.as_ref(), "2s", true),
-            unhealthy_threshold: ctx.int(&sub(&hp, "unhealthy-threshold"), h.unhealthy_threshold, 3, 1, u32::MAX as i64) as u32,
-            healthy_threshold: ctx.int(&sub(&hp, "healthy-threshold"), h.healthy_threshold, 2, 1, u32::MAX as i64) as u32,
+            unhealthy_threshold: ctx.int(
+                &sub(&hp, "unhealthy-threshold"),
+                h.unhealthy_threshold,
+                3,
+                1,
+                u32::MAX as i64,
+            ) as u32,
+            healthy_threshold: ctx.int(
+                &sub(&hp, "healthy-threshold"),
+                h.healthy_threshold,
+                2,
+                1,
+                u32::MAX as i64,
+            ) as u32,
             deep: h.deep.unwrap_or(false),
         }
     });
     let load = match &s.load {
         Some(l) => load(ctx, &sub(&base, "load"), l, timeout),
-        None => Load { shape: LoadShape::None, timeout },
+        None => Load {
+            shape: LoadShape::None,
+            timeout,
+        },
     };
     Service {
         name: name.to_string(),
@@ -105,14 +167,26 @@ const LOAD_KINDS: [(&str, &[&str]); 4] = [
 
 fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> Load {
     let timeout = ctx.span(&sub(base, "timeout"), l.timeout.as_ref(), "30s", true);
-    let timeout = if l.timeout.is_some() { timeout } else { service_timeout };
-    let none = Load { shape: LoadShape::None, timeout };
+    let timeout = if l.timeout.is_some() {
+        timeout
+    } else {
+        service_timeout
+    };
+    let none = Load {
+        shape: LoadShape::None,
+        timeout,
+    };
     let kinds: Vec<&str> = LOAD_KINDS.iter().map(|(k, _)| *k).collect();
-    let Some(kind) = ctx.required(&sub(base, "kind"), l.kind.as_ref(), "\"constant\"") else { return none };
+    let Some(kind) = ctx.required(&sub(base, "kind"), l.kind.as_ref(), "\"constant\"") else {
+        return none;
+    };
     let Some((_, keys)) = LOAD_KINDS.iter().find(|(k, _)| k == kind) else {
         ctx.push(
-            Issue::at(&sub(base, "kind"), format!("unknown load kind `{kind}`{}", did_you_mean(kind, &kinds)))
-                .help(format!("use one of {}", list(&kinds))),
+            Issue::at(
+                &sub(base, "kind"),
+                format!("unknown load kind `{kind}`{}", did_you_mean(kind, &kinds)),
+            )
+            .help(format!("use one of {}", list(&kinds))),
         );
         return none;
     };
@@ -121,34 +195,52 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
         if key != "timeout" && !keys.contains(&key) {
             ok = false;
             ctx.push(
-                Issue::at_key(&sub(base, key), format!("a `{kind}` load takes no `{key}`{}", did_you_mean(key, *keys)))
-                    .help(format!("a `{kind}` load takes {} (and `timeout`)", list(keys))),
+                Issue::at_key(
+                    &sub(base, key),
+                    format!(
+                        "a `{kind}` load takes no `{key}`{}",
+                        did_you_mean(key, *keys)
+                    ),
+                )
+                .help(format!(
+                    "a `{kind}` load takes {} (and `timeout`)",
+                    list(keys)
+                )),
             );
         }
     }
     let rate = |ctx: &mut Ctx, key: &str, v: Option<&crate::topology::raw::RateText>| {
         let example = "\"1000/s\"";
-        match ctx.required(&sub(base, key), v, example) {
-            Some(r) => Some(ctx.rate(&sub(base, key), r, false)),
-            None => None,
-        }
+        ctx.required(&sub(base, key), v, example)
+            .map(|r| ctx.rate(&sub(base, key), r, false))
     };
     let shape = match kind.as_str() {
         "constant" => rate(ctx, "rate", l.rate.as_ref()).map(|rate| LoadShape::Constant { rate }),
         "steps" => {
             let initial = rate(ctx, "rate", l.rate.as_ref());
             let mut steps = Vec::new();
-            let raw_steps = ctx.required(&sub(base, "steps"), l.steps.as_ref(), "[{ at = \"+1h\", rate = \"2000/s\" }]");
+            let raw_steps = ctx.required(
+                &sub(base, "steps"),
+                l.steps.as_ref(),
+                "[{ at = \"+1h\", rate = \"2000/s\" }]",
+            );
             for (i, step) in raw_steps.into_iter().flatten().enumerate() {
                 let sp = sub(&sub(base, "steps"), i);
-                let at = ctx.required(&sub(&sp, "at"), step.at.as_ref(), "\"+1h\"").and_then(|v| ctx.time(&sub(&sp, "at"), v));
-                let r = match ctx.required(&sub(&sp, "rate"), step.rate.as_ref(), "\"2000/s\"") {
-                    Some(r) => Some(ctx.rate(&sub(&sp, "rate"), r, false)),
-                    None => None,
-                };
+                let at = ctx
+                    .required(&sub(&sp, "at"), step.at.as_ref(), "\"+1h\"")
+                    .and_then(|v| ctx.time(&sub(&sp, "at"), v));
+                let r = ctx
+                    .required(&sub(&sp, "rate"), step.rate.as_ref(), "\"2000/s\"")
+                    .map(|r| ctx.rate(&sub(&sp, "rate"), r, false));
                 if let (Some(at), Some(r)) = (at, r) {
-                    if steps.last().is_some_and(|(prev, _): &(SimTime, f64)| *prev > at) {
-                        ctx.push(Issue::at(&sub(&sp, "at"), "steps must be in time order").help("sort the steps by `at`"));
+                    if steps
+                        .last()
+                        .is_some_and(|(prev, _): &(SimTime, f64)| *prev > at)
+                    {
+                        ctx.push(
+                            Issue::at(&sub(&sp, "at"), "steps must be in time order")
+                                .help("sort the steps by `at`"),
+                        );
                     }
                     steps.push((at, r));
                 }
@@ -158,30 +250,46 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
         "ramp" => {
             let from = rate(ctx, "from", l.from.as_ref());
             let to = rate(ctx, "to", l.to.as_ref());
-            let start = ctx.required(&sub(base, "start"), l.start.as_ref(), "\"+0s\"").and_then(|v| ctx.time(&sub(base, "start"), v));
-            let end = ctx.required(&sub(base, "end"), l.end.as_ref(), "\"+1h\"").and_then(|v| ctx.time(&sub(base, "end"), v));
+            let start = ctx
+                .required(&sub(base, "start"), l.start.as_ref(), "\"+0s\"")
+                .and_then(|v| ctx.time(&sub(base, "start"), v));
+            let end = ctx
+                .required(&sub(base, "end"), l.end.as_ref(), "\"+1h\"")
+                .and_then(|v| ctx.time(&sub(base, "end"), v));
             if let (Some(s), Some(e)) = (start, end)
                 && e < s
             {
-                ctx.push(Issue::at(&sub(base, "end"), "the ramp ends before it starts").help("make `end` later than `start`"));
+                ctx.push(
+                    Issue::at(&sub(base, "end"), "the ramp ends before it starts")
+                        .help("make `end` later than `start`"),
+                );
             }
             match (from, to, start, end) {
-                (Some(from), Some(to), Some(start), Some(end)) => Some(LoadShape::Ramp { from, to, start, end }),
+                (Some(from), Some(to), Some(start), Some(end)) => Some(LoadShape::Ramp {
+                    from,
+                    to,
+                    start,
+                    end,
+                }),
                 _ => None,
             }
         }
         _ => {
             let mean = rate(ctx, "mean", l.mean.as_ref());
-            let amplitude = match ctx.required(&sub(base, "amplitude"), l.amplitude.as_ref(), "0.3") {
-                Some(&a) => Some(ctx.fraction(&sub(base, "amplitude"), a, true)),
-                None => None,
-            };
-            let peak = ctx.required(&sub(base, "peak"), l.peak.as_ref(), "\"14:00\"").and_then(|v| ctx.time_of_day(&sub(base, "peak"), v));
+            let amplitude = ctx
+                .required(&sub(base, "amplitude"), l.amplitude.as_ref(), "0.3")
+                .map(|&a| ctx.fraction(&sub(base, "amplitude"), a, true));
+            let peak = ctx
+                .required(&sub(base, "peak"), l.peak.as_ref(), "\"14:00\"")
+                .and_then(|v| ctx.time_of_day(&sub(base, "peak"), v));
             let start_s_of_day = ctx.clock.as_ref().map_or(0, |c| c.start_of_day_s);
             match (mean, amplitude, peak) {
-                (Some(mean), Some(amplitude), Some(peak_s_of_day)) => {
-                    Some(LoadShape::Daily { mean, amplitude, peak_s_of_day, start_s_of_day })
-                }
+                (Some(mean), Some(amplitude), Some(peak_s_of_day)) => Some(LoadShape::Daily {
+                    mean,
+                    amplitude,
+                    peak_s_of_day,
+                    start_s_of_day,
+                }),
                 _ => None,
             }
         }
@@ -192,28 +300,50 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
     }
 }
 
-fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: ServiceId, c: &RawCall) -> Dependency {
+fn dependency(
+    ctx: &mut Ctx,
+    base: &[String],
+    caller: ServiceId,
+    callee: ServiceId,
+    c: &RawCall,
+) -> Dependency {
     if let Some(kind) = &c.kind
         && kind != "sync"
     {
         ctx.push(
-            Issue::at(&sub(base, "kind"), format!("unknown call kind `{kind}`")).help("the only kind is \"sync\" (the default)"),
+            Issue::at(&sub(base, "kind"), format!("unknown call kind `{kind}`"))
+                .help("the only kind is \"sync\" (the default)"),
         );
     }
     let per_request = c.per_request.unwrap_or(1.0);
     if per_request <= 0.0 {
         ctx.push(
-            Issue::at(&sub(base, "per-request"), format!("must be more than 0, found {per_request}"))
-                .help("write the calls made per request, like 1 or 0.5"),
+            Issue::at(
+                &sub(base, "per-request"),
+                format!("must be more than 0, found {per_request}"),
+            )
+            .help("write the calls made per request, like 1 or 0.5"),
         );
     }
     let retries = match &c.retries {
-        None => Retries { max: 0, backoff: Span(100), multiplier: 2.0, jitter: Jitter::Full, budget: None },
+        None => Retries {
+            max: 0,
+            backoff: Span(100),
+            multiplier: 2.0,
+            jitter: Jitter::Full,
+            budget: None,
+        },
         Some(r) => {
             let rp = sub(base, "retries");
             let multiplier = r.multiplier.unwrap_or(2.0);
             if multiplier < 1.0 {
-                ctx.push(Issue::at(&sub(&rp, "multiplier"), format!("must be at least 1, found {multiplier}")).help("use 1 for a constant wait, 2 to double it"));
+                ctx.push(
+                    Issue::at(
+                        &sub(&rp, "multiplier"),
+                        format!("must be at least 1, found {multiplier}"),
+                    )
+                    .help("use 1 for a constant wait, 2 to double it"),
+                );
             }
             let jitter = match r.jitter.as_deref() {
                 None | Some("full") => Jitter::Full,
@@ -222,8 +352,11 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
                 Some(other) => {
                     let all = ["none", "full", "equal"];
                     ctx.push(
-                        Issue::at(&sub(&rp, "jitter"), format!("unknown jitter `{other}`{}", did_you_mean(other, &all)))
-                            .help("use \"none\", \"full\" or \"equal\""),
+                        Issue::at(
+                            &sub(&rp, "jitter"),
+                            format!("unknown jitter `{other}`{}", did_you_mean(other, &all)),
+                        )
+                        .help("use \"none\", \"full\" or \"equal\""),
                     );
                     Jitter::Full
                 }
@@ -231,7 +364,13 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
             if let Some(b) = r.budget
                 && b < 0.0
             {
-                ctx.push(Issue::at(&sub(&rp, "budget"), format!("must be at least 0, found {b}")).help("0.1 allows 10% extra calls as retries"));
+                ctx.push(
+                    Issue::at(
+                        &sub(&rp, "budget"),
+                        format!("must be at least 0, found {b}"),
+                    )
+                    .help("0.1 allows 10% extra calls as retries"),
+                );
             }
             Retries {
                 max: ctx.int(&sub(&rp, "max"), r.max, 0, 0, u32::MAX as i64) as u32,

@@ -1,8 +1,8 @@
 //! Checks of single values (durations, rates, times, ranges), each reporting into the shared problem list.
 
+use crate::time::{Clock, SimTime, Span, parse_rate, parse_span};
 use crate::topology::error::Issue;
 use crate::topology::raw::{DurationText, RateText};
-use crate::time::{Clock, SimTime, Span, parse_rate, parse_span};
 use toml::Value;
 
 /// The problems found so far and what later checks need to know.
@@ -40,17 +40,28 @@ impl Ctx {
     }
 
     /// A duration, or its default; `positive` refuses zero.
-    pub fn span(&mut self, path: &[String], text: Option<&DurationText>, default: &str, positive: bool) -> Span {
+    pub fn span(
+        &mut self,
+        path: &[String],
+        text: Option<&DurationText>,
+        default: &str,
+        positive: bool,
+    ) -> Span {
         let fallback = parse_span(default).expect("defaults parse");
         let Some(text) = text else { return fallback };
         match parse_span(&text.0) {
             Ok(s) if positive && s.is_zero() => {
-                self.push(Issue::at(path, "must be longer than 0").help(format!("write a positive duration like \"{default}\"")));
+                self.push(
+                    Issue::at(path, "must be longer than 0")
+                        .help(format!("write a positive duration like \"{default}\"")),
+                );
                 fallback
             }
             Ok(s) => s,
             Err(e) => {
-                self.push(Issue::at(path, e).help("durations are strings with a unit: \"250ms\", \"10s\", \"1h30m\", \"2d\""));
+                self.push(Issue::at(path, e).help(
+                    "durations are strings with a unit: \"250ms\", \"10s\", \"1h30m\", \"2d\"",
+                ));
                 fallback
             }
         }
@@ -73,28 +84,57 @@ impl Ctx {
             }
             Ok(r) => r,
             Err(e) => {
-                self.push(Issue::at(path, e).help("rates are strings per unit of time: \"500/s\", \"300/h\""));
+                self.push(
+                    Issue::at(path, e)
+                        .help("rates are strings per unit of time: \"500/s\", \"300/h\""),
+                );
                 1.0
             }
         }
     }
 
     /// A required value: reports it missing with an example.
-    pub fn required<'a, T>(&mut self, path: &[String], value: Option<&'a T>, example: &str) -> Option<&'a T> {
+    pub fn required<'a, T>(
+        &mut self,
+        path: &[String],
+        value: Option<&'a T>,
+        example: &str,
+    ) -> Option<&'a T> {
         if value.is_none() {
             let (key, table) = path.split_last().expect("keys have a name");
-            let place = if table.is_empty() { "the top level".to_string() } else { format!("`[{}]`", crate::topology::error::dotted(table)) };
-            self.push(Issue::at(path, format!("missing key `{key}`")).help(format!("add `{key} = {example}` to {place}")));
+            let place = if table.is_empty() {
+                "the top level".to_string()
+            } else {
+                format!("`[{}]`", crate::topology::error::dotted(table))
+            };
+            self.push(
+                Issue::at(path, format!("missing key `{key}`"))
+                    .help(format!("add `{key} = {example}` to {place}")),
+            );
         }
         value
     }
 
     /// An integer in `min..=max`, or its default.
-    pub fn int(&mut self, path: &[String], value: Option<i64>, default: i64, min: i64, max: i64) -> i64 {
+    pub fn int(
+        &mut self,
+        path: &[String],
+        value: Option<i64>,
+        default: i64,
+        min: i64,
+        max: i64,
+    ) -> i64 {
         match value {
             Some(v) if v < min || v > max => {
-                let expected = if max >= u32::MAX as i64 { format!("at least {min}") } else { format!("between {min} and {max}") };
-                self.push(Issue::at(path, format!("must be {expected}, found {v}")).help(format!("write a whole number {expected}")));
+                let expected = if max >= u32::MAX as i64 {
+                    format!("at least {min}")
+                } else {
+                    format!("between {min} and {max}")
+                };
+                self.push(
+                    Issue::at(path, format!("must be {expected}, found {v}"))
+                        .help(format!("write a whole number {expected}")),
+                );
                 default
             }
             Some(v) => v,
@@ -104,10 +144,21 @@ impl Ctx {
 
     /// A fraction in (0, 1] (or [0, 1] with `zero_ok`).
     pub fn fraction(&mut self, path: &[String], value: f64, zero_ok: bool) -> f64 {
-        let ok = if zero_ok { (0.0..=1.0).contains(&value) } else { value > 0.0 && value <= 1.0 };
+        let ok = if zero_ok {
+            (0.0..=1.0).contains(&value)
+        } else {
+            value > 0.0 && value <= 1.0
+        };
         if !ok {
-            let range = if zero_ok { "between 0 and 1" } else { "more than 0 and at most 1" };
-            self.push(Issue::at(path, format!("must be {range}, found {value}")).help("write a fraction like 0.5 for half"));
+            let range = if zero_ok {
+                "between 0 and 1"
+            } else {
+                "more than 0 and at most 1"
+            };
+            self.push(
+                Issue::at(path, format!("must be {range}, found {value}"))
+                    .help("write a fraction like 0.5 for half"),
+            );
         }
         value
     }
@@ -118,9 +169,13 @@ impl Ctx {
             Value::String(s) => s.clone(),
             Value::Datetime(d) => d.to_string(),
             other => {
-                self.push(
-                    Issue::at(path, format!("expected an RFC 3339 time like \"2020-11-25T02:00:00-08:00\", found {}", describe(other))),
-                );
+                self.push(Issue::at(
+                    path,
+                    format!(
+                        "expected an RFC 3339 time like \"2020-11-25T02:00:00-08:00\", found {}",
+                        describe(other)
+                    ),
+                ));
                 return None;
             }
         };
@@ -139,7 +194,13 @@ impl Ctx {
             Value::String(s) => s.trim().to_string(),
             Value::Datetime(d) if d.date.is_none() && d.time.is_some() => d.to_string(),
             other => {
-                self.push(Issue::at(path, format!("expected a time like \"05:15\" or \"+3h15m\", found {}", describe(other))));
+                self.push(Issue::at(
+                    path,
+                    format!(
+                        "expected a time like \"05:15\" or \"+3h15m\", found {}",
+                        describe(other)
+                    ),
+                ));
                 return None;
             }
         };
@@ -147,7 +208,9 @@ impl Ctx {
             match parse_span(offset) {
                 Ok(s) => SimTime(s.0),
                 Err(e) => {
-                    self.push(Issue::at(path, e).help("write an offset from the start like \"+3h15m\""));
+                    self.push(
+                        Issue::at(path, e).help("write an offset from the start like \"+3h15m\""),
+                    );
                     return None;
                 }
             }
@@ -161,7 +224,10 @@ impl Ctx {
             match clock.at(&text) {
                 Some(t) => t,
                 None => {
-                    self.push(Issue::at(path, format!("`{text}` is not a clock time")).help("write hours and minutes like \"05:15\" or \"05:15:30\""));
+                    self.push(
+                        Issue::at(path, format!("`{text}` is not a clock time"))
+                            .help("write hours and minutes like \"05:15\" or \"05:15:30\""),
+                    );
                     return None;
                 }
             }
@@ -176,8 +242,11 @@ impl Ctx {
             && t.0 > d.0
         {
             self.push(
-                Issue::at(path, format!("`{text}` is after the end of the run (duration {d})"))
-                    .help("use a time within the run, or lengthen `duration`"),
+                Issue::at(
+                    path,
+                    format!("`{text}` is after the end of the run (duration {d})"),
+                )
+                .help("use a time within the run, or lengthen `duration`"),
             );
             return None;
         }
@@ -190,15 +259,27 @@ impl Ctx {
             Value::String(s) => s.trim().to_string(),
             Value::Datetime(d) if d.date.is_none() && d.time.is_some() => d.to_string(),
             other => {
-                self.push(Issue::at(path, format!("expected a time of day like \"14:00\", found {}", describe(other))));
+                self.push(Issue::at(
+                    path,
+                    format!(
+                        "expected a time of day like \"14:00\", found {}",
+                        describe(other)
+                    ),
+                ));
                 return None;
             }
         };
-        let midnight = Clock { start: String::new(), start_of_day_s: 0 };
+        let midnight = Clock {
+            start: String::new(),
+            start_of_day_s: 0,
+        };
         match midnight.at(&text) {
             Some(t) => Some(t.0 / 1000),
             None => {
-                self.push(Issue::at(path, format!("`{text}` is not a time of day")).help("write hours and minutes like \"14:00\""));
+                self.push(
+                    Issue::at(path, format!("`{text}` is not a time of day"))
+                        .help("write hours and minutes like \"14:00\""),
+                );
                 None
             }
         }
