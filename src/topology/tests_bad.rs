@@ -116,6 +116,20 @@ action = "explode"
         ("bad set parent", BASE.to_string(), &["services.dbb.instances=3"], &[
             "--set `services.dbb.instances`: no table `services.dbb`; did you mean `db`?",
         ]),
+        ("set without a value", BASE.to_string(), &["services.db.instances"], &[
+            "--set `services.db.instances`: `services.db.instances` is not KEY=VALUE",
+        ]),
+        ("rolling with rate and batch, bad fraction", format!("{BASE}{}", r#"[[scenario]]
+at = "+1h"
+action = "rolling-restart"
+service = "db"
+rate = "300/h"
+batch = 2
+fraction = 0
+"#), &[], &[
+            "15:12 `scenario.0.fraction`: must be more than 0 and at most 1, found 0",
+            "14:9 `scenario.0.batch`: give `rate` or `batch`, not both",
+        ]),
         ("bad set key", BASE.to_string(), &["services.db.instancs=3"], &[
             "9:1 unknown key `instancs`; did you mean `instances`?",
         ]),
