@@ -13,7 +13,7 @@ mod tests;
 #[cfg(test)]
 mod tests_bad;
 
-pub use error::{Problem, TopologyError, render_error};
+pub use error::{InvalidTopology, Problem, SyntaxError, TopologyError, render_error};
 
 use crate::model::{Model, Variant};
 use raw::{Ordered, RawTopology, RawVariant};

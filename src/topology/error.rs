@@ -16,32 +16,14 @@ pub enum TopologyError {
     Unreadable { path: PathBuf, source: std::io::Error, fix: String },
 
     /// The text is not TOML, or a key or value type is wrong (the parser stops at the first).
-    #[error("{message}")]
-    #[diagnostic(code(topology::syntax))]
-    Syntax {
-        message: String,
-        /// The dotted key path, when known.
-        key: Option<String>,
-        #[help]
-        help: Option<String>,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label(collection)]
-        labels: Vec<LabeledSpan>,
-        /// 1-based line and column of the problem.
-        location: Option<(usize, usize)>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Syntax(Box<SyntaxError>),
 
     /// The topology parsed but some values are wrong; all problems are listed.
-    #[error("invalid topology `{name}`: {}", count(problems.len()))]
-    #[diagnostic(code(topology::invalid))]
-    Invalid {
-        name: String,
-        #[source_code]
-        src: NamedSource<String>,
-        #[related]
-        problems: Vec<Problem>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(Box<InvalidTopology>),
 
     /// A `--set` override (or a variant's `set`) could not be applied.
     #[error("{flag} `{key}`: {message}")]
@@ -59,6 +41,37 @@ pub enum TopologyError {
     #[error("unknown variant `{name}`; the topology defines {}", list(variants))]
     #[diagnostic(code(topology::unknown_variant), help("{}", variant_help(name, variants)))]
     UnknownVariant { name: String, variants: Vec<String> },
+}
+
+/// A TOML syntax, unknown-key or type error, located in the source.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(topology::syntax))]
+pub struct SyntaxError {
+    pub message: String,
+    /// The dotted key path, when known.
+    pub key: Option<String>,
+    #[help]
+    pub help: Option<String>,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[label(collection)]
+    pub labels: Vec<LabeledSpan>,
+    /// 1-based line and column of the problem.
+    pub location: Option<(usize, usize)>,
+}
+
+/// All the problems of a topology that parsed.
+#[derive(Debug, Error, Diagnostic)]
+#[error("invalid topology `{name}`: {}", count(problems.len()))]
+#[diagnostic(code(topology::invalid))]
+pub struct InvalidTopology {
+    /// The source name (with a note when overrides were applied).
+    pub name: String,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[related]
+    pub problems: Vec<Problem>,
 }
 
 fn count(n: usize) -> String {
@@ -144,7 +157,11 @@ fn to_source_span(range: Range<usize>) -> SourceSpan {
 pub fn invalid(name: &str, text: &str, issues: Vec<Issue>) -> TopologyError {
     let locator = Locator::new(text);
     let problems = issues.into_iter().map(|i| i.resolve(text, &locator)).collect();
-    TopologyError::Invalid { name: name.to_string(), src: NamedSource::new(name, text.to_string()), problems }
+    TopologyError::Invalid(Box::new(InvalidTopology {
+        name: name.to_string(),
+        src: NamedSource::new(name, text.to_string()),
+        problems,
+    }))
 }
 
 /// Turns a parse or type error of the `toml` crate into a located, readable error.
@@ -154,7 +171,7 @@ pub fn from_toml(name: &str, text: &str, err: &toml::de::Error) -> TopologyError
     let locator = Locator::new(text);
     let key = span.as_ref().and_then(|s| locator.key_at(s.clone())).map(|p| dotted(&p));
     let label = if message.starts_with("unknown key") { "unknown key" } else { "here" };
-    TopologyError::Syntax {
+    TopologyError::Syntax(Box::new(SyntaxError {
         message,
         key,
         help,
@@ -163,7 +180,7 @@ pub fn from_toml(name: &str, text: &str, err: &toml::de::Error) -> TopologyError
         labels: span
             .map(|s| vec![LabeledSpan::new_with_span(Some(label.into()), to_source_span(s))])
             .unwrap_or_default(),
-    }
+    }))
 }
 
 /// Rewrites serde's wording into the tool's: the nearest valid key for an unknown

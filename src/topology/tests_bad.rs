@@ -16,10 +16,8 @@ capacity = "100/s"
 fn problems(err: &TopologyError) -> Vec<String> {
     let at = |loc: &Option<(usize, usize)>| loc.map_or("-".to_string(), |(l, c)| format!("{l}:{c}"));
     match err {
-        TopologyError::Syntax { message, location, .. } => vec![format!("{} {message}", at(location))],
-        TopologyError::Invalid { problems, .. } => {
-            problems.iter().map(|p| format!("{} {p}", at(&p.location))).collect()
-        }
+        TopologyError::Syntax(e) => vec![format!("{} {}", at(&e.location), e.message)],
+        TopologyError::Invalid(e) => e.problems.iter().map(|p| format!("{} {p}", at(&p.location))).collect(),
         other => vec![other.to_string()],
     }
 }
@@ -163,6 +161,31 @@ action = "explode"
             BASE.to_string(),
             &["services.dbb.instances=3"],
             &["--set `services.dbb.instances`: no table `services.dbb`; did you mean `db`?"],
+        ),
+        (
+            "set without a value",
+            BASE.to_string(),
+            &["services.db.instances"],
+            &["--set `services.db.instances`: `services.db.instances` is not KEY=VALUE"],
+        ),
+        (
+            "rolling with rate and batch, bad fraction",
+            format!(
+                "{BASE}{}",
+                r#"[[scenario]]
+at = "+1h"
+action = "rolling-restart"
+service = "db"
+rate = "300/h"
+batch = 2
+fraction = 0
+"#
+            ),
+            &[],
+            &[
+                "15:12 `scenario.0.fraction`: must be more than 0 and at most 1, found 0",
+                "14:9 `scenario.0.batch`: give `rate` or `batch`, not both",
+            ],
         ),
         (
             "bad set key",

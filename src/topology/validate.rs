@@ -1,5 +1,6 @@
 //! Validation: turns the raw file into a [`Model`], collecting every problem with its key path.
 
+mod expect;
 mod scenario;
 mod services;
 mod values;
@@ -51,7 +52,7 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
     let (services, deps) = validate_services(&mut ctx, &raw.services);
     let services_ok = ctx.issues.len() == before;
     let (scenario, pending_sets) = scenario::validate_scenario(&mut ctx, raw, &services, &deps);
-    let expected = scenario::validate_expect(&mut ctx, raw, &services);
+    let expected = expect::validate_expect(&mut ctx, raw, &services);
 
     let model = Model {
         name: raw.name.clone().unwrap_or_else(|| default_name.to_string()),

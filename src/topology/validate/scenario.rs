@@ -1,9 +1,7 @@
 //! Validation of `[[scenario]]` actions and `[[expect]]` milestones.
 
 use super::values::{Ctx, describe, sub};
-use crate::model::{
-    Action, ActionKind, Amount, DepId, Dependency, Expectation, MilestoneKind, Pace, Service, ServiceId, Version,
-};
+use crate::model::{Action, ActionKind, Amount, DepId, Dependency, Pace, Service, ServiceId, Version};
 use crate::time::{SimTime, Span, parse_rate};
 use crate::topology::error::Issue;
 use crate::topology::raw::{RawAction, RawTopology};
@@ -46,7 +44,7 @@ pub fn validate_scenario(
     services: &[Service],
     deps: &[Dependency],
 ) -> (Vec<Action>, Vec<PendingSet>) {
-    let mut entries: Vec<(SimTime, usize, Action, Option<Vec<(String, Value)>>)> = Vec::new();
+    let mut entries: Vec<(SimTime, usize, Action, Option<Values>)> = Vec::new();
     for (i, a) in raw.scenario.iter().enumerate() {
         let base = vec!["scenario".to_string(), i.to_string()];
         if let Some((at, kind, label, values)) = action(ctx, &base, a, services, deps) {
@@ -66,7 +64,8 @@ pub fn validate_scenario(
     (actions, pending)
 }
 
-type Checked = (SimTime, ActionKind, String, Option<Vec<(String, Value)>>);
+type Values = Vec<(String, Value)>;
+type Checked = (SimTime, ActionKind, String, Option<Values>);
 
 fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], deps: &[Dependency]) -> Option<Checked> {
     let names: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
@@ -217,7 +216,7 @@ fn flatten(key: &str, value: &Value, out: &mut Vec<(String, Value)>) {
     }
 }
 
-fn service_id(ctx: &mut Ctx, path: &[String], name: &str, services: &[Service]) -> Option<ServiceId> {
+pub(super) fn service_id(ctx: &mut Ctx, path: &[String], name: &str, services: &[Service]) -> Option<ServiceId> {
     let found = services.iter().position(|s| s.name == name).map(ServiceId);
     if found.is_none() {
         let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
@@ -351,36 +350,4 @@ fn label(verb: &str, kind: &ActionKind, a: &RawAction, services: &[Service], dep
         ActionKind::Repair { service: Some(s) } => format!("repair {}", name(s)),
         ActionKind::Repair { service: None } => "repair all".to_string(),
     }
-}
-
-/// Validates the expected timeline.
-pub fn validate_expect(ctx: &mut Ctx, raw: &RawTopology, services: &[Service]) -> Vec<Expectation> {
-    let kinds: Vec<&str> = MilestoneKind::ALL.iter().map(|k| k.as_str()).collect();
-    let mut out = Vec::new();
-    for (i, e) in raw.expect.iter().enumerate() {
-        let base = vec!["expect".to_string(), i.to_string()];
-        let service = ctx
-            .required(&sub(&base, "service"), e.service.as_ref(), "\"db\"")
-            .and_then(|n| service_id(ctx, &sub(&base, "service"), n, services));
-        let kind = ctx.required(&sub(&base, "kind"), e.kind.as_ref(), "\"impact_start\"").and_then(|k| {
-            let found = MilestoneKind::parse(k);
-            if found.is_none() {
-                ctx.push(
-                    Issue::at(&sub(&base, "kind"), format!("unknown milestone `{k}`{}", did_you_mean(k, &kinds)))
-                        .help(format!("use one of {}", list(&kinds))),
-                );
-            }
-            found
-        });
-        let at_value = ctx.required(&sub(&base, "at"), e.at.as_ref(), "\"05:15\"");
-        let at = at_value.and_then(|v| ctx.time(&sub(&base, "at"), v));
-        if let (Some(service), Some(kind), Some(at), Some(v)) = (service, kind, at, at_value) {
-            let at_text = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            out.push(Expectation { service, kind, at, at_text, note: e.note.clone().unwrap_or_default() });
-        }
-    }
-    out
 }

@@ -138,10 +138,7 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
     }
     let rate = |ctx: &mut Ctx, key: &str, v: Option<&crate::topology::raw::RateText>| {
         let example = "\"1000/s\"";
-        match ctx.required(&sub(base, key), v, example) {
-            Some(r) => Some(ctx.rate(&sub(base, key), r, false)),
-            None => None,
-        }
+        ctx.required(&sub(base, key), v, example).map(|r| ctx.rate(&sub(base, key), r, false))
     };
     let shape = match kind.as_str() {
         "constant" => rate(ctx, "rate", l.rate.as_ref()).map(|rate| LoadShape::Constant { rate }),
@@ -155,10 +152,9 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
                 let at = ctx
                     .required(&sub(&sp, "at"), step.at.as_ref(), "\"+1h\"")
                     .and_then(|v| ctx.time(&sub(&sp, "at"), v));
-                let r = match ctx.required(&sub(&sp, "rate"), step.rate.as_ref(), "\"2000/s\"") {
-                    Some(r) => Some(ctx.rate(&sub(&sp, "rate"), r, false)),
-                    None => None,
-                };
+                let r = ctx
+                    .required(&sub(&sp, "rate"), step.rate.as_ref(), "\"2000/s\"")
+                    .map(|r| ctx.rate(&sub(&sp, "rate"), r, false));
                 if let (Some(at), Some(r)) = (at, r) {
                     if steps.last().is_some_and(|(prev, _): &(SimTime, f64)| *prev > at) {
                         ctx.push(
@@ -193,10 +189,9 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
         }
         _ => {
             let mean = rate(ctx, "mean", l.mean.as_ref());
-            let amplitude = match ctx.required(&sub(base, "amplitude"), l.amplitude.as_ref(), "0.3") {
-                Some(&a) => Some(ctx.fraction(&sub(base, "amplitude"), a, true)),
-                None => None,
-            };
+            let amplitude = ctx
+                .required(&sub(base, "amplitude"), l.amplitude.as_ref(), "0.3")
+                .map(|&a| ctx.fraction(&sub(base, "amplitude"), a, true));
             let peak = ctx
                 .required(&sub(base, "peak"), l.peak.as_ref(), "\"14:00\"")
                 .and_then(|v| ctx.time_of_day(&sub(base, "peak"), v));
