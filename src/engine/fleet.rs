@@ -224,14 +224,15 @@ impl Fleet {
     /// Drops empty cohorts and merges identical ones, keeping the first's place.
     fn tidy(&mut self) {
         self.cohorts.retain(|k| k.count > 0);
-        let mut merged: Vec<Cohort> = Vec::with_capacity(self.cohorts.len());
-        for k in self.cohorts.drain(..) {
-            match merged.iter_mut().find(|m| m.same_kind(&k)) {
-                Some(m) => m.count += k.count,
-                None => merged.push(k),
+        let mut i = 0;
+        while i < self.cohorts.len() {
+            if let Some(j) = (0..i).find(|&j| self.cohorts[j].same_kind(&self.cohorts[i])) {
+                let k = self.cohorts.remove(i);
+                self.cohorts[j].count += k.count;
+            } else {
+                i += 1;
             }
         }
-        self.cohorts = merged;
     }
 }
 

@@ -69,6 +69,8 @@ pub struct ServiceState {
 pub struct DepState {
     /// Attempts sent to the callee [calls/s], as last solved.
     pub call_rate: f64,
+    /// Attempts per request of the caller, retries included, as last solved.
+    pub calls_per_request: f64,
     /// Active partitions on this link.
     pub partitions: u32,
 }

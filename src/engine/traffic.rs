@@ -70,7 +70,6 @@ fn solve_service(
 
     let mut hold_s = svc.latency.secs();
     let mut success = 1.0;
-    let mut attempts_per_call = Vec::with_capacity(wiring.outgoing[id.0].len());
     for &d in &wiring.outgoing[id.0] {
         let dep = &params.deps[d.0];
         let callee: Profile = states[dep.callee.0].profile;
@@ -80,7 +79,7 @@ fn solve_service(
         if !dep.fallback {
             success *= outcome.success.powf(dep.per_request);
         }
-        attempts_per_call.push(dep.per_request * outcome.attempts);
+        deps[d.0].calls_per_request = dep.per_request * outcome.attempts;
     }
 
     let st = &mut states[id.0];
@@ -120,8 +119,8 @@ fn solve_service(
         workers,
     };
     st.profile = Profile { refused: refused + (1.0 - refused) * overflow, wait_s, hold_s, error: 1.0 - success };
-    for (&d, per_call) in wiring.outgoing[id.0].iter().zip(attempts_per_call) {
-        deps[d.0].call_rate = processing * per_call;
+    for &d in &wiring.outgoing[id.0] {
+        deps[d.0].call_rate = processing * deps[d.0].calls_per_request;
     }
 }
 

@@ -58,7 +58,9 @@ pub fn probe(fleet: &mut Fleet, hc: &HealthCheck, now: SimTime, serving_ok: bool
             }
         }
     }
-    if let Some(startup) = replace {
+    if let Some(startup) = replace
+        && fleet.cohorts.iter().any(|k| k.phase == Phase::Crashed && !k.in_rotation)
+    {
         moves.replaced = fleet.restart(u32::MAX, now, startup, |k| k.phase == Phase::Crashed && !k.in_rotation, |_| {});
     }
     moves
