@@ -83,6 +83,69 @@ pub struct Service {
     pub load: Load,
     /// Crashed instances are replaced automatically once the health check removes them.
     pub replace_failed: bool,
+    /// Threads held per known peer, and how peers are learned.
+    pub peers: Option<PeerThreads>,
+    /// The cache a (re)started instance builds before it serves.
+    pub warmup: Option<Warmup>,
+    /// Instance memory, which buffered data fills.
+    pub memory: Option<Memory>,
+}
+
+/// Per-peer resources: each instance holds threads for every peer it knows.
+///
+/// Needing more threads than the OS allows breaks the instance's cache rebuild
+/// until it restarts; its routing data then ages and expires.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerThreads {
+    /// Threads per known peer [threads].
+    pub per_peer: f64,
+    /// Threads an instance needs besides its peers and workers [threads].
+    pub base_threads: u32,
+    /// Time constant with which an instance learns that peers joined or left.
+    pub learn: Span,
+    /// The fleet is split into this many cells; instances know only their cell's peers.
+    pub cells: u32,
+    /// Cached routing entries expire this long after the last successful rebuild.
+    pub cache_ttl: Span,
+    /// Expiries are spread evenly over this span after the TTL.
+    pub expiry_spread: Span,
+}
+
+/// Warm-up: a started instance builds its cache from its peers or from the
+/// authoritative store before it serves; the builds compete for that supply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warmup {
+    /// Time to build the cache with a full-speed supply.
+    pub duration: Span,
+    pub source: WarmupSource,
+    /// Instances the authoritative store can feed at full speed at once [instances].
+    pub store_capacity: f64,
+    /// Fraction of a healthy peer's capacity that may go to feeding warming instances.
+    pub peer_share: f64,
+    /// Peer capacity used to feed one warming instance at full speed [instances].
+    pub peer_cost: f64,
+    /// A warming instance not done by then fails its health checks and restarts.
+    pub deadline: Span,
+}
+
+/// Where warming instances get their cache from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WarmupSource {
+    Peers,
+    Store,
+}
+
+/// Instance memory under pressure from buffered data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Memory {
+    /// Memory an instance may use before contention [MB].
+    pub limit_mb: f64,
+    /// Memory used besides buffers [MB].
+    pub base_mb: f64,
+    /// Use over the limit, as a fraction of it, at which every request fails;
+    /// errors rise linearly from the limit to there.
+    pub fail_at: f64,
 }
 
 /// How the load balancer probes instances.
@@ -141,6 +204,44 @@ pub enum LoadShape {
 pub enum DepKind {
     /// The caller waits for the callee's answer; its success depends on it.
     Sync,
+    /// The caller puts calls in a local buffer that drains to the callee.
+    Buffered(Buffer),
+    /// A control loop acts on data (metrics) the callee provides.
+    Control(Control),
+}
+
+/// A local buffer of calls to a callee, per caller instance; its content is a
+/// backlog drained at a bounded rate when the callee accepts again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Buffer {
+    /// Calls one instance can hold [calls].
+    pub size: f64,
+    pub when_full: WhenFull,
+    /// Memory one buffered call uses [MB].
+    pub item_mb: f64,
+    /// Fastest an instance flushes its buffer [calls/s].
+    pub drain: f64,
+}
+
+/// What a caller does with a call when its buffer is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WhenFull {
+    /// Drop the call: the data is lost, the caller carries on.
+    Drop,
+    /// Wait for room until the call's timeout, holding a thread; then fail.
+    Block,
+    /// Keep buffering in memory without bound.
+    Grow,
+}
+
+/// A control loop's need for the callee's data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Control {
+    /// Fraction of the callee's data the loop needs to act.
+    pub need: f64,
+    /// How long the loop can act on its last good data.
+    pub tolerance: Span,
 }
 
 /// A caller's calls to a callee.
@@ -156,6 +257,8 @@ pub struct Dependency {
     pub retries: Retries,
     /// On failure the caller serves a degraded answer instead of failing.
     pub fallback: bool,
+    /// When the callee is short of capacity, higher priorities are served first.
+    pub priority: i32,
 }
 
 /// Retry policy of a dependency.
@@ -226,11 +329,13 @@ pub struct Version {
     pub capacity_factor: f64,
     /// Added to each request's own processing time.
     pub extra_latency: Span,
+    /// The version handles full buffers this way instead of as configured.
+    pub when_full: Option<WhenFull>,
 }
 
 impl Default for Version {
     fn default() -> Self {
-        Version { error_rate: 0.0, capacity_factor: 1.0, extra_latency: Span::ZERO }
+        Version { error_rate: 0.0, capacity_factor: 1.0, extra_latency: Span::ZERO, when_full: None }
     }
 }
 

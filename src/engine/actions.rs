@@ -63,12 +63,12 @@ impl Sim<'_> {
                 self.add_fault(Target::Service(*service), Effect::Errors(*rate), *duration)
             }
             ActionKind::Partition { dep, duration } => self.add_fault(Target::Dep(*dep), Effect::Partition, *duration),
-            ActionKind::ScaleOut { service, count } => {
+            ActionKind::ScaleOut { service, count, .. } => {
                 let startup = self.params.services[service.0].startup;
                 self.states[service.0].fleet.launch(*count, now, startup);
                 self.schedule_ready(*service);
             }
-            ActionKind::ScaleIn { service, count } => {
+            ActionKind::ScaleIn { service, count, .. } => {
                 self.states[service.0].fleet.remove(*count);
             }
             ActionKind::Set { services, deps, .. } => {

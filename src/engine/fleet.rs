@@ -273,7 +273,7 @@ mod tests {
     #[test]
     fn versions_weigh_capacity_and_errors() {
         let mut f = Fleet::new(4);
-        let v = Version { error_rate: 0.5, capacity_factor: 0.5, extra_latency: Span::ZERO };
+        let v = Version { error_rate: 0.5, capacity_factor: 0.5, ..Version::default() };
         f.restart(2, SimTime(0), Span(0), |_| true, |k| k.version = v);
         f.promote_ready(SimTime(0));
         let c = f.census();

@@ -39,6 +39,7 @@ impl Model {
             timeout: Span(1000),
             retries: Retries::none(),
             fallback: false,
+            priority: 0,
         });
         DepId(self.deps.len() - 1)
     }
@@ -66,6 +67,9 @@ impl Service {
             health: None,
             load: Load { shape: LoadShape::None, timeout: Span(30_000) },
             replace_failed: false,
+            peers: None,
+            warmup: None,
+            memory: None,
         }
     }
 
