@@ -16,6 +16,8 @@ fn node_id(index: usize) -> String {
 fn edge_label(dep: &Dependency) -> String {
     let mut parts = vec![match dep.kind {
         DepKind::Sync => "sync".to_string(),
+        DepKind::Buffered(_) => "buffered".to_string(),
+        DepKind::Control(_) => "control".to_string(),
     }];
     if dep.per_request != 1.0 {
         parts.push(format!("x{}", dep.per_request));

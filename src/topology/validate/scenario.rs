@@ -308,7 +308,7 @@ fn version(ctx: &mut Ctx, base: &[String], a: &RawAction) -> Version {
     }
     let extra_latency =
         a.latency.as_ref().map_or(Span::ZERO, |l| ctx.span(&sub(base, "latency"), Some(l), "0s", false));
-    Version { error_rate, capacity_factor, extra_latency }
+    Version { error_rate, capacity_factor, extra_latency, when_full: None }
 }
 
 fn label(verb: &str, kind: &ActionKind, a: &RawAction, services: &[Service], deps: &[Dependency]) -> String {

@@ -101,6 +101,9 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         health,
         load,
         replace_failed: s.replace_failed.unwrap_or(false),
+        peers: None,
+        warmup: None,
+        memory: None,
     }
 }
 
@@ -278,5 +281,6 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
         timeout: ctx.span(&sub(base, "timeout"), c.timeout.as_ref(), "1s", true),
         retries,
         fallback: c.fallback.unwrap_or(false),
+        priority: 0,
     }
 }
