@@ -188,7 +188,8 @@ impl<'m> Sim<'m> {
             return;
         }
         self.ready_at[s.0] = None;
-        self.states[s.0].fleet.promote_ready(self.now);
+        let warm = self.params.services[s.0].warmup.is_some();
+        self.states[s.0].fleet.promote_ready(self.now, warm);
         self.schedule_ready(s);
     }
 

@@ -50,7 +50,7 @@ impl Sim<'_> {
                 let startup = self.params.services[service.0].startup;
                 let f = &mut self.states[service.0].fleet;
                 let n = amount.of(f.census().total);
-                f.restart(n, now, startup, |k| !matches!(k.phase, Phase::Booting { .. }), |_| {});
+                f.restart(n, now, startup, |k| !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. }), |_| {});
                 self.schedule_ready(*service);
             }
             ActionKind::LoseCapacity { service, fraction, duration } => {

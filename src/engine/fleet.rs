@@ -7,9 +7,9 @@ use crate::time::{SimTime, Span};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Phase {
     /// Launched or restarted; serves from `ready_at`.
-    Booting {
-        ready_at: SimTime,
-    },
+    Booting { ready_at: SimTime },
+    /// Building its cache: `progress_s` of full-speed work done since `since`.
+    Warming { progress_s: f64, since: SimTime },
     Serving,
     /// Down: traffic the load balancer still sends it fails.
     Crashed,
@@ -29,6 +29,12 @@ pub struct Cohort {
     pub version: Version,
     /// Id of the last rolling action that restarted it (0: none).
     pub rolled: u32,
+    /// Peers it knows of (per-peer resources) [instances].
+    pub known_peers: f64,
+    /// Its cache rebuild has failed since then; mended only by a restart.
+    pub broken_since: Option<SimTime>,
+    /// Fraction of requests failing on its expired routing entries.
+    pub stale_error: f64,
 }
 
 impl Cohort {
@@ -41,7 +47,15 @@ impl Cohort {
             passing_since: None,
             version,
             rolled: 0,
+            known_peers: 0.0,
+            broken_since: None,
+            stale_error: 0.0,
         }
+    }
+
+    /// Healthy for feeding others: serving, in rotation, with a sound cache.
+    pub fn is_sound(&self) -> bool {
+        self.phase == Phase::Serving && self.in_rotation && self.broken_since.is_none()
     }
 
     fn same_kind(&self, other: &Cohort) -> bool {
@@ -70,16 +84,26 @@ pub struct Census {
     pub version_error: f64,
     /// Mean extra latency of the serving instances' versions [s].
     pub version_latency_s: f64,
+    /// Mean fraction of requests failing on expired routing entries.
+    pub stale_error: f64,
+    /// Serving instances whose version overrides how full buffers are handled.
+    pub when_full_overridden: u32,
+    /// Instances building their caches [instances].
+    pub warming: u32,
+    /// Serving, in rotation, with a sound cache [instances].
+    pub sound: u32,
 }
 
 impl Fleet {
     pub fn new(instances: u32) -> Fleet {
-        Fleet { cohorts: vec![Cohort::serving(instances, Version::default())] }
+        let mut k = Cohort::serving(instances, Version::default());
+        k.known_peers = instances as f64;
+        Fleet { cohorts: vec![k] }
     }
 
     pub fn census(&self) -> Census {
         let mut c = Census::default();
-        let (mut err, mut lat) = (0.0, 0.0);
+        let (mut err, mut lat, mut stale) = (0.0, 0.0, 0.0);
         for k in &self.cohorts {
             c.total += k.count;
             match (k.phase, k.in_rotation) {
@@ -89,14 +113,24 @@ impl Fleet {
                     c.capacity_units += n * k.version.capacity_factor;
                     err += n * k.version.error_rate;
                     lat += n * k.version.extra_latency.secs();
+                    stale += n * k.stale_error;
+                    if k.version.when_full.is_some() {
+                        c.when_full_overridden += k.count;
+                    }
+                    if k.broken_since.is_none() {
+                        c.sound += k.count;
+                    }
                 }
                 (Phase::Crashed, true) => c.dead_in_rotation += k.count,
+                (Phase::Warming { .. }, _) => c.warming += k.count,
                 _ => {}
             }
         }
         if c.serving > 0 {
-            c.version_error = err / c.serving as f64;
-            c.version_latency_s = lat / c.serving as f64;
+            let n = c.serving as f64;
+            c.version_error = err / n;
+            c.version_latency_s = lat / n;
+            c.stale_error = stale / n;
         }
         c
     }
@@ -152,6 +186,8 @@ impl Fleet {
             k.in_rotation = false;
             k.failing_since = None;
             k.passing_since = None;
+            k.broken_since = None;
+            k.stale_error = 0.0;
             change(k);
         })
     }
@@ -160,6 +196,7 @@ impl Fleet {
     pub fn launch(&mut self, n: u32, now: SimTime, startup: Span) {
         if n > 0 {
             let mut k = Cohort::serving(n, self.newest_version());
+            k.known_peers = self.census().total as f64 + n as f64;
             k.phase = Phase::Booting { ready_at: now.plus(startup) };
             k.in_rotation = false;
             self.cohorts.push(k);
@@ -174,7 +211,7 @@ impl Fleet {
             for k in self.cohorts.iter_mut().rev() {
                 let r = match k.phase {
                     Phase::Crashed => 0,
-                    Phase::Booting { .. } => 1,
+                    Phase::Booting { .. } | Phase::Warming { .. } => 1,
                     Phase::Serving => 2,
                 };
                 if r == rank {
@@ -188,15 +225,22 @@ impl Fleet {
         n - left
     }
 
-    /// Booting instances whose start-up is over begin serving and join rotation.
-    pub fn promote_ready(&mut self, now: SimTime) -> u32 {
+    /// Booting instances whose start-up is over begin serving and join
+    /// rotation, or, with `warm`, begin building their caches.
+    pub fn promote_ready(&mut self, now: SimTime, warm: bool) -> u32 {
         let mut promoted = 0;
+        let total = self.census().total as f64;
         for k in self.cohorts.iter_mut() {
             if let Phase::Booting { ready_at } = k.phase
                 && ready_at <= now
             {
-                k.phase = Phase::Serving;
-                k.in_rotation = true;
+                k.known_peers = total;
+                if warm {
+                    k.phase = Phase::Warming { progress_s: 0.0, since: now };
+                } else {
+                    k.phase = Phase::Serving;
+                    k.in_rotation = true;
+                }
                 promoted += k.count;
             }
         }
@@ -254,8 +298,8 @@ mod tests {
         f.restart(2, SimTime(0), Span(60_000), |_| true, |_| {});
         assert_eq!(f.census().serving, 2);
         assert_eq!(f.next_ready(), Some(SimTime(60_000)));
-        assert_eq!(f.promote_ready(SimTime(59_999)), 0);
-        assert_eq!(f.promote_ready(SimTime(60_000)), 2);
+        assert_eq!(f.promote_ready(SimTime(59_999), false), 0);
+        assert_eq!(f.promote_ready(SimTime(60_000), false), 2);
         assert_eq!(f.census().serving, 4);
         assert_eq!(f.cohorts.len(), 1, "identical cohorts merge");
     }
@@ -275,7 +319,7 @@ mod tests {
         let mut f = Fleet::new(4);
         let v = Version { error_rate: 0.5, capacity_factor: 0.5, ..Version::default() };
         f.restart(2, SimTime(0), Span(0), |_| true, |k| k.version = v);
-        f.promote_ready(SimTime(0));
+        f.promote_ready(SimTime(0), false);
         let c = f.census();
         assert_eq!(c.capacity_units, 3.0);
         assert_eq!(c.version_error, 0.25);

@@ -32,7 +32,7 @@ pub fn probe(fleet: &mut Fleet, hc: &HealthCheck, now: SimTime, serving_ok: bool
     let mut moves = Moves::default();
     for k in fleet.cohorts.iter_mut() {
         let passes = match k.phase {
-            Phase::Booting { .. } => continue,
+            Phase::Booting { .. } | Phase::Warming { .. } => continue,
             Phase::Serving => serving_ok,
             Phase::Crashed => false,
         };

@@ -26,7 +26,7 @@ impl Rollout {
         .min(self.left);
         let id = self.id;
         let version = self.version;
-        let pick = |k: &crate::engine::fleet::Cohort| k.rolled != id && !matches!(k.phase, Phase::Booting { .. });
+        let pick = |k: &crate::engine::fleet::Cohort| k.rolled != id && !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. });
         let done = fleet.restart(want, now, startup, pick, |k| {
             k.rolled = id;
             if let Some(v) = version {
@@ -77,11 +77,11 @@ mod tests {
             let (n, next) = r.step(&mut f, t, Span(0));
             total += n;
             let Some(next) = next else { break };
-            f.promote_ready(next);
+            f.promote_ready(next, false);
             t = next;
         }
         assert_eq!(total, 2);
-        f.promote_ready(t);
+        f.promote_ready(t, false);
         assert!(f.cohorts.iter().all(|k| k.rolled == 7 && k.version == v));
     }
 }

@@ -1,0 +1,120 @@
+//! Per-peer resources: instances hold threads for every peer they know, learn
+//! of new peers over time, and break when the threads pass the OS limit.
+//!
+//! An instance that needs more threads than the OS allows can no longer
+//! rebuild its routing cache (a process that cannot create threads stays
+//! wedged until it restarts). Its cached entries then expire `cache_ttl` after
+//! the last good rebuild, spread evenly over `expiry_spread`, and requests that
+//! need expired entries fail.
+
+use crate::engine::fleet::Fleet;
+use crate::model::PeerThreads;
+use crate::time::{SimTime, Span};
+
+/// Threads one instance needs when it knows `known_peers` peers (itself excluded).
+pub fn threads_needed(p: &PeerThreads, workers: u32, known_peers: f64) -> f64 {
+    workers as f64 + p.base_threads as f64 + p.per_peer * (known_peers - 1.0).max(0.0)
+}
+
+/// Fraction of requests failing on entries expired `age` after the last rebuild.
+pub fn expired_fraction(p: &PeerThreads, age: Span) -> f64 {
+    if age < p.cache_ttl {
+        0.0
+    } else if p.expiry_spread.is_zero() {
+        1.0
+    } else {
+        ((age.0 - p.cache_ttl.0) as f64 / p.expiry_spread.0 as f64).min(1.0)
+    }
+}
+
+/// What one round of learning changed.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Learned {
+    /// Instances whose cache rebuild broke this round.
+    pub broke: u32,
+}
+
+/// Advances learning by `dt` at `now`: every instance's known peers move
+/// toward its cell's size with time constant `learn`; instances over
+/// `os_limit` break; broken instances' caches age.
+pub fn learn(fleet: &mut Fleet, p: &PeerThreads, workers: u32, os_limit: u32, now: SimTime, dt: Span) -> Learned {
+    let cell = fleet.census().total as f64 / p.cells.max(1) as f64;
+    let pull = if p.learn.is_zero() { 1.0 } else { 1.0 - (-dt.secs() / p.learn.secs()).exp() };
+    let mut out = Learned::default();
+    for k in fleet.cohorts.iter_mut() {
+        let target = cell.max(1.0);
+        let mut known = k.known_peers + (target - k.known_peers) * pull;
+        if (known - target).abs() < 0.5 {
+            known = target;
+        }
+        k.known_peers = known;
+        if k.broken_since.is_none() && threads_needed(p, workers, known) > os_limit as f64 {
+            k.broken_since = Some(now);
+            out.broke += k.count;
+        }
+        k.stale_error = k.broken_since.map_or(0.0, |since| expired_fraction(p, now.since(since)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peers() -> PeerThreads {
+        PeerThreads {
+            per_peer: 1.0,
+            base_threads: 100,
+            learn: Span(600_000),
+            cells: 1,
+            cache_ttl: Span(3_600_000),
+            expiry_spread: Span(600_000),
+        }
+    }
+
+    fn run_for(f: &mut Fleet, p: &PeerThreads, limit: u32, minutes: u64) -> u32 {
+        let mut broke = 0;
+        for m in 1..=minutes {
+            broke += learn(f, p, 50, limit, SimTime(m * 60_000), Span(60_000)).broke;
+        }
+        broke
+    }
+
+    #[test]
+    fn threads_grow_with_the_peers_known() {
+        assert_eq!(threads_needed(&peers(), 50, 1001.0), 1150.0);
+    }
+
+    #[test]
+    fn a_fleet_under_the_limit_never_breaks() {
+        let mut f = Fleet::new(1000);
+        assert_eq!(run_for(&mut f, &peers(), 2000, 120), 0);
+    }
+
+    #[test]
+    fn new_peers_are_learned_over_time_and_push_instances_over_the_limit() {
+        let mut f = Fleet::new(1000);
+        f.launch(100, SimTime(0), Span(0));
+        let limit = 1200; // 1000 old peers fit; 1100 do not (50 + 100 + 1099 > 1200)
+        let first = learn(&mut f, &peers(), 50, limit, SimTime(60_000), Span(60_000));
+        assert_eq!(first.broke, 100, "the newcomers know everyone at once");
+        let later = run_for(&mut f, &peers(), limit, 60);
+        assert_eq!(later, 1000, "the old members learn and break too");
+    }
+
+    #[test]
+    fn cells_bound_the_peers_an_instance_knows() {
+        let mut f = Fleet::new(1000);
+        f.launch(100, SimTime(0), Span(0));
+        let p = PeerThreads { cells: 4, ..peers() };
+        assert_eq!(run_for(&mut f, &p, 1200, 120), 0);
+    }
+
+    #[test]
+    fn expired_entries_fail_after_the_ttl_spread_evenly() {
+        let p = peers();
+        assert_eq!(expired_fraction(&p, Span(3_500_000)), 0.0);
+        assert_eq!(expired_fraction(&p, Span(3_900_000)), 0.5);
+        assert_eq!(expired_fraction(&p, Span(9_000_000)), 1.0);
+    }
+}
