@@ -6,6 +6,7 @@
 //! again. A tick closes a sampling step and runs the health checks.
 
 mod actions;
+mod calls;
 pub mod fleet;
 pub mod queue;
 pub mod result;
@@ -14,8 +15,8 @@ pub mod traffic;
 
 pub use result::{LogEntry, RunResult, Sample, ServiceSeries, Totals};
 
-use crate::mechanisms::health;
 use crate::mechanisms::rolling::Rollout;
+use crate::mechanisms::{health, peers, warmup};
 use crate::model::{Model, ServiceId};
 use crate::time::SimTime;
 use queue::EventQueue;
@@ -44,6 +45,8 @@ enum Event {
     Rolling(usize),
     /// Booting instances of a service may be ready.
     Ready(ServiceId),
+    /// The next instance of a gradual scale-out or scale-in.
+    Scale(usize),
 }
 
 /// Runs `model` to its end. Deterministic: the same model gives the same result.
@@ -70,6 +73,7 @@ struct Sim<'m> {
     end: SimTime,
     faults: Vec<actions::ActiveFault>,
     rollouts: Vec<(ServiceId, Rollout)>,
+    scalings: Vec<actions::Scaling>,
     ready_at: Vec<Option<SimTime>>,
     result: RunResult,
 }
@@ -88,6 +92,7 @@ impl<'m> Sim<'m> {
             end: model.end(),
             faults: Vec::new(),
             rollouts: Vec::new(),
+            scalings: Vec::new(),
             ready_at: vec![None; model.services.len()],
             result: RunResult {
                 times: Vec::new(),
@@ -119,7 +124,7 @@ impl<'m> Sim<'m> {
                 end: self.model.show_time(self.end),
             });
         }
-        traffic::integrate(&mut self.states, at.since(self.now).secs());
+        traffic::integrate(&self.params, &mut self.states, &mut self.deps, at.since(self.now).secs());
         self.now = at;
         match event {
             Event::Tick => self.tick(),
@@ -127,6 +132,7 @@ impl<'m> Sim<'m> {
             Event::FaultEnd(id) => self.end_fault(id),
             Event::Rolling(i) => self.roll(i),
             Event::Ready(s) => self.ready(s),
+            Event::Scale(i) => self.scale(i),
         }
         self.solve();
         Ok(())
@@ -140,6 +146,10 @@ impl<'m> Sim<'m> {
     fn tick(&mut self) {
         self.result.times.push(self.now);
         let step_s = self.model.step.secs();
+        let mut backlog = vec![0.0; self.states.len()];
+        for (dep, ds) in self.params.deps.iter().zip(&self.deps) {
+            backlog[dep.caller.0] += ds.held;
+        }
         for (i, st) in self.states.iter_mut().enumerate() {
             let census = st.fleet.census();
             let a = std::mem::take(&mut st.acc);
@@ -152,10 +162,13 @@ impl<'m> Sim<'m> {
                 healthy: census.serving,
                 instances: census.total,
                 queue: st.queue,
+                backlog: backlog[i],
                 threads_in_use: a.thread_s / step_s,
             });
         }
+        self.lifecycle();
         self.health_checks();
+        calls::track_control(&self.params, &mut self.deps, self.now);
         let next = self.now.plus(self.model.step);
         if next <= self.end {
             self.queue.push(next, Event::Tick);
@@ -179,6 +192,36 @@ impl<'m> Sim<'m> {
             if moves.replaced > 0 {
                 self.note(ServiceId(i), format!("{} crashed instance(s) replaced", moves.replaced));
                 self.schedule_ready(ServiceId(i));
+            }
+        }
+    }
+
+    /// Per-peer learning and cache warm-up, once per step.
+    fn lifecycle(&mut self) {
+        let step = self.model.step;
+        for i in 0..self.states.len() {
+            let svc = &self.params.services[i];
+            let st = &mut self.states[i];
+            if let Some(p) = &svc.peers {
+                let learned = peers::learn(&mut st.fleet, p, svc.threads, svc.os_thread_limit, self.now, step);
+                if learned.broke > 0 {
+                    let what = format!(
+                        "{} instance(s) need more threads than the OS limit: cache rebuilds fail",
+                        learned.broke
+                    );
+                    self.note(ServiceId(i), what);
+                }
+            }
+            let svc = &self.params.services[i];
+            let st = &mut self.states[i];
+            if let Some(w) = &svc.warmup {
+                let warmed = warmup::warm(&mut st.fleet, w, self.now, step, svc.startup);
+                st.warm_load = warmed.peer_load;
+                if warmed.failed > 0 {
+                    let what = format!("{} warming instance(s) missed the deadline and restart", warmed.failed);
+                    self.note(ServiceId(i), what);
+                    self.schedule_ready(ServiceId(i));
+                }
             }
         }
     }

@@ -352,64 +352,28 @@ pub struct Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionKind {
     /// Instances stop answering; traffic sent to them fails until health checks remove them.
-    Crash {
-        service: ServiceId,
-        amount: Amount,
-    },
+    Crash { service: ServiceId, amount: Amount },
     /// Instances restart now and serve again after the service's startup time.
-    Restart {
-        service: ServiceId,
-        amount: Amount,
-    },
+    Restart { service: ServiceId, amount: Amount },
     /// Instances lose this fraction of their capacity.
-    LoseCapacity {
-        service: ServiceId,
-        fraction: f64,
-        duration: Option<Span>,
-    },
+    LoseCapacity { service: ServiceId, fraction: f64, duration: Option<Span> },
     /// Every request takes this much longer.
-    InjectLatency {
-        service: ServiceId,
-        latency: Span,
-        duration: Option<Span>,
-    },
+    InjectLatency { service: ServiceId, latency: Span, duration: Option<Span> },
     /// This fraction of requests fail.
-    InjectErrors {
-        service: ServiceId,
-        rate: f64,
-        duration: Option<Span>,
-    },
+    InjectErrors { service: ServiceId, rate: f64, duration: Option<Span> },
     /// Calls along the dependency hang until their timeout.
-    Partition {
-        dep: DepId,
-        duration: Option<Span>,
-    },
-    ScaleOut {
-        service: ServiceId,
-        count: u32,
-    },
-    ScaleIn {
-        service: ServiceId,
-        count: u32,
-    },
+    Partition { dep: DepId, duration: Option<Span> },
+    /// New instances launch (spread evenly over `over`) and serve after start-up.
+    ScaleOut { service: ServiceId, count: u32, over: Span },
+    /// Instances are removed (spread evenly over `over`).
+    ScaleIn { service: ServiceId, count: u32, over: Span },
     /// Changes parameters (a config change); `services` and `deps` are the
     /// full parameters after the change.
-    Set {
-        overrides: Vec<(String, String)>,
-        services: Vec<Service>,
-        deps: Vec<Dependency>,
-    },
+    Set { overrides: Vec<(String, String)>, services: Vec<Service>, deps: Vec<Dependency> },
     /// Restarts instances at a pace; with a version, deploys it.
-    Rolling {
-        service: ServiceId,
-        amount: Amount,
-        pace: Pace,
-        version: Option<Version>,
-    },
+    Rolling { service: ServiceId, amount: Amount, pace: Pace, version: Option<Version> },
     /// Restarts crashed instances and clears injected faults (of one service, or all).
-    Repair {
-        service: Option<ServiceId>,
-    },
+    Repair { service: Option<ServiceId> },
 }
 
 impl ActionKind {

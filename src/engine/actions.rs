@@ -15,6 +15,17 @@ pub struct ActiveFault {
     pub effect: Effect,
 }
 
+/// A scale-out or scale-in spread over time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scaling {
+    pub service: ServiceId,
+    pub left: u32,
+    /// Instances per step.
+    pub each: u32,
+    pub step: Span,
+    pub out: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Target {
     Service(ServiceId),
@@ -50,7 +61,13 @@ impl Sim<'_> {
                 let startup = self.params.services[service.0].startup;
                 let f = &mut self.states[service.0].fleet;
                 let n = amount.of(f.census().total);
-                f.restart(n, now, startup, |k| !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. }), |_| {});
+                f.restart(
+                    n,
+                    now,
+                    startup,
+                    |k| !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. }),
+                    |_| {},
+                );
                 self.schedule_ready(*service);
             }
             ActionKind::LoseCapacity { service, fraction, duration } => {
@@ -63,14 +80,8 @@ impl Sim<'_> {
                 self.add_fault(Target::Service(*service), Effect::Errors(*rate), *duration)
             }
             ActionKind::Partition { dep, duration } => self.add_fault(Target::Dep(*dep), Effect::Partition, *duration),
-            ActionKind::ScaleOut { service, count, .. } => {
-                let startup = self.params.services[service.0].startup;
-                self.states[service.0].fleet.launch(*count, now, startup);
-                self.schedule_ready(*service);
-            }
-            ActionKind::ScaleIn { service, count, .. } => {
-                self.states[service.0].fleet.remove(*count);
-            }
+            ActionKind::ScaleOut { service, count, over } => self.start_scaling(*service, *count, *over, true),
+            ActionKind::ScaleIn { service, count, over } => self.start_scaling(*service, *count, *over, false),
             ActionKind::Set { services, deps, .. } => {
                 for (i, new) in services.iter().enumerate() {
                     let old = self.params.services[i].instances;
@@ -124,6 +135,31 @@ impl Sim<'_> {
             self.queue.push(next, Event::Rolling(i));
         }
         self.schedule_ready(service);
+    }
+
+    fn start_scaling(&mut self, service: ServiceId, count: u32, over: Span, out: bool) {
+        let (step, each) =
+            if over.is_zero() || count == 0 { (Span::ZERO, count) } else { (Span(over.0 / count as u64), 1) };
+        self.scalings.push(Scaling { service, left: count, each, step, out });
+        self.scale(self.scalings.len() - 1);
+    }
+
+    /// The next step of gradual scaling `i`.
+    pub(super) fn scale(&mut self, i: usize) {
+        let s = &mut self.scalings[i];
+        let n = s.each.min(s.left);
+        s.left -= n;
+        let (service, out, more, step) = (s.service, s.out, s.left > 0, s.step);
+        if out {
+            let startup = self.params.services[service.0].startup;
+            self.states[service.0].fleet.launch(n, self.now, startup);
+            self.schedule_ready(service);
+        } else {
+            self.states[service.0].fleet.remove(n);
+        }
+        if more {
+            self.queue.push(self.now.plus(step), Event::Scale(i));
+        }
     }
 
     fn add_fault(&mut self, target: Target, effect: Effect, duration: Option<Span>) {

@@ -7,9 +7,14 @@ use crate::time::{SimTime, Span};
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Phase {
     /// Launched or restarted; serves from `ready_at`.
-    Booting { ready_at: SimTime },
+    Booting {
+        ready_at: SimTime,
+    },
     /// Building its cache: `progress_s` of full-speed work done since `since`.
-    Warming { progress_s: f64, since: SimTime },
+    Warming {
+        progress_s: f64,
+        since: SimTime,
+    },
     Serving,
     /// Down: traffic the load balancer still sends it fails.
     Crashed,
@@ -88,6 +93,8 @@ pub struct Census {
     pub stale_error: f64,
     /// Serving instances whose version overrides how full buffers are handled.
     pub when_full_overridden: u32,
+    /// The overriding policy, when one is in use.
+    pub override_policy: Option<crate::model::WhenFull>,
     /// Instances building their caches [instances].
     pub warming: u32,
     /// Serving, in rotation, with a sound cache [instances].
@@ -114,8 +121,9 @@ impl Fleet {
                     err += n * k.version.error_rate;
                     lat += n * k.version.extra_latency.secs();
                     stale += n * k.stale_error;
-                    if k.version.when_full.is_some() {
+                    if let Some(p) = k.version.when_full {
                         c.when_full_overridden += k.count;
+                        c.override_policy = Some(p);
                     }
                     if k.broken_since.is_none() {
                         c.sound += k.count;

@@ -41,6 +41,8 @@ pub struct Sample {
     pub instances: u32,
     /// Requests waiting at the end of the step [requests].
     pub queue: f64,
+    /// Calls waiting in the service's outgoing buffers at the end of the step [calls].
+    pub backlog: f64,
     /// Worker threads busy across the fleet, on average [threads].
     pub threads_in_use: f64,
 }

@@ -62,6 +62,8 @@ pub struct ServiceState {
     pub profile: Profile,
     pub acc: Accumulator,
     pub totals: Totals,
+    /// Capacity its instances spend feeding warming peers [instances].
+    pub warm_load: f64,
 }
 
 /// A dependency's state.
@@ -73,6 +75,20 @@ pub struct DepState {
     pub calls_per_request: f64,
     /// Active partitions on this link.
     pub partitions: u32,
+    /// Fraction of this caller's calls the callee turns away by priority.
+    pub throttled: f64,
+    /// Chance one attempt succeeds, as last solved.
+    pub attempt_success: f64,
+    /// Calls waiting in the caller's buffers (the backlog) [calls].
+    pub held: f64,
+    /// Calls written to the buffers [calls/s].
+    pub writes: f64,
+    /// Calls that found the buffers full [calls/s].
+    pub overflow: f64,
+    /// Calls lost from full buffers over the run [calls].
+    pub dropped: f64,
+    /// A control loop's data has been short of its need since then.
+    pub short_since: Option<crate::time::SimTime>,
 }
 
 /// The parameters in force: the model's, changed by `set` actions.
@@ -92,6 +108,7 @@ impl ServiceState {
             profile: Profile { hold_s: service.latency.secs(), ..Profile::PERFECT },
             acc: Accumulator::default(),
             totals: Totals::default(),
+            warm_load: 0.0,
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Fluid traffic: solves every service's rates from the fleet and its callees, and integrates them over time.
 
+use super::calls;
 use super::state::{DepState, Params, ServiceState};
 use crate::mechanisms::sync_call::{self, Profile};
-use crate::mechanisms::{capacity, load, retries};
+use crate::mechanisms::{buffer, capacity, load, priority};
 use crate::model::{DepId, Model, ServiceId};
 use crate::time::SimTime;
 use petgraph::algo::tarjan_scc;
@@ -15,6 +16,8 @@ pub struct Wiring {
     pub order: Vec<ServiceId>,
     pub outgoing: Vec<Vec<DepId>>,
     pub incoming: Vec<Vec<DepId>>,
+    /// Services some of whose callers have a priority set.
+    pub prioritised: Vec<bool>,
 }
 
 impl Wiring {
@@ -34,7 +37,9 @@ impl Wiring {
             scc.sort();
             order.extend(scc.into_iter().map(|ix| ServiceId(g[ix])));
         }
-        Wiring { order, outgoing, incoming }
+        let prioritised =
+            incoming.iter().map(|ds: &Vec<DepId>| ds.iter().any(|d| model.deps[d.0].priority != 0)).collect();
+        Wiring { order, outgoing, incoming, prioritised }
     }
 }
 
@@ -68,31 +73,26 @@ fn solve_service(
     let from_callers: f64 = wiring.incoming[id.0].iter().map(|d| deps[d.0].call_rate).sum();
     let offered = external + from_callers;
 
-    let mut hold_s = svc.latency.secs();
-    let mut success = 1.0;
-    for &d in &wiring.outgoing[id.0] {
-        let dep = &params.deps[d.0];
-        let callee: Profile = states[dep.callee.0].profile;
-        let attempt = sync_call::attempt(&callee, dep.timeout.secs(), deps[d.0].partitions > 0);
-        let outcome = retries::outcome(&dep.retries, attempt.success);
-        hold_s += dep.per_request * (outcome.attempts * attempt.time_s + outcome.backoff_s);
-        if !dep.fallback {
-            success *= outcome.success.powf(dep.per_request);
-        }
-        deps[d.0].calls_per_request = dep.per_request * outcome.attempts;
-    }
-
+    let census = states[id.0].fleet.census();
+    let calls = calls::cost(params, wiring, states, deps, id, &census, now);
     let st = &mut states[id.0];
-    let census = st.fleet.census();
-    hold_s += st.fault.latency_s + census.version_latency_s;
-    success *= (1.0 - st.fault.error) * (1.0 - census.version_error);
+    let hold_s = svc.latency.secs() + calls.hold_s + st.fault.latency_s + census.version_latency_s;
+    let mut success =
+        calls.success * (1.0 - st.fault.error) * (1.0 - census.version_error) * (1.0 - census.stale_error);
+    if let Some(m) = &svc.memory {
+        success *= 1.0 - buffer::memory_errors(m.base_mb + calls.buffered_mb, m.limit_mb, m.fail_at);
+    }
 
     let in_rotation = census.serving + census.dead_in_rotation;
     let refused = if in_rotation == 0 { 1.0 } else { census.dead_in_rotation as f64 / in_rotation as f64 };
-    let accepted = offered * (1.0 - refused);
     let workers = census.serving as f64 * svc.threads.min(svc.os_thread_limit) as f64;
-    let cpu = census.capacity_units * svc.capacity * st.fault.capacity_factor;
+    let units = (census.capacity_units - st.warm_load).max(0.0);
+    let cpu = units * svc.capacity * st.fault.capacity_factor;
     let cap = capacity::effective_capacity(cpu, workers, hold_s);
+    let mut accepted = offered * (1.0 - refused);
+    if accepted > cap && wiring.prioritised[id.0] {
+        accepted = admit_by_priority(params, wiring, deps, id, external, cap) * (1.0 - refused);
+    }
     let limit = capacity::queue_limit(svc.queue as f64 * census.serving as f64, cap, svc.timeout.secs());
     let wait_s = capacity::wait_s(st.queue, cap);
     let overflow = if accepted > cap && st.queue >= limit * 0.999 { (accepted - cap) / accepted } else { 0.0 };
@@ -104,7 +104,7 @@ fn solve_service(
             let t = params.deps[d.0].timeout.secs();
             on_time += deps[d.0].call_rate * sync_call::in_time(wait_s, hold_s, t);
         }
-        1.0 - on_time / offered
+        (1.0 - on_time / offered).clamp(0.0, 1.0)
     } else {
         0.0
     };
@@ -119,16 +119,38 @@ fn solve_service(
         workers,
     };
     st.profile = Profile { refused: refused + (1.0 - refused) * overflow, wait_s, hold_s, error: 1.0 - success };
-    for &d in &wiring.outgoing[id.0] {
-        deps[d.0].call_rate = processing * deps[d.0].calls_per_request;
+    calls::emit(params, wiring, deps, id, &census, processing, dt_s);
+}
+
+/// Shares `cap` among outside clients (priority 0) and callers by priority;
+/// records each caller's throttled fraction and returns the admitted rate [req/s].
+fn admit_by_priority(
+    params: &Params,
+    wiring: &Wiring,
+    deps: &mut [DepState],
+    id: ServiceId,
+    external: f64,
+    cap: f64,
+) -> f64 {
+    let incoming = &wiring.incoming[id.0];
+    let mut classes = Vec::with_capacity(incoming.len() + 1);
+    classes.push((0, external));
+    classes.extend(incoming.iter().map(|d| (params.deps[d.0].priority, deps[d.0].call_rate)));
+    let shares = priority::admit(&classes, cap);
+    let mut admitted = external * shares[0];
+    for (&d, share) in incoming.iter().zip(&shares[1..]) {
+        deps[d.0].throttled = 1.0 - share;
+        admitted += deps[d.0].call_rate * share;
     }
+    admitted
 }
 
 /// Moves every service's queue and counters forward by `dt_s` seconds at the solved rates.
-pub fn integrate(states: &mut [ServiceState], dt_s: f64) {
+pub fn integrate(params: &Params, states: &mut [ServiceState], deps: &mut [DepState], dt_s: f64) {
     if dt_s <= 0.0 {
         return;
     }
+    calls::integrate(params, states, deps, dt_s);
     for st in states.iter_mut() {
         let r = st.rates;
         let flow = capacity::advance(st.queue, r.accepted, r.capacity, r.queue_limit, dt_s);

@@ -29,7 +29,15 @@ pub fn capacity(b: &Buffer, instances: f64) -> f64 {
 }
 
 /// The buffer's content after `dt_s` seconds; returns (held, dropped) [calls].
-pub fn advance(b: &Buffer, policy: WhenFull, held: f64, writes: f64, delivered: f64, instances: f64, dt_s: f64) -> (f64, f64) {
+pub fn advance(
+    b: &Buffer,
+    policy: WhenFull,
+    held: f64,
+    writes: f64,
+    delivered: f64,
+    instances: f64,
+    dt_s: f64,
+) -> (f64, f64) {
     let next = (held + (writes - delivered) * dt_s).max(0.0);
     match policy {
         WhenFull::Grow => (next, 0.0),
@@ -43,11 +51,7 @@ pub fn advance(b: &Buffer, policy: WhenFull, held: f64, writes: f64, delivered: 
 /// Fraction of requests failing from memory contention when an instance uses
 /// `used_mb` of a `limit_mb`, all failing at `fail_at` over the limit.
 pub fn memory_errors(used_mb: f64, limit_mb: f64, fail_at: f64) -> f64 {
-    if used_mb <= limit_mb || limit_mb <= 0.0 {
-        0.0
-    } else {
-        ((used_mb / limit_mb - 1.0) / fail_at).min(1.0)
-    }
+    if used_mb <= limit_mb || limit_mb <= 0.0 { 0.0 } else { ((used_mb / limit_mb - 1.0) / fail_at).min(1.0) }
 }
 
 #[cfg(test)]

@@ -26,7 +26,9 @@ impl Rollout {
         .min(self.left);
         let id = self.id;
         let version = self.version;
-        let pick = |k: &crate::engine::fleet::Cohort| k.rolled != id && !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. });
+        let pick = |k: &crate::engine::fleet::Cohort| {
+            k.rolled != id && !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. })
+        };
         let done = fleet.restart(want, now, startup, pick, |k| {
             k.rolled = id;
             if let Some(v) = version {

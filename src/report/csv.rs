@@ -15,7 +15,7 @@ pub enum CsvError {
 }
 
 /// The CSV columns, in order.
-pub const HEADER: [&str; 11] = [
+pub const HEADER: [&str; 12] = [
     "t_s",
     "time",
     "service",
@@ -26,6 +26,7 @@ pub const HEADER: [&str; 11] = [
     "healthy",
     "instances",
     "queue",
+    "backlog",
     "threads_in_use",
 ];
 
@@ -66,6 +67,7 @@ pub fn render(model: &Model, result: &RunResult) -> Result<String, CsvError> {
                 &s.healthy.to_string(),
                 &s.instances.to_string(),
                 &fixed(s.queue, 4),
+                &fixed(s.backlog, 4),
                 &fixed(s.threads_in_use, 4),
             ])?;
         }
@@ -95,7 +97,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "t_s,time,service,offered,served,failed,availability,healthy,instances,queue,threads_in_use"
+            "t_s,time,service,offered,served,failed,availability,healthy,instances,queue,backlog,threads_in_use"
         );
         assert_eq!(lines.len(), 1 + 60 * 3);
         assert_eq!(lines[1], "60.000,02:01:00,web-front,500.0000,500.0000,0.0000,1.000000,10,10,0.0000,12.5000");

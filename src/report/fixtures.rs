@@ -97,6 +97,7 @@ pub fn result() -> RunResult {
                         healthy: 10,
                         instances: 10,
                         queue: 0.0,
+                        backlog: 0.0,
                         threads_in_use: 12.5,
                     }
                 })

@@ -157,9 +157,9 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
                 .map(|c| ctx.int(&sub(base, "count"), Some(*c), 1, 1, u32::MAX as i64) as u32);
             let (service, count) = (service?, count?);
             if *verb == "scale-out" {
-                ActionKind::ScaleOut { service, count }
+                ActionKind::ScaleOut { service, count, over: Span::ZERO }
             } else {
-                ActionKind::ScaleIn { service, count }
+                ActionKind::ScaleIn { service, count, over: Span::ZERO }
             }
         }
         "set" => {
@@ -333,8 +333,8 @@ fn label(verb: &str, kind: &ActionKind, a: &RawAction, services: &[Service], dep
         ActionKind::Partition { dep, .. } => {
             format!("partition {} -> {}", name(&deps[dep.0].caller), name(&deps[dep.0].callee))
         }
-        ActionKind::ScaleOut { service, count } => format!("{verb} {} +{count}", name(service)),
-        ActionKind::ScaleIn { service, count } => format!("{verb} {} -{count}", name(service)),
+        ActionKind::ScaleOut { service, count, .. } => format!("{verb} {} +{count}", name(service)),
+        ActionKind::ScaleIn { service, count, .. } => format!("{verb} {} -{count}", name(service)),
         ActionKind::Set { overrides, .. } => {
             let parts: Vec<String> = overrides.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!("set {}", parts.join(", "))

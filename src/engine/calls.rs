@@ -1,0 +1,144 @@
+//! A service's outgoing calls: what they cost its requests, and the load they put on callees.
+
+use super::fleet::Census;
+use super::state::{DepState, Params, ServiceState};
+use super::traffic::Wiring;
+use crate::mechanisms::sync_call::{self, Profile};
+use crate::mechanisms::{buffer, control, retries};
+use crate::model::{DepKind, ServiceId, WhenFull};
+use crate::time::SimTime;
+
+/// What a service's calls do to each of its requests.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallCost {
+    /// Time a worker thread waits on calls [s].
+    pub hold_s: f64,
+    /// Chance the calls let the request succeed.
+    pub success: f64,
+    /// Memory its buffers use per instance [MB].
+    pub buffered_mb: f64,
+}
+
+/// The policy a buffer follows: the configured one, unless most serving
+/// instances run a version that overrides it.
+fn policy(configured: WhenFull, census: &Census) -> (WhenFull, f64) {
+    let overridden = if census.serving > 0 { census.when_full_overridden as f64 / census.serving as f64 } else { 0.0 };
+    let effective = match census.override_policy {
+        Some(p) if overridden > 0.5 => p,
+        _ => configured,
+    };
+    let blocking = match (configured, census.override_policy) {
+        (WhenFull::Block, Some(WhenFull::Block)) | (WhenFull::Block, None) => 1.0,
+        (WhenFull::Block, Some(_)) => 1.0 - overridden,
+        (_, Some(WhenFull::Block)) => overridden,
+        _ => 0.0,
+    };
+    (effective, blocking)
+}
+
+/// Evaluates service `id`'s calls against its callees' current profiles.
+pub fn cost(
+    params: &Params,
+    wiring: &Wiring,
+    states: &[ServiceState],
+    deps: &mut [DepState],
+    id: ServiceId,
+    census: &Census,
+    now: SimTime,
+) -> CallCost {
+    let mut c = CallCost { hold_s: 0.0, success: 1.0, buffered_mb: 0.0 };
+    let instances = census.total.max(1) as f64;
+    for &d in &wiring.outgoing[id.0] {
+        let dep = &params.deps[d.0];
+        let ds = &mut deps[d.0];
+        let callee: Profile = states[dep.callee.0].profile;
+        let callee = Profile { refused: 1.0 - (1.0 - callee.refused) * (1.0 - ds.throttled), ..callee };
+        let attempt = sync_call::attempt(&callee, dep.timeout.secs(), ds.partitions > 0);
+        ds.attempt_success = attempt.success;
+        match &dep.kind {
+            DepKind::Sync => {
+                let outcome = retries::outcome(&dep.retries, attempt.success);
+                c.hold_s += dep.per_request * (outcome.attempts * attempt.time_s + outcome.backoff_s);
+                if !dep.fallback {
+                    c.success *= powi_or_f(outcome.success, dep.per_request);
+                }
+                ds.calls_per_request = dep.per_request * outcome.attempts;
+            }
+            DepKind::Buffered(b) => {
+                let (_, blocking) = policy(b.when_full, census);
+                let blocked = if ds.writes > 0.0 { (ds.overflow / ds.writes).min(1.0) * blocking } else { 0.0 };
+                c.hold_s += dep.per_request * blocked * dep.timeout.secs();
+                if !dep.fallback {
+                    c.success *= 1.0 - blocked;
+                }
+                c.buffered_mb += ds.held / instances * b.item_mb;
+                ds.calls_per_request = dep.per_request;
+            }
+            DepKind::Control(ctl) => {
+                c.success *= control::effectiveness(ctl, attempt.success, ds.short_since, now);
+                ds.calls_per_request = dep.per_request;
+            }
+        }
+    }
+    c
+}
+
+fn powi_or_f(x: f64, n: f64) -> f64 {
+    if n == 1.0 { x } else { x.powf(n) }
+}
+
+/// Sets the load service `id` puts on its callees when it works on
+/// `processing` [req/s] over an interval of `dt_s`.
+pub fn emit(
+    params: &Params,
+    wiring: &Wiring,
+    deps: &mut [DepState],
+    id: ServiceId,
+    census: &Census,
+    processing: f64,
+    dt_s: f64,
+) {
+    let instances = census.total.max(1) as f64;
+    for &d in &wiring.outgoing[id.0] {
+        let dep = &params.deps[d.0];
+        let ds = &mut deps[d.0];
+        match &dep.kind {
+            DepKind::Buffered(b) => {
+                let (effective, _) = policy(b.when_full, census);
+                ds.writes = processing * dep.per_request;
+                let f = buffer::flows(b, effective, ds.held, ds.writes, instances, ds.attempt_success, dt_s);
+                ds.overflow = f.overflow;
+                ds.call_rate = f.attempts;
+            }
+            _ => ds.call_rate = processing * ds.calls_per_request,
+        }
+    }
+}
+
+/// Moves buffers forward by `dt_s` and updates control loops' data clocks.
+pub fn integrate(params: &Params, states: &[ServiceState], deps: &mut [DepState], dt_s: f64) {
+    for (dep, ds) in params.deps.iter().zip(deps.iter_mut()) {
+        if let DepKind::Buffered(b) = &dep.kind {
+            let census = states[dep.caller.0].fleet.census();
+            let (effective, _) = policy(b.when_full, &census);
+            let delivered = ds.call_rate * ds.attempt_success;
+            let instances = census.total.max(1) as f64;
+            let (held, dropped) = buffer::advance(b, effective, ds.held, ds.writes, delivered, instances, dt_s);
+            ds.held = held;
+            ds.dropped += dropped;
+        }
+    }
+}
+
+/// Notes when control loops' data falls short of their need, at `now`.
+pub fn track_control(params: &Params, deps: &mut [DepState], now: SimTime) {
+    for (dep, ds) in params.deps.iter().zip(deps.iter_mut()) {
+        if let DepKind::Control(c) = &dep.kind {
+            if ds.attempt_success >= c.need {
+                ds.short_since = None;
+            } else if ds.short_since.is_none() {
+                ds.short_since = Some(now);
+            }
+        }
+    }
+}
