@@ -80,7 +80,12 @@ struct Sim<'m> {
 
 impl<'m> Sim<'m> {
     fn new(model: &'m Model) -> Sim<'m> {
-        let states = model.services.iter().map(ServiceState::new).collect();
+        let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();
+        for (svc, st) in model.services.iter().zip(states.iter_mut()) {
+            if let Some(p) = &svc.peers {
+                peers::settle(&mut st.fleet, p);
+            }
+        }
         Sim {
             model,
             params: Params { services: model.services.clone(), deps: model.deps.clone() },

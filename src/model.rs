@@ -50,11 +50,14 @@ pub struct Thresholds {
     pub mostly_recovered: f64,
     /// At or above this again, for good, the service is recovered.
     pub recovered: f64,
+    /// Recovery starts when availability leaves the bottom of its trough for
+    /// good: the bottom is the minimum plus this fraction of the impact's depth.
+    pub recovery_band: f64,
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { impact: 0.99, severe: 0.90, mostly_recovered: 0.95, recovered: 0.99 }
+        Thresholds { impact: 0.99, severe: 0.90, mostly_recovered: 0.95, recovered: 0.99, recovery_band: 0.01 }
     }
 }
 

@@ -19,7 +19,7 @@ pub fn find(times: &[SimTime], availability: &[f64], step: Span, th: &Thresholds
         out.push((MilestoneKind::Severe, start_of(i)));
     }
     let last = availability.len() - 1;
-    if let Some(k) = recovery_start(availability, impact)
+    if let Some(k) = recovery_start(availability, impact, th.recovery_band)
         && k < last
     {
         out.push((MilestoneKind::RecoveryStart, times[k]));
@@ -39,13 +39,13 @@ pub fn find(times: &[SimTime], availability: &[f64], step: Span, th: &Thresholds
     out
 }
 
-/// The last sample at the bottom of the curve (within 5% of the impact's depth)
-/// after the impact starts, provided the curve ends at least halfway back up.
-fn recovery_start(availability: &[f64], impact: usize) -> Option<usize> {
+/// The last sample at the bottom of the curve (within `band` of the impact's
+/// depth) after the impact starts, provided the curve ends at least halfway back up.
+fn recovery_start(availability: &[f64], impact: usize, band: f64) -> Option<usize> {
     let min = availability[impact..].iter().copied().fold(f64::INFINITY, f64::min);
     let depth = 1.0 - min;
     let climbed = availability.last().is_some_and(|&a| a >= min + 0.5 * depth);
-    let band = min + 0.05 * depth;
+    let band = min + band * depth;
     availability.iter().rposition(|&a| a <= band).filter(|&k| k >= impact && climbed)
 }
 

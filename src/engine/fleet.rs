@@ -103,9 +103,7 @@ pub struct Census {
 
 impl Fleet {
     pub fn new(instances: u32) -> Fleet {
-        let mut k = Cohort::serving(instances, Version::default());
-        k.known_peers = instances as f64;
-        Fleet { cohorts: vec![k] }
+        Fleet { cohorts: vec![Cohort::serving(instances, Version::default())] }
     }
 
     pub fn census(&self) -> Census {
@@ -196,15 +194,16 @@ impl Fleet {
             k.passing_since = None;
             k.broken_since = None;
             k.stale_error = 0.0;
+            k.known_peers = 0.0;
             change(k);
         })
     }
 
-    /// Launches `n` new instances that serve at `now + startup`.
+    /// Launches `n` new instances that serve at `now + startup`; like restarted
+    /// ones, they learn their peers from scratch.
     pub fn launch(&mut self, n: u32, now: SimTime, startup: Span) {
         if n > 0 {
             let mut k = Cohort::serving(n, self.newest_version());
-            k.known_peers = self.census().total as f64 + n as f64;
             k.phase = Phase::Booting { ready_at: now.plus(startup) };
             k.in_rotation = false;
             self.cohorts.push(k);
@@ -237,12 +236,10 @@ impl Fleet {
     /// rotation, or, with `warm`, begin building their caches.
     pub fn promote_ready(&mut self, now: SimTime, warm: bool) -> u32 {
         let mut promoted = 0;
-        let total = self.census().total as f64;
         for k in self.cohorts.iter_mut() {
             if let Phase::Booting { ready_at } = k.phase
                 && ready_at <= now
             {
-                k.known_peers = total;
                 if warm {
                     k.phase = Phase::Warming { progress_s: 0.0, since: now };
                 } else {

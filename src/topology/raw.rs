@@ -38,6 +38,7 @@ pub struct RawThresholds {
     pub severe: Option<f64>,
     pub mostly_recovered: Option<f64>,
     pub recovered: Option<f64>,
+    pub recovery_band: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -92,6 +92,7 @@ fn thresholds(ctx: &mut Ctx, raw: &RawTopology) -> Thresholds {
         severe: level("severe", t.severe, d.severe),
         mostly_recovered: level("mostly-recovered", t.mostly_recovered, d.mostly_recovered),
         recovered: level("recovered", t.recovered, d.recovered),
+        recovery_band: level("recovery-band", t.recovery_band, d.recovery_band),
     };
     let order = [
         ("severe", out.severe, "mostly-recovered", out.mostly_recovered),
