@@ -1,7 +1,7 @@
 //! Bad input: every class exits with code 2 and an exact, located message (snapshots of stderr).
 //! Also the edges of good input: a dependency cycle runs, and a run over `max-events` stops.
 
-use crate::support::{blastsim, redact, write, SMALL};
+use crate::support::{SMALL, blastsim, redact, write};
 
 /// Runs `blastsim ARGS` in a temp dir holding `files`; asserts exit code 2 and
 /// an empty stdout, and returns stderr with the temp dir replaced by `[TMP]`.
@@ -80,7 +80,8 @@ fn unknown_key_suggests_the_nearest() {
 
 #[test]
 fn several_problems_are_reported_at_once() {
-    let text = SMALL.replacen("instances = 2", "instances = 0", 1).replacen("capacity = \"200/s\"", "capacity = \"0/s\"", 1);
+    let text =
+        SMALL.replacen("instances = 2", "instances = 0", 1).replacen("capacity = \"200/s\"", "capacity = \"0/s\"", 1);
     let stderr = rejected(&[("bad.toml", &text)], &["check", "bad.toml"]);
     assert!(stderr.contains("2 problems"), "{stderr}");
     insta::assert_snapshot!("several_problems", stderr);

@@ -1,6 +1,6 @@
 //! The command line: `run` (text, JSON, `--out`, `--set`, `--seed`), `check` and `graph`.
 
-use crate::support::{blastsim, impacted, run_json, service, shipped, write, SMALL};
+use crate::support::{SMALL, blastsim, impacted, run_json, service, shipped, write};
 use std::fs;
 
 const THREE_TIER: &str = "three-tier-slow-db";
@@ -127,7 +127,8 @@ fn a_short_db_timeout_fails_every_api_request() {
     for name in ["web", "api", "db"] {
         let s = service(&report, name);
         assert_eq!(s["min_availability"], 0.0, "{s}");
-        let kinds: Vec<&str> = s["milestones"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+        let kinds: Vec<&str> =
+            s["milestones"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
         assert_eq!(kinds, MILESTONE_KINDS, "{name} recovers once the database is fast again");
     }
 }
