@@ -1,0 +1,223 @@
+//! The command line: `run` (text, JSON, `--out`, `--set`, `--seed`), `check` and `graph`.
+
+use crate::support::{SMALL, blastsim, impacted, run_json, service, shipped, write};
+use std::fs;
+
+const THREE_TIER: &str = "three-tier-slow-db";
+const MILESTONE_KINDS: [&str; 5] = ["impact_start", "severe", "recovery_start", "mostly_recovered", "recovered"];
+
+fn stdout_of(cmd: &mut assert_cmd::Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).expect("stdout is UTF-8")
+}
+
+#[test]
+fn run_prints_the_impacted_services_as_text() {
+    let text = stdout_of(blastsim().args(["run", &shipped(THREE_TIER)]));
+    assert!(text.starts_with("blastsim report: three-tier-slow-db\n"), "{text}");
+    assert!(text.contains("Services (2 of 3 impacted)"), "{text}");
+    let row = |name: &str| {
+        text.lines().find(|l| l.trim_start().starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{text}"))
+    };
+    assert!(row("web").contains(" yes "), "{text}");
+    assert!(row("api").contains(" yes "), "{text}");
+    assert!(row("db").contains(" no "), "{text}");
+    assert!(text.contains("db queries 800 ms slower"), "{text}");
+}
+
+#[test]
+fn run_json_follows_the_report_contract() {
+    let report = run_json(&[&shipped(THREE_TIER)]);
+    let services = report["services"].as_array().unwrap();
+    assert_eq!(services.len(), 3);
+    for s in services {
+        for m in s["milestones"].as_array().unwrap() {
+            assert!(MILESTONE_KINDS.contains(&m["kind"].as_str().unwrap()), "{m}");
+            let at = m["at"].as_str().unwrap();
+            assert!(at.len() == 8 && at.as_bytes()[2] == b':' && at.as_bytes()[5] == b':', "clock time: {m}");
+            assert!(m["t_s"].as_f64().unwrap() >= 0.0, "{m}");
+        }
+    }
+    let web = service(&report, "web");
+    assert_eq!(web["milestones"][0]["kind"], "impact_start");
+    assert_eq!(web["milestones"][0]["at"], "09:20:00");
+    assert_eq!(web["milestones"][0]["t_s"], 1200.0);
+    assert_eq!(report["expectations"], serde_json::json!([]));
+    assert_eq!(impacted(&report), ["web", "api"]);
+}
+
+#[test]
+fn run_json_without_a_clock_gives_offsets() {
+    let report = run_json(&[&shipped("retry-storm")]);
+    let m = &service(&report, "back")["milestones"][0];
+    assert_eq!(m["kind"], "impact_start");
+    assert_eq!(m["at"], "+10m10s");
+    assert_eq!(m["t_s"], 610.0);
+    assert_eq!(report["start"], serde_json::Value::Null);
+}
+
+#[test]
+fn out_writes_exactly_the_four_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let json = stdout_of(blastsim().args(["run", &shipped(THREE_TIER), "--format", "json", "--out"]).arg(&dir));
+    let mut names: Vec<String> =
+        fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["recovery.png", "recovery.svg", "report.json", "timeseries.csv"]);
+
+    assert_eq!(fs::read_to_string(dir.join("report.json")).unwrap(), json);
+    let png = fs::read(dir.join("recovery.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "PNG magic bytes");
+    let svg = fs::read_to_string(dir.join("recovery.svg")).unwrap();
+    assert!(svg.contains("<svg") && svg.trim_end().ends_with("</svg>"), "SVG document");
+
+    let csv = fs::read_to_string(dir.join("timeseries.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "t_s,time,service,offered,served,failed,availability,healthy,instances,queue,threads_in_use");
+    // 1h30m in 10 s steps = 540 samples, for each of the 3 services.
+    assert_eq!(lines.len(), 1 + 540 * 3);
+    assert!(lines[1].starts_with("10.000,09:00:10,web,"), "{}", lines[1]);
+    assert!(lines[3].starts_with("10.000,09:00:10,db,"), "{}", lines[3]);
+    assert!(lines[lines.len() - 1].starts_with("5400.000,10:30:00,db,"), "{}", lines[lines.len() - 1]);
+    assert!(lines.iter().skip(1).all(|l| l.split(',').count() == 11));
+}
+
+#[test]
+fn out_with_text_says_where_it_wrote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = stdout_of(blastsim().args(["run", &shipped(THREE_TIER), "--out"]).arg(tmp.path()));
+    assert!(text.contains("wrote report.json, timeseries.csv, recovery.png and recovery.svg to"), "{text}");
+}
+
+#[test]
+fn out_to_a_file_fails_with_exit_1_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let taken = write(tmp.path(), "taken", "keep me");
+    let assert = blastsim().args(["run", &shipped(THREE_TIER), "--out"]).arg(&taken).assert().code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("cannot create the output directory") && stderr.contains("taken"), "{stderr}");
+    let names: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["taken"]);
+    assert_eq!(fs::read_to_string(&taken).unwrap(), "keep me");
+}
+
+#[test]
+fn more_api_workers_move_the_bottleneck_to_the_database() {
+    // With 400 workers per API instance (2400 threads) the API's own failures
+    // nearly vanish, but it now sends the slow database more calls than its
+    // 2000 threads can hold, so the database becomes impacted instead.
+    let base = run_json(&[&shipped(THREE_TIER)]);
+    let more = run_json(&[&shipped(THREE_TIER), "--set", "services.api.threads.workers=400"]);
+    assert_eq!(impacted(&base), ["web", "api"]);
+    assert_eq!(impacted(&more), ["web", "api", "db"]);
+    let failed = |r: &serde_json::Value, s: &str| service(r, s)["failed_requests"].as_f64().unwrap();
+    assert!(failed(&more, "api") < failed(&base, "api") / 100.0, "api failures drop by over 100x");
+    assert!(service(&more, "api")["impact_minutes"].as_f64().unwrap() < 1.0);
+    assert!(service(&base, "api")["impact_minutes"].as_f64().unwrap() > 14.0);
+    assert!(failed(&more, "db") > 0.0);
+}
+
+#[test]
+fn a_short_db_timeout_fails_every_api_request() {
+    // 200 ms is shorter than the slowed database's 804 ms: every call times
+    // out, so the API fails everything while the database is slow.
+    let report = run_json(&[&shipped(THREE_TIER), "--set", "services.api.calls.db.timeout=200ms"]);
+    assert_eq!(impacted(&report), ["web", "api", "db"]);
+    for name in ["web", "api", "db"] {
+        let s = service(&report, name);
+        assert_eq!(s["min_availability"], 0.0, "{s}");
+        let kinds: Vec<&str> =
+            s["milestones"].as_array().unwrap().iter().map(|m| m["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, MILESTONE_KINDS, "{name} recovers once the database is fast again");
+    }
+}
+
+#[test]
+fn set_accepts_a_quoted_toml_value() {
+    let bare = run_json(&[&shipped(THREE_TIER), "--set", "services.api.calls.db.timeout=200ms"]);
+    let quoted = run_json(&[&shipped(THREE_TIER), "--set", "services.api.calls.db.timeout=\"200ms\""]);
+    assert_eq!(bare, quoted);
+}
+
+#[test]
+fn set_can_defuse_the_trigger() {
+    let report = run_json(&[&shipped(THREE_TIER), "--set", "scenario.0.latency=1ms"]);
+    assert_eq!(impacted(&report), Vec::<String>::new());
+}
+
+#[test]
+fn seed_is_recorded_and_runs_repeat() {
+    let a = run_json(&[&shipped("retry-storm"), "--seed", "42"]);
+    let b = run_json(&[&shipped("retry-storm"), "--seed", "42"]);
+    assert_eq!(a["seed"], 42);
+    assert_eq!(a, b);
+    assert_eq!(run_json(&[&shipped("retry-storm")])["seed"], 0);
+}
+
+#[test]
+fn check_reports_ok_and_counts() {
+    let text = stdout_of(blastsim().args(["check", &shipped(THREE_TIER)]));
+    assert_eq!(
+        text,
+        "topologies/three-tier-slow-db.toml: ok (3 services, 2 dependencies, 1 scenario actions, 0 expected milestones, 0 variants)\n"
+    );
+}
+
+#[test]
+fn check_applies_sets() {
+    blastsim().args(["check", &shipped(THREE_TIER), "--set", "services.api.threads.workers=0"]).assert().code(2);
+}
+
+#[test]
+fn graph_dot_has_every_edge() {
+    let text = stdout_of(blastsim().args(["graph", &shipped(THREE_TIER)]));
+    assert!(text.starts_with("digraph \"three-tier-slow-db\" {"), "{text}");
+    for line in ["s0 [label=\"web\"];", "s1 [label=\"api\"];", "s2 [label=\"db\"];", "s0 -> s1 [", "s1 -> s2 ["] {
+        assert!(text.contains(line), "{line} missing from\n{text}");
+    }
+    assert_eq!(text, stdout_of(blastsim().args(["graph", &shipped(THREE_TIER), "--format", "dot"])));
+}
+
+#[test]
+fn graph_mermaid_has_every_edge() {
+    let text = stdout_of(blastsim().args(["graph", &shipped(THREE_TIER), "--format", "mermaid"]));
+    assert!(text.starts_with("flowchart LR\n"), "{text}");
+    assert!(text.contains("s0 -->|\"sync\"| s1"), "{text}");
+    assert!(text.contains("s1 -->|\"sync, x2\"| s2"), "{text}");
+    assert!(!text.contains("impacted"), "{text}");
+}
+
+#[test]
+fn graph_marks_the_services_a_report_found_impacted() {
+    let tmp = tempfile::tempdir().unwrap();
+    blastsim().args(["run", &shipped(THREE_TIER), "--out"]).arg(tmp.path()).assert().success();
+    let report = tmp.path().join("report.json");
+    let dot = stdout_of(blastsim().args(["graph", &shipped(THREE_TIER), "--report"]).arg(&report));
+    let node = |id: &str| dot.lines().find(|l| l.trim_start().starts_with(&format!("{id} ["))).unwrap().to_string();
+    assert!(node("s0").contains("fillcolor") && node("s0").contains("min 0.3%"), "{dot}");
+    assert!(node("s1").contains("fillcolor"), "{dot}");
+    assert_eq!(node("s2").trim(), "s2 [label=\"db\"];");
+    let mermaid =
+        stdout_of(blastsim().args(["graph", &shipped(THREE_TIER), "--format", "mermaid", "--report"]).arg(&report));
+    assert!(mermaid.ends_with("  class s0,s1 impacted\n"), "{mermaid}");
+}
+
+#[test]
+fn graph_refuses_a_file_that_is_not_a_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bogus = write(tmp.path(), "report.json", "{\"not\": \"a report\"}");
+    let assert = blastsim().args(["graph", &shipped(THREE_TIER), "--report"]).arg(&bogus).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("is not a blastsim report.json"), "{stderr}");
+}
+
+#[test]
+fn a_small_topology_runs_from_a_temp_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "small.toml", SMALL);
+    let report = run_json(&[path.to_str().unwrap()]);
+    assert_eq!(report["topology"], "small");
+    assert_eq!(impacted(&report), Vec::<String>::new());
+    assert_eq!(service(&report, "web")["offered_requests"], 50.0 * 3600.0);
+}

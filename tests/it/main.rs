@@ -1,0 +1,8 @@
+//! The integration tests of blastsim: one binary, one module per behaviour.
+
+mod bad_input;
+mod cli;
+mod properties;
+mod snapshots;
+mod support;
+mod theory;
