@@ -80,7 +80,7 @@ fn out_writes_exactly_the_four_files() {
     assert!(lines[1].starts_with("10.000,09:00:10,web,"), "{}", lines[1]);
     assert!(lines[3].starts_with("10.000,09:00:10,db,"), "{}", lines[3]);
     assert!(lines[lines.len() - 1].starts_with("5400.000,10:30:00,db,"), "{}", lines[lines.len() - 1]);
-    assert!(lines.iter().skip(1).all(|l| l.split(',').count() == 11));
+    assert!(lines.iter().skip(1).all(|l| l.split(',').count() == 12));
 }
 
 #[test]
