@@ -1,6 +1,7 @@
 //! Analysis of a run: milestones, blast radius and the score against an expected timeline.
 
 pub mod blast;
+pub mod compare;
 pub mod milestones;
 pub mod report;
 

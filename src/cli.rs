@@ -1,6 +1,7 @@
 //! Command definitions and their execution; errors carry their exit code.
 
 mod commands;
+mod compare;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -38,6 +39,23 @@ pub enum Command {
         #[command(flatten)]
         topology: TopologyArgs,
         /// Also write report.json, timeseries.csv, recovery.png and recovery.svg here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// What to print on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Run the baseline and every variant the topology defines, side by side.
+    Compare {
+        /// The topology file (TOML).
+        topology: PathBuf,
+        /// Change a value of every run by its dotted key path (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Seed of the random stream (overrides the topology's `seed`).
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Also write compare.json, compare.png and compare.svg here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// What to print on stdout.

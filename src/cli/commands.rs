@@ -1,5 +1,6 @@
 //! What each subcommand does, in terms of the library.
 
+use super::compare;
 use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
 use blastsim::model::Model;
 use blastsim::{report, topology};
@@ -36,6 +37,9 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run { topology, out, format } => run(&topology, out.as_deref(), format),
         Command::Check { topology, sets } => check(&topology, &sets),
+        Command::Compare { topology, sets, seed, out, format } => {
+            compare::run(&topology, &sets, seed, out.as_deref(), format)
+        }
         Command::Graph { topology, format, report } => graph(&topology, format, report.as_deref()),
     }
 }

@@ -74,7 +74,10 @@ fn out_writes_exactly_the_four_files() {
 
     let csv = fs::read_to_string(dir.join("timeseries.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "t_s,time,service,offered,served,failed,availability,healthy,instances,queue,backlog,threads_in_use");
+    assert_eq!(
+        lines[0],
+        "t_s,time,service,offered,served,failed,availability,healthy,instances,queue,backlog,threads_in_use"
+    );
     // 1h30m in 10 s steps = 540 samples, for each of the 3 services.
     assert_eq!(lines.len(), 1 + 540 * 3);
     assert!(lines[1].starts_with("10.000,09:00:10,web,"), "{}", lines[1]);
