@@ -27,6 +27,9 @@ fn service(name: &str) -> Service {
         }),
         load: Load { shape: LoadShape::None, timeout: Span(5000) },
         replace_failed: true,
+        peers: None,
+        warmup: None,
+        memory: None,
     }
 }
 
@@ -39,6 +42,7 @@ fn dep(caller: usize, callee: usize) -> Dependency {
         timeout: Span(1000),
         retries: Retries::none(),
         fallback: false,
+        priority: 0,
     }
 }
 
