@@ -243,3 +243,33 @@ fn files_are_read_and_missing_files_are_bad_input() {
     assert!(matches!(err, TopologyError::Unreadable { .. }));
     assert!(render_error(&err).contains("check the path"), "{}", render_error(&err));
 }
+
+const CLOUDWATCH: &str = r#"
+duration = "2h"
+[services.web]
+instances = 2
+capacity = "100/s"
+[services.web.calls.cloudwatch]
+[services.cloudwatch]
+instances = 4
+capacity = "1000/s"
+
+[variants.split]
+description = "a frontend in front of cloudwatch"
+set = { "services.cw-frontend" = { instances = 10, capacity = "100/s" }, "services.cloudwatch.calls.cw-frontend" = { timeout = "1s" } }
+
+[variants.no-metrics]
+set = { "services.web.calls.cloudwatch.enabled" = false }
+"#;
+
+#[test]
+fn variants_add_services_and_calls() {
+    let m = load(CLOUDWATCH, &[], Some("split"));
+    assert_eq!(m.services.len(), 3);
+    let id = m.service_id("cw-frontend").unwrap();
+    assert_eq!((m.services[id.0].instances, m.services[id.0].capacity), (10, 100.0));
+    assert_eq!(m.deps.len(), 2);
+    assert_eq!((m.deps[1].caller, m.deps[1].callee), (m.service_id("cloudwatch").unwrap(), id));
+    assert_eq!(m.deps[1].timeout, Span(1000));
+    assert_eq!(m.variants[0].overrides[0], ("services.cw-frontend.instances".to_string(), "10".to_string()));
+}
