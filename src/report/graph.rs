@@ -201,8 +201,7 @@ mod tests {
             item_mb: 0.002,
             drain: 1000.0,
         });
-        model.deps[1].kind =
-            DepKind::Control(crate::model::Control { need: 0.5, tolerance: crate::time::Span::ZERO });
+        model.deps[1].kind = DepKind::Control(crate::model::Control { need: 0.5, tolerance: crate::time::Span::ZERO });
         model.deps[1].priority = -1;
         let text = dot(&model, None);
         assert!(text.contains("  s0 -> s1 [label=\"buffered 5000, grow when full\"];\n"), "{text}");

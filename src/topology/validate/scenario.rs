@@ -35,7 +35,18 @@ const ACTIONS: [(&str, &[&str]); 12] = [
     ("rolling-restart", &["service", "rate", "batch", "pause", "count", "fraction"]),
     (
         "rolling-deploy",
-        &["service", "rate", "batch", "pause", "count", "fraction", "error-rate", "capacity-factor", "latency", "when-full"],
+        &[
+            "service",
+            "rate",
+            "batch",
+            "pause",
+            "count",
+            "fraction",
+            "error-rate",
+            "capacity-factor",
+            "latency",
+            "when-full",
+        ],
     ),
     ("repair", &["service"]),
 ];
@@ -317,7 +328,7 @@ fn version(ctx: &mut Ctx, base: &[String], a: &RawAction) -> Version {
     }
     let extra_latency =
         a.latency.as_ref().map_or(Span::ZERO, |l| ctx.span(&sub(base, "latency"), Some(l), "0s", false));
-    let when_full = a.when_full.as_deref().map(|w| when_full(ctx, &sub(base, "when-full"), w));
+    let when_full = a.when_full.as_deref().and_then(|w| when_full(ctx, &sub(base, "when-full"), w));
     Version { error_rate, capacity_factor, extra_latency, when_full }
 }
 

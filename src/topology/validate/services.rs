@@ -49,9 +49,7 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
                         &sub(&buffer, "when-full"),
                         format!("a buffer that grows fills memory, but `{caller}` has no memory limit"),
                     )
-                    .help(format!(
-                        "add [services.{caller}.memory] with a limit, or use when-full = \"drop\""
-                    )),
+                    .help(format!("add [services.{caller}.memory] with a limit, or use when-full = \"drop\"")),
                 );
             }
             deps.push(dep);
@@ -64,17 +62,17 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
 pub(super) const WHEN_FULL: [(&str, WhenFull); 3] =
     [("drop", WhenFull::Drop), ("block", WhenFull::Block), ("grow", WhenFull::Grow)];
 
-/// A `when-full` policy, or `drop` after reporting an unknown one.
-pub(super) fn when_full(ctx: &mut Ctx, path: &[String], text: &str) -> WhenFull {
+/// A `when-full` policy, or `None` after reporting an unknown one.
+pub(super) fn when_full(ctx: &mut Ctx, path: &[String], text: &str) -> Option<WhenFull> {
     if let Some((_, w)) = WHEN_FULL.iter().find(|(n, _)| *n == text) {
-        return *w;
+        return Some(*w);
     }
     let names: Vec<&str> = WHEN_FULL.iter().map(|(n, _)| *n).collect();
     ctx.push(
         Issue::at(path, format!("unknown when-full policy `{text}`{}", did_you_mean(text, &names)))
             .help("use \"drop\", \"block\" or \"grow\""),
     );
-    WhenFull::Drop
+    None
 }
 
 fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
@@ -170,12 +168,12 @@ fn peers(ctx: &mut Ctx, base: &[String], p: &RawPeers, workers: u32, os_limit: u
             .help(fix),
         );
     }
-    let cells = ctx.int(&sub(base, "cells"), p.cells, 1, 1, u32::MAX as i64) as u32;
+    let learn = ctx.span(&sub(base, "learn"), p.learn.as_ref(), "20m", true);
     PeerThreads {
         per_peer,
         base_threads,
-        learn: ctx.span(&sub(base, "learn"), p.learn.as_ref(), "20m", true),
-        cells,
+        learn,
+        cells: ctx.int(&sub(base, "cells"), p.cells, 1, 1, u32::MAX as i64) as u32,
         cache_ttl: ctx.span(&sub(base, "cache-ttl"), p.cache_ttl.as_ref(), "1h", false),
         expiry_spread: ctx.span(&sub(base, "expiry-spread"), p.expiry_spread.as_ref(), "10m", false),
     }
@@ -192,18 +190,21 @@ fn warmup(ctx: &mut Ctx, base: &[String], w: &RawWarmup) -> Warmup {
         Some(other) => {
             let all = ["peers", "store"];
             ctx.push(
-                Issue::at(&sub(base, "source"), format!("unknown warm-up source `{other}`{}", did_you_mean(other, &all)))
-                    .help("use \"peers\" or \"store\""),
+                Issue::at(
+                    &sub(base, "source"),
+                    format!("unknown warm-up source `{other}`{}", did_you_mean(other, &all)),
+                )
+                .help("use \"peers\" or \"store\""),
             );
             WarmupSource::Peers
         }
     };
-    let peer_share = w.peer_share.map_or(0.1, |f| ctx.fraction(&sub(base, "peer-share"), f, true));
+    let store_capacity = ctx.number(&sub(base, "store-capacity"), w.store_capacity, 1.0, 0.0, false);
     Warmup {
         duration,
         source,
-        store_capacity: ctx.number(&sub(base, "store-capacity"), w.store_capacity, 1.0, 0.0, false),
-        peer_share,
+        store_capacity,
+        peer_share: w.peer_share.map_or(0.1, |f| ctx.fraction(&sub(base, "peer-share"), f, true)),
         peer_cost: ctx.number(&sub(base, "peer-cost"), w.peer_cost, 1.0, 0.0, true),
         deadline: ctx.span(&sub(base, "deadline"), w.deadline.as_ref(), "1h", true),
     }
@@ -228,7 +229,11 @@ fn buffer(ctx: &mut Ctx, base: &[String], b: &RawBuffer) -> Buffer {
     };
     Buffer {
         size,
-        when_full: b.when_full.as_deref().map_or(WhenFull::Drop, |w| when_full(ctx, &sub(base, "when-full"), w)),
+        when_full: b
+            .when_full
+            .as_deref()
+            .and_then(|w| when_full(ctx, &sub(base, "when-full"), w))
+            .unwrap_or(WhenFull::Drop),
         item_mb: ctx.size(&sub(base, "item-size"), b.item_size.as_ref(), "0MB", false),
         drain: b.drain.as_ref().map_or(1000.0, |d| ctx.rate(&sub(base, "drain"), d, true)),
     }
@@ -345,8 +350,11 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
     let known = ["sync", "buffered", "control"];
     if !known.contains(&kind_name) {
         ctx.push(
-            Issue::at(&sub(base, "kind"), format!("unknown call kind `{kind_name}`{}", did_you_mean(kind_name, &known)))
-                .help("use \"sync\" (the default), \"buffered\" or \"control\""),
+            Issue::at(
+                &sub(base, "kind"),
+                format!("unknown call kind `{kind_name}`{}", did_you_mean(kind_name, &known)),
+            )
+            .help("use \"sync\" (the default), \"buffered\" or \"control\""),
         );
     }
     let misplaced = [
