@@ -138,6 +138,44 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
     Ok(n / per)
 }
 
+/// Parses a memory size such as `4GB`, `512MB`, `2KB` into megabytes.
+///
+/// Units: `B`, `KB`, `MB`, `GB`, `TB` (any case), in powers of 1024: 1 GB is
+/// 1024 MB and 1 KB is 1/1024 MB. Numbers may be decimal (`1.5GB`). A bare
+/// number is an error: the unit must be written.
+pub fn parse_size_mb(text: &str) -> Result<f64, String> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err("empty size; write one like \"512MB\" or \"4GB\"".into());
+    }
+    let num_len = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    if num_len == 0 {
+        return Err(format!("`{s}` is not a size; write a number then a unit, like \"512MB\" or \"4GB\""));
+    }
+    let number: f64 = s[..num_len].parse().map_err(|_| format!("`{}` in `{s}` is not a number", &s[..num_len]))?;
+    let scale = match s[num_len..].trim().to_ascii_uppercase().as_str() {
+        "B" => 1.0 / (1024.0 * 1024.0),
+        "KB" => 1.0 / 1024.0,
+        "MB" => 1.0,
+        "GB" => 1024.0,
+        "TB" => 1024.0 * 1024.0,
+        "" => {
+            return Err(format!(
+                "`{s}` has no unit; write \"{s}MB\" for megabytes or \"{s}GB\" for gigabytes (units: B, KB, MB, GB, TB)"
+            ));
+        }
+        _ => {
+            let unit = s[num_len..].trim();
+            return Err(format!("`{unit}` is not a size unit in `{s}`; use B, KB, MB, GB or TB"));
+        }
+    };
+    let mb = number * scale;
+    if !mb.is_finite() {
+        return Err(format!("`{s}` is too large"));
+    }
+    Ok(mb)
+}
+
 /// The wall clock at the simulation start, used to show and read clock times.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Clock {
@@ -242,6 +280,30 @@ mod tests {
         assert_eq!(parse_rate("2000/s").unwrap(), 2000.0);
         assert!(parse_rate("300").is_err());
         assert!(parse_rate("5/fortnight").is_err());
+    }
+
+    #[test]
+    fn sizes_are_megabytes_in_powers_of_1024() {
+        assert_eq!(parse_size_mb("512MB"), Ok(512.0));
+        assert_eq!(parse_size_mb("4GB"), Ok(4096.0));
+        assert_eq!(parse_size_mb("2KB"), Ok(2.0 / 1024.0));
+        assert_eq!(parse_size_mb("1TB"), Ok(1024.0 * 1024.0));
+        assert_eq!(parse_size_mb("1048576B"), Ok(1.0));
+        assert_eq!(parse_size_mb("1.5gb"), Ok(1536.0));
+        assert_eq!(parse_size_mb(" 0MB "), Ok(0.0));
+    }
+
+    #[test]
+    fn sizes_without_unit_are_refused_with_the_fix() {
+        assert_eq!(
+            parse_size_mb("512").unwrap_err(),
+            "`512` has no unit; write \"512MB\" for megabytes or \"512GB\" for gigabytes (units: B, KB, MB, GB, TB)"
+        );
+        assert_eq!(parse_size_mb("4GiB").unwrap_err(), "`GiB` is not a size unit in `4GiB`; use B, KB, MB, GB or TB");
+        assert!(parse_size_mb("-4GB").is_err());
+        assert!(parse_size_mb("GB").is_err());
+        assert!(parse_size_mb("").is_err());
+        assert!(parse_size_mb("1.2.3MB").is_err());
     }
 
     #[test]

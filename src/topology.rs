@@ -41,8 +41,9 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
                 variants: variants.0.iter().map(|(n, _)| n.clone()).collect(),
             });
         };
-        for (key, value) in variant_overrides(v) {
-            pending.push((format!("variant `{wanted}`"), key, overrides::from_toml(&value)));
+        // Applied as written, not flattened: a table value for a new key adds a service or call.
+        for (key, value) in v.set.iter().flat_map(|s| s.0.iter()) {
+            pending.push((format!("variant `{wanted}`"), key.clone(), overrides::from_toml(value)));
         }
     }
     for arg in sets {

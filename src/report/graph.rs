@@ -1,7 +1,7 @@
 //! Graph drawings of a model: Graphviz DOT and Mermaid, optionally marking impacted services.
 
 use crate::analysis::report::{Report, ServiceReport};
-use crate::model::{DepKind, Dependency, Model};
+use crate::model::{DepKind, Dependency, Model, WhenFull};
 use std::fmt::Write;
 
 /// Fill of impacted services in both syntaxes.
@@ -14,11 +14,15 @@ fn node_id(index: usize) -> String {
 }
 
 fn edge_label(dep: &Dependency) -> String {
-    let mut parts = vec![match dep.kind {
+    let mut parts = vec![match &dep.kind {
         DepKind::Sync => "sync".to_string(),
-        DepKind::Buffered(_) => "buffered".to_string(),
+        DepKind::Buffered(b) => format!("buffered {}, {}", b.size, when_full(b.when_full)),
+        DepKind::Control(c) if c.need < 1.0 => format!("control, need {}%", c.need * 100.0),
         DepKind::Control(_) => "control".to_string(),
     }];
+    if dep.priority != 0 {
+        parts.push(format!("priority {}", dep.priority));
+    }
     if dep.per_request != 1.0 {
         parts.push(format!("x{}", dep.per_request));
     }
@@ -29,6 +33,14 @@ fn edge_label(dep: &Dependency) -> String {
         parts.push("fallback".to_string());
     }
     parts.join(", ")
+}
+
+fn when_full(w: WhenFull) -> &'static str {
+    match w {
+        WhenFull::Drop => "drop when full",
+        WhenFull::Block => "block when full",
+        WhenFull::Grow => "grow when full",
+    }
 }
 
 /// The report of each service when it was impacted, in model order.
@@ -58,8 +70,10 @@ fn dot_quote(text: &str) -> String {
 /// Renders the model as a Graphviz DOT digraph, left to right.
 ///
 /// Nodes are services in model order (ids `s0`, `s1`, ...; the name is the
-/// label); edges go caller -> callee in model order, labelled with the kind,
-/// calls per request when not 1, retries and fallback. With a report, impacted
+/// label); edges go caller -> callee in model order, labelled with the kind
+/// (with a buffer's size and when-full policy, a control loop's need when
+/// below 100%), priority when not 0, calls per request when not 1, retries and
+/// fallback. With a report, impacted
 /// services are filled red and their label gives the minimum availability.
 pub fn dot(model: &Model, report: Option<&Report>) -> String {
     let mut out = String::new();
@@ -176,6 +190,24 @@ mod tests {
         assert!(marked.contains("  s2[\"user-db (min 20.0%)\"]\n"), "{marked}");
         assert!(marked.contains("  classDef impacted fill:"), "{marked}");
         assert!(marked.ends_with("  class s0,s2 impacted\n"), "{marked}");
+    }
+
+    #[test]
+    fn edges_show_buffers_control_loops_and_priorities() {
+        let mut model = fixtures::model();
+        model.deps[0].kind = DepKind::Buffered(crate::model::Buffer {
+            size: 5000.0,
+            when_full: WhenFull::Grow,
+            item_mb: 0.002,
+            drain: 1000.0,
+        });
+        model.deps[1].kind = DepKind::Control(crate::model::Control { need: 0.5, tolerance: crate::time::Span::ZERO });
+        model.deps[1].priority = -1;
+        let text = dot(&model, None);
+        assert!(text.contains("  s0 -> s1 [label=\"buffered 5000, grow when full\"];\n"), "{text}");
+        assert!(text.contains("  s1 -> s2 [label=\"control, need 50%, priority -1, retries 3\"];\n"), "{text}");
+        model.deps[1].kind = DepKind::Control(crate::model::Control { need: 1.0, tolerance: crate::time::Span::ZERO });
+        assert!(mermaid(&model, None).contains("  s1 -->|\"control, priority -1, retries 3\"| s2\n"));
     }
 
     #[test]

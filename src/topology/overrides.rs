@@ -53,7 +53,9 @@ pub fn segments(key: &str) -> Vec<String> {
 }
 
 /// Sets `key` to `value` in `doc`. The table holding the key must exist; the key
-/// may be new. A table value is merged key by key into an existing table.
+/// may be new. A table value is merged key by key into an existing table; a new
+/// table value may also create the one missing table holding it (as a service's
+/// first `calls.X`), when that table's own parent exists.
 pub fn apply(doc: &mut DocumentMut, key: &str, value: Value) -> Result<(), SetError> {
     let path = segments(key);
     if path.iter().any(String::is_empty) {
@@ -78,6 +80,17 @@ fn apply_path(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<()
         }
     }
     let (leaf, parents) = path.split_last().expect("a path has at least one segment");
+    if value.is_inline_table()
+        && let Some((last, grand)) = parents.split_last()
+        && walk(doc.as_item_mut(), parents).is_err()
+        && let Ok(Cur::Item(item)) = walk(doc.as_item_mut(), grand)
+        && let Some(table) = item.as_table_mut()
+    {
+        // A new table (a service's first call) may bring the one table holding it.
+        let mut holder = Table::new();
+        holder.set_implicit(true);
+        table.insert(last, Item::Table(holder));
+    }
     let parent = walk(doc.as_item_mut(), parents)?;
     set_leaf(parent, parents, leaf, value)
 }
@@ -316,6 +329,18 @@ mod tests {
         assert_eq!(err.message, "no table `services.db.threads`");
         let err = run(text, "services.db", "4").unwrap_err();
         assert_eq!(err.message, "`services.db` is a table; set one of its keys");
+    }
+
+    #[test]
+    fn new_table_values_may_bring_their_holding_table() {
+        let text = "[services.db]\ninstances = 2\n[services.web]\ninstances = 1\n";
+        let out = run(text, "services.web.calls.db", "{ timeout = \"1s\" }").unwrap();
+        let back: toml::Table = toml::from_str(&out).unwrap();
+        assert_eq!(back["services"]["web"]["calls"]["db"]["timeout"].as_str(), Some("1s"), "{out}");
+        let err = run(text, "services.webb.calls.db", "{ timeout = \"1s\" }").unwrap_err();
+        assert_eq!(err.message, "no table `services.webb`; did you mean `web`?");
+        let err = run(text, "services.web.calls.db.timeout", "1s").unwrap_err();
+        assert_eq!(err.message, "no table `services.web.calls`");
     }
 
     #[test]

@@ -54,8 +54,41 @@ pub struct RawService {
     pub threads: Option<RawThreads>,
     pub health_check: Option<RawHealthCheck>,
     pub load: Option<RawLoad>,
+    pub peers: Option<RawPeers>,
+    pub warmup: Option<RawWarmup>,
+    pub memory: Option<RawMemory>,
     #[serde(default)]
     pub calls: Ordered<RawCall>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawPeers {
+    pub per_peer: Option<f64>,
+    pub base_threads: Option<i64>,
+    pub learn: Option<DurationText>,
+    pub cells: Option<i64>,
+    pub cache_ttl: Option<DurationText>,
+    pub expiry_spread: Option<DurationText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawWarmup {
+    pub duration: Option<DurationText>,
+    pub source: Option<String>,
+    pub store_capacity: Option<f64>,
+    pub peer_share: Option<f64>,
+    pub peer_cost: Option<f64>,
+    pub deadline: Option<DurationText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawMemory {
+    pub limit: Option<SizeText>,
+    pub base: Option<SizeText>,
+    pub fail_at: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,7 +158,21 @@ pub struct RawCall {
     pub per_request: Option<f64>,
     pub timeout: Option<DurationText>,
     pub fallback: Option<bool>,
+    pub priority: Option<i64>,
+    pub need: Option<f64>,
+    pub tolerance: Option<DurationText>,
+    pub enabled: Option<bool>,
     pub retries: Option<RawRetries>,
+    pub buffer: Option<RawBuffer>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawBuffer {
+    pub size: Option<f64>,
+    pub when_full: Option<String>,
+    pub item_size: Option<SizeText>,
+    pub drain: Option<RateText>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,6 +207,8 @@ pub struct RawAction {
     pub pause: Option<DurationText>,
     pub error_rate: Option<f64>,
     pub capacity_factor: Option<f64>,
+    pub when_full: Option<String>,
+    pub over: Option<DurationText>,
 }
 
 impl RawAction {
@@ -179,6 +228,8 @@ impl RawAction {
             ("pause", self.pause.is_some()),
             ("error-rate", self.error_rate.is_some()),
             ("capacity-factor", self.capacity_factor.is_some()),
+            ("when-full", self.when_full.is_some()),
+            ("over", self.over.is_some()),
         ];
         all.into_iter().filter(|(_, given)| *given).map(|(k, _)| k).collect()
     }
@@ -256,3 +307,4 @@ macro_rules! text_type {
 
 text_type!(DurationText, "a duration string like \"10s\"");
 text_type!(RateText, "a rate string like \"500/s\"");
+text_type!(SizeText, "a size string like \"512MB\"");

@@ -24,6 +24,13 @@ pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Iss
             |key: &str| vec!["scenario".to_string(), p.raw_index.to_string(), "values".to_string(), key.to_string()];
         let before = issues.len();
         for (key, value) in &p.values {
+            let segs = super::overrides::segments(key);
+            if segs.len() == 5 && segs[0] == "services" && segs[2] == "calls" && segs[4] == "enabled" {
+                issues.push(Issue::at_key(&at(key), "a scenario `set` cannot turn a call on or off").help(
+                    "use a variant or `--set` for `enabled`; to cut a call during the run, use a `partition` action",
+                ));
+                continue;
+            }
             if let Err(e) = apply(&mut doc, key, from_toml(value)) {
                 let help = e.help.unwrap_or_else(|| "set only keys of tables the topology declares".into());
                 issues.push(Issue::at_key(&at(key), format!("cannot set `{key}`: {}", e.message)).help(help));

@@ -243,3 +243,194 @@ fn files_are_read_and_missing_files_are_bad_input() {
     assert!(matches!(err, TopologyError::Unreadable { .. }));
     assert!(render_error(&err).contains("check the path"), "{}", render_error(&err));
 }
+
+const CLOUDWATCH: &str = r#"
+duration = "2h"
+[services.web]
+instances = 2
+capacity = "100/s"
+[services.web.calls.cloudwatch]
+[services.cloudwatch]
+instances = 4
+capacity = "1000/s"
+
+[variants.split]
+description = "a frontend in front of cloudwatch"
+set = { "services.cw-frontend" = { instances = 10, capacity = "100/s" }, "services.cloudwatch.calls.cw-frontend" = { timeout = "1s" } }
+
+[variants.no-metrics]
+set = { "services.web.calls.cloudwatch.enabled" = false }
+"#;
+
+#[test]
+fn variants_add_services_and_calls() {
+    let m = load(CLOUDWATCH, &[], Some("split"));
+    assert_eq!(m.services.len(), 3);
+    let id = m.service_id("cw-frontend").unwrap();
+    assert_eq!((m.services[id.0].instances, m.services[id.0].capacity), (10, 100.0));
+    assert_eq!(m.deps.len(), 2);
+    assert_eq!((m.deps[1].caller, m.deps[1].callee), (m.service_id("cloudwatch").unwrap(), id));
+    assert_eq!(m.deps[1].timeout, Span(1000));
+    assert_eq!(m.variants[0].overrides[0], ("services.cw-frontend.instances".to_string(), "10".to_string()));
+}
+
+#[test]
+fn variants_turn_calls_off() {
+    let m = load(CLOUDWATCH, &[], None);
+    assert_eq!(m.deps.len(), 1);
+    let m = load(CLOUDWATCH, &[], Some("no-metrics"));
+    assert!(m.deps.is_empty());
+    let m = load(CLOUDWATCH, &["services.web.calls.cloudwatch.enabled=true"], Some("no-metrics"));
+    assert_eq!(m.deps.len(), 1);
+}
+
+const NEW_TABLES: &str = r#"
+duration = "2h"
+[services.router]
+instances = 100
+capacity = "100/s"
+threads = { workers = 100, os-limit = 4000 }
+peers = { per-peer = 2, base-threads = 50, learn = "30m", cells = 4, cache-ttl = "2h", expiry-spread = "15m" }
+warmup = { duration = "20m", source = "store", store-capacity = 5, peer-share = 0.2, peer-cost = 2, deadline = "90m" }
+memory = { limit = "4GB", base = "512MB", fail-at = 0.25 }
+
+[services.router.calls.metrics]
+kind = "buffered"
+priority = 2
+buffer = { size = 5000, when-full = "grow", item-size = "2KB", drain = "500/s" }
+
+[services.router.calls.scaler]
+kind = "control"
+need = 0.8
+tolerance = "5m"
+priority = -1
+
+[services.metrics]
+instances = 4
+capacity = "1000/s"
+peers = {}
+warmup = { duration = "5m" }
+memory = { limit = "1GB" }
+
+[services.metrics.calls.scaler]
+kind = "buffered"
+buffer = { size = 10 }
+
+[services.scaler]
+instances = 1
+capacity = "10/s"
+
+[[scenario]]
+at = "+1h"
+action = "scale-out"
+service = "router"
+count = 10
+over = "10m"
+
+[[scenario]]
+at = "+1h"
+action = "scale-in"
+service = "router"
+count = 10
+
+[[scenario]]
+at = "+1h"
+action = "rolling-deploy"
+service = "router"
+rate = "300/h"
+when-full = "drop"
+"#;
+
+#[test]
+fn peers_warmup_and_memory_parse_with_defaults() {
+    use crate::model::{Memory, PeerThreads, Warmup, WarmupSource};
+    let m = load(NEW_TABLES, &[], None);
+    let (router, metrics) = (&m.services[0], &m.services[1]);
+    assert_eq!(
+        router.peers,
+        Some(PeerThreads {
+            per_peer: 2.0,
+            base_threads: 50,
+            learn: Span(30 * 60_000),
+            cells: 4,
+            cache_ttl: Span(2 * 3_600_000),
+            expiry_spread: Span(15 * 60_000),
+        })
+    );
+    assert_eq!(
+        metrics.peers,
+        Some(PeerThreads {
+            per_peer: 1.0,
+            base_threads: 0,
+            learn: Span(20 * 60_000),
+            cells: 1,
+            cache_ttl: Span(3_600_000),
+            expiry_spread: Span(10 * 60_000),
+        })
+    );
+    assert_eq!(
+        router.warmup,
+        Some(Warmup {
+            duration: Span(20 * 60_000),
+            source: WarmupSource::Store,
+            store_capacity: 5.0,
+            peer_share: 0.2,
+            peer_cost: 2.0,
+            deadline: Span(90 * 60_000),
+        })
+    );
+    assert_eq!(
+        metrics.warmup,
+        Some(Warmup {
+            duration: Span(5 * 60_000),
+            source: WarmupSource::Peers,
+            store_capacity: 1.0,
+            peer_share: 0.1,
+            peer_cost: 1.0,
+            deadline: Span(3_600_000),
+        })
+    );
+    assert_eq!(router.memory, Some(Memory { limit_mb: 4096.0, base_mb: 512.0, fail_at: 0.25 }));
+    assert_eq!(metrics.memory, Some(Memory { limit_mb: 1024.0, base_mb: 0.0, fail_at: 0.5 }));
+    assert_eq!(
+        (m.services[2].peers.clone(), m.services[2].warmup.clone(), m.services[2].memory.clone()),
+        (None, None, None)
+    );
+}
+
+#[test]
+fn buffered_and_control_calls_parse_with_defaults() {
+    use crate::model::{Buffer, Control, DepKind, WhenFull};
+    let m = load(NEW_TABLES, &[], None);
+    assert_eq!(
+        m.deps[0].kind,
+        DepKind::Buffered(Buffer { size: 5000.0, when_full: WhenFull::Grow, item_mb: 2.0 / 1024.0, drain: 500.0 })
+    );
+    assert_eq!(m.deps[0].priority, 2);
+    assert_eq!(m.deps[1].kind, DepKind::Control(Control { need: 0.8, tolerance: Span(5 * 60_000) }));
+    assert_eq!(m.deps[1].priority, -1);
+    assert_eq!(
+        m.deps[2].kind,
+        DepKind::Buffered(Buffer { size: 10.0, when_full: WhenFull::Drop, item_mb: 0.0, drain: 1000.0 })
+    );
+    assert_eq!(m.deps[2].priority, 0);
+    let m =
+        load(NEW_TABLES, &["services.router.calls.scaler.need=1", "services.router.calls.scaler.tolerance=0s"], None);
+    assert_eq!(m.deps[1].kind, DepKind::Control(Control { need: 1.0, tolerance: Span::ZERO }));
+    let text = NEW_TABLES.replace("need = 0.8\ntolerance = \"5m\"\n", "");
+    assert_eq!(load(&text, &[], None).deps[1].kind, DepKind::Control(Control { need: 1.0, tolerance: Span::ZERO }));
+}
+
+#[test]
+fn deploys_set_when_full_and_scaling_spreads_in_labels() {
+    use crate::model::WhenFull;
+    let m = load(NEW_TABLES, &[], None);
+    assert_eq!(m.scenario[0].label, "scale-out router +10 over 10m");
+    assert_eq!(m.scenario[1].label, "scale-in router -10");
+    let ActionKind::Rolling { version: Some(v), .. } = &m.scenario[2].kind else { panic!("{:?}", m.scenario[2]) };
+    assert_eq!(v.when_full, Some(WhenFull::Drop));
+    assert_eq!((v.error_rate, v.capacity_factor), (0.0, 1.0));
+    let m = load(&NEW_TABLES.replace("when-full = \"drop\"\n", ""), &[], None);
+    let ActionKind::Rolling { version: Some(v), .. } = &m.scenario[2].kind else { panic!("{:?}", m.scenario[2]) };
+    assert_eq!(v.when_full, None);
+}

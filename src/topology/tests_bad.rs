@@ -214,6 +214,274 @@ values = { "services.db.instances" = 0 }
                 "17:38 `scenario.1.values.\"services.db.instances\"`: after this change, `services.db.instances`: must be at least 1, found 0",
             ],
         ),
+        (
+            "peers",
+            format!(
+                "{BASE}{}",
+                r#"[services.db.peers]
+per-peer = -1
+base-threads = 32700
+learn = "0s"
+cells = 0
+cache-ttl = "1"
+"#
+            ),
+            &[],
+            &[
+                "10:12 `services.db.peers.per-peer`: must be at least 0, found -1",
+                "11:16 `services.db.peers.base-threads`: 200 workers and 32700 base threads reach the OS limit of 32768 threads, leaving none for peers: the service could never run",
+                "12:9 `services.db.peers.learn`: must be longer than 0",
+                "13:9 `services.db.peers.cells`: must be at least 1, found 0",
+                "14:13 `services.db.peers.cache-ttl`: `1` has no unit; write \"1s\" for seconds or \"1ms\" for milliseconds (units: ms, s, m, h, d)",
+            ],
+        ),
+        (
+            "peers leave no threads",
+            format!("{BASE}threads = {{ workers = 100, os-limit = 100 }}\npeers = {{ base-threads = 0 }}\n"),
+            &[],
+            &[
+                "10:26 `services.db.peers.base-threads`: 100 workers and 0 base threads reach the OS limit of 100 threads, leaving none for peers: the service could never run",
+            ],
+        ),
+        (
+            "peers key typo",
+            format!("{BASE}peers = {{ per_peer = 2 }}\n"),
+            &[],
+            &[
+                "9:11 unknown key `per_peer`; did you mean `per-peer`?",
+            ],
+        ),
+        (
+            "warmup",
+            format!(
+                "{BASE}{}",
+                r#"[services.db.warmup]
+source = "stor"
+store-capacity = -1
+peer-share = 1.5
+peer-cost = 0
+deadline = "0s"
+"#
+            ),
+            &[],
+            &[
+                "9:1 `services.db.warmup.duration`: missing key `duration`",
+                "10:10 `services.db.warmup.source`: unknown warm-up source `stor`; did you mean `store`?",
+                "11:18 `services.db.warmup.store-capacity`: must be at least 0, found -1",
+                "12:14 `services.db.warmup.peer-share`: must be between 0 and 1, found 1.5",
+                "13:13 `services.db.warmup.peer-cost`: must be more than 0, found 0",
+                "14:12 `services.db.warmup.deadline`: must be longer than 0",
+            ],
+        ),
+        (
+            "warmup zero duration",
+            format!("{BASE}warmup = {{ duration = \"0s\" }}\n"),
+            &[],
+            &[
+                "9:23 `services.db.warmup.duration`: must be longer than 0",
+            ],
+        ),
+        (
+            "memory",
+            format!("{BASE}memory = {{ limit = \"4\", base = \"1XB\", fail-at = 0 }}\n"),
+            &[],
+            &[
+                "9:20 `services.db.memory.limit`: `4` has no unit; write \"4MB\" for megabytes or \"4GB\" for gigabytes (units: B, KB, MB, GB, TB)",
+                "9:32 `services.db.memory.base`: `XB` is not a size unit in `1XB`; use B, KB, MB, GB or TB",
+                "9:49 `services.db.memory.fail-at`: must be more than 0, found 0",
+            ],
+        ),
+        (
+            "memory without limit",
+            format!("{BASE}memory = {{ base = \"1GB\" }}\n"),
+            &[],
+            &[
+                "9:1 `services.db.memory.limit`: missing key `limit`",
+            ],
+        ),
+        (
+            "memory limit zero",
+            format!("{BASE}memory = {{ limit = \"0GB\" }}\n"),
+            &[],
+            &[
+                "9:20 `services.db.memory.limit`: must be more than 0, found \"0GB\"",
+            ],
+        ),
+        (
+            "size is a number",
+            format!("{BASE}memory = {{ limit = 4096 }}\n"),
+            &[],
+            &[
+                "9:20 expected a size string like \"512MB\", found integer 4096",
+            ],
+        ),
+        (
+            "call kinds and their keys",
+            BASE.replace(
+                "[services.web.calls.db]\n",
+                r#"[services.web.calls.db]
+kind = "bufferd"
+[services.web.calls.cache]
+buffer = { size = 10 }
+need = 0.5
+[services.web.calls.queue]
+kind = "buffered"
+tolerance = "1m"
+[services.web.calls.metrics]
+kind = "control"
+need = 1.5
+priority = 3000000000
+buffer = { size = 10 }
+[services.cache]
+instances = 1
+capacity = "100/s"
+[services.queue]
+instances = 1
+capacity = "100/s"
+[services.metrics]
+instances = 1
+capacity = "100/s"
+"#,
+            ),
+            &[],
+            &[
+                "6:8 `services.web.calls.db.kind`: unknown call kind `bufferd`; did you mean `buffered`?",
+                "8:1 `services.web.calls.cache.buffer`: a `sync` call takes no `buffer`",
+                "9:1 `services.web.calls.cache.need`: a `sync` call takes no `need`",
+                "12:1 `services.web.calls.queue.tolerance`: a `buffered` call takes no `tolerance`",
+                "11:8 `services.web.calls.queue.kind`: a `buffered` call needs a `buffer` table",
+                "17:1 `services.web.calls.metrics.buffer`: a `control` call takes no `buffer`",
+                "15:8 `services.web.calls.metrics.need`: must be between 0 and 1, found 1.5",
+                "16:12 `services.web.calls.metrics.priority`: must be between -2147483648 and 2147483647, found 3000000000",
+            ],
+        ),
+        (
+            "bad buffer",
+            BASE.replace(
+                "[services.web.calls.db]\n",
+                "[services.web.calls.db]\nkind = \"buffered\"\nbuffer = { size = 0, when-full = \"spill\", item-size = \"2\", drain = \"0/s\" }\n",
+            ),
+            &[],
+            &[
+                "7:19 `services.web.calls.db.buffer.size`: must be more than 0, found 0",
+                "7:34 `services.web.calls.db.buffer.when-full`: unknown when-full policy `spill`",
+                "7:55 `services.web.calls.db.buffer.item-size`: `2` has no unit; write \"2MB\" for megabytes or \"2GB\" for gigabytes (units: B, KB, MB, GB, TB)",
+                "7:68 `services.web.calls.db.buffer.drain`: must be more than 0, found \"0/s\"",
+            ],
+        ),
+        (
+            "buffer without size",
+            BASE.replace("[services.web.calls.db]\n", "[services.web.calls.db]\nkind = \"buffered\"\nbuffer = {}\n"),
+            &[],
+            &[
+                "7:1 `services.web.calls.db.buffer.size`: missing key `size`",
+            ],
+        ),
+        (
+            "growing buffer without memory",
+            BASE.replace(
+                "[services.web.calls.db]\n",
+                "[services.web.calls.db]\nkind = \"buffered\"\nbuffer = { size = 10, when-full = \"grow\" }\n",
+            ),
+            &[],
+            &[
+                "7:35 `services.web.calls.db.buffer.when-full`: a buffer that grows fills memory, but `web` has no memory limit",
+            ],
+        ),
+        (
+            "scenario: when-full and over",
+            format!(
+                "{BASE}{}",
+                r#"[[scenario]]
+at = "+1h"
+action = "rolling-deploy"
+service = "db"
+rate = "300/h"
+when-full = "grow"
+[[scenario]]
+at = "+1h"
+action = "scale-out"
+service = "db"
+count = 2
+over = "5"
+[[scenario]]
+at = "+1h"
+action = "crash"
+service = "db"
+over = "5m"
+[[scenario]]
+at = "+1h"
+action = "rolling-deploy"
+service = "web"
+rate = "300/h"
+when-full = "spill"
+"#
+            ),
+            &[],
+            &[
+                "14:13 `scenario.0.when-full`: `db` has no buffered calls, so `when-full` changes nothing",
+                "20:8 `scenario.1.over`: `5` has no unit; write \"5s\" for seconds or \"5ms\" for milliseconds (units: ms, s, m, h, d)",
+                "25:1 `scenario.2.over`: a `crash` action takes no `over`",
+                "31:13 `scenario.3.when-full`: unknown when-full policy `spill`",
+            ],
+        ),
+        (
+            "deploy grows a buffer without memory",
+            format!(
+                "{}{}",
+                BASE.replace("[services.web.calls.db]\n", "[services.web.calls.db]\nkind = \"buffered\"\nbuffer = { size = 10 }\n"),
+                r#"[[scenario]]
+at = "+1h"
+action = "rolling-deploy"
+service = "web"
+batch = 1
+pause = "1m"
+when-full = "grow"
+"#
+            ),
+            &[],
+            &[
+                "17:13 `scenario.0.when-full`: a buffer that grows fills memory, but `web` has no memory limit",
+            ],
+        ),
+        (
+            "set action turns a call off",
+            format!(
+                "{BASE}{}",
+                r#"[[scenario]]
+at = "+1h"
+action = "set"
+values = { "services.web.calls.db.enabled" = false }
+"#
+            ),
+            &[],
+            &[
+                "12:12 `scenario.0.values.\"services.web.calls.db.enabled\"`: a scenario `set` cannot turn a call on or off",
+            ],
+        ),
+        (
+            "set action adds a call",
+            format!(
+                "{BASE}{}",
+                r#"[[scenario]]
+at = "+1h"
+action = "set"
+values = { "services.db.calls" = { web = { timeout = "1s" } } }
+"#
+            ),
+            &[],
+            &[
+                "12:1 `scenario.0.values.\"services.db.calls.web.timeout\"`: cannot set `services.db.calls.web.timeout`: no table `services.db.calls`",
+            ],
+        ),
+        (
+            "disabled call is still validated",
+            BASE.replace("[services.web.calls.db]\n", "[services.web.calls.db]\nenabled = false\nper-request = 0\n"),
+            &[],
+            &[
+                "7:15 `services.web.calls.db.per-request`: must be more than 0, found 0",
+            ],
+        ),
     ];
     let failures: Vec<String> =
         cases.iter().filter_map(|(name, text, sets, expected)| check(name, text, sets, expected)).collect();

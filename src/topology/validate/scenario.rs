@@ -1,7 +1,10 @@
 //! Validation of `[[scenario]]` actions and `[[expect]]` milestones.
 
+use super::services::when_full;
 use super::values::{Ctx, describe, sub};
-use crate::model::{Action, ActionKind, Amount, DepId, Dependency, Pace, Service, ServiceId, Version};
+use crate::model::{
+    Action, ActionKind, Amount, DepId, DepKind, Dependency, Pace, Service, ServiceId, Version, WhenFull,
+};
 use crate::time::{SimTime, Span, parse_rate};
 use crate::topology::error::Issue;
 use crate::topology::raw::{RawAction, RawTopology};
@@ -26,13 +29,24 @@ const ACTIONS: [(&str, &[&str]); 12] = [
     ("inject-latency", &["service", "latency", "for"]),
     ("inject-errors", &["service", "rate", "for"]),
     ("partition", &["from", "to", "for"]),
-    ("scale-out", &["service", "count"]),
-    ("scale-in", &["service", "count"]),
+    ("scale-out", &["service", "count", "over"]),
+    ("scale-in", &["service", "count", "over"]),
     ("set", &["values"]),
     ("rolling-restart", &["service", "rate", "batch", "pause", "count", "fraction"]),
     (
         "rolling-deploy",
-        &["service", "rate", "batch", "pause", "count", "fraction", "error-rate", "capacity-factor", "latency"],
+        &[
+            "service",
+            "rate",
+            "batch",
+            "pause",
+            "count",
+            "fraction",
+            "error-rate",
+            "capacity-factor",
+            "latency",
+            "when-full",
+        ],
     ),
     ("repair", &["service"]),
 ];
@@ -155,11 +169,12 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
             let count = ctx
                 .required(&sub(base, "count"), a.count.as_ref(), "2")
                 .map(|c| ctx.int(&sub(base, "count"), Some(*c), 1, 1, u32::MAX as i64) as u32);
+            let over = ctx.span(&sub(base, "over"), a.over.as_ref(), "0s", false);
             let (service, count) = (service?, count?);
             if *verb == "scale-out" {
-                ActionKind::ScaleOut { service, count, over: Span::ZERO }
+                ActionKind::ScaleOut { service, count, over }
             } else {
-                ActionKind::ScaleIn { service, count, over: Span::ZERO }
+                ActionKind::ScaleIn { service, count, over }
             }
         }
         "set" => {
@@ -192,7 +207,11 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
             let amount = amount(ctx, base, a, Amount::All);
             let pace = pace(ctx, base, a);
             let version = (*verb == "rolling-deploy").then(|| version(ctx, base, a));
-            ActionKind::Rolling { service: service?, amount, pace: pace?, version }
+            let service = service?;
+            if let Some(Version { when_full: Some(w), .. }) = version {
+                deploy_when_full(ctx, &sub(base, "when-full"), w, service, services, deps);
+            }
+            ActionKind::Rolling { service, amount, pace: pace?, version }
         }
         _ => ActionKind::Repair {
             service: match &a.service {
@@ -308,7 +327,40 @@ fn version(ctx: &mut Ctx, base: &[String], a: &RawAction) -> Version {
     }
     let extra_latency =
         a.latency.as_ref().map_or(Span::ZERO, |l| ctx.span(&sub(base, "latency"), Some(l), "0s", false));
-    Version { error_rate, capacity_factor, extra_latency, when_full: None }
+    let when_full = a.when_full.as_deref().and_then(|w| when_full(ctx, &sub(base, "when-full"), w));
+    Version { error_rate, capacity_factor, extra_latency, when_full }
+}
+
+/// A new version's `when-full` needs buffered calls to act on, and memory to grow into.
+fn deploy_when_full(
+    ctx: &mut Ctx,
+    path: &[String],
+    w: WhenFull,
+    service: ServiceId,
+    services: &[Service],
+    deps: &[Dependency],
+) {
+    let name = &services[service.0].name;
+    let buffered = deps.iter().any(|d| d.caller == service && matches!(d.kind, DepKind::Buffered(_)));
+    if !buffered {
+        ctx.push(
+            Issue::at(path, format!("`{name}` has no buffered calls, so `when-full` changes nothing"))
+                .help(format!("remove `when-full`, or give `{name}` a call with `kind = \"buffered\"`")),
+        );
+    } else if w == WhenFull::Grow && services[service.0].memory.is_none() {
+        ctx.push(
+            Issue::at(path, format!("a buffer that grows fills memory, but `{name}` has no memory limit"))
+                .help(format!("add [services.{name}.memory] with a limit, or use when-full = \"drop\"")),
+        );
+    }
+}
+
+/// ` over 10m` for a scaling action spread over time, as written.
+fn over(a: &RawAction) -> String {
+    match a.over.as_ref().map(|o| o.0.trim()) {
+        Some(text) if crate::time::parse_span(text).is_ok_and(|s| !s.is_zero()) => format!(" over {text}"),
+        _ => String::new(),
+    }
 }
 
 fn label(verb: &str, kind: &ActionKind, a: &RawAction, services: &[Service], deps: &[Dependency]) -> String {
@@ -333,8 +385,8 @@ fn label(verb: &str, kind: &ActionKind, a: &RawAction, services: &[Service], dep
         ActionKind::Partition { dep, .. } => {
             format!("partition {} -> {}", name(&deps[dep.0].caller), name(&deps[dep.0].callee))
         }
-        ActionKind::ScaleOut { service, count, .. } => format!("{verb} {} +{count}", name(service)),
-        ActionKind::ScaleIn { service, count, .. } => format!("{verb} {} -{count}", name(service)),
+        ActionKind::ScaleOut { service, count, .. } => format!("{verb} {} +{count}{}", name(service), over(a)),
+        ActionKind::ScaleIn { service, count, .. } => format!("{verb} {} -{count}{}", name(service), over(a)),
         ActionKind::Set { overrides, .. } => {
             let parts: Vec<String> = overrides.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!("set {}", parts.join(", "))

@@ -1,10 +1,13 @@
 //! Validation of `[services.NAME]` tables and their `calls` into services and dependencies.
 
 use super::values::{Ctx, sub};
-use crate::model::{DepKind, Dependency, HealthCheck, Jitter, Load, LoadShape, Retries, Service, ServiceId};
+use crate::model::{
+    Buffer, Control, DepKind, Dependency, HealthCheck, Jitter, Load, LoadShape, Memory, PeerThreads, Retries, Service,
+    ServiceId, Warmup, WarmupSource, WhenFull,
+};
 use crate::time::{SimTime, Span};
 use crate::topology::error::Issue;
-use crate::topology::raw::{Ordered, RawCall, RawLoad, RawService};
+use crate::topology::raw::{Ordered, RawBuffer, RawCall, RawLoad, RawMemory, RawPeers, RawService, RawWarmup};
 use crate::topology::suggest::{did_you_mean, list};
 
 /// Validates every service and dependency; dependencies come in caller order, then callee order as written.
@@ -33,10 +36,43 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
                 );
                 continue;
             };
-            deps.push(dependency(ctx, &path, ServiceId(caller_i), ServiceId(callee_i), call));
+            let dep = dependency(ctx, &path, ServiceId(caller_i), ServiceId(callee_i), call);
+            if !call.enabled.unwrap_or(true) {
+                continue;
+            }
+            if let DepKind::Buffered(Buffer { when_full: WhenFull::Grow, .. }) = dep.kind
+                && services[caller_i].memory.is_none()
+            {
+                let buffer = sub(&path, "buffer");
+                ctx.push(
+                    Issue::at(
+                        &sub(&buffer, "when-full"),
+                        format!("a buffer that grows fills memory, but `{caller}` has no memory limit"),
+                    )
+                    .help(format!("add [services.{caller}.memory] with a limit, or use when-full = \"drop\"")),
+                );
+            }
+            deps.push(dep);
         }
     }
     (services, deps)
+}
+
+/// The `when-full` policies by name.
+pub(super) const WHEN_FULL: [(&str, WhenFull); 3] =
+    [("drop", WhenFull::Drop), ("block", WhenFull::Block), ("grow", WhenFull::Grow)];
+
+/// A `when-full` policy, or `None` after reporting an unknown one.
+pub(super) fn when_full(ctx: &mut Ctx, path: &[String], text: &str) -> Option<WhenFull> {
+    if let Some((_, w)) = WHEN_FULL.iter().find(|(n, _)| *n == text) {
+        return Some(*w);
+    }
+    let names: Vec<&str> = WHEN_FULL.iter().map(|(n, _)| *n).collect();
+    ctx.push(
+        Issue::at(path, format!("unknown when-full policy `{text}`{}", did_you_mean(text, &names)))
+            .help("use \"drop\", \"block\" or \"grow\""),
+    );
+    None
 }
 
 fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
@@ -88,11 +124,15 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         Some(l) => load(ctx, &sub(&base, "load"), l, timeout),
         None => Load { shape: LoadShape::None, timeout },
     };
+    let latency = ctx.span(&sub(&base, "latency"), s.latency.as_ref(), "10ms", false);
+    let peers = s.peers.as_ref().map(|p| peers(ctx, &sub(&base, "peers"), p, workers, os_limit));
+    let warmup = s.warmup.as_ref().map(|w| warmup(ctx, &sub(&base, "warmup"), w));
+    let memory = s.memory.as_ref().map(|m| memory(ctx, &sub(&base, "memory"), m));
     Service {
         name: name.to_string(),
         instances,
         capacity,
-        latency: ctx.span(&sub(&base, "latency"), s.latency.as_ref(), "10ms", false),
+        latency,
         threads: workers,
         os_thread_limit: os_limit,
         queue: ctx.int(&sub(&base, "queue"), s.queue, 1000, 0, u32::MAX as i64) as u32,
@@ -101,9 +141,101 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         health,
         load,
         replace_failed: s.replace_failed.unwrap_or(false),
-        peers: None,
-        warmup: None,
-        memory: None,
+        peers,
+        warmup,
+        memory,
+    }
+}
+
+fn peers(ctx: &mut Ctx, base: &[String], p: &RawPeers, workers: u32, os_limit: u32) -> PeerThreads {
+    let per_peer = ctx.number(&sub(base, "per-peer"), p.per_peer, 1.0, 0.0, false);
+    let base_threads = ctx.int(&sub(base, "base-threads"), p.base_threads, 0, 0, u32::MAX as i64) as u32;
+    if workers <= os_limit && u64::from(workers) + u64::from(base_threads) >= u64::from(os_limit) {
+        let room = os_limit - workers;
+        let fix = if room == 0 {
+            "lower `threads.workers` or raise `threads.os-limit`".to_string()
+        } else {
+            format!("lower `base-threads` below {room}, or raise `threads.os-limit`")
+        };
+        ctx.push(
+            Issue::at(
+                &sub(base, "base-threads"),
+                format!(
+                    "{workers} workers and {base_threads} base threads reach the OS limit of {os_limit} threads, \
+                     leaving none for peers: the service could never run"
+                ),
+            )
+            .help(fix),
+        );
+    }
+    let learn = ctx.span(&sub(base, "learn"), p.learn.as_ref(), "20m", true);
+    PeerThreads {
+        per_peer,
+        base_threads,
+        learn,
+        cells: ctx.int(&sub(base, "cells"), p.cells, 1, 1, u32::MAX as i64) as u32,
+        cache_ttl: ctx.span(&sub(base, "cache-ttl"), p.cache_ttl.as_ref(), "1h", false),
+        expiry_spread: ctx.span(&sub(base, "expiry-spread"), p.expiry_spread.as_ref(), "10m", false),
+    }
+}
+
+fn warmup(ctx: &mut Ctx, base: &[String], w: &RawWarmup) -> Warmup {
+    let duration = match ctx.required(&sub(base, "duration"), w.duration.as_ref(), "\"10m\"") {
+        Some(d) => ctx.span(&sub(base, "duration"), Some(d), "10m", true),
+        None => Span::ZERO,
+    };
+    let source = match w.source.as_deref() {
+        None | Some("peers") => WarmupSource::Peers,
+        Some("store") => WarmupSource::Store,
+        Some(other) => {
+            let all = ["peers", "store"];
+            ctx.push(
+                Issue::at(
+                    &sub(base, "source"),
+                    format!("unknown warm-up source `{other}`{}", did_you_mean(other, &all)),
+                )
+                .help("use \"peers\" or \"store\""),
+            );
+            WarmupSource::Peers
+        }
+    };
+    let store_capacity = ctx.number(&sub(base, "store-capacity"), w.store_capacity, 1.0, 0.0, false);
+    Warmup {
+        duration,
+        source,
+        store_capacity,
+        peer_share: w.peer_share.map_or(0.1, |f| ctx.fraction(&sub(base, "peer-share"), f, true)),
+        peer_cost: ctx.number(&sub(base, "peer-cost"), w.peer_cost, 1.0, 0.0, true),
+        deadline: ctx.span(&sub(base, "deadline"), w.deadline.as_ref(), "1h", true),
+    }
+}
+
+fn memory(ctx: &mut Ctx, base: &[String], m: &RawMemory) -> Memory {
+    let limit_mb = match ctx.required(&sub(base, "limit"), m.limit.as_ref(), "\"4GB\"") {
+        Some(l) => ctx.size(&sub(base, "limit"), Some(l), "4GB", true),
+        None => 1.0,
+    };
+    Memory {
+        limit_mb,
+        base_mb: ctx.size(&sub(base, "base"), m.base.as_ref(), "0MB", false),
+        fail_at: ctx.number(&sub(base, "fail-at"), m.fail_at, 0.5, 0.0, true),
+    }
+}
+
+fn buffer(ctx: &mut Ctx, base: &[String], b: &RawBuffer) -> Buffer {
+    let size = match ctx.required(&sub(base, "size"), b.size.as_ref(), "10000") {
+        Some(&n) => ctx.number(&sub(base, "size"), Some(n), 1.0, 0.0, true),
+        None => 1.0,
+    };
+    Buffer {
+        size,
+        when_full: b
+            .when_full
+            .as_deref()
+            .and_then(|w| when_full(ctx, &sub(base, "when-full"), w))
+            .unwrap_or(WhenFull::Drop),
+        item_mb: ctx.size(&sub(base, "item-size"), b.item_size.as_ref(), "0MB", false),
+        drain: b.drain.as_ref().map_or(1000.0, |d| ctx.rate(&sub(base, "drain"), d, true)),
     }
 }
 
@@ -214,14 +346,48 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
 }
 
 fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: ServiceId, c: &RawCall) -> Dependency {
-    if let Some(kind) = &c.kind
-        && kind != "sync"
-    {
+    let kind_name = c.kind.as_deref().unwrap_or("sync");
+    let known = ["sync", "buffered", "control"];
+    if !known.contains(&kind_name) {
         ctx.push(
-            Issue::at(&sub(base, "kind"), format!("unknown call kind `{kind}`"))
-                .help("the only kind is \"sync\" (the default)"),
+            Issue::at(
+                &sub(base, "kind"),
+                format!("unknown call kind `{kind_name}`{}", did_you_mean(kind_name, &known)),
+            )
+            .help("use \"sync\" (the default), \"buffered\" or \"control\""),
         );
     }
+    let misplaced = [
+        ("buffer", c.buffer.is_some(), "buffered"),
+        ("need", c.need.is_some(), "control"),
+        ("tolerance", c.tolerance.is_some(), "control"),
+    ];
+    for (key, given, wanted) in misplaced {
+        if given && known.contains(&kind_name) && kind_name != wanted {
+            ctx.push(
+                Issue::at_key(&sub(base, key), format!("a `{kind_name}` call takes no `{key}`"))
+                    .help(format!("`{key}` applies to `kind = \"{wanted}\"` calls; set that kind, or remove `{key}`")),
+            );
+        }
+    }
+    let kind = match kind_name {
+        "buffered" => match &c.buffer {
+            Some(b) => DepKind::Buffered(buffer(ctx, &sub(base, "buffer"), b)),
+            None => {
+                let table = crate::topology::error::dotted(base);
+                ctx.push(
+                    Issue::at(&sub(base, "kind"), "a `buffered` call needs a `buffer` table")
+                        .help(format!("add `[{table}.buffer]` with `size = 10000` (calls one instance can hold)")),
+                );
+                DepKind::Sync
+            }
+        },
+        "control" => DepKind::Control(Control {
+            need: c.need.map_or(1.0, |n| ctx.fraction(&sub(base, "need"), n, true)),
+            tolerance: ctx.span(&sub(base, "tolerance"), c.tolerance.as_ref(), "0s", false),
+        }),
+        _ => DepKind::Sync,
+    };
     let per_request = c.per_request.unwrap_or(1.0);
     if per_request <= 0.0 {
         ctx.push(
@@ -276,11 +442,11 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
     Dependency {
         caller,
         callee,
-        kind: DepKind::Sync,
+        kind,
         per_request,
         timeout: ctx.span(&sub(base, "timeout"), c.timeout.as_ref(), "1s", true),
         retries,
         fallback: c.fallback.unwrap_or(false),
-        priority: 0,
+        priority: ctx.int(&sub(base, "priority"), c.priority, 0, i32::MIN as i64, i32::MAX as i64) as i32,
     }
 }

@@ -1,8 +1,8 @@
 //! Checks of single values (durations, rates, times, ranges), each reporting into the shared problem list.
 
-use crate::time::{Clock, SimTime, Span, parse_rate, parse_span};
+use crate::time::{Clock, SimTime, Span, parse_rate, parse_size_mb, parse_span};
 use crate::topology::error::Issue;
-use crate::topology::raw::{DurationText, RateText};
+use crate::topology::raw::{DurationText, RateText, SizeText};
 use toml::Value;
 
 /// The problems found so far and what later checks need to know.
@@ -82,6 +82,41 @@ impl Ctx {
                 1.0
             }
         }
+    }
+
+    /// A size [MB], or its default; `positive` refuses zero.
+    pub fn size(&mut self, path: &[String], text: Option<&SizeText>, default: &str, positive: bool) -> f64 {
+        let fallback = parse_size_mb(default).expect("defaults parse");
+        let Some(text) = text else { return fallback };
+        match parse_size_mb(&text.0) {
+            Ok(mb) if positive && mb <= 0.0 => {
+                self.push(
+                    Issue::at(path, format!("must be more than 0, found \"{}\"", text.0))
+                        .help(format!("write a positive size like \"{default}\"")),
+                );
+                fallback
+            }
+            Ok(mb) => mb,
+            Err(e) => {
+                self.push(Issue::at(path, e).help("sizes are strings with a unit: \"2KB\", \"512MB\", \"4GB\""));
+                fallback
+            }
+        }
+    }
+
+    /// A number at least `min` (more than `min` when `strict`), or its default.
+    pub fn number(&mut self, path: &[String], value: Option<f64>, default: f64, min: f64, strict: bool) -> f64 {
+        let Some(v) = value else { return default };
+        let ok = if strict { v > min } else { v >= min };
+        if !ok || !v.is_finite() {
+            let expected = if strict { format!("more than {min}") } else { format!("at least {min}") };
+            self.push(
+                Issue::at(path, format!("must be {expected}, found {v}"))
+                    .help(format!("write a number {expected}, like {default}")),
+            );
+            return default;
+        }
+        v
     }
 
     /// A required value: reports it missing with an example.
