@@ -63,8 +63,19 @@ impl Cohort {
         self.phase == Phase::Serving && self.in_rotation && self.broken_since.is_none()
     }
 
+    /// Identical but for the count. Booting and warming cohorts never merge:
+    /// their clocks differ, and comparing them would cost more than it saves.
     fn same_kind(&self, other: &Cohort) -> bool {
-        Cohort { count: other.count, ..self.clone() } == *other
+        matches!(self.phase, Phase::Serving | Phase::Crashed)
+            && self.phase == other.phase
+            && self.in_rotation == other.in_rotation
+            && self.failing_since == other.failing_since
+            && self.passing_since == other.passing_since
+            && self.version == other.version
+            && self.rolled == other.rolled
+            && self.known_peers == other.known_peers
+            && self.broken_since == other.broken_since
+            && self.stale_error == other.stale_error
     }
 }
 
@@ -187,6 +198,7 @@ impl Fleet {
         pick: impl Fn(&Cohort) -> bool,
         change: impl Fn(&mut Cohort),
     ) -> u32 {
+        let peers = self.membership_view();
         self.transition(n, pick, |k| {
             k.phase = Phase::Booting { ready_at: now.plus(startup) };
             k.in_rotation = false;
@@ -194,16 +206,18 @@ impl Fleet {
             k.passing_since = None;
             k.broken_since = None;
             k.stale_error = 0.0;
-            k.known_peers = 0.0;
+            k.known_peers = peers;
             change(k);
         })
     }
 
     /// Launches `n` new instances that serve at `now + startup`; like restarted
-    /// ones, they learn their peers from scratch.
+    /// ones, they fetch the membership from their peers when they boot, so
+    /// they know what their peers know, and learn later changes like them.
     pub fn launch(&mut self, n: u32, now: SimTime, startup: Span) {
         if n > 0 {
             let mut k = Cohort::serving(n, self.newest_version());
+            k.known_peers = self.membership_view();
             k.phase = Phase::Booting { ready_at: now.plus(startup) };
             k.in_rotation = false;
             self.cohorts.push(k);
@@ -266,6 +280,13 @@ impl Fleet {
             .min()
     }
 
+    /// The peers the fleet's members know, on average: what a booting
+    /// instance learns when it fetches the membership from them.
+    fn membership_view(&self) -> f64 {
+        let (n, sum) = self.cohorts.iter().fold((0.0, 0.0), |(n, sum), k| (n + k.count as f64, sum + k.count as f64 * k.known_peers));
+        if n > 0.0 { sum / n } else { 0.0 }
+    }
+
     fn newest_version(&self) -> Version {
         self.cohorts.iter().max_by_key(|k| k.rolled).map_or_else(Version::default, |k| k.version)
     }
@@ -275,7 +296,8 @@ impl Fleet {
         self.cohorts.retain(|k| k.count > 0);
         let mut i = 0;
         while i < self.cohorts.len() {
-            if let Some(j) = (0..i).find(|&j| self.cohorts[j].same_kind(&self.cohorts[i])) {
+            let mergeable = matches!(self.cohorts[i].phase, Phase::Serving | Phase::Crashed);
+            if let Some(j) = (0..i).filter(|_| mergeable).find(|&j| self.cohorts[j].same_kind(&self.cohorts[i])) {
                 let k = self.cohorts.remove(i);
                 self.cohorts[j].count += k.count;
             } else {
