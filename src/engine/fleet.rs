@@ -283,7 +283,10 @@ impl Fleet {
     /// The peers the fleet's members know, on average: what a booting
     /// instance learns when it fetches the membership from them.
     fn membership_view(&self) -> f64 {
-        let (n, sum) = self.cohorts.iter().fold((0.0, 0.0), |(n, sum), k| (n + k.count as f64, sum + k.count as f64 * k.known_peers));
+        let (n, sum) = self
+            .cohorts
+            .iter()
+            .fold((0.0, 0.0), |(n, sum), k| (n + k.count as f64, sum + k.count as f64 * k.known_peers));
         if n > 0.0 { sum / n } else { 0.0 }
     }
 

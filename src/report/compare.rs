@@ -31,12 +31,20 @@ pub fn render(topology: &str, entries: &[Entry]) -> String {
     table(&mut out, &rows);
     out.push_str("\nError-minutes per service\n");
     let mut rows = vec![std::iter::once("service".to_string()).chain(entries.iter().map(|e| e.name.clone())).collect()];
-    if let Some(first) = entries.first() {
-        for (i, (service, _)) in first.error_minutes.iter().enumerate() {
-            let mut row = vec![service.clone()];
-            row.extend(entries.iter().map(|e| e.error_minutes.get(i).map_or("-".into(), |(_, m)| format!("{m:.1}"))));
-            rows.push(row);
+    let mut services: Vec<&str> = Vec::new();
+    for e in entries {
+        for (name, _) in &e.error_minutes {
+            if !services.contains(&name.as_str()) {
+                services.push(name);
+            }
         }
+    }
+    for service in services {
+        let mut row = vec![service.to_string()];
+        row.extend(entries.iter().map(|e| {
+            e.error_minutes.iter().find(|(n, _)| n == service).map_or("-".into(), |(_, m)| format!("{m:.1}"))
+        }));
+        rows.push(row);
     }
     table(&mut out, &rows);
     out
