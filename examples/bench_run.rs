@@ -1,5 +1,6 @@
 fn main() {
-    let m = blastsim::topology::load_file(std::path::Path::new("topologies/aws-kinesis-2020-11-25.toml"), &[], None)
+    let sets: Vec<String> = std::env::args().skip(1).collect();
+    let m = blastsim::topology::load_file(std::path::Path::new("topologies/aws-kinesis-2020-11-25.toml"), &sets, None)
         .unwrap();
     let t = std::time::Instant::now();
     let (r, _) = blastsim::simulate(&m, None).unwrap();

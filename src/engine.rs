@@ -43,8 +43,6 @@ enum Event {
     FaultEnd(u32),
     /// The next step of a rolling action.
     Rolling(usize),
-    /// Booting instances of a service may be ready.
-    Ready(ServiceId),
     /// The next instance of a gradual scale-out or scale-in.
     Scale(usize),
 }
@@ -74,7 +72,6 @@ struct Sim<'m> {
     faults: Vec<actions::ActiveFault>,
     rollouts: Vec<(ServiceId, Rollout)>,
     scalings: Vec<actions::Scaling>,
-    ready_at: Vec<Option<SimTime>>,
     result: RunResult,
 }
 
@@ -98,7 +95,6 @@ impl<'m> Sim<'m> {
             faults: Vec::new(),
             rollouts: Vec::new(),
             scalings: Vec::new(),
-            ready_at: vec![None; model.services.len()],
             result: RunResult {
                 times: Vec::new(),
                 services: vec![ServiceSeries::default(); model.services.len()],
@@ -136,7 +132,6 @@ impl<'m> Sim<'m> {
             Event::Action(i) => self.act(i),
             Event::FaultEnd(id) => self.end_fault(id),
             Event::Rolling(i) => self.roll(i),
-            Event::Ready(s) => self.ready(s),
             Event::Scale(i) => self.scale(i),
         }
         self.solve();
@@ -196,17 +191,19 @@ impl<'m> Sim<'m> {
             }
             if moves.replaced > 0 {
                 self.note(ServiceId(i), format!("{} crashed instance(s) replaced", moves.replaced));
-                self.schedule_ready(ServiceId(i));
             }
         }
     }
 
-    /// Per-peer learning and cache warm-up, once per step.
+    /// Start-ups ending, per-peer learning and cache warm-up, once per step:
+    /// instances become ready at the first step boundary after their start-up.
     fn lifecycle(&mut self) {
         let step = self.model.step;
         for i in 0..self.states.len() {
             let svc = &self.params.services[i];
             let st = &mut self.states[i];
+            st.fleet.promote_ready(self.now, svc.warmup.is_some());
+            st.fleet.tidy();
             if let Some(p) = &svc.peers {
                 let learned = peers::learn(&mut st.fleet, p, svc.threads, svc.os_thread_limit, self.now, step);
                 if learned.broke > 0 {
@@ -225,30 +222,8 @@ impl<'m> Sim<'m> {
                 if warmed.failed > 0 {
                     let what = format!("{} warming instance(s) missed the deadline and restart", warmed.failed);
                     self.note(ServiceId(i), what);
-                    self.schedule_ready(ServiceId(i));
                 }
             }
-        }
-    }
-
-    fn ready(&mut self, s: ServiceId) {
-        if self.ready_at[s.0] != Some(self.now) {
-            return;
-        }
-        self.ready_at[s.0] = None;
-        let warm = self.params.services[s.0].warmup.is_some();
-        self.states[s.0].fleet.promote_ready(self.now, warm);
-        self.schedule_ready(s);
-    }
-
-    /// Makes sure a `Ready` event is queued for the service's next booting instance.
-    fn schedule_ready(&mut self, s: ServiceId) {
-        let Some(next) = self.states[s.0].fleet.next_ready() else {
-            return;
-        };
-        if self.ready_at[s.0].is_none_or(|t| next < t) {
-            self.ready_at[s.0] = Some(next);
-            self.queue.push(next.max(self.now), Event::Ready(s));
         }
     }
 

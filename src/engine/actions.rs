@@ -68,7 +68,6 @@ impl Sim<'_> {
                     |k| !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. }),
                     |_| {},
                 );
-                self.schedule_ready(*service);
             }
             ActionKind::LoseCapacity { service, fraction, duration } => {
                 self.add_fault(Target::Service(*service), Effect::LoseCapacity(*fraction), *duration)
@@ -94,9 +93,6 @@ impl Sim<'_> {
                 }
                 self.params.services = services.clone();
                 self.params.deps = deps.clone();
-                for i in 0..services.len() {
-                    self.schedule_ready(ServiceId(i));
-                }
             }
             ActionKind::Rolling { service, amount, pace, version } => {
                 let total = self.states[service.0].fleet.census().total;
@@ -113,7 +109,6 @@ impl Sim<'_> {
                 for s in targets {
                     let startup = self.params.services[s.0].startup;
                     self.states[s.0].fleet.restart(u32::MAX, now, startup, |k| k.phase == Phase::Crashed, |_| {});
-                    self.schedule_ready(s);
                     let model = self.model;
                     self.faults.retain(|f| match f.target {
                         Target::Service(t) => t != s,
@@ -134,7 +129,6 @@ impl Sim<'_> {
         if let Some(next) = next {
             self.queue.push(next, Event::Rolling(i));
         }
-        self.schedule_ready(service);
     }
 
     fn start_scaling(&mut self, service: ServiceId, count: u32, over: Span, out: bool) {
@@ -153,7 +147,6 @@ impl Sim<'_> {
         if out {
             let startup = self.params.services[service.0].startup;
             self.states[service.0].fleet.launch(n, self.now, startup);
-            self.schedule_ready(service);
         } else {
             self.states[service.0].fleet.remove(n);
         }

@@ -63,19 +63,30 @@ impl Cohort {
         self.phase == Phase::Serving && self.in_rotation && self.broken_since.is_none()
     }
 
-    /// Identical but for the count. Booting and warming cohorts never merge:
-    /// their clocks differ, and comparing them would cost more than it saves.
-    fn same_kind(&self, other: &Cohort) -> bool {
-        matches!(self.phase, Phase::Serving | Phase::Crashed)
-            && self.phase == other.phase
-            && self.in_rotation == other.in_rotation
-            && self.failing_since == other.failing_since
-            && self.passing_since == other.passing_since
-            && self.version == other.version
-            && self.rolled == other.rolled
-            && self.known_peers == other.known_peers
-            && self.broken_since == other.broken_since
-            && self.stale_error == other.stale_error
+    /// Everything but the count, as bits: cohorts with equal keys merge.
+    fn key(&self) -> [u64; 12] {
+        let opt = |t: Option<SimTime>| t.map_or(u64::MAX, |t| t.0);
+        let (phase, a, b) = match self.phase {
+            Phase::Booting { ready_at } => (0, ready_at.0, 0),
+            Phase::Warming { progress_s, since } => (1, progress_s.to_bits(), since.0),
+            Phase::Serving => (2, 0, 0),
+            Phase::Crashed => (3, 0, 0),
+        };
+        let v = &self.version;
+        [
+            phase | (self.in_rotation as u64) << 8 | (v.when_full.map_or(0, |w| w as u64 + 1)) << 16,
+            a,
+            b,
+            opt(self.failing_since),
+            opt(self.passing_since),
+            v.error_rate.to_bits(),
+            v.capacity_factor.to_bits(),
+            self.rolled as u64,
+            self.known_peers.to_bits(),
+            opt(self.broken_since),
+            self.stale_error.to_bits(),
+            v.extra_latency.0,
+        ]
     }
 }
 
@@ -83,6 +94,8 @@ impl Cohort {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fleet {
     pub cohorts: Vec<Cohort>,
+    /// Cohorts changed since the last [`Fleet::tidy`].
+    dirty: bool,
 }
 
 /// Fleet-wide sums the traffic model needs.
@@ -114,7 +127,7 @@ pub struct Census {
 
 impl Fleet {
     pub fn new(instances: u32) -> Fleet {
-        Fleet { cohorts: vec![Cohort::serving(instances, Version::default())] }
+        Fleet { cohorts: vec![Cohort::serving(instances, Version::default())], dirty: false }
     }
 
     pub fn census(&self) -> Census {
@@ -173,7 +186,7 @@ impl Fleet {
             moved.push(m);
         }
         self.cohorts.extend(moved);
-        self.tidy();
+        self.dirty = true;
         n - left
     }
 
@@ -221,7 +234,7 @@ impl Fleet {
             k.phase = Phase::Booting { ready_at: now.plus(startup) };
             k.in_rotation = false;
             self.cohorts.push(k);
-            self.tidy();
+            self.dirty = true;
         }
     }
 
@@ -242,7 +255,7 @@ impl Fleet {
                 }
             }
         }
-        self.tidy();
+        self.dirty = true;
         n - left
     }
 
@@ -264,7 +277,7 @@ impl Fleet {
             }
         }
         if promoted > 0 {
-            self.tidy();
+            self.dirty = true;
         }
         promoted
     }
@@ -294,19 +307,28 @@ impl Fleet {
         self.cohorts.iter().max_by_key(|k| k.rolled).map_or_else(Version::default, |k| k.version)
     }
 
-    /// Drops empty cohorts and merges identical ones, keeping the first's place.
-    fn tidy(&mut self) {
+    /// Drops empty cohorts and merges identical ones, keeping the first's
+    /// place, if anything changed since the last call. O(n log n).
+    pub fn tidy(&mut self) {
+        if !std::mem::take(&mut self.dirty) {
+            return;
+        }
         self.cohorts.retain(|k| k.count > 0);
-        let mut i = 0;
-        while i < self.cohorts.len() {
-            let mergeable = matches!(self.cohorts[i].phase, Phase::Serving | Phase::Crashed);
-            if let Some(j) = (0..i).filter(|_| mergeable).find(|&j| self.cohorts[j].same_kind(&self.cohorts[i])) {
-                let k = self.cohorts.remove(i);
-                self.cohorts[j].count += k.count;
-            } else {
-                i += 1;
+        let mut order: Vec<([u64; 12], usize)> = self.cohorts.iter().map(Cohort::key).zip(0..).collect();
+        order.sort_unstable();
+        let mut keep = vec![true; self.cohorts.len()];
+        for run in order.chunk_by(|a, b| a.0 == b.0) {
+            let first = run[0].1;
+            for &(_, j) in &run[1..] {
+                self.cohorts[first].count += self.cohorts[j].count;
+                keep[j] = false;
             }
         }
+        let mut i = 0;
+        self.cohorts.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
     }
 }
 
@@ -331,6 +353,7 @@ mod tests {
         assert_eq!(f.promote_ready(SimTime(59_999), false), 0);
         assert_eq!(f.promote_ready(SimTime(60_000), false), 2);
         assert_eq!(f.census().serving, 4);
+        f.tidy();
         assert_eq!(f.cohorts.len(), 1, "identical cohorts merge");
     }
 

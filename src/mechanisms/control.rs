@@ -6,16 +6,16 @@ use crate::time::SimTime;
 
 /// The share of its work a control loop gets done, given the fraction of the
 /// data it receives. `short_since` is when the data first fell short of the
-/// need (kept by the caller); the loop acts on old data until `tolerance` passes.
+/// need (kept by the caller; `None` when it falls short just now); the loop
+/// acts on old data until `tolerance` passes.
 pub fn effectiveness(c: &Control, data: f64, short_since: Option<SimTime>, now: SimTime) -> f64 {
-    if data >= c.need {
+    if data >= c.need || c.need <= 0.0 {
         return 1.0;
     }
-    match short_since {
-        Some(since) if now.since(since) < c.tolerance => 1.0,
-        _ if c.need <= 0.0 => 1.0,
-        _ => (data / c.need).clamp(0.0, 1.0),
+    if now.since(short_since.unwrap_or(now)) < c.tolerance {
+        return 1.0;
     }
+    (data / c.need).clamp(0.0, 1.0)
 }
 
 #[cfg(test)]
@@ -33,6 +33,7 @@ mod tests {
     #[test]
     fn the_loop_rides_out_a_short_gap_on_old_data() {
         let c = Control { need: 1.0, tolerance: Span(180_000) };
+        assert_eq!(effectiveness(&c, 0.0, None, SimTime(5000)), 1.0, "the gap starts now");
         assert_eq!(effectiveness(&c, 0.0, Some(SimTime(0)), SimTime(179_000)), 1.0);
         assert_eq!(effectiveness(&c, 0.0, Some(SimTime(0)), SimTime(180_000)), 0.0);
     }

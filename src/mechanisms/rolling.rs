@@ -84,6 +84,7 @@ mod tests {
         }
         assert_eq!(total, 2);
         f.promote_ready(t, false);
+        f.tidy();
         assert!(f.cohorts.iter().all(|k| k.rolled == 7 && k.version == v));
     }
 }
