@@ -17,9 +17,12 @@ pub use result::{LogEntry, RunResult, Sample, ServiceSeries, Totals};
 
 use crate::mechanisms::rolling::Rollout;
 use crate::mechanisms::{health, peers, warmup};
+use crate::model::dist::{draw, standard_normal};
 use crate::model::{Model, ServiceId};
 use crate::time::SimTime;
 use queue::EventQueue;
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
 use state::{DepState, Params, ServiceState};
 use traffic::Wiring;
 
@@ -72,6 +75,8 @@ struct Sim<'m> {
     faults: Vec<actions::ActiveFault>,
     rollouts: Vec<(ServiceId, Rollout)>,
     scalings: Vec<actions::Scaling>,
+    /// The run's one random stream, seeded by the model's seed.
+    rng: ChaCha8Rng,
     result: RunResult,
 }
 
@@ -95,6 +100,7 @@ impl<'m> Sim<'m> {
             faults: Vec::new(),
             rollouts: Vec::new(),
             scalings: Vec::new(),
+            rng: ChaCha8Rng::seed_from_u64(model.seed),
             result: RunResult {
                 times: Vec::new(),
                 services: vec![ServiceSeries::default(); model.services.len()],
@@ -107,7 +113,11 @@ impl<'m> Sim<'m> {
     fn start(&mut self) {
         self.queue.push(SimTime(self.model.step.0), Event::Tick);
         for (i, a) in self.model.scenario.iter().enumerate() {
-            self.queue.push(a.at, Event::Action(i));
+            let at = match &a.jitter {
+                Some(d) => a.at.plus(d.sample_span(&mut self.rng)),
+                None => a.at,
+            };
+            self.queue.push(at, Event::Action(i));
         }
         // Settle the steady state before time starts: load flows down the graph
         // one level per pass.
@@ -181,8 +191,9 @@ impl<'m> Sim<'m> {
             let Some(hc) = &svc.health else { continue };
             let st = &mut self.states[i];
             let ok = health::probe_passes(hc, st.profile.wait_s, st.profile.hold_s, st.rates.error);
-            let replace = svc.replace_failed.then_some(svc.startup);
-            let moves = health::probe(&mut st.fleet, hc, self.now, ok, replace);
+            let replace = svc.replace_failed.then(|| draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng));
+            let interval = draw(hc.interval_dist.as_ref(), hc.interval, &mut self.rng);
+            let moves = health::probe(&mut st.fleet, hc, interval, self.now, ok, replace);
             if moves.removed > 0 {
                 self.note(ServiceId(i), format!("health checks removed {} instance(s)", moves.removed));
             }
@@ -202,8 +213,12 @@ impl<'m> Sim<'m> {
         for i in 0..self.states.len() {
             let svc = &self.params.services[i];
             let st = &mut self.states[i];
-            st.fleet.promote_ready(self.now, svc.warmup.is_some());
+            let need = svc.warmup.as_ref().map(|w| draw(w.duration_dist.as_ref(), w.duration, &mut self.rng).secs());
+            st.fleet.promote_ready(self.now, need);
             st.fleet.tidy();
+            if svc.load.noise > 0.0 {
+                st.load_factor = (1.0 + svc.load.noise * standard_normal(&mut self.rng)).max(0.0);
+            }
             if let Some(p) = &svc.peers {
                 let learned = peers::learn(&mut st.fleet, p, svc.threads, svc.os_thread_limit, self.now, step);
                 if learned.broke > 0 {
@@ -217,7 +232,8 @@ impl<'m> Sim<'m> {
             let svc = &self.params.services[i];
             let st = &mut self.states[i];
             if let Some(w) = &svc.warmup {
-                let warmed = warmup::warm(&mut st.fleet, w, self.now, step, svc.startup);
+                let startup = draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng);
+                let warmed = warmup::warm(&mut st.fleet, w, self.now, step, startup);
                 st.warm_load = warmed.peer_load;
                 if warmed.failed > 0 {
                     let what = format!("{} warming instance(s) missed the deadline and restart", warmed.failed);
@@ -225,6 +241,12 @@ impl<'m> Sim<'m> {
                 }
             }
         }
+    }
+
+    /// A start-up time for service `s`: drawn when it has a distribution.
+    fn startup(&mut self, s: ServiceId) -> crate::time::Span {
+        let svc = &self.params.services[s.0];
+        draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng)
     }
 
     fn note(&mut self, service: ServiceId, what: String) {

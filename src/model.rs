@@ -1,6 +1,7 @@
 //! The validated model: services, dependencies and the scenario, with names resolved to ids.
 
 mod build;
+pub mod dist;
 pub mod generate;
 
 use crate::time::{Clock, SimTime, Span};
@@ -81,6 +82,8 @@ pub struct Service {
     pub timeout: Span,
     /// Time from launch or restart until an instance serves.
     pub startup: Span,
+    /// When given, each start-up is drawn from it instead.
+    pub startup_dist: Option<dist::Dist>,
     pub health: Option<HealthCheck>,
     /// Requests from outside the graph.
     pub load: Load,
@@ -120,6 +123,8 @@ pub struct PeerThreads {
 pub struct Warmup {
     /// Time to build the cache with a full-speed supply.
     pub duration: Span,
+    /// When given, each build's work is drawn from it instead.
+    pub duration_dist: Option<dist::Dist>,
     pub source: WarmupSource,
     /// Instances the authoritative store can feed at full speed at once [instances].
     pub store_capacity: f64,
@@ -155,6 +160,9 @@ pub struct Memory {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HealthCheck {
     pub interval: Span,
+    /// When given, the time between probes is drawn from it, so removals come
+    /// after a random number of seconds rather than exactly `threshold * interval`.
+    pub interval_dist: Option<dist::Dist>,
     /// A probe answered later than this fails.
     pub timeout: Span,
     /// Consecutive failed probes before an instance is removed.
@@ -172,6 +180,8 @@ pub struct Load {
     pub shape: LoadShape,
     /// How long outside clients wait for an answer.
     pub timeout: Span,
+    /// Relative standard deviation of the offered rate, drawn anew each step (0: none).
+    pub noise: f64,
 }
 
 /// The shape of an external load profile; rates in [req/s].
@@ -346,6 +356,8 @@ impl Default for Version {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
     pub at: SimTime,
+    /// When given, a draw from it is added to `at` (a failure at a random time).
+    pub jitter: Option<dist::Dist>,
     pub kind: ActionKind,
     /// A short label for logs and plots.
     pub label: String,

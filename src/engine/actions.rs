@@ -58,7 +58,7 @@ impl Sim<'_> {
                 f.crash(n);
             }
             ActionKind::Restart { service, amount } => {
-                let startup = self.params.services[service.0].startup;
+                let startup = self.startup(*service);
                 let f = &mut self.states[service.0].fleet;
                 let n = amount.of(f.census().total);
                 f.restart(
@@ -107,7 +107,7 @@ impl Sim<'_> {
                     None => (0..self.states.len()).map(ServiceId).collect(),
                 };
                 for s in targets {
-                    let startup = self.params.services[s.0].startup;
+                    let startup = self.startup(s);
                     self.states[s.0].fleet.restart(u32::MAX, now, startup, |k| k.phase == Phase::Crashed, |_| {});
                     let model = self.model;
                     self.faults.retain(|f| match f.target {
@@ -122,10 +122,9 @@ impl Sim<'_> {
 
     /// The next step of rolling action `i`.
     pub(super) fn roll(&mut self, i: usize) {
-        let (service, rollout) = &mut self.rollouts[i];
-        let service = *service;
-        let startup = self.params.services[service.0].startup;
-        let (_, next) = rollout.step(&mut self.states[service.0].fleet, self.now, startup);
+        let service = self.rollouts[i].0;
+        let startup = self.startup(service);
+        let (_, next) = self.rollouts[i].1.step(&mut self.states[service.0].fleet, self.now, startup);
         if let Some(next) = next {
             self.queue.push(next, Event::Rolling(i));
         }
@@ -145,7 +144,7 @@ impl Sim<'_> {
         s.left -= n;
         let (service, out, more, step) = (s.service, s.out, s.left > 0, s.step);
         if out {
-            let startup = self.params.services[service.0].startup;
+            let startup = self.startup(service);
             self.states[service.0].fleet.launch(n, self.now, startup);
         } else {
             self.states[service.0].fleet.remove(n);

@@ -10,9 +10,11 @@ pub enum Phase {
     Booting {
         ready_at: SimTime,
     },
-    /// Building its cache: `progress_s` of full-speed work done since `since`.
+    /// Building its cache since `since`: `progress_s` of the `need_s` seconds
+    /// of full-speed work done.
     Warming {
         progress_s: f64,
+        need_s: f64,
         since: SimTime,
     },
     Serving,
@@ -64,13 +66,13 @@ impl Cohort {
     }
 
     /// Everything but the count, as bits: cohorts with equal keys merge.
-    fn key(&self) -> [u64; 12] {
+    fn key(&self) -> [u64; 13] {
         let opt = |t: Option<SimTime>| t.map_or(u64::MAX, |t| t.0);
-        let (phase, a, b) = match self.phase {
-            Phase::Booting { ready_at } => (0, ready_at.0, 0),
-            Phase::Warming { progress_s, since } => (1, progress_s.to_bits(), since.0),
-            Phase::Serving => (2, 0, 0),
-            Phase::Crashed => (3, 0, 0),
+        let (phase, a, b, c) = match self.phase {
+            Phase::Booting { ready_at } => (0, ready_at.0, 0, 0),
+            Phase::Warming { progress_s, need_s, since } => (1, progress_s.to_bits(), since.0, need_s.to_bits()),
+            Phase::Serving => (2, 0, 0, 0),
+            Phase::Crashed => (3, 0, 0, 0),
         };
         let v = &self.version;
         [
@@ -86,6 +88,7 @@ impl Cohort {
             opt(self.broken_since),
             self.stale_error.to_bits(),
             v.extra_latency.0,
+            c,
         ]
     }
 }
@@ -260,15 +263,16 @@ impl Fleet {
     }
 
     /// Booting instances whose start-up is over begin serving and join
-    /// rotation, or, with `warm`, begin building their caches.
-    pub fn promote_ready(&mut self, now: SimTime, warm: bool) -> u32 {
+    /// rotation, or, with `warm`, begin building their caches, which takes
+    /// that many seconds of full-speed work.
+    pub fn promote_ready(&mut self, now: SimTime, warm: Option<f64>) -> u32 {
         let mut promoted = 0;
         for k in self.cohorts.iter_mut() {
             if let Phase::Booting { ready_at } = k.phase
                 && ready_at <= now
             {
-                if warm {
-                    k.phase = Phase::Warming { progress_s: 0.0, since: now };
+                if let Some(need_s) = warm {
+                    k.phase = Phase::Warming { progress_s: 0.0, need_s, since: now };
                 } else {
                     k.phase = Phase::Serving;
                     k.in_rotation = true;
@@ -314,7 +318,7 @@ impl Fleet {
             return;
         }
         self.cohorts.retain(|k| k.count > 0);
-        let mut order: Vec<([u64; 12], usize)> = self.cohorts.iter().map(Cohort::key).zip(0..).collect();
+        let mut order: Vec<([u64; 13], usize)> = self.cohorts.iter().map(Cohort::key).zip(0..).collect();
         order.sort_unstable();
         let mut keep = vec![true; self.cohorts.len()];
         for run in order.chunk_by(|a, b| a.0 == b.0) {
@@ -350,8 +354,8 @@ mod tests {
         f.restart(2, SimTime(0), Span(60_000), |_| true, |_| {});
         assert_eq!(f.census().serving, 2);
         assert_eq!(f.next_ready(), Some(SimTime(60_000)));
-        assert_eq!(f.promote_ready(SimTime(59_999), false), 0);
-        assert_eq!(f.promote_ready(SimTime(60_000), false), 2);
+        assert_eq!(f.promote_ready(SimTime(59_999), None), 0);
+        assert_eq!(f.promote_ready(SimTime(60_000), None), 2);
         assert_eq!(f.census().serving, 4);
         f.tidy();
         assert_eq!(f.cohorts.len(), 1, "identical cohorts merge");
@@ -372,7 +376,7 @@ mod tests {
         let mut f = Fleet::new(4);
         let v = Version { error_rate: 0.5, capacity_factor: 0.5, ..Version::default() };
         f.restart(2, SimTime(0), Span(0), |_| true, |k| k.version = v);
-        f.promote_ready(SimTime(0), false);
+        f.promote_ready(SimTime(0), None);
         let c = f.census();
         assert_eq!(c.capacity_units, 3.0);
         assert_eq!(c.version_error, 0.25);

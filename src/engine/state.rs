@@ -64,6 +64,8 @@ pub struct ServiceState {
     pub totals: Totals,
     /// Capacity its instances spend feeding warming peers [instances].
     pub warm_load: f64,
+    /// Multiplies the external load this step (load noise; 1 without).
+    pub load_factor: f64,
 }
 
 /// A dependency's state.
@@ -109,6 +111,7 @@ impl ServiceState {
             acc: Accumulator::default(),
             totals: Totals::default(),
             warm_load: 0.0,
+            load_factor: 1.0,
         }
     }
 }

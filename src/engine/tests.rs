@@ -112,3 +112,23 @@ fn an_event_limit_stops_a_run_that_would_not_end() {
     let err = run(&m).unwrap_err();
     assert!(err.to_string().contains("1000 events"), "{err}");
 }
+
+fn restarting_fleet(seed: u64, startup: Option<crate::model::dist::Dist>) -> RunResult {
+    let mut m = Model::new("random", Span(3_600_000));
+    m.seed = seed;
+    let s = m.add_service(Service { startup_dist: startup, ..Service::new("s", 10, 100.0).with_load(900.0) });
+    m.schedule(minutes(5), ActionKind::Restart { service: s, amount: Amount::Fraction(0.5) }, "restart half");
+    run(&m).unwrap()
+}
+
+#[test]
+fn runs_without_distributions_do_not_depend_on_the_seed() {
+    assert_eq!(restarting_fleet(1, None), restarting_fleet(2, None));
+}
+
+#[test]
+fn distributions_make_runs_differ_by_seed_and_repeat_for_a_seed() {
+    let d = Some(crate::model::dist::Dist::Exponential { mean_s: 120.0 });
+    assert_eq!(restarting_fleet(1, d), restarting_fleet(1, d));
+    assert_ne!(restarting_fleet(1, d), restarting_fleet(2, d));
+}

@@ -69,7 +69,7 @@ fn solve_service(
     dt_s: f64,
 ) {
     let svc = &params.services[id.0];
-    let external = load::rate_at(&svc.load.shape, now);
+    let external = load::rate_at(&svc.load.shape, now) * states[id.0].load_factor;
     let from_callers: f64 = wiring.incoming[id.0].iter().map(|d| deps[d.0].call_rate).sum();
     let offered = external + from_callers;
 

@@ -24,11 +24,25 @@ pub fn probe_passes(hc: &HealthCheck, wait_s: f64, hold_s: f64, error: f64) -> b
 }
 
 /// Runs the probes at `now`. `serving_ok` says whether serving instances pass;
-/// crashed ones always fail. With `replace`, crashed instances that left
-/// rotation are replaced by new ones serving after `startup`.
-pub fn probe(fleet: &mut Fleet, hc: &HealthCheck, now: SimTime, serving_ok: bool, replace: Option<Span>) -> Moves {
+/// crashed ones always fail. `interval` is the time between probes for
+/// instances that start failing or passing now (`hc.interval`, or a draw from
+/// its distribution). With `replace`, crashed instances that left rotation are
+/// replaced by new ones serving after `startup`.
+pub fn probe(
+    fleet: &mut Fleet,
+    hc: &HealthCheck,
+    interval: Span,
+    now: SimTime,
+    serving_ok: bool,
+    replace: Option<Span>,
+) -> Moves {
     let down_for = Span(hc.interval.0 * hc.unhealthy_threshold as u64);
     let up_for = Span(hc.interval.0 * hc.healthy_threshold as u64);
+    // A streak starting now is dated so that it ends after `threshold` drawn intervals.
+    let shifted = |threshold: u32| {
+        let (nominal, drawn) = (hc.interval.0 * threshold as u64, interval.0 * threshold as u64);
+        if drawn >= nominal { now.plus(Span(drawn - nominal)) } else { SimTime(now.0.saturating_sub(nominal - drawn)) }
+    };
     let mut moves = Moves::default();
     for k in fleet.cohorts.iter_mut() {
         let passes = match k.phase {
@@ -39,7 +53,7 @@ pub fn probe(fleet: &mut Fleet, hc: &HealthCheck, now: SimTime, serving_ok: bool
         if passes {
             k.failing_since = None;
             if !k.in_rotation {
-                let since = *k.passing_since.get_or_insert(now);
+                let since = *k.passing_since.get_or_insert_with(|| shifted(hc.healthy_threshold));
                 if now.since(since) >= up_for {
                     k.in_rotation = true;
                     k.passing_since = None;
@@ -49,7 +63,7 @@ pub fn probe(fleet: &mut Fleet, hc: &HealthCheck, now: SimTime, serving_ok: bool
         } else {
             k.passing_since = None;
             if k.in_rotation {
-                let since = *k.failing_since.get_or_insert(now);
+                let since = *k.failing_since.get_or_insert_with(|| shifted(hc.unhealthy_threshold));
                 if now.since(since) >= down_for {
                     k.in_rotation = false;
                     k.failing_since = None;
@@ -71,7 +85,14 @@ mod tests {
     use super::*;
 
     fn hc(deep: bool) -> HealthCheck {
-        HealthCheck { interval: Span(10_000), timeout: Span(2000), unhealthy_threshold: 3, healthy_threshold: 2, deep }
+        HealthCheck {
+            interval: Span(10_000),
+            interval_dist: None,
+            timeout: Span(2000),
+            unhealthy_threshold: 3,
+            healthy_threshold: 2,
+            deep,
+        }
     }
 
     #[test]
@@ -79,10 +100,10 @@ mod tests {
         let mut f = Fleet::new(10);
         f.crash(4);
         for s in [0, 10, 20] {
-            let m = probe(&mut f, &hc(false), SimTime(s * 1000), true, None);
+            let m = probe(&mut f, &hc(false), Span(10_000), SimTime(s * 1000), true, None);
             assert_eq!(m.removed, 0, "still within the threshold at {s}s");
         }
-        let m = probe(&mut f, &hc(false), SimTime(30_000), true, None);
+        let m = probe(&mut f, &hc(false), Span(10_000), SimTime(30_000), true, None);
         assert_eq!(m.removed, 4);
         assert_eq!(f.census().dead_in_rotation, 0);
         assert_eq!(f.census().serving, 6);
@@ -92,10 +113,21 @@ mod tests {
     fn removed_instances_are_replaced_when_asked() {
         let mut f = Fleet::new(2);
         f.crash(2);
-        probe(&mut f, &hc(false), SimTime(0), true, Some(Span(60_000)));
-        let m = probe(&mut f, &hc(false), SimTime(30_000), true, Some(Span(60_000)));
+        probe(&mut f, &hc(false), Span(10_000), SimTime(0), true, Some(Span(60_000)));
+        let m = probe(&mut f, &hc(false), Span(10_000), SimTime(30_000), true, Some(Span(60_000)));
         assert_eq!((m.removed, m.replaced), (2, 2));
         assert_eq!(f.next_ready(), Some(SimTime(90_000)));
+    }
+
+    #[test]
+    fn a_drawn_interval_moves_the_removal() {
+        let mut f = Fleet::new(1);
+        f.crash(1);
+        probe(&mut f, &hc(false), Span(20_000), SimTime(0), true, None);
+        let m = probe(&mut f, &hc(false), Span(10_000), SimTime(30_000), true, None);
+        assert_eq!(m.removed, 0, "three 20 s intervals: removal at 60 s");
+        let m = probe(&mut f, &hc(false), Span(10_000), SimTime(60_000), true, None);
+        assert_eq!(m.removed, 1);
     }
 
     #[test]
@@ -104,11 +136,11 @@ mod tests {
         assert!(!probe_passes(&hc(true), 5.0, 0.01, 0.0));
         assert!(probe_passes(&hc(false), 5.0, 0.01, 0.0));
         for s in [0, 10, 20, 30] {
-            probe(&mut f, &hc(true), SimTime(s * 1000), false, None);
+            probe(&mut f, &hc(true), Span(10_000), SimTime(s * 1000), false, None);
         }
         assert_eq!(f.census().serving, 0);
-        probe(&mut f, &hc(true), SimTime(40_000), true, None);
-        let m = probe(&mut f, &hc(true), SimTime(60_000), true, None);
+        probe(&mut f, &hc(true), Span(10_000), SimTime(40_000), true, None);
+        let m = probe(&mut f, &hc(true), Span(10_000), SimTime(60_000), true, None);
         assert_eq!(m.returned, 3);
     }
 }

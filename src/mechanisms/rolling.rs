@@ -79,11 +79,11 @@ mod tests {
             let (n, next) = r.step(&mut f, t, Span(0));
             total += n;
             let Some(next) = next else { break };
-            f.promote_ready(next, false);
+            f.promote_ready(next, None);
             t = next;
         }
         assert_eq!(total, 2);
-        f.promote_ready(t, false);
+        f.promote_ready(t, None);
         f.tidy();
         assert!(f.cohorts.iter().all(|k| k.rolled == 7 && k.version == v));
     }

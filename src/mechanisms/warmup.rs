@@ -46,16 +46,15 @@ pub fn warm(fleet: &mut Fleet, w: &Warmup, now: SimTime, dt: Span, startup: Span
     let speed = ((store + peers) / n).min(1.0);
     let fed_by_peers = (n - store).clamp(0.0, peers);
     let mut out = Warmed { speed, peer_load: fed_by_peers * w.peer_cost, ..Warmed::default() };
-    let need = w.duration.secs();
     for k in fleet.cohorts.iter_mut() {
-        if let Phase::Warming { progress_s, since } = k.phase {
+        if let Phase::Warming { progress_s, need_s, since } = k.phase {
             let progress_s = progress_s + speed * dt.secs();
-            if progress_s >= need {
+            if progress_s >= need_s {
                 k.phase = Phase::Serving;
                 k.in_rotation = true;
                 out.done += k.count;
             } else {
-                k.phase = Phase::Warming { progress_s, since };
+                k.phase = Phase::Warming { progress_s, need_s, since };
             }
         }
     }
@@ -76,6 +75,7 @@ mod tests {
     fn warmup(source: WarmupSource) -> Warmup {
         Warmup {
             duration: Span(600_000),
+            duration_dist: None,
             source,
             store_capacity: 2.0,
             peer_share: 0.1,
@@ -86,7 +86,7 @@ mod tests {
 
     fn start_warming(f: &mut Fleet, n: u32) {
         f.restart(n, SimTime(0), Span(0), |_| true, |_| {});
-        f.promote_ready(SimTime(0), true);
+        f.promote_ready(SimTime(0), Some(600.0));
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl Model {
     /// Schedules an action at `at`, keeping the scenario in time order.
     pub fn schedule(&mut self, at: SimTime, kind: ActionKind, label: &str) {
         let pos = self.scenario.partition_point(|a| a.at <= at);
-        self.scenario.insert(pos, Action { at, kind, label: label.to_string() });
+        self.scenario.insert(pos, Action { at, jitter: None, kind, label: label.to_string() });
     }
 }
 
@@ -64,8 +64,9 @@ impl Service {
             queue: 1000,
             timeout: Span(30_000),
             startup: Span(60_000),
+            startup_dist: None,
             health: None,
-            load: Load { shape: LoadShape::None, timeout: Span(30_000) },
+            load: Load { shape: LoadShape::None, timeout: Span(30_000), noise: 0.0 },
             replace_failed: false,
             peers: None,
             warmup: None,
@@ -85,6 +86,7 @@ impl HealthCheck {
     pub fn default_check() -> HealthCheck {
         HealthCheck {
             interval: Span(10_000),
+            interval_dist: None,
             timeout: Span(2000),
             unhealthy_threshold: 3,
             healthy_threshold: 2,

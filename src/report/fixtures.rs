@@ -18,14 +18,16 @@ fn service(name: &str) -> Service {
         queue: 100,
         timeout: Span(1000),
         startup: Span(60_000),
+        startup_dist: None,
         health: Some(HealthCheck {
             interval: Span(10_000),
+            interval_dist: None,
             timeout: Span(2000),
             unhealthy_threshold: 3,
             healthy_threshold: 2,
             deep: false,
         }),
-        load: Load { shape: LoadShape::None, timeout: Span(5000) },
+        load: Load { shape: LoadShape::None, timeout: Span(5000), noise: 0.0 },
         replace_failed: true,
         peers: None,
         warmup: None,
@@ -50,7 +52,7 @@ fn dep(caller: usize, callee: usize) -> Dependency {
 /// fallback on a direct `web-front -> user-db` edge; one hour from 02:00.
 pub fn model() -> Model {
     let mut front = service("web-front");
-    front.load = Load { shape: LoadShape::Constant { rate: 500.0 }, timeout: Span(5000) };
+    front.load = Load { shape: LoadShape::Constant { rate: 500.0 }, timeout: Span(5000), noise: 0.0 };
     let mut retried = dep(1, 2);
     retried.retries.max = 3;
     let mut degraded = dep(0, 2);

@@ -49,7 +49,7 @@ pub struct RawService {
     pub latency: Option<DurationText>,
     pub queue: Option<i64>,
     pub timeout: Option<DurationText>,
-    pub startup: Option<DurationText>,
+    pub startup: Option<SpreadText>,
     pub replace_failed: Option<bool>,
     pub threads: Option<RawThreads>,
     pub health_check: Option<RawHealthCheck>,
@@ -75,7 +75,7 @@ pub struct RawPeers {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawWarmup {
-    pub duration: Option<DurationText>,
+    pub duration: Option<SpreadText>,
     pub source: Option<String>,
     pub store_capacity: Option<f64>,
     pub peer_share: Option<f64>,
@@ -101,7 +101,7 @@ pub struct RawThreads {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawHealthCheck {
-    pub interval: Option<DurationText>,
+    pub interval: Option<SpreadText>,
     pub timeout: Option<DurationText>,
     pub unhealthy_threshold: Option<i64>,
     pub healthy_threshold: Option<i64>,
@@ -123,6 +123,7 @@ pub struct RawLoad {
     pub amplitude: Option<f64>,
     pub peak: Option<Value>,
     pub timeout: Option<DurationText>,
+    pub noise: Option<f64>,
 }
 
 impl RawLoad {
@@ -190,6 +191,7 @@ pub struct RawRetries {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawAction {
     pub at: Option<Value>,
+    pub jitter: Option<RawDist>,
     pub action: Option<String>,
     pub note: Option<String>,
     pub service: Option<String>,
@@ -308,3 +310,46 @@ macro_rules! text_type {
 text_type!(DurationText, "a duration string like \"10s\"");
 text_type!(RateText, "a rate string like \"500/s\"");
 text_type!(SizeText, "a size string like \"512MB\"");
+
+/// A duration written either as a string (`"8m"`) or as a distribution table
+/// (`{ dist = "lognormal", median = "8m", sigma = 0.3 }`).
+#[derive(Debug, Clone)]
+pub enum SpreadText {
+    Fixed(DurationText),
+    Dist(RawDist),
+}
+
+/// A distribution of durations: which keys a `dist` takes is checked in validation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawDist {
+    pub dist: Option<String>,
+    pub value: Option<DurationText>,
+    pub mean: Option<DurationText>,
+    pub median: Option<DurationText>,
+    pub sigma: Option<f64>,
+    pub min: Option<DurationText>,
+    pub max: Option<DurationText>,
+    pub sd: Option<DurationText>,
+}
+
+impl<'de> Deserialize<'de> for SpreadText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SpreadVisitor;
+        impl<'de> Visitor<'de> for SpreadVisitor {
+            type Value = SpreadText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a duration string like \"10s\" or a distribution like { dist = \"exponential\", mean = \"10s\" }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SpreadText, E> {
+                Ok(SpreadText::Fixed(DurationText(v.to_string())))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<SpreadText, M::Error> {
+                RawDist::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(SpreadText::Dist)
+            }
+        }
+        deserializer.deserialize_any(SpreadVisitor)
+    }
+}

@@ -372,6 +372,7 @@ fn peers_warmup_and_memory_parse_with_defaults() {
         router.warmup,
         Some(Warmup {
             duration: Span(20 * 60_000),
+            duration_dist: None,
             source: WarmupSource::Store,
             store_capacity: 5.0,
             peer_share: 0.2,
@@ -383,6 +384,7 @@ fn peers_warmup_and_memory_parse_with_defaults() {
         metrics.warmup,
         Some(Warmup {
             duration: Span(5 * 60_000),
+            duration_dist: None,
             source: WarmupSource::Peers,
             store_capacity: 1.0,
             peer_share: 0.1,
@@ -433,4 +435,52 @@ fn deploys_set_when_full_and_scaling_spreads_in_labels() {
     let m = load(&NEW_TABLES.replace("when-full = \"drop\"\n", ""), &[], None);
     let ActionKind::Rolling { version: Some(v), .. } = &m.scenario[2].kind else { panic!("{:?}", m.scenario[2]) };
     assert_eq!(v.when_full, None);
+}
+
+#[test]
+fn durations_may_be_distributions() {
+    use crate::model::dist::Dist;
+    let text = r#"
+duration = "1h"
+[services.a]
+instances = 2
+capacity = "10/s"
+startup = { dist = "lognormal", median = "8m", sigma = 0.25 }
+load = { kind = "constant", rate = "5/s", noise = 0.05 }
+health-check = { interval = { dist = "uniform", min = "5s", max = "15s" } }
+[[scenario]]
+at = "+10m"
+action = "crash"
+service = "a"
+count = 1
+jitter = { dist = "exponential", mean = "5m" }
+"#;
+    let m = load(text, &[], None);
+    let a = &m.services[0];
+    assert_eq!(a.startup, Span(8 * 60_000), "the nominal value is the median");
+    assert_eq!(a.startup_dist, Some(Dist::LogNormal { median_s: 480.0, sigma: 0.25 }));
+    assert_eq!(a.load.noise, 0.05);
+    let hc = a.health.as_ref().unwrap();
+    assert_eq!((hc.interval, hc.interval_dist), (Span(10_000), Some(Dist::Uniform { min_s: 5.0, max_s: 15.0 })));
+    assert_eq!(m.scenario[0].jitter, Some(Dist::Exponential { mean_s: 300.0 }));
+}
+
+#[test]
+fn bad_distributions_name_the_key_and_the_fix() {
+    let base = "duration = \"1h\"\n[services.a]\ninstances = 1\ncapacity = \"1/s\"\n";
+    let cases = [
+        (
+            "startup = { dist = \"lognormel\", median = \"8m\" }",
+            "unknown distribution `lognormel`; did you mean `lognormal`?",
+        ),
+        ("startup = { dist = \"exponential\", median = \"8m\" }", "a `exponential` distribution takes no `median`"),
+        ("startup = { dist = \"uniform\", min = \"9m\", max = \"8m\" }", "`min` is above `max`"),
+        ("startup = { dist = \"normal\", mean = \"8m\" }", "services.a.startup.sd"),
+    ];
+    for (line, want) in cases {
+        let text = format!("{base}{line}\n");
+        let err = load_str("t.toml", &text, &[], None).unwrap_err();
+        let shown = render_error(&err);
+        assert!(shown.contains(want), "{line}\n{shown}");
+    }
 }

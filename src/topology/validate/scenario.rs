@@ -63,7 +63,8 @@ pub fn validate_scenario(
         let base = vec!["scenario".to_string(), i.to_string()];
         if let Some((at, kind, label, values)) = action(ctx, &base, a, services, deps) {
             let label = a.note.clone().unwrap_or(label);
-            entries.push((at, i, Action { at, kind, label }, values));
+            let jitter = a.jitter.as_ref().and_then(|d| ctx.dist(&sub(&base, "jitter"), d));
+            entries.push((at, i, Action { at, jitter, kind, label }, values));
         }
     }
     entries.sort_by_key(|(at, i, _, _)| (*at, *i));

@@ -110,8 +110,10 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
     let timeout = ctx.span(&sub(&base, "timeout"), s.timeout.as_ref(), "30s", true);
     let health = s.health_check.as_ref().map(|h| {
         let hp = sub(&base, "health-check");
+        let (interval, interval_dist) = ctx.spread(&sub(&hp, "interval"), h.interval.as_ref(), "10s", true);
         HealthCheck {
-            interval: ctx.span(&sub(&hp, "interval"), h.interval.as_ref(), "10s", true),
+            interval,
+            interval_dist,
             timeout: ctx.span(&sub(&hp, "timeout"), h.timeout.as_ref(), "2s", true),
             unhealthy_threshold: ctx.int(&sub(&hp, "unhealthy-threshold"), h.unhealthy_threshold, 3, 1, u32::MAX as i64)
                 as u32,
@@ -122,12 +124,13 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
     });
     let load = match &s.load {
         Some(l) => load(ctx, &sub(&base, "load"), l, timeout),
-        None => Load { shape: LoadShape::None, timeout },
+        None => Load { shape: LoadShape::None, timeout, noise: 0.0 },
     };
     let latency = ctx.span(&sub(&base, "latency"), s.latency.as_ref(), "10ms", false);
     let peers = s.peers.as_ref().map(|p| peers(ctx, &sub(&base, "peers"), p, workers, os_limit));
     let warmup = s.warmup.as_ref().map(|w| warmup(ctx, &sub(&base, "warmup"), w));
     let memory = s.memory.as_ref().map(|m| memory(ctx, &sub(&base, "memory"), m));
+    let (startup, startup_dist) = ctx.spread(&sub(&base, "startup"), s.startup.as_ref(), "1m", false);
     Service {
         name: name.to_string(),
         instances,
@@ -137,7 +140,8 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         os_thread_limit: os_limit,
         queue: ctx.int(&sub(&base, "queue"), s.queue, 1000, 0, u32::MAX as i64) as u32,
         timeout,
-        startup: ctx.span(&sub(&base, "startup"), s.startup.as_ref(), "1m", false),
+        startup,
+        startup_dist,
         health,
         load,
         replace_failed: s.replace_failed.unwrap_or(false),
@@ -180,9 +184,9 @@ fn peers(ctx: &mut Ctx, base: &[String], p: &RawPeers, workers: u32, os_limit: u
 }
 
 fn warmup(ctx: &mut Ctx, base: &[String], w: &RawWarmup) -> Warmup {
-    let duration = match ctx.required(&sub(base, "duration"), w.duration.as_ref(), "\"10m\"") {
-        Some(d) => ctx.span(&sub(base, "duration"), Some(d), "10m", true),
-        None => Span::ZERO,
+    let (duration, duration_dist) = match ctx.required(&sub(base, "duration"), w.duration.as_ref(), "\"10m\"") {
+        Some(d) => ctx.spread(&sub(base, "duration"), Some(d), "10m", true),
+        None => (Span::ZERO, None),
     };
     let source = match w.source.as_deref() {
         None | Some("peers") => WarmupSource::Peers,
@@ -202,6 +206,7 @@ fn warmup(ctx: &mut Ctx, base: &[String], w: &RawWarmup) -> Warmup {
     let store_capacity = ctx.number(&sub(base, "store-capacity"), w.store_capacity, 1.0, 0.0, false);
     Warmup {
         duration,
+        duration_dist,
         source,
         store_capacity,
         peer_share: w.peer_share.map_or(0.1, |f| ctx.fraction(&sub(base, "peer-share"), f, true)),
@@ -249,7 +254,8 @@ const LOAD_KINDS: [(&str, &[&str]); 4] = [
 fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> Load {
     let timeout = ctx.span(&sub(base, "timeout"), l.timeout.as_ref(), "30s", true);
     let timeout = if l.timeout.is_some() { timeout } else { service_timeout };
-    let none = Load { shape: LoadShape::None, timeout };
+    let noise = ctx.number(&sub(base, "noise"), l.noise, 0.0, 0.0, false);
+    let none = Load { shape: LoadShape::None, timeout, noise };
     let kinds: Vec<&str> = LOAD_KINDS.iter().map(|(k, _)| *k).collect();
     let Some(kind) = ctx.required(&sub(base, "kind"), l.kind.as_ref(), "\"constant\"") else {
         return none;
@@ -340,7 +346,7 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
         }
     };
     match shape {
-        Some(shape) if ok => Load { shape, timeout },
+        Some(shape) if ok => Load { shape, timeout, noise },
         _ => none,
     }
 }

@@ -1,8 +1,10 @@
 //! Checks of single values (durations, rates, times, ranges), each reporting into the shared problem list.
 
+use crate::model::dist::Dist;
 use crate::time::{Clock, SimTime, Span, parse_rate, parse_size_mb, parse_span};
 use crate::topology::error::Issue;
-use crate::topology::raw::{DurationText, RateText, SizeText};
+use crate::topology::raw::{DurationText, RateText, RawDist, SizeText, SpreadText};
+use crate::topology::suggest::did_you_mean;
 use toml::Value;
 
 /// The problems found so far and what later checks need to know.
@@ -59,6 +61,91 @@ impl Ctx {
                 fallback
             }
         }
+    }
+
+    /// A duration that may be a distribution: its nominal value and the distribution.
+    pub fn spread(
+        &mut self,
+        path: &[String],
+        text: Option<&SpreadText>,
+        default: &str,
+        positive: bool,
+    ) -> (Span, Option<Dist>) {
+        match text {
+            None => (self.span(path, None, default, positive), None),
+            Some(SpreadText::Fixed(t)) => (self.span(path, Some(t), default, positive), None),
+            Some(SpreadText::Dist(d)) => match self.dist(path, d) {
+                Some(dist) => (Span::from_secs_f64(dist.nominal_s()), Some(dist)),
+                None => (self.span(path, None, default, positive), None),
+            },
+        }
+    }
+
+    /// A distribution of durations; `None` after pushing its problems.
+    pub fn dist(&mut self, path: &[String], d: &RawDist) -> Option<Dist> {
+        const KINDS: [(&str, &[&str]); 5] = [
+            ("fixed", &["value"]),
+            ("exponential", &["mean"]),
+            ("lognormal", &["median", "sigma"]),
+            ("uniform", &["min", "max"]),
+            ("normal", &["mean", "sd"]),
+        ];
+        let names: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
+        let kind = self.required(&sub(path, "dist"), d.dist.as_ref(), "\"exponential\"")?.clone();
+        let Some((_, keys)) = KINDS.iter().find(|(k, _)| *k == kind) else {
+            self.push(
+                Issue::at(&sub(path, "dist"), format!("unknown distribution `{kind}`{}", did_you_mean(&kind, &names)))
+                    .help("use \"fixed\", \"exponential\", \"lognormal\", \"uniform\" or \"normal\""),
+            );
+            return None;
+        };
+        let given = [
+            ("value", d.value.is_some()),
+            ("mean", d.mean.is_some()),
+            ("median", d.median.is_some()),
+            ("sigma", d.sigma.is_some()),
+            ("min", d.min.is_some()),
+            ("max", d.max.is_some()),
+            ("sd", d.sd.is_some()),
+        ];
+        let mut ok = true;
+        for (key, present) in given {
+            if present && !keys.contains(&key) {
+                self.push(Issue::at(&sub(path, key), format!("a `{kind}` distribution takes no `{key}`")).help(
+                    format!(
+                        "a `{kind}` distribution takes {}",
+                        keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" and ")
+                    ),
+                ));
+                ok = false;
+            }
+        }
+        let secs = |ctx: &mut Ctx, key: &str, t: Option<&DurationText>| -> Option<f64> {
+            let t = ctx.required(&sub(path, key), t, "\"10m\"")?;
+            Some(ctx.span(&sub(path, key), Some(t), "1s", false).secs())
+        };
+        let dist = match kind.as_str() {
+            "fixed" => Dist::Fixed { value_s: secs(self, "value", d.value.as_ref())? },
+            "exponential" => Dist::Exponential { mean_s: secs(self, "mean", d.mean.as_ref())? },
+            "lognormal" => {
+                let median_s = secs(self, "median", d.median.as_ref())?;
+                let sigma = self.number(&sub(path, "sigma"), d.sigma, 0.5, 0.0, false);
+                Dist::LogNormal { median_s, sigma }
+            }
+            "uniform" => {
+                let (min_s, max_s) = (secs(self, "min", d.min.as_ref())?, secs(self, "max", d.max.as_ref())?);
+                if min_s > max_s {
+                    self.push(Issue::at(&sub(path, "min"), "`min` is above `max`").help("write min <= max"));
+                    return None;
+                }
+                Dist::Uniform { min_s, max_s }
+            }
+            _ => {
+                let mean_s = secs(self, "mean", d.mean.as_ref())?;
+                Dist::Normal { mean_s, sd_s: secs(self, "sd", d.sd.as_ref())? }
+            }
+        };
+        ok.then_some(dist)
     }
 
     /// An optional duration without default.
