@@ -133,7 +133,7 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         }
     };
     if !(n.is_finite() && n >= 0.0) {
-        return Err(format!("`{s}` must be a non-negative rate"));
+        return Err(format!("`{s}` is negative; write a rate like \"300/h\""));
     }
     Ok(n / per)
 }

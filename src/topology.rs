@@ -99,7 +99,9 @@ pub fn variant_names(path: &Path) -> Result<Vec<String>, TopologyError> {
 fn read(path: &Path) -> Result<String, TopologyError> {
     std::fs::read_to_string(path).map_err(|source| {
         let fix = match source.kind() {
-            std::io::ErrorKind::NotFound => "check the path; topologies are TOML files like `topologies/kinesis.toml`",
+            std::io::ErrorKind::NotFound => {
+                "check the path; topologies are TOML files like `topologies/three-tier-slow-db.toml`"
+            }
             std::io::ErrorKind::PermissionDenied => "make the file readable, or copy it somewhere you can read",
             std::io::ErrorKind::InvalidData => "a topology is UTF-8 text; save the file as UTF-8",
             _ => "check that the path names a readable TOML file",

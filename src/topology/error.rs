@@ -11,9 +11,14 @@ use thiserror::Error;
 #[derive(Debug, Error, Diagnostic)]
 pub enum TopologyError {
     /// The file could not be read.
-    #[error("cannot read topology `{}`: {source}", path.display())]
+    #[error("cannot read topology `{}`", path.display())]
     #[diagnostic(code(topology::unreadable), help("{fix}"))]
-    Unreadable { path: PathBuf, source: std::io::Error, fix: String },
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+        fix: String,
+    },
 
     /// The text is not TOML, or a key or value type is wrong (the parser stops at the first).
     #[error(transparent)]
@@ -201,6 +206,12 @@ pub fn rewrite_message(message: &str) -> (String, Option<String>) {
         && let Some((found, expected)) = rest.split_once(", expected ")
     {
         let found = found.replace('`', "");
+        let expected = match expected {
+            "i64" | "u32" | "u64" | "i32" => "an integer",
+            "f64" => "a number",
+            "a boolean" | "bool" => "true or false",
+            other => other,
+        };
         return (format!("expected {expected}, found {found}"), None);
     }
     if let Some(rest) = message.strip_prefix("unknown variant `") {

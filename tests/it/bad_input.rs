@@ -209,7 +209,6 @@ fn a_tiny_max_events_stops_with_exit_1() {
 }
 
 #[test]
-#[ignore = "bug: TopologyError::Unreadable puts the io::Error both in its message and as its #[source], so miette prints the reason twice"]
 fn an_unreadable_file_names_the_reason_once() {
     let stderr = rejected(&[], &["run", "nope.toml"]);
     assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
