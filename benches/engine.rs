@@ -71,3 +71,11 @@ fn run_1000_services_24h(b: Bencher) {
     let model = layered(1000, Span(86_400_000));
     b.bench(|| blastsim::simulate(black_box(&model), None).unwrap());
 }
+
+/// The Kinesis reproduction (`topologies/aws-kinesis-2020-11-25.toml`), parse excluded.
+#[divan::bench(sample_count = 20)]
+fn run_kinesis_reproduction(b: Bencher) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies/aws-kinesis-2020-11-25.toml");
+    let model = blastsim::topology::load_file(&path, &[], None).unwrap();
+    b.bench(|| blastsim::simulate(black_box(&model), None).unwrap());
+}

@@ -82,6 +82,7 @@ struct Sim<'m> {
 
 impl<'m> Sim<'m> {
     fn new(model: &'m Model) -> Sim<'m> {
+        let samples = (model.duration.0 / model.step.0.max(1)) as usize + 1;
         let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();
         for (svc, st) in model.services.iter().zip(states.iter_mut()) {
             if let Some(p) = &svc.peers {
@@ -102,8 +103,10 @@ impl<'m> Sim<'m> {
             scalings: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
             result: RunResult {
-                times: Vec::new(),
-                services: vec![ServiceSeries::default(); model.services.len()],
+                times: Vec::with_capacity(samples),
+                services: (0..model.services.len())
+                    .map(|_| ServiceSeries { samples: Vec::with_capacity(samples), ..ServiceSeries::default() })
+                    .collect(),
                 log: Vec::new(),
                 events: 0,
             },
