@@ -85,14 +85,7 @@ mod tests {
     use super::*;
 
     fn hc(deep: bool) -> HealthCheck {
-        HealthCheck {
-            interval: Span(10_000),
-            interval_dist: None,
-            timeout: Span(2000),
-            unhealthy_threshold: 3,
-            healthy_threshold: 2,
-            deep,
-        }
+        HealthCheck { deep, ..HealthCheck::default_check() }
     }
 
     #[test]
