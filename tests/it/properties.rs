@@ -263,7 +263,7 @@ proptest! {
         for (i, s) in report.services.iter().enumerate() {
             prop_assert!(
                 !s.impacted || reach[i],
-                "{} is impacted but cannot reach the failed {}\n{}", s.name, model.services[failed.0].name, describe(&model)
+                "{} is impacted but is not connected to the failed {}\n{}", s.name, model.services[failed.0].name, describe(&model)
             );
         }
     }
