@@ -150,7 +150,7 @@ impl Fleet {
                         c.when_full_overridden += k.count;
                         c.override_policy = Some(p);
                     }
-                    if k.broken_since.is_none() {
+                    if k.is_sound() {
                         c.sound += k.count;
                     }
                 }
