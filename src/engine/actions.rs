@@ -97,7 +97,7 @@ impl Sim<'_> {
             ActionKind::Rolling { service, amount, pace, version } => {
                 let total = self.states[service.0].fleet.census().total;
                 let id = self.rollouts.len() as u32 + 1;
-                let rollout = Rollout { id, left: amount.of(total), pace: *pace, version: *version };
+                let rollout = Rollout::new(id, amount.of(total), *pace, *version);
                 self.rollouts.push((*service, rollout));
                 self.roll(self.rollouts.len() - 1);
             }

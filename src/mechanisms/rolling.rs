@@ -1,8 +1,11 @@
 //! Rolling actions: restarts and deploys moving across a fleet at a rate or in batches.
 
-use crate::engine::fleet::{Fleet, Phase};
+use crate::engine::fleet::{Cohort, Fleet, Phase};
 use crate::model::{Pace, Version};
 use crate::time::{SimTime, Span};
+
+/// How often a batched rollout checks whether its batch serves again.
+const BATCH_POLL: Span = Span(30_000);
 
 /// A rolling restart or deploy under way.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,22 +16,41 @@ pub struct Rollout {
     pub left: u32,
     pub pace: Pace,
     pub version: Option<Version>,
+    /// When the last batch was all serving again; the pause runs from there.
+    pub batch_done_at: Option<SimTime>,
 }
 
 impl Rollout {
+    pub fn new(id: u32, left: u32, pace: Pace, version: Option<Version>) -> Rollout {
+        Rollout { id, left, pace, version, batch_done_at: None }
+    }
+
     /// Restarts the next instance or batch at `now`; returns how many were
-    /// restarted and when to act next (`None` once done).
+    /// restarted and when to act next (`None` once done). A batch starts once
+    /// the previous one serves again (booted and warmed) and `pause` has passed.
     pub fn step(&mut self, fleet: &mut Fleet, now: SimTime, startup: Span) -> (u32, Option<SimTime>) {
+        let id = self.id;
         let want = match self.pace {
             Pace::Rate(_) => 1,
-            Pace::Batches { size, .. } => size,
+            Pace::Batches { size, pause } => {
+                let starting =
+                    |k: &Cohort| k.rolled == id && matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. });
+                if fleet.cohorts.iter().any(starting) {
+                    return (0, Some(now.plus(BATCH_POLL)));
+                }
+                match self.batch_done_at {
+                    None if self.left > 0 && fleet.cohorts.iter().any(|k| k.rolled == id) => {
+                        self.batch_done_at = Some(now);
+                        return (0, Some(now.plus(pause)));
+                    }
+                    Some(done) if now.since(done) < pause => return (0, Some(done.plus(pause))),
+                    _ => size,
+                }
+            }
         }
         .min(self.left);
-        let id = self.id;
         let version = self.version;
-        let pick = |k: &crate::engine::fleet::Cohort| {
-            k.rolled != id && !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. })
-        };
+        let pick = |k: &Cohort| k.rolled != id && !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. });
         let done = fleet.restart(want, now, startup, pick, |k| {
             k.rolled = id;
             if let Some(v) = version {
@@ -36,12 +58,13 @@ impl Rollout {
             }
         });
         self.left -= done;
+        self.batch_done_at = None;
         if self.left == 0 || done == 0 {
             return (done, None);
         }
         let next = match self.pace {
             Pace::Rate(per_s) => now.plus(Span::from_secs_f64(1.0 / per_s).max(Span(1))),
-            Pace::Batches { pause, .. } => now.plus(startup).plus(pause),
+            Pace::Batches { .. } => now.plus(startup),
         };
         (done, Some(next))
     }
@@ -54,25 +77,32 @@ mod tests {
     #[test]
     fn a_rate_restarts_one_instance_per_interval() {
         let mut f = Fleet::new(3);
-        let mut r = Rollout { id: 1, left: 3, pace: Pace::Rate(1.0 / 60.0), version: None };
+        let mut r = Rollout::new(1, 3, Pace::Rate(1.0 / 60.0), None);
         let (n, next) = r.step(&mut f, SimTime(0), Span(10_000));
         assert_eq!((n, next), (1, Some(SimTime(60_000))));
         assert_eq!(f.census().serving, 2);
     }
 
     #[test]
-    fn batches_wait_for_startup_and_pause() {
+    fn batches_wait_until_the_batch_serves_then_pause() {
         let mut f = Fleet::new(5);
-        let mut r = Rollout { id: 1, left: 5, pace: Pace::Batches { size: 2, pause: Span(5000) }, version: None };
+        let mut r = Rollout::new(1, 5, Pace::Batches { size: 2, pause: Span(5000) }, None);
         let (n, next) = r.step(&mut f, SimTime(0), Span(10_000));
-        assert_eq!((n, next), (2, Some(SimTime(15_000))));
+        assert_eq!((n, next), (2, Some(SimTime(10_000))));
+        f.promote_ready(SimTime(10_000), Some(60.0));
+        assert_eq!(r.step(&mut f, SimTime(10_000), Span(10_000)), (0, Some(SimTime(40_000))), "still warming");
+        for k in f.cohorts.iter_mut() {
+            k.phase = Phase::Serving;
+        }
+        assert_eq!(r.step(&mut f, SimTime(70_000), Span(10_000)), (0, Some(SimTime(75_000))), "the pause");
+        assert_eq!(r.step(&mut f, SimTime(75_000), Span(10_000)).0, 2, "the next batch");
     }
 
     #[test]
     fn each_instance_is_restarted_once_and_gets_the_new_version() {
         let mut f = Fleet::new(2);
         let v = Version { error_rate: 0.1, ..Version::default() };
-        let mut r = Rollout { id: 7, left: 10, pace: Pace::Rate(1.0), version: Some(v) };
+        let mut r = Rollout::new(7, 10, Pace::Rate(1.0), Some(v));
         let mut t = SimTime(0);
         let mut total = 0;
         loop {

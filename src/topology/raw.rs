@@ -192,6 +192,7 @@ pub struct RawRetries {
 pub struct RawAction {
     pub at: Option<Value>,
     pub jitter: Option<RawDist>,
+    pub enabled: Option<bool>,
     pub action: Option<String>,
     pub note: Option<String>,
     pub service: Option<String>,

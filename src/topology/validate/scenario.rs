@@ -64,7 +64,9 @@ pub fn validate_scenario(
         if let Some((at, kind, label, values)) = action(ctx, &base, a, services, deps) {
             let label = a.note.clone().unwrap_or(label);
             let jitter = a.jitter.as_ref().and_then(|d| ctx.dist(&sub(&base, "jitter"), d));
-            entries.push((at, i, Action { at, jitter, kind, label }, values));
+            if a.enabled != Some(false) {
+                entries.push((at, i, Action { at, jitter, kind, label }, values));
+            }
         }
     }
     entries.sort_by_key(|(at, i, _, _)| (*at, *i));
