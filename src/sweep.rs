@@ -4,11 +4,12 @@
 //! collected in job order, so the outcome does not depend on the thread count
 //! or on how the jobs are sharded across machines.
 
+pub mod compare;
 pub mod file;
 pub mod range;
 pub mod stats;
 
-pub use file::{PointSummary, RunRecord, Shard, Spec, SweepFile, merge};
+pub use file::{Metric, PointSummary, RunRecord, Shard, Spec, SweepFile, merge};
 pub use range::{Param, ParamError, Value};
 
 use crate::analysis::Report;
@@ -45,6 +46,7 @@ pub struct Request<'a> {
     /// The measured service; `None` picks the first one the expected timeline
     /// names, else the first service of the topology.
     pub service: Option<&'a str>,
+    pub metric: Metric,
 }
 
 /// A sweep ready to run: its spec and the model of every point.
@@ -67,6 +69,7 @@ pub fn prepare(req: &Request) -> Result<Plan, SweepError> {
         runs: req.runs,
         seed: 0,
         service: String::new(),
+        metric: req.metric,
     };
     for (i, p) in spec.params.iter().enumerate() {
         if spec.params[..i].iter().any(|q| q.key == p.key) {

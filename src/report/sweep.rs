@@ -9,17 +9,7 @@ use crate::sweep::stats::{Proportion, Summary};
 use crate::sweep::{PointSummary, SweepFile, describe};
 use std::fmt::Write;
 
-/// The metric a sweep plot shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Metric {
-    /// Time to full recovery; a run that never recovered counts at its end.
-    Recovery,
-    ErrorMinutes,
-    FailedRequests,
-    PeakImpact,
-    /// Fraction of runs that recovered.
-    Recovered,
-}
+pub use crate::sweep::Metric;
 
 impl Metric {
     /// The axis or column description.
@@ -53,12 +43,12 @@ impl Metric {
 
 /// The files `sweep` and `merge` write: `sweep.json`, `sweep.csv`,
 /// `sweep.png` and `sweep.svg` (a shard writes only `sweep.json`).
-pub fn files(file: &SweepFile, metric: Metric) -> Result<Vec<(&'static str, Vec<u8>)>, PlotError> {
+pub fn files(file: &SweepFile) -> Result<Vec<(&'static str, Vec<u8>)>, PlotError> {
     let json = ("sweep.json", file.to_json().into_bytes());
     if file.shard.is_some() {
         return Ok(vec![json]);
     }
-    let chart = SweepChart::new(file, metric);
+    let chart = SweepChart::new(file, file.spec.metric);
     Ok(vec![json, ("sweep.csv", csv(file).into_bytes()), ("sweep.png", chart.png()?), ("sweep.svg", chart.svg()?.into_bytes())])
 }
 

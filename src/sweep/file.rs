@@ -20,6 +20,31 @@ pub struct Spec {
     pub seed: u64,
     /// The service whose recovery, errors and impact are measured.
     pub service: String,
+    /// The metric the plot shows.
+    pub metric: Metric,
+}
+
+/// The metric a sweep plot shows (every metric is in `sweep.json` and `sweep.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Metric {
+    /// Time to full recovery; a run that never recovered counts at its end.
+    Recovery,
+    ErrorMinutes,
+    FailedRequests,
+    PeakImpact,
+    /// Fraction of runs that recovered.
+    Recovered,
+}
+
+impl Metric {
+    pub const NAMES: [&str; 5] = ["recovery", "error-minutes", "failed-requests", "peak-impact", "recovered"];
+
+    /// Parses one of [`Metric::NAMES`].
+    pub fn parse(text: &str) -> Result<Metric, String> {
+        serde_json::from_value(serde_json::Value::String(text.to_string()))
+            .map_err(|_| format!("--metric `{text}`: choose one of {}", Metric::NAMES.join(", ")))
+    }
 }
 
 impl Spec {
