@@ -34,9 +34,8 @@ fn sweep_on(b: Bencher, threads: usize) {
     let plan = plan();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a thread pool");
     let stop = AtomicBool::new(false);
-    b.counter(divan::counter::ItemsCount::new(plan.spec.jobs())).bench(|| {
-        pool.install(|| black_box(sweep::run(&plan, None, &stop, &|| {}).expect("the runs end")))
-    });
+    b.counter(divan::counter::ItemsCount::new(plan.spec.jobs()))
+        .bench(|| pool.install(|| black_box(sweep::run(&plan, None, &stop, &|| {}).expect("the runs end"))));
 }
 
 /// 12 runs on one thread.

@@ -59,7 +59,9 @@ pub struct Plan {
 /// Loads the topology once per point (every point is validated before any run).
 pub fn prepare(req: &Request) -> Result<Plan, SweepError> {
     if req.runs == 0 {
-        return Err(SweepError::Usage("--runs 0: a sweep needs at least one run per point; pass --runs 1 or more".into()));
+        return Err(SweepError::Usage(
+            "--runs 0: a sweep needs at least one run per point; pass --runs 1 or more".into(),
+        ));
     }
     let mut spec = Spec {
         topology: req.topology.display().to_string(),
@@ -129,7 +131,12 @@ fn splitmix64(x: u64) -> u64 {
 ///
 /// `stop` is checked before each job starts: once set, the remaining jobs are
 /// skipped and the file says it is incomplete. `done` is called after each run.
-pub fn run(plan: &Plan, shard: Option<Shard>, stop: &AtomicBool, done: &(dyn Fn() + Sync)) -> Result<SweepFile, SweepError> {
+pub fn run(
+    plan: &Plan,
+    shard: Option<Shard>,
+    stop: &AtomicBool,
+    done: &(dyn Fn() + Sync),
+) -> Result<SweepFile, SweepError> {
     let runs = plan.spec.runs as usize;
     let jobs: Vec<usize> = (0..plan.spec.jobs()).filter(|&j| shard.is_none_or(|s| s.owns(j))).collect();
     let service = plan.spec.service.as_str();

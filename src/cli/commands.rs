@@ -1,7 +1,7 @@
 //! What each subcommand does, in terms of the library.
 
-use super::{compare, merge, sweep};
 use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
+use super::{compare, merge, sweep};
 use blastsim::model::Model;
 use blastsim::{report, topology};
 use std::path::Path;

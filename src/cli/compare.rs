@@ -103,7 +103,8 @@ fn run_many(
         let chart = report::plot::overlay(&title, &curves, |t| baseline.show_time(SimTime::from_secs_f64(t)));
         let svg = chart.svg().map_err(|e| CliError::Output(e.to_string()))?;
         let png = chart.png().map_err(|e| CliError::Output(e.to_string()))?;
-        let files = [("compare.json", text.clone().into_bytes()), ("compare.png", png), ("compare.svg", svg.into_bytes())];
+        let files =
+            [("compare.json", text.clone().into_bytes()), ("compare.png", png), ("compare.svg", svg.into_bytes())];
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {

@@ -58,7 +58,8 @@ pub fn render_runs(topology: &str, spreads: &[crate::sweep::compare::Spread]) ->
     let runs = spreads.first().map_or(0, |s| s.runs);
     let _ = writeln!(out, "blastsim comparison: {topology} ({} runs x {runs} seeds)", spreads.len());
     let _ = writeln!(out, "mean [95% interval]; full recovery over the runs that recovered\n");
-    let mut rows = vec![["run", "impacted", "error-min", "full recovery", "recovered", "description"].map(String::from).to_vec()];
+    let mut rows =
+        vec![["run", "impacted", "error-min", "full recovery", "recovered", "description"].map(String::from).to_vec()];
     for s in spreads {
         rows.push(vec![
             s.name.clone(),

@@ -49,7 +49,12 @@ pub fn files(file: &SweepFile) -> Result<Vec<(&'static str, Vec<u8>)>, PlotError
         return Ok(vec![json]);
     }
     let chart = SweepChart::new(file, file.spec.metric);
-    Ok(vec![json, ("sweep.csv", csv(file).into_bytes()), ("sweep.png", chart.png()?), ("sweep.svg", chart.svg()?.into_bytes())])
+    Ok(vec![
+        json,
+        ("sweep.csv", csv(file).into_bytes()),
+        ("sweep.png", chart.png()?),
+        ("sweep.svg", chart.svg()?.into_bytes()),
+    ])
 }
 
 const METRICS: [&str; 5] = ["recovery_s", "recovery_or_end_s", "error_minutes", "failed_requests", "peak_impact"];
@@ -101,7 +106,9 @@ pub fn text(file: &SweepFile) -> String {
     }
     let _ = writeln!(out, "mean [95% interval]; recovery counts a run that never recovered at the run's end\n");
     let mut rows = vec![
-        ["point", "recovered", "recovery", "median", "error-min", "failed req", "peak impact"].map(String::from).to_vec(),
+        ["point", "recovered", "recovery", "median", "error-min", "failed req", "peak impact"]
+            .map(String::from)
+            .to_vec(),
     ];
     for p in &file.points {
         rows.push(vec![

@@ -24,11 +24,8 @@ pub struct Spread {
 /// Summarises the entries of one baseline or variant's runs (in run order).
 pub fn spread(entries: &[Entry]) -> Spread {
     let first = entries.first();
-    let recovered: Vec<f64> = entries
-        .iter()
-        .filter(|e| e.unrecovered.is_empty())
-        .map(|e| e.full_recovery_s.unwrap_or(0.0))
-        .collect();
+    let recovered: Vec<f64> =
+        entries.iter().filter(|e| e.unrecovered.is_empty()).map(|e| e.full_recovery_s.unwrap_or(0.0)).collect();
     let mut impacted: Vec<String> = Vec::new();
     for e in entries {
         for name in &e.impacted {

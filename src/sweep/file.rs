@@ -164,7 +164,15 @@ impl SweepFile {
     pub fn new(spec: Spec, shard: Option<Shard>, runs_planned: usize, mut runs: Vec<RunRecord>) -> SweepFile {
         runs.sort_by_key(|r| (r.point, r.run));
         let points = if shard.is_none() { summaries(&spec, &runs) } else { Vec::new() };
-        SweepFile { spec, shard, complete: runs.len() == runs_planned, runs_planned, runs_done: runs.len(), points, runs }
+        SweepFile {
+            spec,
+            shard,
+            complete: runs.len() == runs_planned,
+            runs_planned,
+            runs_done: runs.len(),
+            points,
+            runs,
+        }
     }
 
     /// The file as pretty JSON with a final newline.

@@ -107,7 +107,10 @@ pub fn parse(text: &str) -> Result<Param, ParamError> {
 fn parse_list(range: &str) -> Result<Vec<Value>, (String, String)> {
     let items: Vec<&str> = range.split(',').map(str::trim).collect();
     if let Some(i) = items.iter().position(|s| s.is_empty()) {
-        return Err((format!("item {} of the list is empty", i + 1), "separate values with single commas: V1,V2,V3".into()));
+        return Err((
+            format!("item {} of the list is empty", i + 1),
+            "separate values with single commas: V1,V2,V3".into(),
+        ));
     }
     let numbers: Option<Vec<f64>> = items.iter().map(|s| bare_number(s)).collect();
     Ok(match numbers {
@@ -133,9 +136,9 @@ fn parse_range(a: &str, rest: &str) -> Result<(Vec<Value>, bool), (String, Strin
         if *opt == "log" {
             log = true;
         } else if let Some(s) = opt.strip_prefix("step=") {
-            let (s, _) = split_unit(s.trim())
-                .filter(|(_, u)| u.is_empty() || *u == unit_a)
-                .ok_or_else(|| (format!("the step `{s}` is not a number"), format!("write step=S, e.g. step=50{unit_a}")))?;
+            let (s, _) = split_unit(s.trim()).filter(|(_, u)| u.is_empty() || *u == unit_a).ok_or_else(|| {
+                (format!("the step `{s}` is not a number"), format!("write step=S, e.g. step=50{unit_a}"))
+            })?;
             step = Some(s);
         } else if let Ok(n) = opt.trim().parse::<usize>() {
             count = Some(n);
@@ -275,7 +278,10 @@ mod tests {
         assert_eq!(values("k=50..2000").len(), DEFAULT_POINTS);
         assert_eq!(values("k=0..1:3"), ["0.0", "0.5", "1.0"]);
         assert_eq!(values("k=1..1000:4:log"), ["1", "10", "100", "1000"]);
-        assert_eq!(values("k=100/h..600/h:6"), ["\"100/h\"", "\"200/h\"", "\"300/h\"", "\"400/h\"", "\"500/h\"", "\"600/h\""]);
+        assert_eq!(
+            values("k=100/h..600/h:6"),
+            ["\"100/h\"", "\"200/h\"", "\"300/h\"", "\"400/h\"", "\"500/h\"", "\"600/h\""]
+        );
         assert_eq!(values("k=1m..10m:4"), ["\"1m\"", "\"4m\"", "\"7m\"", "\"10m\""]);
         assert_eq!(values("k=0..1:step=0.25"), ["0.0", "0.25", "0.5", "0.75", "1.0"]);
         assert_eq!(values("k=100..400:step=100"), ["100", "200", "300", "400"]);

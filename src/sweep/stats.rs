@@ -53,7 +53,8 @@ pub fn summarize(samples: &[f64]) -> Summary {
     if n == 0 {
         return Summary { n, mean: None, median: None, ci_low: None, ci_high: None };
     }
-    let mean = samples.iter().sum::<f64>() / n as f64;
+    // Offsets from the first sample: equal samples give exactly their value.
+    let mean = samples[0] + samples.iter().map(|x| x - samples[0]).sum::<f64>() / n as f64;
     let mut sorted = samples.to_vec();
     sorted.sort_by(f64::total_cmp);
     let median = if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 };

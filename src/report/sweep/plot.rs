@@ -65,13 +65,21 @@ impl SweepChart {
             (Metric::Recovery, false) => 1.0 / 60.0,
             _ => 1.0,
         };
-        let cells = cells.into_iter().map(|c| c.map(|(m, b)| (m * scale, b.map(|(l, h)| (l * scale, h * scale))))).collect();
+        let cells =
+            cells.into_iter().map(|c| c.map(|(m, b)| (m * scale, b.map(|(l, h)| (l * scale, h * scale))))).collect();
         let keys: Vec<String> = spec.params.iter().map(|p| p.key.clone()).collect();
-        let what = if keys.len() == 2 { format!("{} by {} and {}", metric.describe(), keys[0], keys[1]) } else {
+        let what = if keys.len() == 2 {
+            format!("{} by {} and {}", metric.describe(), keys[0], keys[1])
+        } else {
             format!("{} against {}", metric.describe(), keys.first().map_or("", String::as_str))
         };
         SweepChart {
-            title: format!("{}: {what} ({}, {} runs per point)", topology_name(&spec.topology), spec.service, spec.runs),
+            title: format!(
+                "{}: {what} ({}, {} runs per point)",
+                topology_name(&spec.topology),
+                spec.service,
+                spec.runs
+            ),
             metric,
             keys,
             labels,
@@ -134,7 +142,8 @@ impl SweepChart {
         let nx = self.xs.len().max(1);
         let groups = self.cells.len() / nx;
         let (x0, x1) = span(self.xs.iter().copied());
-        let ys = self.cells.iter().flatten().flat_map(|(m, b)| [*m].into_iter().chain(b.map(|b| b.0)).chain(b.map(|b| b.1)));
+        let ys =
+            self.cells.iter().flatten().flat_map(|(m, b)| [*m].into_iter().chain(b.map(|b| b.0)).chain(b.map(|b| b.1)));
         let (y0, y1) = span(ys.chain([0.0]));
         let (pad_x, pad_y) = ((x1 - x0) * 0.04, (y1 - y0) * 0.08);
         let mut cc = ChartBuilder::on(area)
@@ -189,7 +198,8 @@ impl SweepChart {
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
             cc.draw_series(cells.iter().map(|c| Circle::new((c.0, c.1), 4, color.filled()))).map_err(draw_error)?;
             let open = ShapeStyle { color: BLACK.to_rgba(), filled: false, stroke_width: 2 };
-            cc.draw_series(cells.iter().filter(|c| c.3).map(|c| Circle::new((c.0, c.1), 8, open))).map_err(draw_error)?;
+            cc.draw_series(cells.iter().filter(|c| c.3).map(|c| Circle::new((c.0, c.1), 8, open)))
+                .map_err(draw_error)?;
         }
         if self.metric == Metric::Recovery && self.unrecovered.iter().any(|u| *u) {
             let open = ShapeStyle { color: BLACK.to_rgba(), filled: false, stroke_width: 2 };
@@ -242,7 +252,10 @@ impl SweepChart {
         for i in 0..nx {
             for j in 0..ny {
                 let k = (i * ny + j) as usize;
-                let corners = [(SegmentValue::Exact(i), SegmentValue::Exact(j)), (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1))];
+                let corners = [
+                    (SegmentValue::Exact(i), SegmentValue::Exact(j)),
+                    (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
+                ];
                 let Some((mean, _)) = self.cells[k] else {
                     cc.draw_series([Rectangle::new(corners, BLACK.mix(0.08).filled())]).map_err(draw_error)?;
                     continue;
@@ -284,9 +297,11 @@ impl SweepChart {
                 false => String::new(),
             };
         }
-        let unit = self.labels.first().and_then(|l| l.first()).map_or("", |l| {
-            crate::sweep::range::split_unit(l).map_or("", |(_, u)| u)
-        });
+        let unit = self
+            .labels
+            .first()
+            .and_then(|l| l.first())
+            .map_or("", |l| crate::sweep::range::split_unit(l).map_or("", |(_, u)| u));
         let v = if self.x_log { 10f64.powf(x) } else { x };
         format!("{}{unit}", short(v))
     }
