@@ -65,6 +65,9 @@ pub fn run(
     Ok(())
 }
 
+/// (seconds since start, availability 0..=1).
+type Curve = Vec<(f64, f64)>;
+
 /// Every run repeated `repeats` times with seeds derived from (seed, 0, run),
 /// the same seeds for the baseline and each variant.
 fn run_many(
@@ -75,7 +78,7 @@ fn run_many(
     format: Format,
 ) -> Result<(), CliError> {
     let jobs: Vec<(usize, u32)> = (0..runs.len()).flat_map(|i| (0..repeats).map(move |r| (i, r))).collect();
-    let results: Vec<Result<(Option<Vec<(f64, f64)>>, Entry), CliError>> = jobs
+    let results: Vec<Result<(Option<Curve>, Entry), CliError>> = jobs
         .par_iter()
         .map(|&(i, r)| {
             let (name, description, model) = &runs[i];

@@ -20,6 +20,9 @@ const COLORS: [RGBColor; 6] = [
     RGBColor(140, 86, 75),
 ];
 
+/// A point's (mean, 95% interval) in plot units.
+pub type Cell = (f64, Option<(f64, f64)>);
+
 /// A swept metric ready to draw.
 pub struct SweepChart {
     pub title: String,
@@ -33,7 +36,7 @@ pub struct SweepChart {
     pub xs: Vec<f64>,
     pub x_log: bool,
     /// Per point: (mean, 95% interval) in plot units.
-    pub cells: Vec<Option<(f64, Option<(f64, f64)>)>>,
+    pub cells: Vec<Option<Cell>>,
     /// Per point: some run never recovered.
     pub unrecovered: Vec<bool>,
     /// Recovery is shown in hours (else minutes).
@@ -175,6 +178,7 @@ impl SweepChart {
             .map_err(draw_error)?;
         for g in 0..groups {
             let color = COLORS[g % COLORS.len()];
+            #[allow(clippy::type_complexity)]
             let cells: Vec<(f64, f64, Option<(f64, f64)>, bool)> = (0..nx)
                 .filter_map(|i| {
                     let k = g * nx + i;
