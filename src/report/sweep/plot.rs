@@ -202,8 +202,8 @@ impl SweepChart {
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
             cc.draw_series(cells.iter().map(|c| Circle::new((c.0, c.1), 4, color.filled()))).map_err(draw_error)?;
             let open = ShapeStyle { color: BLACK.to_rgba(), filled: false, stroke_width: 2 };
-            cc.draw_series(cells.iter().filter(|c| c.3).map(|c| Circle::new((c.0, c.1), 8, open)))
-                .map_err(draw_error)?;
+            let ringed = cells.iter().filter(|c| c.3 && self.metric == Metric::Recovery);
+            cc.draw_series(ringed.map(|c| Circle::new((c.0, c.1), 8, open))).map_err(draw_error)?;
         }
         if self.metric == Metric::Recovery && self.unrecovered.iter().any(|u| *u) {
             let open = ShapeStyle { color: BLACK.to_rgba(), filled: false, stroke_width: 2 };
@@ -232,7 +232,7 @@ impl SweepChart {
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size(100)
-            .build_cartesian_2d((0..nx).into_segmented(), (0..ny).into_segmented())
+            .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())
             .map_err(draw_error)?;
         let label = |labels: &Vec<String>, v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),
@@ -289,7 +289,12 @@ impl SweepChart {
         let small = (FAMILY, 13).into_font();
         legend.draw(&Text::new(short(hi), (56, top - 6), small.clone())).map_err(draw_error)?;
         legend.draw(&Text::new(short(lo), (56, bottom - 8), small.clone())).map_err(draw_error)?;
-        legend.draw(&Text::new(self.y_desc(), (4, bottom + 16), small)).map_err(draw_error)?;
+        let unit = match (self.metric, self.hours) {
+            (Metric::Recovery, true) => "recovery (h)",
+            (Metric::Recovery, false) => "recovery (min)",
+            (m, _) => m.describe(),
+        };
+        legend.draw(&Text::new(unit, (4, top - 36), small)).map_err(draw_error)?;
         Ok(())
     }
 
