@@ -165,3 +165,25 @@ fn intervals_shrink_as_runs_grow() {
     let (few, many) = (width("4"), width("32"));
     assert!(few > 0.0 && many < few, "4 runs: {few}, 32 runs: {many}");
 }
+
+#[test]
+fn an_unknown_key_gets_the_topology_layers_suggestion() {
+    let out = blastsim()
+        .arg("sweep")
+        .arg(shipped("three-tier-slow-db"))
+        .args(["--param", "services.web.capcity=100/s..400/s:4", "--no-progress", "--out", "target/never"])
+        .assert()
+        .code(2);
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.get_output().stderr));
+}
+
+#[test]
+fn a_malformed_range_names_the_flag_the_text_and_the_fix() {
+    let out = blastsim()
+        .arg("sweep")
+        .arg(shipped("three-tier-slow-db"))
+        .args(["--param", "services.web.capacity=100/s..400/min:4", "--no-progress", "--out", "target/never"])
+        .assert()
+        .code(2);
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.get_output().stderr));
+}
