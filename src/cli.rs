@@ -2,6 +2,8 @@
 
 mod commands;
 mod compare;
+mod merge;
+mod sweep;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -55,12 +57,26 @@ pub enum Command {
         /// Seed of the random stream (overrides the topology's `seed`).
         #[arg(long, value_name = "N")]
         seed: Option<u64>,
+        /// Seeded runs of each; with more than one, show mean and 95% interval instead of single numbers.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        runs: u32,
         /// Also write compare.json, compare.png and compare.svg here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// What to print on stdout.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Sweep parameters over a grid with seeded runs per point; report mean, median and 95% intervals.
+    Sweep(sweep::SweepArgs),
+    /// Join the sweep.json files of `sweep --shard K/N` runs into what one machine would have written.
+    Merge {
+        /// Where to write sweep.json, sweep.csv, sweep.png and sweep.svg.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+        /// Every shard's sweep.json (or the directory holding it).
+        #[arg(value_name = "SHARD", required = true)]
+        shards: Vec<PathBuf>,
     },
     /// Validate a topology and report every problem at once.
     Check {

@@ -5,6 +5,7 @@ pub mod engine;
 pub mod mechanisms;
 pub mod model;
 pub mod report;
+pub mod sweep;
 pub mod time;
 pub mod topology;
 

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod graph;
 pub mod json;
 pub mod plot;
+pub mod sweep;
 pub mod text;
 pub mod write;
 

@@ -1,7 +1,7 @@
 //! What each subcommand does, in terms of the library.
 
-use super::compare;
 use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
+use super::{compare, merge, sweep};
 use blastsim::model::Model;
 use blastsim::{report, topology};
 use std::path::Path;
@@ -17,6 +17,9 @@ pub enum CliError {
     Engine(#[from] blastsim::engine::EngineError),
     #[error("error: {0}")]
     Output(String),
+    /// Ctrl-C: what finished was written.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl CliError {
@@ -24,6 +27,7 @@ impl CliError {
         match self {
             CliError::Topology(_) | CliError::Usage(_) => 2,
             CliError::Engine(_) | CliError::Output(_) => 1,
+            CliError::Interrupted(_) => 130,
         }
     }
 
@@ -37,9 +41,11 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run { topology, out, format } => run(&topology, out.as_deref(), format),
         Command::Check { topology, sets } => check(&topology, &sets),
-        Command::Compare { topology, sets, seed, out, format } => {
-            compare::run(&topology, &sets, seed, out.as_deref(), format)
+        Command::Compare { topology, sets, seed, runs, out, format } => {
+            compare::run(&topology, &sets, seed, runs, out.as_deref(), format)
         }
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Merge { out, shards } => merge::run(&out, &shards),
         Command::Graph { topology, format, report } => graph(&topology, format, report.as_deref()),
     }
 }

@@ -6,6 +6,7 @@ use blastsim::analysis::compare::{self, Entry};
 use blastsim::engine::RunResult;
 use blastsim::model::Model;
 use blastsim::report;
+use blastsim::sweep::compare::{Spread, spread};
 use blastsim::time::SimTime;
 use rayon::prelude::*;
 use std::path::Path;
@@ -14,6 +15,7 @@ pub fn run(
     path: &Path,
     sets: &[String],
     seed: Option<u64>,
+    repeats: u32,
     out: Option<&Path>,
     format: Format,
 ) -> Result<(), CliError> {
@@ -27,6 +29,12 @@ pub fn run(
         if let Some(seed) = seed {
             m.seed = seed;
         }
+    }
+    if repeats == 0 {
+        return Err(CliError::Usage("--runs 0: pass --runs 1 or more".into()));
+    }
+    if repeats > 1 {
+        return run_many(&baseline, &runs, repeats, out, format);
     }
     let results: Vec<Result<(RunResult, Entry), CliError>> = runs
         .par_iter()
@@ -50,6 +58,61 @@ pub fn run(
     match format {
         Format::Text => print!("{}", report::compare::render(&baseline.name, &entries)),
         Format::Json => print!("{}", json(&entries)),
+    }
+    if let (Some(dir), Format::Text) = (out, format) {
+        println!("\nwrote compare.json, compare.png and compare.svg to {}", dir.display());
+    }
+    Ok(())
+}
+
+/// (seconds since start, availability 0..=1).
+type Curve = Vec<(f64, f64)>;
+
+/// Every run repeated `repeats` times with seeds derived from (seed, 0, run),
+/// the same seeds for the baseline and each variant.
+fn run_many(
+    baseline: &Model,
+    runs: &[(String, String, Model)],
+    repeats: u32,
+    out: Option<&Path>,
+    format: Format,
+) -> Result<(), CliError> {
+    let jobs: Vec<(usize, u32)> = (0..runs.len()).flat_map(|i| (0..repeats).map(move |r| (i, r))).collect();
+    let results: Vec<Result<(Option<Curve>, Entry), CliError>> = jobs
+        .par_iter()
+        .map(|&(i, r)| {
+            let (name, description, model) = &runs[i];
+            let mut model = model.clone();
+            model.seed = blastsim::sweep::run_seed(model.seed, 0, r);
+            let variant = (name != "baseline").then_some(name.as_str());
+            let (result, report) = blastsim::simulate(&model, variant)?;
+            Ok(((r == 0).then(|| worst_availability(&result)), compare::entry(name, description, &report)))
+        })
+        .collect();
+    let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); runs.len()];
+    let mut curves = Vec::new();
+    for (r, &(i, _)) in results.into_iter().zip(&jobs) {
+        let (curve, entry) = r?;
+        if let Some(curve) = curve {
+            curves.push((format!("{} (first seed)", entry.name), curve));
+        }
+        entries[i].push(entry);
+    }
+    let spreads: Vec<Spread> = entries.iter().map(|e| spread(e)).collect();
+    let mut text = serde_json::to_string_pretty(&spreads).unwrap_or_default();
+    text.push('\n');
+    if let Some(dir) = out {
+        let title = format!("{}: worst service availability, first seed of {repeats}", baseline.name);
+        let chart = report::plot::overlay(&title, &curves, |t| baseline.show_time(SimTime::from_secs_f64(t)));
+        let svg = chart.svg().map_err(|e| CliError::Output(e.to_string()))?;
+        let png = chart.png().map_err(|e| CliError::Output(e.to_string()))?;
+        let files =
+            [("compare.json", text.clone().into_bytes()), ("compare.png", png), ("compare.svg", svg.into_bytes())];
+        report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
+    }
+    match format {
+        Format::Text => print!("{}", report::compare::render_runs(&baseline.name, &spreads)),
+        Format::Json => print!("{text}"),
     }
     if let (Some(dir), Format::Text) = (out, format) {
         println!("\nwrote compare.json, compare.png and compare.svg to {}", dir.display());

@@ -50,6 +50,30 @@ pub fn render(topology: &str, entries: &[Entry]) -> String {
     out
 }
 
+/// Renders a comparison over N seeded runs each: mean and 95% interval of
+/// error-minutes and full recovery, and how many runs recovered.
+pub fn render_runs(topology: &str, spreads: &[crate::sweep::compare::Spread]) -> String {
+    use crate::report::sweep::{interval, show_duration};
+    let mut out = String::new();
+    let runs = spreads.first().map_or(0, |s| s.runs);
+    let _ = writeln!(out, "blastsim comparison: {topology} ({} runs x {runs} seeds)", spreads.len());
+    let _ = writeln!(out, "mean [95% interval]; full recovery over the runs that recovered\n");
+    let mut rows =
+        vec![["run", "impacted", "error-min", "full recovery", "recovered", "description"].map(String::from).to_vec()];
+    for s in spreads {
+        rows.push(vec![
+            s.name.clone(),
+            s.impacted.len().to_string(),
+            interval(&s.total_error_minutes, |x| format!("{x:.1}")),
+            interval(&s.full_recovery_s, show_duration),
+            format!("{}/{}", s.recovered.k, s.recovered.n),
+            s.description.clone(),
+        ]);
+    }
+    table(&mut out, &rows);
+    out
+}
+
 fn table(out: &mut String, rows: &[Vec<String>]) {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> =

@@ -6,4 +6,5 @@ mod kinesis;
 mod properties;
 mod snapshots;
 mod support;
+mod sweep;
 mod theory;

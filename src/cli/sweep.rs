@@ -1,0 +1,126 @@
+//! `blastsim sweep`: a parameter grid and seeded runs per point, with a progress bar and Ctrl-C that keeps what finished.
+
+use super::commands::CliError;
+use blastsim::report;
+use blastsim::sweep::{self, Metric, Request, Shard, SweepError, SweepFile, range};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The options of `blastsim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The topology file (TOML).
+    pub topology: PathBuf,
+    /// A swept key and its values: `KEY=A..B`, `A..B:N`, `A..B:N:log`, `A..B:step=S` or `V1,V2,V3`;
+    /// numbers may carry a unit (`100/h..600/h:6`). Repeat for a grid.
+    #[arg(long = "param", value_name = "KEY=RANGE", required = true)]
+    pub params: Vec<String>,
+    /// Seeded runs per point.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub runs: u32,
+    /// Change a value of every point by its dotted key path (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Run a variant the topology defines.
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
+    /// Base seed (default: the topology's); each run's seed derives from (seed, point, run).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// The measured service (default: the first the expected timeline names, else the first service).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// The metric the plot shows: recovery, error-minutes, failed-requests, peak-impact or recovered.
+    #[arg(long, value_name = "METRIC", default_value = "recovery")]
+    pub metric: String,
+    /// Run only slice K of N (1-based) and write its runs to sweep.json; join slices with `blastsim merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Where to write sweep.json, sweep.csv, sweep.png and sweep.svg.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// Hide the progress bar (it is hidden anyway when stderr is not a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+pub fn run(args: &SweepArgs) -> Result<(), CliError> {
+    let params = args
+        .params
+        .iter()
+        .map(|p| range::parse(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let metric = Metric::parse(&args.metric).map_err(CliError::Usage)?;
+    let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(CliError::Usage)?;
+    let req = Request {
+        topology: &args.topology,
+        sets: &args.sets,
+        variant: args.variant.as_deref(),
+        params,
+        runs: args.runs,
+        seed: args.seed,
+        service: args.service.as_deref(),
+        metric,
+    };
+    let plan = sweep::prepare(&req).map_err(sweep_error)?;
+    let jobs = (0..plan.spec.jobs()).filter(|&j| shard.is_none_or(|s| s.owns(j))).count();
+    let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
+    let bar = progress(jobs as u64, args.no_progress);
+    let file = sweep::run(&plan, shard, &STOP, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let file = file.map_err(sweep_error)?;
+    write(&args.out, &file)?;
+    if file.shard.is_none() {
+        print!("{}", report::sweep::text(&file));
+    }
+    finish(&args.out, &file)
+}
+
+/// Writes the files and reports an interrupted sweep as such.
+pub fn write(out: &Path, file: &SweepFile) -> Result<(), CliError> {
+    let files = report::sweep::files(file).map_err(|e| CliError::Output(e.to_string()))?;
+    report::write::write_outputs(out, &files).map_err(|e| CliError::Output(e.to_string()))
+}
+
+pub fn finish(out: &Path, file: &SweepFile) -> Result<(), CliError> {
+    let names = if file.shard.is_some() { "sweep.json" } else { "sweep.json, sweep.csv, sweep.png and sweep.svg" };
+    if !file.complete {
+        return Err(CliError::Interrupted(format!(
+            "interrupted: {} of {} runs finished; wrote {names} (marked \"complete\": false) to {}",
+            file.runs_done,
+            file.runs_planned,
+            out.display()
+        )));
+    }
+    match file.shard {
+        Some(s) => println!("shard {}/{}: {} runs; wrote {names} to {}", s.k, s.n, file.runs_done, out.display()),
+        None => println!("\nwrote {names} to {}", out.display()),
+    }
+    Ok(())
+}
+
+fn progress(len: u64, hide: bool) -> ProgressBar {
+    if hide || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec:.1}  {eta} left")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+fn sweep_error(e: SweepError) -> CliError {
+    match e {
+        SweepError::Topology { point, source } => {
+            CliError::Usage(format!("at the point {point}:\n{}", blastsim::topology::render_error(&source)))
+        }
+        SweepError::Usage(m) => CliError::Usage(m),
+        e @ SweepError::Engine { .. } => CliError::Output(e.to_string()),
+    }
+}
