@@ -148,7 +148,8 @@ impl SweepChart {
         let ys =
             self.cells.iter().flatten().flat_map(|(m, b)| [*m].into_iter().chain(b.map(|b| b.0)).chain(b.map(|b| b.1)));
         let (y0, y1) = span(ys.chain([0.0]));
-        let (pad_x, pad_y) = ((x1 - x0) * 0.04, (y1 - y0) * 0.08);
+        // Headroom above the data keeps the legend, top right, clear of it.
+        let (pad_x, pad_y) = ((x1 - x0) * 0.04, (y1 - y0) * 0.25);
         let mut cc = ChartBuilder::on(area)
             .margin(16)
             .margin_right(30)
