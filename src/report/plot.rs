@@ -30,6 +30,9 @@ pub struct Curve {
     pub points: Vec<(f64, f64)>,
     /// Drawn thin and grey under the others, with one legend entry for all.
     pub faint: bool,
+    /// Published milestones, drawn as rings on the curve's colour: (seconds
+    /// since the start, the level [%] the milestone is defined by).
+    pub expected: Vec<(f64, f64)>,
 }
 
 /// A vertical dashed line with a short label above the plot.
@@ -82,6 +85,7 @@ pub fn recovery<'a>(model: &'a Model, result: &RunResult, report: &Report) -> Ch
             label: format!("{} (min {:.1}%)", s.name, s.min_availability * 100.0),
             points: percent(&availability_series(result, ServiceId(*i))),
             faint: false,
+            expected: expected_points(model, report, ServiceId(*i), s),
         })
         .collect();
     let others: Vec<usize> = (0..model.services.len()).filter(|i| !impacted.iter().any(|(j, _)| j == i)).collect();
@@ -89,6 +93,7 @@ pub fn recovery<'a>(model: &'a Model, result: &RunResult, report: &Report) -> Ch
         label: model.services[i].name.clone(),
         points: percent(&availability_series(result, ServiceId(i))),
         faint: true,
+        expected: expected_points(model, report, ServiceId(i), &report.services[i]),
     }));
     let faint_label = match others.len() {
         0 => None,
@@ -145,7 +150,12 @@ pub fn overlay<'a>(
         time_label: Box::new(time_label),
         curves: series
             .iter()
-            .map(|(label, points)| Curve { label: label.clone(), points: percent(points), faint: false })
+            .map(|(label, points)| Curve {
+                label: label.clone(),
+                points: percent(points),
+                faint: false,
+                expected: Vec::new(),
+            })
             .collect(),
         faint_label: None,
         markers: Vec::new(),
@@ -171,6 +181,28 @@ pub fn recovery_svg(model: &Model, result: &RunResult, report: &Report) -> Resul
 /// The recovery chart as PNG bytes.
 pub fn recovery_png(model: &Model, result: &RunResult, report: &Report) -> Result<Vec<u8>, PlotError> {
     recovery(model, result, report).png()
+}
+
+/// Where the expected timeline puts a service's milestones: at the published
+/// time, on the level that defines the milestone (the trough's bottom for
+/// `recovery_start`), so the gap to the curve is the reproduction's error.
+fn expected_points(model: &Model, report: &Report, id: ServiceId, s: &ServiceReport) -> Vec<(f64, f64)> {
+    let t = report.thresholds;
+    model
+        .expected
+        .iter()
+        .filter(|e| e.service == id)
+        .map(|e| {
+            let level = match e.kind {
+                MilestoneKind::ImpactStart => t.impact,
+                MilestoneKind::Severe => t.severe,
+                MilestoneKind::RecoveryStart => s.min_availability,
+                MilestoneKind::MostlyRecovered => t.mostly_recovered,
+                MilestoneKind::Recovered => t.recovered,
+            };
+            (e.at.secs(), level * 100.0)
+        })
+        .collect()
 }
 
 fn percent(points: &[(f64, f64)]) -> Vec<(f64, f64)> {

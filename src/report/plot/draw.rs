@@ -136,6 +136,21 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
             .label(&curve.label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
     }
+    let ring = |c: RGBAColor| ShapeStyle { color: c, filled: false, stroke_width: 2 };
+    for (i, curve) in chart.curves.iter().filter(|c| !c.faint).enumerate() {
+        let style = ring(color(i).to_rgba());
+        cc.draw_series(curve.expected.iter().map(|&p| Circle::new(p, 7, style))).map_err(draw_error)?;
+    }
+    for curve in chart.curves.iter().filter(|c| c.faint) {
+        cc.draw_series(curve.expected.iter().map(|&p| Circle::new(p, 7, ring(BLACK.mix(0.4))))).map_err(draw_error)?;
+    }
+    if chart.curves.iter().any(|c| !c.expected.is_empty()) {
+        let style = ring(BLACK.mix(0.7));
+        cc.draw_series(LineSeries::new(Vec::<(f64, f64)>::new(), style))
+            .map_err(draw_error)?
+            .label("published milestone (ring, in its service's colour)")
+            .legend(move |(x, y)| Circle::new((x + 12, y), 6, style));
+    }
     if let Some(label) = chart.faint_label.as_ref().filter(|_| chart.curves.iter().any(|c| c.faint)) {
         // An empty series puts the faint curves' one entry last in the legend.
         cc.draw_series(LineSeries::new(Vec::<(f64, f64)>::new(), faint_style))
