@@ -298,6 +298,7 @@ mod tests {
                     .map(|m| (m as f64 * 600.0, if m > 20 + k && m < 60 + 3 * k { k as f64 * 5.0 } else { 100.0 }))
                     .collect(),
                 faint: k >= 12,
+                expected: vec![(k as f64 * 3600.0, 99.0)],
             })
             .collect();
         chart.faint_label = Some("2 services not impacted (grey)".to_string());
