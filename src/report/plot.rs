@@ -1,6 +1,6 @@
 //! Recovery curves as SVG and PNG: availability over time, scheduled events marked.
 
-mod draw;
+pub(crate) mod draw;
 mod time_axis;
 
 use crate::analysis::report::{Report, ServiceReport};

@@ -8,13 +8,14 @@ use std::sync::OnceLock;
 
 /// The font every plot uses, embedded so no system font library is needed.
 const FONT: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/DejaVuSans.ttf"));
-const FAMILY: &str = "sans-serif";
+/// The family the embedded font is registered as.
+pub(crate) const FAMILY: &str = "sans-serif";
 const LABEL_ROWS: u32 = 3;
 const ROW_H: u32 = 17;
 const LABEL_CHARS: usize = 32;
 
 /// Colours of the curves that matter (tab10 without its grey).
-const COLORS: [RGBColor; 10] = [
+pub(crate) const COLORS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -30,35 +31,51 @@ const COLORS: [RGBColor; 10] = [
 impl Chart<'_> {
     /// Draws the chart as an SVG document.
     pub fn svg(&self) -> Result<String, PlotError> {
-        register_font()?;
-        let mut text = String::new();
-        {
-            let root = SVGBackend::with_string(&mut text, self.size).into_drawing_area();
-            draw(self, &root)?;
-            root.present().map_err(draw_error)?;
-        }
-        Ok(text)
+        render_svg(self.size, |root| draw(self, root))
     }
 
     /// Draws the chart as an 8-bit RGB PNG image.
     pub fn png(&self) -> Result<Vec<u8>, PlotError> {
-        register_font()?;
-        let (w, h) = self.size;
-        let mut rgb = vec![0u8; w as usize * h as usize * 3];
-        {
-            let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-            draw(self, &root)?;
-            root.present().map_err(draw_error)?;
-        }
-        let mut out = Vec::new();
-        let mut encoder = png::Encoder::new(&mut out, w, h);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder.write_header()?;
-        writer.write_image_data(&rgb)?;
-        writer.finish()?;
-        Ok(out)
+        render_png(self.size, |root| draw(self, root))
     }
+}
+
+/// Renders what `paint` draws as an SVG document of `size` [px], in the embedded font.
+pub(crate) fn render_svg(
+    size: (u32, u32),
+    paint: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), PlotError>,
+) -> Result<String, PlotError> {
+    register_font()?;
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        paint(&root)?;
+        root.present().map_err(draw_error)?;
+    }
+    Ok(text)
+}
+
+/// Renders what `paint` draws as an 8-bit RGB PNG image of `size` [px], in the embedded font.
+pub(crate) fn render_png(
+    size: (u32, u32),
+    paint: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> Result<(), PlotError>,
+) -> Result<Vec<u8>, PlotError> {
+    register_font()?;
+    let (w, h) = size;
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        paint(&root)?;
+        root.present().map_err(draw_error)?;
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(&rgb)?;
+    writer.finish()?;
+    Ok(out)
 }
 
 fn register_font() -> Result<(), PlotError> {
@@ -67,11 +84,12 @@ fn register_font() -> Result<(), PlotError> {
     if ok { Ok(()) } else { Err(PlotError::Font) }
 }
 
-fn draw_error<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> PlotError {
+pub(crate) fn draw_error<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> PlotError {
     PlotError::Draw(e.to_string())
 }
 
-fn color(i: usize) -> RGBAColor {
+/// The `i`th curve colour.
+pub(crate) fn color(i: usize) -> RGBAColor {
     match COLORS.get(i) {
         Some(c) => c.to_rgba(),
         None => Palette99::pick(i).to_rgba(),

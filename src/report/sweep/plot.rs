@@ -1,24 +1,11 @@
 //! The sweep plot: a metric against one swept parameter with its 95% band, or a heat map over two.
 
 use super::Metric;
+use crate::report::plot::draw::{COLORS, FAMILY, draw_error, render_png, render_svg};
 use crate::report::plot::{PlotError, SIZE};
 use crate::sweep::{SweepFile, Value, describe};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::sync::OnceLock;
-
-/// The font every plot uses, embedded so no system font library is needed.
-const FONT: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/DejaVuSans.ttf"));
-const FAMILY: &str = "sans-serif";
-
-const COLORS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-];
 
 /// A point's (mean, 95% interval) in plot units.
 pub type Cell = (f64, Option<(f64, f64)>);
@@ -104,34 +91,12 @@ impl SweepChart {
 
     /// The chart as an SVG document.
     pub fn svg(&self) -> Result<String, PlotError> {
-        register_font()?;
-        let mut text = String::new();
-        {
-            let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
-            self.draw(&root)?;
-            root.present().map_err(draw_error)?;
-        }
-        Ok(text)
+        render_svg(SIZE, |root| self.draw(root))
     }
 
     /// The chart as an 8-bit RGB PNG image.
     pub fn png(&self) -> Result<Vec<u8>, PlotError> {
-        register_font()?;
-        let (w, h) = SIZE;
-        let mut rgb = vec![0u8; w as usize * h as usize * 3];
-        {
-            let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-            self.draw(&root)?;
-            root.present().map_err(draw_error)?;
-        }
-        let mut out = Vec::new();
-        let mut encoder = png::Encoder::new(&mut out, w, h);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder.write_header()?;
-        writer.write_image_data(&rgb)?;
-        writer.finish()?;
-        Ok(out)
+        render_png(SIZE, |root| self.draw(root))
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
@@ -178,7 +143,7 @@ impl SweepChart {
             .draw()
             .map_err(draw_error)?;
         for g in 0..groups {
-            let color = COLORS[g % COLORS.len()];
+            let color = COLORS[g % 6];
             #[allow(clippy::type_complexity)]
             let cells: Vec<(f64, f64, Option<(f64, f64)>, bool)> = (0..nx)
                 .filter_map(|i| {
@@ -366,14 +331,4 @@ fn ramp(t: f64) -> RGBColor {
 fn topology_name(path: &str) -> &str {
     let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
     file.strip_suffix(".toml").unwrap_or(file)
-}
-
-fn register_font() -> Result<(), PlotError> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
-    if ok { Ok(()) } else { Err(PlotError::Font) }
-}
-
-fn draw_error<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> PlotError {
-    PlotError::Draw(e.to_string())
 }
