@@ -33,7 +33,18 @@ pub enum EngineError {
         "the run processed {limit} events and stopped at {at} of {end}: something schedules events without end; raise `max-events` if the run is just long"
     )]
     EventLimit { limit: u64, at: String, end: String },
+    #[error(
+        "the run would take {steps} steps of {step}, over `max-events` ({limit}): raise `step` or shorten `duration`, or raise `max-events` if the run is meant to be this long"
+    )]
+    TooManySteps { steps: u64, step: String, limit: u64 },
+    #[error(
+        "the run would keep {samples} samples ({services} services x {steps} steps), over the limit of {limit}: raise `step` or shorten `duration`"
+    )]
+    TooManySamples { samples: u64, services: u64, steps: u64, limit: u64 },
 }
+
+/// The most samples (services x steps) a run keeps, about 3.6 GB of time series.
+pub const MAX_SAMPLES: u64 = 50_000_000;
 
 /// Something scheduled in the event queue.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,6 +63,7 @@ enum Event {
 
 /// Runs `model` to its end. Deterministic: the same model gives the same result.
 pub fn run(model: &Model) -> Result<RunResult, EngineError> {
+    check_size(model)?;
     let mut sim = Sim::new(model);
     sim.start();
     while let Some((at, event)) = sim.queue.pop() {
@@ -61,6 +73,21 @@ pub fn run(model: &Model) -> Result<RunResult, EngineError> {
         sim.step(at, event)?;
     }
     Ok(sim.finish())
+}
+
+/// Refuses a run whose steps alone pass `max-events`, or whose time series
+/// would not fit in memory, before anything is allocated.
+fn check_size(model: &Model) -> Result<(), EngineError> {
+    let steps = model.duration.0 / model.step.0.max(1);
+    if steps > model.max_events {
+        return Err(EngineError::TooManySteps { steps, step: model.step.to_string(), limit: model.max_events });
+    }
+    let services = model.services.len() as u64;
+    let samples = steps.saturating_mul(services);
+    if samples > MAX_SAMPLES {
+        return Err(EngineError::TooManySamples { samples, services, steps, limit: MAX_SAMPLES });
+    }
+    Ok(())
 }
 
 struct Sim<'m> {

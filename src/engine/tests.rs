@@ -105,11 +105,13 @@ fn crashed_instances_fail_until_health_checks_remove_them() {
 
 #[test]
 fn an_event_limit_stops_a_run_that_would_not_end() {
-    let mut m = Model::new("limit", Span(86_400_000));
-    m.step = Span(1000);
+    let mut m = Model::new("limit", Span(3_600_000));
     m.max_events = 1000;
-    m.add_service(Service::new("s", 1, 1.0));
+    let s = m.add_service(Service::new("s", 100_000, 1.0));
+    let pace = crate::model::Pace::Rate(100.0);
+    m.schedule(minutes(1), ActionKind::Rolling { service: s, amount: Amount::All, pace, version: None }, "restart");
     let err = run(&m).unwrap_err();
+    assert!(matches!(err, EngineError::EventLimit { .. }), "{err}");
     assert!(err.to_string().contains("1000 events"), "{err}");
 }
 
@@ -131,4 +133,21 @@ fn distributions_make_runs_differ_by_seed_and_repeat_for_a_seed() {
     let d = Some(crate::model::dist::Dist::Exponential { mean_s: 120.0 });
     assert_eq!(restarting_fleet(1, d), restarting_fleet(1, d));
     assert_ne!(restarting_fleet(1, d), restarting_fleet(2, d));
+}
+
+#[test]
+fn a_run_too_long_for_its_step_is_refused_before_it_starts() {
+    let mut m = Model::new("huge", Span(100_000 * 86_400_000));
+    m.step = Span(1);
+    m.add_service(Service::new("s", 1, 1.0));
+    let err = run(&m).unwrap_err();
+    assert!(matches!(err, EngineError::TooManySteps { .. }), "{err}");
+    let mut m = Model::new("wide", Span(86_400_000));
+    m.step = Span(1000);
+    m.max_events = u64::MAX;
+    for i in 0..1000 {
+        m.add_service(Service::new(&format!("s{i}"), 1, 1.0));
+    }
+    let err = run(&m).unwrap_err();
+    assert!(err.to_string().contains("raise `step`"), "{err}");
 }

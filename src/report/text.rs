@@ -168,8 +168,10 @@ fn count(n: f64) -> String {
         format!("{:.1}k", n / 1e3)
     } else if a < 1e9 {
         format!("{:.2}M", n / 1e6)
-    } else {
+    } else if a < 1e15 {
         format!("{:.2}G", n / 1e9)
+    } else {
+        format!("{n:.2e}")
     }
 }
 

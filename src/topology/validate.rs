@@ -33,7 +33,10 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
         ctx.clock = ctx.clock_value(&sub(&top, "start"), start);
     }
     let duration = match &raw.duration {
-        Some(d) => ctx.span(&sub(&top, "duration"), Some(d), "0s", true),
+        Some(d) => {
+            let parsed = ctx.span(&sub(&top, "duration"), Some(d), "2h", true);
+            if crate::time::parse_span(&d.0).is_ok_and(|s| !s.is_zero()) { parsed } else { Span::ZERO }
+        }
         None => {
             ctx.issues.push(
                 Issue::at(&top, "missing key `duration`")
@@ -44,6 +47,15 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
     };
     ctx.duration = (!duration.is_zero()).then_some(duration);
     let step = ctx.span(&sub(&top, "step"), raw.step.as_ref(), "10s", true);
+    if !duration.is_zero() && step > duration {
+        ctx.issues.push(
+            Issue::at(
+                &sub(&top, "step"),
+                format!("`step` ({step}) is longer than `duration` ({duration}): no sample would be taken"),
+            )
+            .help("make `step` shorter than the run, like \"10s\""),
+        );
+    }
     let seed = ctx.int(&sub(&top, "seed"), raw.seed, 0, 0, i64::MAX) as u64;
     let max_events = ctx.int(&sub(&top, "max-events"), raw.max_events, 10_000_000, 1, i64::MAX) as u64;
     let thresholds = thresholds(&mut ctx, raw);
