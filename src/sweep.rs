@@ -57,6 +57,12 @@ pub struct Plan {
 }
 
 /// Loads the topology once per point (every point is validated before any run).
+/// The most points one sweep's grid has (each point's topology is loaded up front).
+pub const MAX_GRID: u64 = 100_000;
+
+/// The most runs one sweep plans (all shards together).
+pub const MAX_RUNS: u64 = 10_000_000;
+
 pub fn prepare(req: &Request) -> Result<Plan, SweepError> {
     if req.runs == 0 {
         return Err(SweepError::Usage(
@@ -77,6 +83,18 @@ pub fn prepare(req: &Request) -> Result<Plan, SweepError> {
         if spec.params[..i].iter().any(|q| q.key == p.key) {
             return Err(SweepError::Usage(format!("--param `{}` is given twice; sweep each key once", p.key)));
         }
+    }
+    let points: u64 = spec.params.iter().map(|p| p.values.len() as u64).product();
+    if points > MAX_GRID {
+        return Err(SweepError::Usage(format!(
+            "the grid has {points} points, over the limit of {MAX_GRID}; use fewer values, or split the grid into several sweeps"
+        )));
+    }
+    if points.saturating_mul(req.runs as u64) > MAX_RUNS {
+        return Err(SweepError::Usage(format!(
+            "{points} points x {} runs is over the limit of {MAX_RUNS} runs; use fewer values or runs, or split the grid into several sweeps",
+            req.runs
+        )));
     }
     let models = spec
         .points()
