@@ -105,7 +105,7 @@ fn kinesis_recovery_against_restart_rate_is_u_shaped() {
 fn bad_params_exit_2_with_the_text_and_the_fix() {
     let tmp = tempfile::tempdir().unwrap();
     let topology = write(tmp.path(), "crash.toml", CRASH);
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 9] = [
         (&["--param", "services.db.capacity"], "no `=` between the key and its values"),
         (&["--param", "services.db.capcity=1/s,2/s"], "capcity"),
         (&["--param", "services.db.capacity=a..b"], "the start `a` is not a number"),
@@ -113,6 +113,11 @@ fn bad_params_exit_2_with_the_text_and_the_fix() {
         (&["--param", "services.db.capacity=0/s..9/s:3:log"], "log-spaced range needs both ends above zero"),
         (&["--param", "services.db.capacity=1/s,2/s", "--service", "nope"], "choose one of: web, db"),
         (&["--param", "services.db.capacity=1/s", "--shard", "3/2"], "expected K/N"),
+        (
+            &["--param", "services.db.instances=1..10000:10000", "--param", "services.web.instances=1..100:100"],
+            "over the limit of 100000",
+        ),
+        (&["--param", "services.db.instances=1..10000:10000", "--runs", "2000"], "over the limit of 10000000 runs"),
     ];
     for (args, want) in cases {
         let out = blastsim()
