@@ -118,7 +118,7 @@ impl<'m> Sim<'m> {
         }
         Sim {
             model,
-            params: Params { services: model.services.clone(), deps: model.deps.clone() },
+            params: Params::new(model.services.clone(), model.deps.clone()),
             wiring: Wiring::new(model),
             states,
             deps: vec![DepState::default(); model.deps.len()],
@@ -187,8 +187,8 @@ impl<'m> Sim<'m> {
         self.result.times.push(self.now);
         let step_s = self.model.step.secs();
         let mut backlog = vec![0.0; self.states.len()];
-        for (dep, ds) in self.params.deps.iter().zip(&self.deps) {
-            backlog[dep.caller.0] += ds.held;
+        for &d in &self.params.buffered {
+            backlog[self.params.deps[d].caller.0] += self.deps[d].held;
         }
         for (i, st) in self.states.iter_mut().enumerate() {
             let census = st.fleet.census();

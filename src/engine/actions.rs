@@ -1,7 +1,7 @@
 //! Applies the scenario's triggers and operator actions to the run's state.
 
 use super::fleet::Phase;
-use super::state::FaultEffect;
+use super::state::{FaultEffect, Params};
 use super::{Event, Sim};
 use crate::mechanisms::rolling::Rollout;
 use crate::model::{ActionKind, DepId, ServiceId};
@@ -91,8 +91,7 @@ impl Sim<'_> {
                         f.remove(old - new.instances);
                     }
                 }
-                self.params.services = services.clone();
-                self.params.deps = deps.clone();
+                self.params = Params::new(services.clone(), deps.clone());
             }
             ActionKind::Rolling { service, amount, pace, version } => {
                 let total = self.states[service.0].fleet.census().total;

@@ -117,7 +117,8 @@ pub fn emit(
 
 /// Moves buffers forward by `dt_s` and updates control loops' data clocks.
 pub fn integrate(params: &Params, states: &[ServiceState], deps: &mut [DepState], dt_s: f64) {
-    for (dep, ds) in params.deps.iter().zip(deps.iter_mut()) {
+    for &i in &params.buffered {
+        let (dep, ds) = (&params.deps[i], &mut deps[i]);
         if let DepKind::Buffered(b) = &dep.kind {
             let census = states[dep.caller.0].fleet.census();
             let (effective, _) = policy(b.when_full, &census);
@@ -132,7 +133,8 @@ pub fn integrate(params: &Params, states: &[ServiceState], deps: &mut [DepState]
 
 /// Notes when control loops' data falls short of their need, at `now`.
 pub fn track_control(params: &Params, deps: &mut [DepState], now: SimTime) {
-    for (dep, ds) in params.deps.iter().zip(deps.iter_mut()) {
+    for &i in &params.control {
+        let (dep, ds) = (&params.deps[i], &mut deps[i]);
         if let DepKind::Control(c) = &dep.kind {
             if ds.attempt_success >= c.need {
                 ds.short_since = None;

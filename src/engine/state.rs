@@ -3,7 +3,7 @@
 use super::fleet::Fleet;
 use super::result::Totals;
 use crate::mechanisms::sync_call::Profile;
-use crate::model::{Dependency, Service};
+use crate::model::{DepKind, Dependency, Service};
 
 /// Injected faults on one service, combined.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,6 +98,21 @@ pub struct DepState {
 pub struct Params {
     pub services: Vec<Service>,
     pub deps: Vec<Dependency>,
+    /// Indexes of the buffered dependencies.
+    pub buffered: Vec<usize>,
+    /// Indexes of the control-plane dependencies.
+    pub control: Vec<usize>,
+}
+
+impl Params {
+    pub fn new(services: Vec<Service>, deps: Vec<Dependency>) -> Params {
+        let of = |want: fn(&DepKind) -> bool| {
+            deps.iter().enumerate().filter(|(_, d)| want(&d.kind)).map(|(i, _)| i).collect()
+        };
+        let buffered = of(|k| matches!(k, DepKind::Buffered(_)));
+        let control = of(|k| matches!(k, DepKind::Control(_)));
+        Params { services, deps, buffered, control }
+    }
 }
 
 impl ServiceState {
