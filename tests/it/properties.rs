@@ -173,8 +173,17 @@ fn size(m: &mut Model) -> bool {
         offered = next_offered;
         hold = next_hold;
     }
+    // One more round must change nothing: a cycle whose gain is 1 or more
+    // grows without end, however slowly.
+    let (mut again_offered, mut again_hold) = (external.clone(), own.clone());
+    for d in &m.deps {
+        again_offered[d.callee.0] += offered[d.caller.0] * d.per_request;
+        again_hold[d.caller.0] += hold[d.callee.0] * d.per_request;
+    }
+    let settled =
+        |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.is_finite() && (x - y).abs() <= 1e-9 * x.abs().max(1e-3));
     let steady = |v: &[f64]| v.iter().all(|x| x.is_finite() && *x < 1e6);
-    if !steady(&offered) || !steady(&hold) {
+    if !steady(&offered) || !steady(&hold) || !settled(&offered, &again_offered) || !settled(&hold, &again_hold) {
         return false;
     }
     for i in 0..n {
