@@ -84,6 +84,31 @@ fn register_font() -> Result<(), PlotError> {
     if ok { Ok(()) } else { Err(PlotError::Font) }
 }
 
+/// Splits a curve where it turns back on itself (up then down, or down then
+/// up), each run sharing its first point with the last one. Thick polylines
+/// are joined with unlimited miters, so a curve that zig-zags between two
+/// samples would otherwise shoot spikes far off the chart.
+pub(crate) fn monotone_runs(points: &[(f64, f64)]) -> Vec<&[(f64, f64)]> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    let mut direction = 0.0_f64;
+    for i in 1..points.len() {
+        let dy = points[i].1 - points[i - 1].1;
+        if dy == 0.0 {
+            continue;
+        }
+        if direction != 0.0 && dy.signum() != direction {
+            runs.push(&points[start..i]);
+            start = i - 1;
+        }
+        direction = dy.signum();
+    }
+    if start < points.len() {
+        runs.push(&points[start..]);
+    }
+    runs
+}
+
 pub(crate) fn draw_error<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> PlotError {
     PlotError::Draw(e.to_string())
 }
@@ -145,11 +170,16 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
 
     let faint_style = ShapeStyle { color: BLACK.mix(0.22), filled: false, stroke_width: 1 };
     for curve in chart.curves.iter().filter(|c| c.faint) {
-        cc.draw_series(LineSeries::new(curve.points.iter().copied(), faint_style)).map_err(draw_error)?;
+        for run in monotone_runs(&curve.points) {
+            cc.draw_series(LineSeries::new(run.iter().copied(), faint_style)).map_err(draw_error)?;
+        }
     }
     for (i, curve) in chart.curves.iter().filter(|c| !c.faint).enumerate() {
         let style = color(i).stroke_width(2);
-        cc.draw_series(LineSeries::new(curve.points.iter().copied(), style))
+        for run in monotone_runs(&curve.points) {
+            cc.draw_series(LineSeries::new(run.iter().copied(), style)).map_err(draw_error)?;
+        }
+        cc.draw_series(LineSeries::new(Vec::<(f64, f64)>::new(), style))
             .map_err(draw_error)?
             .label(&curve.label)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
@@ -208,4 +238,18 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
             .map_err(draw_error)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curves_split_where_they_turn_back() {
+        let p = [(0.0, 0.0), (1.0, 5.0), (2.0, 5.0), (3.0, 1.0), (4.0, 0.0), (5.0, 3.0)];
+        let runs: Vec<usize> = monotone_runs(&p).iter().map(|r| r.len()).collect();
+        assert_eq!(runs, [3, 3, 2], "up, then down, then up again, sharing endpoints");
+        assert_eq!(monotone_runs(&[]).len(), 0);
+        assert_eq!(monotone_runs(&[(0.0, 1.0)]).len(), 1);
+    }
 }
