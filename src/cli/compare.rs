@@ -7,7 +7,6 @@ use blastsim::engine::RunResult;
 use blastsim::model::Model;
 use blastsim::report;
 use blastsim::sweep::compare::{Spread, spread};
-use blastsim::time::SimTime;
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -103,7 +102,8 @@ fn run_many(
     text.push('\n');
     if let Some(dir) = out {
         let title = format!("{}: worst service availability, first seed of {repeats}", baseline.name);
-        let chart = report::plot::overlay(&title, &curves, |t| baseline.show_time(SimTime::from_secs_f64(t)));
+        let mut chart = report::plot::overlay(&title, &curves, |t| report::plot::tick_time(&baseline, t));
+        (chart.x_desc, chart.tick_origin_s) = report::plot::time_axis_of(&baseline);
         let svg = chart.svg().map_err(|e| CliError::Output(e.to_string()))?;
         let png = chart.png().map_err(|e| CliError::Output(e.to_string()))?;
         let files =
@@ -142,7 +142,8 @@ fn files(
     curves: &[(String, Vec<(f64, f64)>)],
 ) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
     let title = format!("{}: worst service availability, baseline and variants", model.name);
-    let chart = report::plot::overlay(&title, curves, |t| model.show_time(SimTime::from_secs_f64(t)));
+    let mut chart = report::plot::overlay(&title, curves, |t| report::plot::tick_time(model, t));
+    (chart.x_desc, chart.tick_origin_s) = report::plot::time_axis_of(model);
     let svg = chart.svg().map_err(|e| e.to_string())?;
     let png = chart.png().map_err(|e| e.to_string())?;
     Ok(vec![("compare.json", json(entries).into_bytes()), ("compare.png", png), ("compare.svg", svg.into_bytes())])

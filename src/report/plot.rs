@@ -109,11 +109,7 @@ pub fn recovery<'a>(model: &'a Model, result: &RunResult, report: &Report) -> Ch
     ];
     let variant = report.variant.as_deref().map(|v| format!(", variant {v}")).unwrap_or_default();
     let end = result.times.last().map_or(0.0, |t| t.secs()).max(model.duration.secs());
-    let (x_desc, origin) = match (&model.clock, &report.start) {
-        (Some(c), Some(start)) => (format!("time (clock; start {start})"), c.start_of_day_s as f64),
-        (Some(c), None) => ("time (clock)".to_string(), c.start_of_day_s as f64),
-        (None, _) => ("time since start".to_string(), 0.0),
-    };
+    let (x_desc, origin) = time_axis_of(model);
     Chart {
         title: format!("{}: recovery (seed {}{variant})", report.topology, report.seed),
         x_desc,
@@ -132,7 +128,7 @@ pub fn recovery<'a>(model: &'a Model, result: &RunResult, report: &Report) -> Ch
 /// comparing variants of one service (or of each run's worst service).
 ///
 /// `series` holds (legend label, [(seconds since start, availability 0..=1)]);
-/// `time_label` labels ticks, e.g. `|t| model.show_time(SimTime::from_secs_f64(t))`.
+/// `time_label` labels ticks, e.g. `|t| tick_time(model, t)`.
 /// Add markers or levels to the returned chart as needed.
 pub fn overlay<'a>(
     title: &str,
@@ -209,8 +205,18 @@ fn percent(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     points.iter().map(|&(t, a)| (t, a * 100.0)).collect()
 }
 
+/// The time axis of `model`'s charts: its description and the origin of
+/// round ticks (the start's time of day with a clock, so ticks land on round
+/// clock times).
+pub fn time_axis_of(model: &Model) -> (String, f64) {
+    match &model.clock {
+        Some(c) => (format!("time (clock; start {})", c.start), c.start_of_day_s as f64),
+        None => ("time since start".to_string(), 0.0),
+    }
+}
+
 /// A clock time without zero seconds (`05:15`), or an offset (`+3h15m`).
-fn tick_time(model: &Model, t: f64) -> String {
+pub fn tick_time(model: &Model, t: f64) -> String {
     let text = model.show_time(SimTime::from_secs_f64(t));
     if model.clock.is_some() && text.get(5..8) == Some(":00") { format!("{}{}", &text[..5], &text[8..]) } else { text }
 }
