@@ -102,8 +102,8 @@ fn run_many(
     text.push('\n');
     if let Some(dir) = out {
         let title = format!("{}: worst service availability, first seed of {repeats}", baseline.name);
-        let mut chart = report::plot::overlay(&title, &curves, |t| report::plot::tick_time(&baseline, t));
-        (chart.x_desc, chart.tick_origin_s) = report::plot::time_axis_of(&baseline);
+        let mut chart = report::plot::overlay(&title, &curves, |t| report::plot::tick_time(baseline, t));
+        (chart.x_desc, chart.tick_origin_s) = report::plot::time_axis_of(baseline);
         let svg = chart.svg().map_err(|e| CliError::Output(e.to_string()))?;
         let png = chart.png().map_err(|e| CliError::Output(e.to_string()))?;
         let files =
