@@ -151,3 +151,20 @@ fn a_run_too_long_for_its_step_is_refused_before_it_starts() {
     let err = run(&m).unwrap_err();
     assert!(err.to_string().contains("raise `step`"), "{err}");
 }
+
+#[test]
+fn priority_serves_the_important_caller_first_and_lets_go_when_capacity_returns() {
+    let mut m = Model::new("priority", Span(3_600_000));
+    let vip = m.add_service(Service::new("vip", 10, 1000.0).with_load(600.0));
+    let bulk = m.add_service(Service::new("bulk", 10, 1000.0).with_load(600.0));
+    let store = m.add_service(Service::new("store", 10, 130.0));
+    let d = m.add_call(vip, store);
+    m.deps[d.0].priority = 1;
+    m.add_call(bulk, store);
+    let trigger = ActionKind::LoseCapacity { service: store, fraction: 0.5, duration: Some(Span(600_000)) };
+    m.schedule(minutes(10), trigger, "store loses half");
+    let r = run(&m).unwrap();
+    assert!(avail(&r, vip, minutes(15)) > 0.999, "650/s of capacity covers the vip's 600/s first");
+    assert!(avail(&r, bulk, minutes(15)) < 0.2, "bulk gets the remaining 50/s of its 600/s");
+    assert!(avail(&r, bulk, minutes(30)) > 0.999, "and all of it again once capacity returns");
+}

@@ -90,8 +90,15 @@ fn solve_service(
     let cpu = units * svc.capacity * st.fault.capacity_factor;
     let cap = capacity::effective_capacity(cpu, workers, hold_s);
     let mut accepted = offered * (1.0 - refused);
-    if accepted > cap && wiring.prioritised[id.0] {
-        accepted = admit_by_priority(params, wiring, deps, id, external, cap) * (1.0 - refused);
+    if wiring.prioritised[id.0] {
+        if accepted > cap {
+            accepted = admit_by_priority(params, wiring, deps, id, external, cap) * (1.0 - refused);
+        } else {
+            // Short of nothing: nobody is turned away any more.
+            for &d in &wiring.incoming[id.0] {
+                deps[d.0].throttled = 0.0;
+            }
+        }
     }
     let limit = capacity::queue_limit(svc.queue as f64 * census.serving as f64, cap, svc.timeout.secs());
     let wait_s = capacity::wait_s(st.queue, cap);

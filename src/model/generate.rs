@@ -3,7 +3,8 @@
 use super::*;
 
 /// A layered service graph of `n` services: each layer calls two services of
-/// the next, the first layer takes external load, and a crash of a mid-graph
+/// the next (half a call each, so every layer carries the first layer's
+/// load), the first layer takes external load, and a crash of a mid-graph
 /// service at the fifth hour starts a cascade. Deterministic in `n`.
 pub fn layered(n: usize, duration: Span) -> Model {
     let mut m = Model::new(&format!("generated-{n}"), duration);
@@ -25,6 +26,8 @@ pub fn layered(n: usize, duration: Span) -> Model {
             if callee < n {
                 let d = m.add_call(ServiceId(i), ServiceId(callee));
                 m.deps[d.0].retries.max = 2;
+                // Two callees at half a call each: every layer carries the load of the first.
+                m.deps[d.0].per_request = 0.5;
             }
         }
     }
