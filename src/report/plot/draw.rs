@@ -228,16 +228,24 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
     }
 
     if !chart.curves.is_empty() {
-        cc.configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(14)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FAMILY, 14))
-            .draw()
-            .map_err(draw_error)?;
+        legend(&mut cc, SeriesLabelPosition::LowerRight)?;
     }
     Ok(())
+}
+
+/// Draws the legend of the series labelled so far, boxed, at `position`.
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    cc: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), PlotError> {
+    cc.configure_series_labels()
+        .position(position)
+        .margin(14)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FAMILY, 14))
+        .draw()
+        .map_err(draw_error)
 }
 
 #[cfg(test)]

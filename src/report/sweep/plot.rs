@@ -1,7 +1,7 @@
 //! The sweep plot: a metric against one swept parameter with its 95% band, or a heat map over two.
 
 use super::Metric;
-use crate::report::plot::draw::{COLORS, FAMILY, draw_error, render_png, render_svg};
+use crate::report::plot::draw::{COLORS, FAMILY, draw_error, legend, render_png, render_svg};
 use crate::report::plot::{PlotError, SIZE};
 use crate::sweep::{SweepFile, Value, describe};
 use plotters::coord::Shift;
@@ -178,15 +178,7 @@ impl SweepChart {
                 .label("ringed: some runs never recovered")
                 .legend(move |(x, y)| Circle::new((x + 12, y), 6, open));
         }
-        cc.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .margin(14)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font((FAMILY, 14))
-            .draw()
-            .map_err(draw_error)?;
-        Ok(())
+        legend(&mut cc, SeriesLabelPosition::UpperRight)
     }
 
     /// Cells coloured by the mean, labelled with it (and its interval when there is one).
