@@ -11,8 +11,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The options of `blastsim sweep`.
 #[derive(Debug, clap::Args)]
 pub struct SweepArgs {
-    /// The topology file (TOML).
-    pub topology: PathBuf,
+    /// The topology, its overrides and variant, and the base seed (each
+    /// run's seed derives from it and the run's point and index).
+    #[command(flatten)]
+    pub topology: super::TopologyArgs,
     /// A swept key and its values: `KEY=A..B`, `A..B:N`, `A..B:N:log`, `A..B:step=S` or `V1,V2,V3`;
     /// numbers may carry a unit (`100/h..600/h:6`). Repeat for a grid.
     #[arg(long = "param", value_name = "KEY=RANGE", required = true)]
@@ -20,15 +22,6 @@ pub struct SweepArgs {
     /// Seeded runs per point.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub runs: u32,
-    /// Change a value of every point by its dotted key path (repeatable).
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub sets: Vec<String>,
-    /// Run a variant the topology defines.
-    #[arg(long, value_name = "NAME")]
-    pub variant: Option<String>,
-    /// Base seed (default: the topology's); each run's seed derives from (seed, point, run).
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
     /// The measured service (default: the first the expected timeline names, else the first service).
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
@@ -58,12 +51,12 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let metric = Metric::parse(&args.metric).map_err(CliError::Usage)?;
     let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(CliError::Usage)?;
     let req = Request {
-        topology: &args.topology,
-        sets: &args.sets,
-        variant: args.variant.as_deref(),
+        topology: &args.topology.topology,
+        sets: &args.topology.sets,
+        variant: args.topology.variant.as_deref(),
         params,
         runs: args.runs,
-        seed: args.seed,
+        seed: args.topology.seed,
         service: args.service.as_deref(),
         metric,
     };
