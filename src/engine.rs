@@ -100,6 +100,8 @@ struct Sim<'m> {
     now: SimTime,
     end: SimTime,
     faults: Vec<actions::ActiveFault>,
+    /// Faults started so far: the last fault's id.
+    fault_ids: u32,
     rollouts: Vec<(ServiceId, Rollout)>,
     scalings: Vec<actions::Scaling>,
     /// The run's one random stream, seeded by the model's seed.
@@ -126,6 +128,7 @@ impl<'m> Sim<'m> {
             now: SimTime::ZERO,
             end: model.end(),
             faults: Vec::new(),
+            fault_ids: 0,
             rollouts: Vec::new(),
             scalings: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),

@@ -154,7 +154,9 @@ impl Sim<'_> {
     }
 
     fn add_fault(&mut self, target: Target, effect: Effect, duration: Option<Span>) {
-        let id = self.faults.iter().map(|f| f.id).max().unwrap_or(0) + 1;
+        // Ids are never reused: a repaired fault's end event must not end a later one.
+        self.fault_ids += 1;
+        let id = self.fault_ids;
         self.faults.push(ActiveFault { id, target, effect });
         if let Some(d) = duration {
             self.queue.push(self.now.plus(d), Event::FaultEnd(id));

@@ -168,3 +168,16 @@ fn priority_serves_the_important_caller_first_and_lets_go_when_capacity_returns(
     assert!(avail(&r, bulk, minutes(15)) < 0.2, "bulk gets the remaining 50/s of its 600/s");
     assert!(avail(&r, bulk, minutes(30)) > 0.999, "and all of it again once capacity returns");
 }
+
+#[test]
+fn a_repaired_faults_end_does_not_end_a_later_fault() {
+    let mut m = Model::new("repair", Span(3_600_000));
+    let s = m.add_service(Service::new("s", 10, 100.0).with_load(500.0));
+    let errors = |duration| ActionKind::InjectErrors { service: s, rate: 0.5, duration };
+    m.schedule(minutes(5), errors(Some(Span(1_200_000))), "errors for 20 min");
+    m.schedule(minutes(10), ActionKind::Repair { service: Some(s) }, "repair");
+    m.schedule(minutes(15), errors(None), "errors until repaired");
+    let r = run(&m).unwrap();
+    assert!(avail(&r, s, minutes(12)) > 0.999, "repaired");
+    assert!(avail(&r, s, minutes(40)) < 0.6, "the later fault outlives the first one's end at +25m");
+}

@@ -1,7 +1,7 @@
 //! The sweep plot: a metric against one swept parameter with its 95% band, or a heat map over two.
 
 use super::Metric;
-use crate::report::plot::draw::{COLORS, FAMILY, draw_error, legend, render_png, render_svg};
+use crate::report::plot::draw::{FAMILY, color, draw_error, legend, render_png, render_svg};
 use crate::report::plot::{PlotError, SIZE};
 use crate::sweep::{SweepFile, Value, describe};
 use plotters::coord::Shift;
@@ -143,7 +143,7 @@ impl SweepChart {
             .draw()
             .map_err(draw_error)?;
         for g in 0..groups {
-            let color = COLORS[g % 6];
+            let color = color(g);
             #[allow(clippy::type_complexity)]
             let cells: Vec<(f64, f64, Option<(f64, f64)>, bool)> = (0..nx)
                 .filter_map(|i| {
