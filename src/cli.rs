@@ -3,6 +3,7 @@
 mod commands;
 mod compare;
 mod merge;
+mod stdout;
 mod sweep;
 
 use clap::{Parser, Subcommand, ValueEnum};

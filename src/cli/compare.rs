@@ -2,6 +2,7 @@
 
 use super::Format;
 use super::commands::CliError;
+use super::stdout;
 use blastsim::analysis::compare::{self, Entry};
 use blastsim::engine::RunResult;
 use blastsim::model::Model;
@@ -55,11 +56,11 @@ pub fn run(
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
-        Format::Text => print!("{}", report::compare::render(&baseline.name, &entries)),
-        Format::Json => print!("{}", json(&entries)),
+        Format::Text => stdout::print(format_args!("{}", report::compare::render(&baseline.name, &entries)))?,
+        Format::Json => stdout::print(format_args!("{}", json(&entries)))?,
     }
     if let (Some(dir), Format::Text) = (out, format) {
-        println!("\nwrote compare.json, compare.png and compare.svg to {}", dir.display());
+        stdout::print(format_args!("\nwrote compare.json, compare.png and compare.svg to {}\n", dir.display()))?;
     }
     Ok(())
 }
@@ -111,11 +112,11 @@ fn run_many(
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
-        Format::Text => print!("{}", report::compare::render_runs(&baseline.name, &spreads)),
-        Format::Json => print!("{text}"),
+        Format::Text => stdout::print(format_args!("{}", report::compare::render_runs(&baseline.name, &spreads)))?,
+        Format::Json => stdout::print(format_args!("{text}"))?,
     }
     if let (Some(dir), Format::Text) = (out, format) {
-        println!("\nwrote compare.json, compare.png and compare.svg to {}", dir.display());
+        stdout::print(format_args!("\nwrote compare.json, compare.png and compare.svg to {}\n", dir.display()))?;
     }
     Ok(())
 }

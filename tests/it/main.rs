@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod closed_pipe;
 mod kinesis;
 mod properties;
 mod self_contained;
