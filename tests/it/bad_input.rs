@@ -247,3 +247,9 @@ fn a_file_over_the_size_limit_is_refused() {
     let out = blastsim().current_dir(tmp.path()).args(["check", "big.toml"]).assert().code(2).get_output().clone();
     insta::assert_snapshot!("too_large", String::from_utf8(out.stderr).unwrap());
 }
+
+#[test]
+fn compare_runs_over_the_limit() {
+    let stderr = rejected(&[("small.toml", SMALL)], &["compare", "small.toml", "--runs", "4000000000"]);
+    insta::assert_snapshot!("compare_runs_over_limit", stderr);
+}
