@@ -6,6 +6,7 @@ mod locate;
 mod overrides;
 mod raw;
 mod sets;
+mod source;
 mod suggest;
 mod validate;
 
@@ -14,8 +15,8 @@ mod tests;
 #[cfg(test)]
 mod tests_bad;
 
-pub use file::MAX_BYTES as MAX_FILE_BYTES;
 pub use error::{InvalidTopology, Problem, SyntaxError, TopologyError, render_error};
+pub use file::MAX_BYTES as MAX_FILE_BYTES;
 
 use crate::model::{Model, Variant};
 use raw::{Ordered, RawTopology, RawVariant};

@@ -31,8 +31,9 @@ pub fn read(path: &Path) -> Result<String, TopologyError> {
     if bytes.len() as u64 > MAX_BYTES {
         return Err(too_large(path, bytes.len() as u64));
     }
-    String::from_utf8(bytes)
-        .map_err(|_| unreadable(path, std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8")))
+    String::from_utf8(bytes).map_err(|_| {
+        unreadable(path, std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+    })
 }
 
 fn too_large(path: &Path, len: u64) -> TopologyError {
@@ -68,7 +69,9 @@ fn kind_of(t: &std::fs::FileType) -> &'static str {
 
 fn unreadable(path: &Path, source: std::io::Error) -> TopologyError {
     let fix = match source.kind() {
-        std::io::ErrorKind::NotFound => "check the path; topologies are TOML files like `topologies/three-tier-slow-db.toml`",
+        std::io::ErrorKind::NotFound => {
+            "check the path; topologies are TOML files like `topologies/three-tier-slow-db.toml`"
+        }
         std::io::ErrorKind::PermissionDenied => "make the file readable, or copy it somewhere you can read",
         std::io::ErrorKind::InvalidData => "a topology is UTF-8 text; save the file as UTF-8",
         _ => "check that the path names a readable TOML file",

@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod closed_pipe;
 mod kinesis;
+mod large;
 mod properties;
 mod self_contained;
 mod snapshots;
