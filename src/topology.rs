@@ -14,6 +14,8 @@ mod validate;
 mod tests;
 #[cfg(test)]
 mod tests_bad;
+#[cfg(test)]
+mod tests_values;
 
 pub use error::{InvalidTopology, Problem, SyntaxError, TopologyError, render_error};
 pub use file::MAX_BYTES as MAX_FILE_BYTES;
@@ -80,6 +82,12 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
         })
         .collect();
     let mut checked = validate::validate(&raw, stem, model_variants);
+    if let Ok(table) = toml::from_str::<toml::Table>(&text) {
+        let non_finite = validate::non_finite(&table);
+        // Other checks may trip over the same NaN; the finite-number problem says it best.
+        checked.issues.retain(|i| !non_finite.iter().any(|n| n.path == i.path));
+        checked.issues.splice(0..0, non_finite);
+    }
     if checked.services_ok {
         let more = sets::compute(&mut checked.model, &checked.pending_sets, &text);
         checked.issues.extend(more);

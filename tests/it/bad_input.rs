@@ -253,3 +253,49 @@ fn compare_runs_over_the_limit() {
     let stderr = rejected(&[("small.toml", SMALL)], &["compare", "small.toml", "--runs", "4000000000"]);
     insta::assert_snapshot!("compare_runs_over_limit", stderr);
 }
+
+#[test]
+fn nan_by_set_is_refused() {
+    let stderr =
+        rejected(&[("small.toml", SMALL)], &["run", "small.toml", "--set", "services.web.calls.db.per-request=nan"]);
+    insta::assert_snapshot!("set_nan", stderr);
+}
+
+#[test]
+fn a_rate_that_is_not_a_number() {
+    insta::assert_snapshot!("rate_nan", rejected_small("capacity = \"200/s\"", "capacity = \"nan/s\""));
+}
+
+#[test]
+fn a_duration_past_u64_is_bad_input() {
+    insta::assert_snapshot!(
+        "duration_out_of_range",
+        rejected_small("duration = \"1h\"", "duration = \"18446744073709551616ms\"")
+    );
+}
+
+#[test]
+fn a_duplicate_key_is_named() {
+    insta::assert_snapshot!("duplicate_key", rejected_small("instances = 2", "instances = 2\ninstances = 3"));
+}
+
+#[test]
+fn retries_past_the_maximum() {
+    let stderr = rejected_small("[services.web.calls.db]", "[services.web.calls.db]\nretries = { max = 4294967295 }");
+    insta::assert_snapshot!("retries_max", stderr);
+}
+
+#[test]
+fn a_negative_seed_names_the_range() {
+    for cmd in ["run", "compare", "sweep"] {
+        let mut args = vec![cmd, "small.toml", "--seed", "-1"];
+        if cmd == "sweep" {
+            args.extend(["--param", "services.db.instances=1,2"]);
+        }
+        let stderr = rejected(&[("small.toml", SMALL)], &args);
+        assert!(
+            stderr.contains("seeds are whole numbers from 0 to 2^64-1 (18446744073709551615), found `-1`"),
+            "{stderr}"
+        );
+    }
+}
