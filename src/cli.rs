@@ -4,6 +4,7 @@ mod commands;
 mod compare;
 mod generate;
 mod merge;
+mod stdout;
 mod sweep;
 
 use clap::{Parser, Subcommand, ValueEnum};

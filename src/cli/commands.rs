@@ -1,7 +1,11 @@
 //! What each subcommand does, in terms of the library.
 
 use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
+<<<<<<< HEAD
 use super::{compare, generate, merge, sweep};
+=======
+use super::{compare, merge, stdout, sweep};
+>>>>>>> h7a
 use blastsim::model::Model;
 use blastsim::{report, topology};
 use std::path::Path;
@@ -20,6 +24,9 @@ pub enum CliError {
     /// Ctrl-C: what finished was written.
     #[error("{0}")]
     Interrupted(String),
+    /// Whoever read stdout went away (`| head -1`): stop quietly, as `cat` does.
+    #[error("")]
+    StdoutClosed,
 }
 
 impl CliError {
@@ -28,6 +35,7 @@ impl CliError {
             CliError::Topology(_) | CliError::Usage(_) => 2,
             CliError::Engine(_) | CliError::Output(_) => 1,
             CliError::Interrupted(_) => 130,
+            CliError::StdoutClosed => 0,
         }
     }
 
@@ -67,12 +75,15 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
-        Format::Text => print!("{}", report::text::render(&report)),
-        Format::Json => print!("{}", report::json::render(&report)),
+        Format::Text => stdout::print(format_args!("{}", report::text::render(&report)))?,
+        Format::Json => stdout::print(format_args!("{}", report::json::render(&report)))?,
     }
     if let Some(dir) = out {
         if format == Format::Text {
-            println!("\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}", dir.display());
+            stdout::print(format_args!(
+                "\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}\n",
+                dir.display()
+            ))?;
         }
     }
     Ok(())
@@ -80,16 +91,15 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
 
 fn check(path: &Path, sets: &[String]) -> Result<(), CliError> {
     let model = topology::load_file(path, sets, None)?;
-    println!(
-        "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants)",
+    stdout::print(format_args!(
+        "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants)\n",
         path.display(),
         model.services.len(),
         model.deps.len(),
         model.scenario.len(),
         model.expected.len(),
         model.variants.len()
-    );
-    Ok(())
+    ))
 }
 
 fn graph(path: &Path, format: GraphFormat, report_path: Option<&Path>) -> Result<(), CliError> {
@@ -102,8 +112,7 @@ fn graph(path: &Path, format: GraphFormat, report_path: Option<&Path>) -> Result
         GraphFormat::Dot => report::graph::dot(&model, report.as_ref()),
         GraphFormat::Mermaid => report::graph::mermaid(&model, report.as_ref()),
     };
-    print!("{text}");
-    Ok(())
+    stdout::print(format_args!("{text}"))
 }
 
 fn read_report(path: &Path) -> Result<blastsim::analysis::Report, CliError> {
