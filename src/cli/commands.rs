@@ -1,7 +1,11 @@
 //! What each subcommand does, in terms of the library.
 
 use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
+<<<<<<< HEAD
+use super::{compare, generate, merge, sweep};
+=======
 use super::{compare, merge, stdout, sweep};
+>>>>>>> h7a
 use blastsim::model::Model;
 use blastsim::{report, topology};
 use std::path::Path;
@@ -50,6 +54,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         }
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge { out, shards } => merge::run(&out, &shards),
+        Command::Generate(args) => generate::run(&args),
         Command::Graph { topology, format, report } => graph(&topology, format, report.as_deref()),
     }
 }

@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod closed_pipe;
+mod generate;
 mod kinesis;
 mod large;
 mod properties;
