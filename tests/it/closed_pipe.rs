@@ -26,6 +26,7 @@ fn every_printing_command_exits_quietly_when_stdout_is_closed() {
         vec!["graph", topology],
         vec!["graph", topology, "--format", "mermaid"],
         vec!["compare", "topologies/retry-storm.toml"],
+        vec!["generate", "--services", "2000"],
     ] {
         let (code, stderr) = run_into_closed_pipe(&args);
         assert_eq!(code, Some(0), "{args:?} exits 0; stderr: {stderr}");
