@@ -83,10 +83,10 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
         .collect();
     let mut checked = validate::validate(&raw, stem, model_variants);
     if let Ok(table) = toml::from_str::<toml::Table>(&text) {
-        let non_finite = validate::non_finite(&table);
-        // Other checks may trip over the same NaN; the finite-number problem says it best.
-        checked.issues.retain(|i| !non_finite.iter().any(|n| n.path == i.path));
-        checked.issues.splice(0..0, non_finite);
+        let found = validate::scan(&table);
+        // Other checks may trip over the same NaN or name; the scan's problem says it best.
+        checked.issues.retain(|i| !found.iter().any(|n| i.path.starts_with(&n.path)));
+        checked.issues.splice(0..0, found);
     }
     if checked.services_ok {
         let more = sets::compute(&mut checked.model, &checked.pending_sets, &text);

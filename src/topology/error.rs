@@ -279,5 +279,6 @@ pub fn render_error(err: &TopologyError) -> String {
     if handler.render_report(&mut out, err).is_err() {
         out = err.to_string();
     }
-    out
+    // Messages and snippets echo the input: control characters in it are shown, never sent.
+    crate::text::printable(&out).into_owned()
 }
