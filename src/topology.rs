@@ -1,5 +1,6 @@
 //! The topology file format: parsing, overrides and validation into a [`crate::model::Model`].
 
+mod check;
 mod error;
 mod file;
 mod locate;
@@ -17,6 +18,7 @@ mod tests_bad;
 #[cfg(test)]
 mod tests_values;
 
+pub use check::check_file;
 pub use error::{InvalidTopology, Problem, SyntaxError, TopologyError, render_error};
 pub use file::MAX_BYTES as MAX_FILE_BYTES;
 

@@ -43,6 +43,18 @@ pub enum TopologyError {
         help: Option<String>,
     },
 
+    /// `check` found problems in more than one run of the topology (the baseline, its variants).
+    #[error("`{name}`: {}", several(errors.len()))]
+    #[diagnostic(
+        code(topology::check),
+        help("a variant is the baseline with its `set` applied: each problem is listed under the run it was found in")
+    )]
+    Several {
+        name: String,
+        #[related]
+        errors: Vec<TopologyError>,
+    },
+
     /// `--variant` names a variant the topology does not define.
     #[error("unknown variant `{name}`; the topology defines {}", list(variants))]
     #[diagnostic(code(topology::unknown_variant), help("{}", variant_help(name, variants)))]
@@ -78,6 +90,10 @@ pub struct InvalidTopology {
     pub src: NamedSource<IndexedText>,
     #[related]
     pub problems: Vec<Problem>,
+}
+
+fn several(n: usize) -> String {
+    format!("{n} of its runs (the baseline and each variant) have problems")
 }
 
 fn count(n: usize) -> String {

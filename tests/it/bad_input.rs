@@ -299,3 +299,34 @@ fn a_negative_seed_names_the_range() {
         );
     }
 }
+
+/// [`SMALL`] with a good variant, one that sets a missing path and one that sets a bad value.
+const WITH_VARIANTS: &str = r#"
+[variants.good]
+set = { "services.db.instances" = 2 }
+
+[variants.missing-path]
+set = { "services.dbx.instances" = 2 }
+
+[variants.bad-value]
+set = { "services.db.capacity" = "0/s" }
+"#;
+
+#[test]
+fn check_validates_every_variant() {
+    let text = format!("{SMALL}{WITH_VARIANTS}");
+    let stderr = rejected(&[("v.toml", &text)], &["check", "v.toml"]);
+    assert!(stderr.contains("variant `missing-path` `services.dbx.instances`: no table `services.dbx`"), "{stderr}");
+    assert!(stderr.contains("v.toml (with variant `bad-value`)"), "{stderr}");
+    assert!(!stderr.contains("variant `good`"), "{stderr}");
+    insta::assert_snapshot!("check_variants", stderr);
+}
+
+#[test]
+fn check_reports_the_baseline_and_the_variants_problems_once() {
+    let text = format!("{SMALL}{WITH_VARIANTS}").replacen("instances = 2", "instances = 0", 1);
+    let stderr = rejected(&[("v.toml", &text)], &["check", "v.toml"]);
+    assert!(stderr.contains("3 of its runs"), "{stderr}");
+    // The baseline's problem is not repeated under each variant.
+    assert_eq!(stderr.matches("`services.web.instances`: must be at least 1, found 0").count(), 1, "{stderr}");
+}
