@@ -106,7 +106,7 @@ pub fn parse_span(text: &str) -> Result<Span, String> {
         total += number * scale;
         rest = &rest[unit_len..];
     }
-    if !(total <= MAX_SPAN.0 as f64) {
+    if !total.is_finite() || total > MAX_SPAN.0 as f64 {
         return Err(format!("`{s}` is out of range; durations go up to {MAX_SPAN} (about 2,700 years)"));
     }
     Ok(Span(total.round() as u64))
