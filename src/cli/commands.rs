@@ -111,8 +111,11 @@ fn graph(path: &Path, format: GraphFormat, report_path: Option<&Path>) -> Result
     stdout::print(format_args!("{text}"))
 }
 
+/// The largest report.json or sweep.json read [bytes]: 1 GiB, the JSON of ten million runs.
+pub const MAX_JSON_BYTES: u64 = 1024 * 1024 * 1024;
+
 fn read_report(path: &Path) -> Result<blastsim::analysis::Report, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = topology::read_regular(path, MAX_JSON_BYTES).map_err(|e| {
         CliError::Usage(format!(
             "cannot read the report {}: {e}; pass a report.json written by `blastsim run --out DIR`",
             path.display()
@@ -120,8 +123,9 @@ fn read_report(path: &Path) -> Result<blastsim::analysis::Report, CliError> {
     })?;
     serde_json::from_str(&text).map_err(|e| {
         CliError::Usage(format!(
-            "{} is not a blastsim report.json ({e}); pass one written by `blastsim run --out DIR`",
-            path.display()
+            "{} is not a blastsim report.json ({}); pass one written by `blastsim run --out DIR`",
+            path.display(),
+            blastsim::text::without_type_names(&e.to_string())
         ))
     })
 }
