@@ -1,11 +1,7 @@
 //! What each subcommand does, in terms of the library.
 
 use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
-<<<<<<< HEAD
-use super::{compare, generate, merge, sweep};
-=======
-use super::{compare, merge, stdout, sweep};
->>>>>>> h7a
+use super::{compare, generate, merge, stdout, sweep};
 use blastsim::model::Model;
 use blastsim::{report, topology};
 use std::path::Path;
