@@ -86,7 +86,7 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
 }
 
 fn check(path: &Path, sets: &[String]) -> Result<(), CliError> {
-    let model = topology::load_file(path, sets, None)?;
+    let model = topology::check_file(path, sets)?;
     stdout::print(format_args!(
         "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants)\n",
         path.display(),

@@ -11,4 +11,5 @@ mod self_contained;
 mod snapshots;
 mod support;
 mod sweep;
+mod text_safety;
 mod theory;
