@@ -5,6 +5,7 @@ mod cli;
 mod kinesis;
 mod properties;
 mod snapshots;
+mod solver;
 mod support;
 mod sweep;
 mod theory;
