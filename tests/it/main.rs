@@ -2,8 +2,12 @@
 
 mod bad_input;
 mod cli;
+mod closed_pipe;
+mod generate;
 mod kinesis;
+mod large;
 mod properties;
+mod self_contained;
 mod snapshots;
 mod solver;
 mod support;
