@@ -9,6 +9,7 @@ mod large;
 mod properties;
 mod self_contained;
 mod snapshots;
+mod solver;
 mod support;
 mod sweep;
 mod text_safety;
