@@ -3,8 +3,12 @@
 mod bad_input;
 mod cli;
 mod kinesis;
+mod merge;
 mod properties;
+mod readme;
+mod schemas;
 mod snapshots;
 mod support;
 mod sweep;
+mod sweep_input;
 mod theory;
