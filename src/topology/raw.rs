@@ -39,6 +39,7 @@ pub struct RawThresholds {
     pub mostly_recovered: Option<f64>,
     pub recovered: Option<f64>,
     pub recovery_band: Option<f64>,
+    pub recovery_hold: Option<DurationText>,
 }
 
 #[derive(Debug, Deserialize)]
