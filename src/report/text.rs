@@ -103,7 +103,9 @@ fn unreached(s: &ServiceReport, kind: MilestoneKind, th: &crate::model::Threshol
         MilestoneKind::Recovered => th.recovered,
         _ => return "-",
     };
-    if s.min_availability < level { "not by end" } else { "-" }
+    // A full recovery implies the partial one, whatever a hand-made report says.
+    let later = kind == MilestoneKind::MostlyRecovered && s.milestones.iter().any(|m| m.kind == MilestoneKind::Recovered);
+    if s.min_availability < level && !later { "not by end" } else { "-" }
 }
 
 fn events(out: &mut String, report: &Report) {
