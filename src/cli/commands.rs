@@ -71,10 +71,10 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
         Format::Text => print!("{}", report::text::render(&report)),
         Format::Json => print!("{}", report::json::render(&report)),
     }
-    if let Some(dir) = out {
-        if format == Format::Text {
-            println!("\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}", dir.display());
-        }
+    if let Some(dir) = out
+        && format == Format::Text
+    {
+        println!("\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}", dir.display());
     }
     Ok(())
 }
