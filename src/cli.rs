@@ -3,9 +3,11 @@
 mod commands;
 mod compare;
 mod examples;
+mod generate;
 mod manual;
 mod merge;
 mod progress;
+mod stdout;
 mod sweep;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -33,7 +35,7 @@ pub struct TopologyArgs {
     #[arg(long, value_name = "NAME")]
     pub variant: Option<String>,
     /// Seed of the random stream (overrides the topology's `seed`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_seed, allow_hyphen_values = true)]
     pub seed: Option<u64>,
 }
 
@@ -60,7 +62,7 @@ pub enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
         /// Seed of the random stream (overrides the topology's `seed`).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = parse_seed, allow_hyphen_values = true)]
         seed: Option<u64>,
         /// Seeded runs of each; with more than one, show mean and 95% interval instead of single numbers.
         #[arg(long, value_name = "N", default_value_t = 1)]
@@ -97,6 +99,8 @@ pub enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
     },
+    /// Write a topology of a given size and shape, for scale tests and benchmarks.
+    Generate(generate::GenerateArgs),
     /// Draw the dependency graph.
     #[command(after_help = examples::GRAPH)]
     Graph {
@@ -132,4 +136,9 @@ pub enum Format {
 pub enum GraphFormat {
     Dot,
     Mermaid,
+}
+
+/// Reads `--seed`: a whole number from 0 to 2^64-1 (a negative one is named as such, not taken for a flag).
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim().parse().map_err(|_| format!("seeds are whole numbers from 0 to 2^64-1 ({}), found `{text}`", u64::MAX))
 }

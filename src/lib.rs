@@ -2,10 +2,12 @@
 
 pub mod analysis;
 pub mod engine;
+pub mod generate;
 pub mod mechanisms;
 pub mod model;
 pub mod report;
 pub mod sweep;
+pub mod text;
 pub mod time;
 pub mod topology;
 

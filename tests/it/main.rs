@@ -2,13 +2,19 @@
 
 mod bad_input;
 mod cli;
+mod closed_pipe;
+mod generate;
 mod kinesis;
+mod large;
 mod merge;
 mod properties;
 mod readme;
 mod schemas;
+mod self_contained;
 mod snapshots;
+mod solver;
 mod support;
 mod sweep;
 mod sweep_input;
+mod text_safety;
 mod theory;
