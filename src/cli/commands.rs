@@ -76,13 +76,13 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
         Format::Text => stdout::print(format_args!("{}", report::text::render(&report)))?,
         Format::Json => stdout::print(format_args!("{}", report::json::render(&report)))?,
     }
-    if let Some(dir) = out {
-        if format == Format::Text {
-            stdout::print(format_args!(
-                "\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}\n",
-                dir.display()
-            ))?;
-        }
+    if let Some(dir) = out
+        && format == Format::Text
+    {
+        stdout::print(format_args!(
+            "\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}\n",
+            dir.display()
+        ))?;
     }
     Ok(())
 }

@@ -149,7 +149,11 @@ fn files(
     (chart.x_desc, chart.tick_origin_s) = report::plot::time_axis_of(model);
     let svg = chart.svg().map_err(|e| e.to_string())?;
     let png = chart.png().map_err(|e| e.to_string())?;
-    Ok(vec![("compare.json", json(model, entries).into_bytes()), ("compare.png", png), ("compare.svg", svg.into_bytes())])
+    Ok(vec![
+        ("compare.json", json(model, entries).into_bytes()),
+        ("compare.png", png),
+        ("compare.svg", svg.into_bytes()),
+    ])
 }
 
 /// The most seeded runs of each of the baseline and variants: each run's summary is kept to compute the intervals.
