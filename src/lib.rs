@@ -1,7 +1,9 @@
 //! blastsim: simulates how failures spread through a graph of services, and how fast it gets back.
 
 pub mod analysis;
+pub mod blast;
 pub mod engine;
+pub mod import;
 pub mod mechanisms;
 pub mod model;
 pub mod report;

@@ -13,6 +13,7 @@ mod tests;
 #[cfg(test)]
 mod tests_bad;
 
+pub use suggest::nearest;
 pub use error::{InvalidTopology, Problem, SyntaxError, TopologyError, render_error};
 
 use crate::model::{Model, Variant};

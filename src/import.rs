@@ -1,0 +1,1 @@
+//! Service graphs from tracing systems turned into topology skeletons.
