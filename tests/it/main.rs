@@ -1,7 +1,9 @@
 //! The integration tests of blastsim: one binary, one module per behaviour.
 
 mod bad_input;
+mod blast;
 mod cli;
+mod import;
 mod kinesis;
 mod properties;
 mod snapshots;
