@@ -3,6 +3,7 @@
 pub mod analysis;
 pub mod blast;
 pub mod engine;
+pub mod generate;
 pub mod import;
 pub mod mechanisms;
 pub mod model;

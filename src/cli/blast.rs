@@ -2,6 +2,7 @@
 
 use super::Format;
 use super::commands::CliError;
+use super::stdout;
 use blastsim::blast::{self, BlastError, Fault, Request};
 use blastsim::report;
 use blastsim::time::{Span, parse_span};
@@ -79,11 +80,14 @@ pub fn run(args: &BlastArgs) -> Result<(), CliError> {
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match args.format {
-        Format::Text => print!("{}", report::blast::render(&result)),
-        Format::Json => print!("{}", report::blast::json(&result)),
+        Format::Text => stdout::print(format_args!("{}", report::blast::render(&result)))?,
+        Format::Json => stdout::print(format_args!("{}", report::blast::json(&result)))?,
     }
     if let (Some(dir), Format::Text) = (&args.out, args.format) {
-        println!("\nwrote blast.json, blast.png, blast.svg, blast.dot and blast.mmd to {}", dir.display());
+        stdout::print(format_args!(
+            "\nwrote blast.json, blast.png, blast.svg, blast.dot and blast.mmd to {}\n",
+            dir.display()
+        ))?;
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! What each subcommand does, in terms of the library.
 
 use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
-use super::{blast, compare, import, merge, sweep};
+use super::{blast, compare, generate, import, merge, stdout, sweep};
 use blastsim::model::Model;
 use blastsim::{report, topology};
 use std::path::Path;
@@ -20,6 +20,9 @@ pub enum CliError {
     /// Ctrl-C: what finished was written.
     #[error("{0}")]
     Interrupted(String),
+    /// Whoever read stdout went away (`| head -1`): stop quietly, as `cat` does.
+    #[error("")]
+    StdoutClosed,
 }
 
 impl CliError {
@@ -28,6 +31,7 @@ impl CliError {
             CliError::Topology(_) | CliError::Usage(_) => 2,
             CliError::Engine(_) | CliError::Output(_) => 1,
             CliError::Interrupted(_) => 130,
+            CliError::StdoutClosed => 0,
         }
     }
 
@@ -46,6 +50,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         }
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge { out, shards } => merge::run(&out, &shards),
+        Command::Generate(args) => generate::run(&args),
         Command::Graph { topology, format, report, focus, depth } => {
             graph(&topology, format, report.as_deref(), focus.as_deref(), depth)
         }
@@ -70,12 +75,15 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
-        Format::Text => print!("{}", report::text::render(&report)),
-        Format::Json => print!("{}", report::json::render(&report)),
+        Format::Text => stdout::print(format_args!("{}", report::text::render(&report)))?,
+        Format::Json => stdout::print(format_args!("{}", report::json::render(&report)))?,
     }
     if let Some(dir) = out {
         if format == Format::Text {
-            println!("\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}", dir.display());
+            stdout::print(format_args!(
+                "\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}\n",
+                dir.display()
+            ))?;
         }
     }
     Ok(())
@@ -83,16 +91,15 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
 
 fn check(path: &Path, sets: &[String]) -> Result<(), CliError> {
     let model = topology::load_file(path, sets, None)?;
-    println!(
-        "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants)",
+    stdout::print(format_args!(
+        "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants)\n",
         path.display(),
         model.services.len(),
         model.deps.len(),
         model.scenario.len(),
         model.expected.len(),
         model.variants.len()
-    );
-    Ok(())
+    ))
 }
 
 fn graph(
@@ -122,8 +129,7 @@ fn graph(
         GraphFormat::Dot => report::graph::dot_with(&model, include.as_deref(), &shades),
         GraphFormat::Mermaid => report::graph::mermaid_with(&model, include.as_deref(), &shades),
     };
-    print!("{text}");
-    Ok(())
+    stdout::print(format_args!("{text}"))
 }
 
 fn read_report(path: &Path) -> Result<blastsim::analysis::Report, CliError> {

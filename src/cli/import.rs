@@ -1,6 +1,7 @@
 //! `blastsim import`: a topology skeleton from a tracing system's service graph.
 
 use super::commands::CliError;
+use super::stdout;
 use blastsim::import::{self, Format, Options};
 use std::path::PathBuf;
 
@@ -67,7 +68,7 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
             std::fs::write(path, &toml).map_err(|e| CliError::Output(format!("cannot write {}: {e}", path.display())))?;
             eprintln!("wrote {}", path.display());
         }
-        None => print!("{toml}"),
+        None => stdout::print(format_args!("{toml}"))?,
     }
     Ok(())
 }

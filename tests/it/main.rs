@@ -3,9 +3,13 @@
 mod bad_input;
 mod blast;
 mod cli;
+mod closed_pipe;
+mod generate;
 mod import;
 mod kinesis;
+mod large;
 mod properties;
+mod self_contained;
 mod snapshots;
 mod support;
 mod sweep;
