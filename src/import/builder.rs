@@ -104,7 +104,12 @@ pub fn build(format: Format, file: &str, observed: &Observed, options: &Options)
             let _ = writeln!(out, "\n[services.{}.calls.{}]", n.key, keys[id(&e.callee)]);
             if e.asynchronous {
                 let _ = writeln!(out, "kind = \"buffered\"   # observed: asynchronous (through a queue or stream)");
-                let _ = writeln!(out, "buffer = {{ size = {BUFFER_SIZE}, when-full = \"drop\" }}   # assumption");
+                let drain = (e.stats.count / window_s * options.headroom / options.instances as f64).max(0.01);
+                let _ = writeln!(
+                    out,
+                    "buffer = {{ size = {BUFFER_SIZE}, when-full = \"drop\", drain = \"{}/s\" }}   # assumption: flushes at most headroom x the observed rate",
+                    num(drain)
+                );
             }
             let _ = writeln!(out, "per-request = {}   # observed: {} calls / {} requests", num(per_request(e)), count(e.stats.count), count(n.requests));
             let _ = writeln!(out, "timeout = \"{}\"   # {}", ms_text(timeout(&e.stats).0), timeout(&e.stats).1);
@@ -183,6 +188,8 @@ const RULES: &str = "#   threads    workers = 2 x capacity x the time a request 
 #   load       outside requests: from the file's client or user node where it has one; else, for a service
 #              nobody calls, its busiest call's count (each request calls it at least once)
 #   timeouts   3 x the call's p99 (or 10 x its mean), at least 1s; 1s where the file records no latency
+#   buffers    an asynchronous call is a buffered call: 10000 calls per instance, dropped when full, flushed at
+#              most headroom x the observed call rate (a backlog cannot flood its consumer past that)
 #   failures   observed failure rates are noted in comments only: a topology has no steady error rate
 ";
 
