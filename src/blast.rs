@@ -141,7 +141,9 @@ pub fn parse_at(model: &Model, text: &str) -> Result<SimTime, String> {
     let text = text.trim();
     if let Some(clock) = &model.clock {
         if text.contains(':') {
-            return clock.at(text).ok_or_else(|| format!("--at {text}: not a clock time; write one like 05:00 or 05:00:30"));
+            return clock
+                .at(text)
+                .ok_or_else(|| format!("--at {text}: not a clock time; write one like 05:00 or 05:00:30"));
         }
     }
     let offset = text.strip_prefix('+').unwrap_or(text);
@@ -166,8 +168,10 @@ pub fn run(model: &Model, req: &Request) -> Result<Blast, BlastError> {
         1 => vec![model.seed],
         n => (0..n).map(|r| crate::sweep::run_seed(model.seed, 0, r)).collect(),
     };
-    let jobs: Vec<(Option<ServiceId>, u64)> =
-        std::iter::once(None).chain(services.iter().copied().map(Some)).flat_map(|s| seeds.iter().map(move |&seed| (s, seed))).collect();
+    let jobs: Vec<(Option<ServiceId>, u64)> = std::iter::once(None)
+        .chain(services.iter().copied().map(Some))
+        .flat_map(|s| seeds.iter().map(move |&seed| (s, seed)))
+        .collect();
     let results: Vec<Result<RunResult, BlastError>> = jobs
         .par_iter()
         .map(|&(service, seed)| {
@@ -191,11 +195,8 @@ pub fn run(model: &Model, req: &Request) -> Result<Blast, BlastError> {
         .iter()
         .zip(faulted.chunks(seeds.len()))
         .map(|(&s, runs)| {
-            let losses: Vec<Vec<Loss>> = runs
-                .iter()
-                .zip(baselines)
-                .map(|(f, b)| measure::losses(b, f, &model.thresholds, step_s))
-                .collect();
+            let losses: Vec<Vec<Loss>> =
+                runs.iter().zip(baselines).map(|(f, b)| measure::losses(b, f, &model.thresholds, step_s)).collect();
             row(model, s, &losses, at.secs(), end_of_fault + req.settle.secs())
         })
         .collect();
@@ -246,7 +247,10 @@ fn row(model: &Model, failed: ServiceId, runs: &[Vec<Loss>], at_s: f64, settle_u
     let static_reach: Vec<usize> = (0..model.services.len()).filter(|&i| reach[i] && i != failed.0).collect();
     let is_hit = |i: usize| hits.iter().any(|h| h.service == model.services[i].name);
     let recovered_s = hits.iter().try_fold(0.0_f64, |acc, h| h.recovered_s.map(|r| acc.max(r)));
-    let outlived = runs.iter().filter(|r| r.iter().any(|l| l.impacted && l.recovered_at_s.is_none_or(|t| t > settle_until_s))).count();
+    let outlived = runs
+        .iter()
+        .filter(|r| r.iter().any(|l| l.impacted && l.recovered_at_s.is_none_or(|t| t > settle_until_s)))
+        .count();
     Row {
         service: name(failed.0),
         impacted: hits.iter().map(|h| h.service.clone()).collect(),
@@ -256,7 +260,10 @@ fn row(model: &Model, failed: ServiceId, runs: &[Vec<Loss>], at_s: f64, settle_u
         outlived_fault: outlived as f64 * 2.0 >= n && outlived > 0,
         static_reach: static_reach.iter().map(|&i| name(i)).collect(),
         contained: static_reach.iter().filter(|&&i| !is_hit(i)).map(|&i| name(i)).collect(),
-        beyond_reach: (0..model.services.len()).filter(|&i| i != failed.0 && !reach[i] && is_hit(i)).map(name).collect(),
+        beyond_reach: (0..model.services.len())
+            .filter(|&i| i != failed.0 && !reach[i] && is_hit(i))
+            .map(name)
+            .collect(),
         by_service: hits,
     }
 }

@@ -119,7 +119,11 @@ pub(crate) fn check_name(file: &str, name: &str, what: &str) -> Result<(), Impor
         ));
     }
     if name.chars().count() > 200 {
-        return Err(bad(file, format!("{what}: a service name is {} characters long", name.chars().count()), "names may be at most 200 characters"));
+        return Err(bad(
+            file,
+            format!("{what}: a service name is {} characters long", name.chars().count()),
+            "names may be at most 200 characters",
+        ));
     }
     Ok(())
 }

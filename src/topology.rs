@@ -15,9 +15,9 @@ mod tests;
 #[cfg(test)]
 mod tests_bad;
 
-pub use suggest::nearest;
 pub use error::{InvalidTopology, Problem, SyntaxError, TopologyError, render_error};
 pub use file::MAX_BYTES as MAX_FILE_BYTES;
+pub use suggest::nearest;
 
 use crate::model::{Model, Variant};
 use raw::{Ordered, RawTopology, RawVariant};

@@ -128,7 +128,8 @@ mod tests {
 
     #[test]
     fn bad_faults_say_what_to_write() {
-        for bad in ["", "melt", "crash=1", "latency", "latency=2", "latency=0s", "errors=2", "errors=-0.1", "capacity=x"]
+        for bad in
+            ["", "melt", "crash=1", "latency", "latency=2", "latency=0s", "errors=2", "errors=-0.1", "capacity=x"]
         {
             let e = Fault::parse(bad).unwrap_err();
             assert!(e.contains("write crash, latency=DURATION"), "{bad}: {e}");

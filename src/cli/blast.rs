@@ -62,15 +62,7 @@ pub fn run(args: &BlastArgs) -> Result<(), CliError> {
         }
     }
     services.sort();
-    let req = Request {
-        fault,
-        at,
-        duration,
-        services,
-        runs: args.runs,
-        keep_scenario: args.keep_scenario,
-        settle,
-    };
+    let req = Request { fault, at, duration, services, runs: args.runs, keep_scenario: args.keep_scenario, settle };
     let result = blast::run(&model, &req).map_err(|e| match e {
         BlastError::Usage(m) => CliError::Usage(m),
         e @ BlastError::Engine { .. } => CliError::Output(e.to_string()),

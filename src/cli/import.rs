@@ -40,9 +40,8 @@ pub struct ImportArgs {
 
 pub fn run(args: &ImportArgs) -> Result<(), CliError> {
     let file = args.file.display().to_string();
-    let text = std::fs::read_to_string(&args.file).map_err(|e| {
-        CliError::Usage(format!("cannot read {file}: {e}; pass the exported service graph's path"))
-    })?;
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| CliError::Usage(format!("cannot read {file}: {e}; pass the exported service graph's path")))?;
     let window_s = match &args.window {
         Some(w) => match blastsim::time::parse_span(w) {
             Ok(s) if !s.is_zero() => Some(s.secs()),
@@ -61,11 +60,13 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
     let options = Options { headroom: args.headroom, window_s, instances: args.instances, name };
     let toml = import::import(format, &file, &text, &options).map_err(|e| CliError::Usage(e.to_string()))?;
     // What was written must load: a skeleton `check` refuses is a bug, reported as such.
-    blastsim::topology::load_str(&file, &toml, &[], None)
-        .map_err(|e| CliError::Output(format!("the imported topology does not validate:\n{}", blastsim::topology::render_error(&e))))?;
+    blastsim::topology::load_str(&file, &toml, &[], None).map_err(|e| {
+        CliError::Output(format!("the imported topology does not validate:\n{}", blastsim::topology::render_error(&e)))
+    })?;
     match &args.out {
         Some(path) => {
-            std::fs::write(path, &toml).map_err(|e| CliError::Output(format!("cannot write {}: {e}", path.display())))?;
+            std::fs::write(path, &toml)
+                .map_err(|e| CliError::Output(format!("cannot write {}: {e}", path.display())))?;
             eprintln!("wrote {}", path.display());
         }
         None => stdout::print(format_args!("{toml}"))?,

@@ -42,7 +42,11 @@ pub fn build(format: Format, file: &str, observed: &Observed, options: &Options)
         return Err(bad(file, "the file names no services", "export a service graph with traffic"));
     }
     if !(options.headroom.is_finite() && options.headroom >= 1.0) {
-        return Err(bad(file, format!("--headroom {} is below 1", options.headroom), "capacity is the observed rate times the headroom; pass 1 or more, like --headroom 2"));
+        return Err(bad(
+            file,
+            format!("--headroom {} is below 1", options.headroom),
+            "capacity is the observed rate times the headroom; pass 1 or more, like --headroom 2",
+        ));
     }
     let (window_s, window_note) = match (options.window_s, observed.window_s) {
         (Some(w), _) => (w, "--window".to_string()),
@@ -61,8 +65,10 @@ pub fn build(format: Format, file: &str, observed: &Observed, options: &Options)
     let _ = writeln!(out, "# Imported by `blastsim import --from {}` from {}", flag(format), comment(file));
     let _ = writeln!(out, "# ({}).", format.describe());
     out.push_str(HEADER);
-    let _ = writeln!(out, "#   window     the counts cover {} ({window_note}); rates are counts / window", secs(window_s));
-    let _ = writeln!(out, "#   instances  {} per service (assumption: traces do not count instances)", options.instances);
+    let _ =
+        writeln!(out, "#   window     the counts cover {} ({window_note}); rates are counts / window", secs(window_s));
+    let _ =
+        writeln!(out, "#   instances  {} per service (assumption: traces do not count instances)", options.instances);
     let _ = writeln!(
         out,
         "#   capacity   per instance = observed rate x headroom {} / instances (assumption: the file gives totals, so the\n#              observed peak is taken as the mean rate over the window)",
@@ -70,7 +76,16 @@ pub fn build(format: Format, file: &str, observed: &Observed, options: &Options)
     );
     out.push_str(RULES);
     let _ = writeln!(out, "\nname = {}", quote(&options.name));
-    let _ = writeln!(out, "description = {}", quote(&format!("Imported from {} ({} services, {} calls).", file_name(file), nodes.len(), observed.edges.len())));
+    let _ = writeln!(
+        out,
+        "description = {}",
+        quote(&format!(
+            "Imported from {} ({} services, {} calls).",
+            file_name(file),
+            nodes.len(),
+            observed.edges.len()
+        ))
+    );
     out.push_str("duration = \"1h\"\nstep = \"10s\"\n");
 
     let own: Vec<(f64, String)> = nodes.iter().map(|n| own_time(observed, &nodes, n, &per_request)).collect();
@@ -90,15 +105,35 @@ pub fn build(format: Format, file: &str, observed: &Observed, options: &Options)
             let _ = writeln!(out, "# observed as {}", comment(&quote(&n.name)));
         }
         let _ = writeln!(out, "instances = {}   # assumption", options.instances);
-        let _ = writeln!(out, "capacity = \"{}/s\"   # assumption: {}/s observed x {} / {}", num(capacity), num(rate), options.headroom, options.instances);
+        let _ = writeln!(
+            out,
+            "capacity = \"{}/s\"   # assumption: {}/s observed x {} / {}",
+            num(capacity),
+            num(rate),
+            options.headroom,
+            options.instances
+        );
         let _ = writeln!(out, "latency = \"{}\"   # {own_note}", ms_text(own_s));
-        let _ = writeln!(out, "threads = {{ workers = {workers} }}   # assumption: 2 x capacity x {} a request holds a thread, at least 16", ms(hold_s));
+        let _ = writeln!(
+            out,
+            "threads = {{ workers = {workers} }}   # assumption: 2 x capacity x {} a request holds a thread, at least 16",
+            ms(hold_s)
+        );
         if n.outside > 0.0 {
-            let _ = writeln!(out, "load = {{ kind = \"constant\", rate = \"{}/s\" }}   # {}", num(n.outside / window_s), n.outside_note);
+            let _ = writeln!(
+                out,
+                "load = {{ kind = \"constant\", rate = \"{}/s\" }}   # {}",
+                num(n.outside / window_s),
+                n.outside_note
+            );
         }
         let _ = writeln!(out, "# requests: {} over the window ({})", count(n.requests), n.requests_note);
         if let Some(f) = n.failed.filter(|_| n.requests > 0.0) {
-            let _ = writeln!(out, "# observed: {:.2}% of requests failed (not modelled: replay with inject-errors in a scenario)", 100.0 * f / n.requests);
+            let _ = writeln!(
+                out,
+                "# observed: {:.2}% of requests failed (not modelled: replay with inject-errors in a scenario)",
+                100.0 * f / n.requests
+            );
         }
         for e in &outgoing {
             let _ = writeln!(out, "\n[services.{}.calls.{}]", n.key, keys[id(&e.callee)]);
@@ -111,7 +146,13 @@ pub fn build(format: Format, file: &str, observed: &Observed, options: &Options)
                     num(drain)
                 );
             }
-            let _ = writeln!(out, "per-request = {}   # observed: {} calls / {} requests", num(per_request(e)), count(e.stats.count), count(n.requests));
+            let _ = writeln!(
+                out,
+                "per-request = {}   # observed: {} calls / {} requests",
+                num(per_request(e)),
+                count(e.stats.count),
+                count(n.requests)
+            );
             let _ = writeln!(out, "timeout = \"{}\"   # {}", ms_text(timeout(&e.stats).0), timeout(&e.stats).1);
             if let Some(f) = e.stats.failed.filter(|_| e.stats.count > 0.0) {
                 let _ = writeln!(out, "# observed: {:.2}% of calls failed", 100.0 * f / e.stats.count);
@@ -182,7 +223,8 @@ const HEADER: &str = "#
 # Rules:
 ";
 
-const RULES: &str = "#   threads    workers = 2 x capacity x the time a request holds a thread (own latency + sync calls), at least 16
+const RULES: &str =
+    "#   threads    workers = 2 x capacity x the time a request holds a thread (own latency + sync calls), at least 16
 #   latency    own time = the server's mean response time minus the mean time of its sync calls (at least 1ms);
 #              10ms where the file records no latency
 #   load       outside requests: from the file's client or user node where it has one; else, for a service
@@ -196,8 +238,13 @@ const RULES: &str = "#   threads    workers = 2 x capacity x the time a request 
 /// The service as the topology sees it, from the file's counts.
 fn node(observed: &Observed, name: &str, key: &str) -> Node {
     let from_outside: Vec<&Stats> = observed.outside.iter().filter(|(n, _)| n == name).map(|(_, s)| s).collect();
-    let inbound: Vec<&Stats> =
-        observed.edges.iter().filter(|e| e.callee == name).map(|e| &e.stats).chain(from_outside.iter().copied()).collect();
+    let inbound: Vec<&Stats> = observed
+        .edges
+        .iter()
+        .filter(|e| e.callee == name)
+        .map(|e| &e.stats)
+        .chain(from_outside.iter().copied())
+        .collect();
     let inbound_calls: f64 = observed.edges.iter().filter(|e| e.callee == name).map(|e| e.stats.count).sum();
     let busiest = observed.edges.iter().filter(|e| e.caller == name).map(|e| e.stats.count).fold(0.0, f64::max);
     let served = observed.served.iter().find(|(n, _)| n == name).map(|(_, s)| *s);
@@ -214,7 +261,9 @@ fn node(observed: &Observed, name: &str, key: &str) -> Node {
         None if served.is_some() && requests > inbound_calls => {
             (requests - inbound_calls, "observed: its count minus the calls into it".to_string())
         }
-        None if inbound_calls == 0.0 => (requests, "assumption: nobody calls it, so all its requests come from outside".to_string()),
+        None if inbound_calls == 0.0 => {
+            (requests, "assumption: nobody calls it, so all its requests come from outside".to_string())
+        }
         None => (0.0, String::new()),
     };
     let weighted: Vec<(f64, f64)> = inbound.iter().filter_map(|s| s.mean_s.map(|m| (m, s.count))).collect();
@@ -335,7 +384,8 @@ mod tests {
 
     #[test]
     fn keys_are_valid_and_unique() {
-        let names: Vec<String> = ["web.example.com", "web/example/com", "a b", "ok_name", "--"].map(String::from).to_vec();
+        let names: Vec<String> =
+            ["web.example.com", "web/example/com", "a b", "ok_name", "--"].map(String::from).to_vec();
         assert_eq!(keys(&names), ["web-example-com", "web-example-com-2", "a-b", "ok_name", "service"]);
     }
 

@@ -19,7 +19,11 @@ pub fn read(file: &str, text: &str) -> Result<Observed, ImportError> {
         _ => return Err(bad(file, "expected an object with a `data` array", help)),
     };
     if links.is_empty() {
-        return Err(bad(file, "`data` holds no dependency links", "export the dependencies over a lookback with traffic"));
+        return Err(bad(
+            file,
+            "`data` holds no dependency links",
+            "export the dependencies over a lookback with traffic",
+        ));
     }
     let mut observed = Observed::default();
     for (i, link) in links.iter().enumerate() {

@@ -39,7 +39,11 @@ pub fn read(file: &str, text: &str) -> Result<Observed, ImportError> {
         }
         let at = format!("line {}", n + 1);
         let (name, labels, value) = parse_line(line).map_err(|e| {
-            bad(file, format!("{at}: {e}"), "each sample is `metric{label=\"value\",...} number`, as Prometheus writes it")
+            bad(
+                file,
+                format!("{at}: {e}"),
+                "each sample is `metric{label=\"value\",...} number`, as Prometheus writes it",
+            )
         })?;
         let kind = match name.as_str() {
             REQUESTS => 0,
@@ -51,7 +55,11 @@ pub fn read(file: &str, text: &str) -> Result<Observed, ImportError> {
         };
         let label = |key: &str| labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
         let (Some(client), Some(server)) = (label("client"), label("server")) else {
-            return Err(bad(file, format!("{at}: {name} has no `client` and `server` labels"), "the connector labels every sample with client and server"));
+            return Err(bad(
+                file,
+                format!("{at}: {name} has no `client` and `server` labels"),
+                "the connector labels every sample with client and server",
+            ));
         };
         check_name(file, &client, &format!("{at}, label client"))?;
         check_name(file, &server, &format!("{at}, label server"))?;
@@ -72,9 +80,19 @@ pub fn read(file: &str, text: &str) -> Result<Observed, ImportError> {
             0 => s.requests += value,
             1 => *s.failed.get_or_insert(0.0) += value,
             2 => {
-                let le = label("le").ok_or_else(|| bad(file, format!("{at}: a histogram bucket without `le`"), "buckets carry their upper bound as le=\"0.5\""))?;
-                let bound = if le == "+Inf" { f64::INFINITY } else {
-                    le.parse::<f64>().map_err(|_| bad(file, format!("{at}: le=\"{le}\" is not a number"), "write le=\"0.25\" or le=\"+Inf\""))?
+                let le = label("le").ok_or_else(|| {
+                    bad(
+                        file,
+                        format!("{at}: a histogram bucket without `le`"),
+                        "buckets carry their upper bound as le=\"0.5\"",
+                    )
+                })?;
+                let bound = if le == "+Inf" {
+                    f64::INFINITY
+                } else {
+                    le.parse::<f64>().map_err(|_| {
+                        bad(file, format!("{at}: le=\"{le}\" is not a number"), "write le=\"0.25\" or le=\"+Inf\"")
+                    })?
                 };
                 match s.buckets.iter_mut().find(|(b, _)| *b == bound) {
                     Some(b) => b.1 += value,
@@ -86,7 +104,11 @@ pub fn read(file: &str, text: &str) -> Result<Observed, ImportError> {
         }
     }
     if !series.iter().any(|(_, s)| s.requests > 0.0) {
-        return Err(bad(file, format!("no {REQUESTS} samples with calls"), "export the collector's service-graph metrics (the Prometheus exporter's /metrics) after some traffic"));
+        return Err(bad(
+            file,
+            format!("no {REQUESTS} samples with calls"),
+            "export the collector's service-graph metrics (the Prometheus exporter's /metrics) after some traffic",
+        ));
     }
     let mut observed = Observed::default();
     for ((client, server), s) in series {
@@ -120,8 +142,11 @@ fn p99(mut buckets: Vec<(f64, f64)>) -> Option<f64> {
     buckets.iter().find(|(_, c)| *c >= 0.99 * total).map(|(b, _)| *b).filter(|b| b.is_finite())
 }
 
+/// A sample's metric name, labels and value.
+type Sample = (String, Vec<(String, String)>, f64);
+
 /// `name{k="v",...} value [timestamp]` into its parts; label values unescaped.
-fn parse_line(line: &str) -> Result<(String, Vec<(String, String)>, f64), String> {
+fn parse_line(line: &str) -> Result<Sample, String> {
     let name_end = line.find(['{', ' ', '\t']).ok_or("a sample needs a value after its name")?;
     let name = line[..name_end].to_string();
     let mut rest = &line[name_end..];

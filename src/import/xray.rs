@@ -13,19 +13,28 @@ use serde_json::Value;
 
 /// Reads the service graph.
 pub fn read(file: &str, text: &str) -> Result<Observed, ImportError> {
-    let help = "pass the JSON of `aws xray get-service-graph`: {\"StartTime\": ..., \"EndTime\": ..., \"Services\": [...]}";
+    let help =
+        "pass the JSON of `aws xray get-service-graph`: {\"StartTime\": ..., \"EndTime\": ..., \"Services\": [...]}";
     let root: Value = serde_json::from_str(text)
         .map_err(|e| bad(file, format!("not JSON: {e} (line {}, column {})", e.line(), e.column()), help))?;
-    let services = root.get("Services").and_then(Value::as_array).ok_or_else(|| bad(file, "no `Services` array", help))?;
+    let services =
+        root.get("Services").and_then(Value::as_array).ok_or_else(|| bad(file, "no `Services` array", help))?;
     if services.is_empty() {
         return Err(bad(file, "`Services` is empty", "export the graph over a time range with traffic"));
     }
     let mut nodes: Vec<(i64, String, bool)> = Vec::new();
     for (i, s) in services.iter().enumerate() {
         let at = format!("Services[{i}]");
-        let id = s.get("ReferenceId").and_then(Value::as_i64).ok_or_else(|| bad(file, format!("{at}.ReferenceId is missing or not an integer"), help))?;
+        let id = s
+            .get("ReferenceId")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| bad(file, format!("{at}.ReferenceId is missing or not an integer"), help))?;
         if nodes.iter().any(|(n, _, _)| *n == id) {
-            return Err(bad(file, format!("{at}.ReferenceId {id} is used twice"), "each service has its own ReferenceId"));
+            return Err(bad(
+                file,
+                format!("{at}.ReferenceId {id} is used twice"),
+                "each service has its own ReferenceId",
+            ));
         }
         let kind = s.get("Type").and_then(Value::as_str).unwrap_or("");
         let client = kind == "client";
@@ -54,11 +63,19 @@ pub fn read(file: &str, text: &str) -> Result<Observed, ImportError> {
         let edges = edges.as_array().ok_or_else(|| bad(file, format!("Services[{i}].Edges is not an array"), help))?;
         for (j, e) in edges.iter().enumerate() {
             let at = format!("Services[{i}].Edges[{j}]");
-            let target = e.get("ReferenceId").and_then(Value::as_i64).ok_or_else(|| bad(file, format!("{at}.ReferenceId is missing"), help))?;
+            let target = e
+                .get("ReferenceId")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| bad(file, format!("{at}.ReferenceId is missing"), help))?;
             let callee = nodes.iter().find(|(n, _, _)| *n == target).map(|(_, n, _)| n.clone()).ok_or_else(|| {
-                bad(file, format!("{at}.ReferenceId {target} names no service"), "every edge points at a service of the same graph")
+                bad(
+                    file,
+                    format!("{at}.ReferenceId {target} names no service"),
+                    "every edge points at a service of the same graph",
+                )
             })?;
-            let st = e.get("SummaryStatistics").ok_or_else(|| bad(file, format!("{at} has no SummaryStatistics"), help))?;
+            let st =
+                e.get("SummaryStatistics").ok_or_else(|| bad(file, format!("{at} has no SummaryStatistics"), help))?;
             let stats = stats(file, &format!("{at}.SummaryStatistics"), st, e.get("ResponseTimeHistogram"))?;
             if *client {
                 observed.outside.push((callee, stats));
@@ -74,7 +91,11 @@ pub fn read(file: &str, text: &str) -> Result<Observed, ImportError> {
 fn stats(file: &str, at: &str, st: &Value, histogram: Option<&Value>) -> Result<Stats, ImportError> {
     let num = |v: Option<&Value>| v.and_then(Value::as_f64).filter(|x| x.is_finite() && *x >= 0.0);
     let count = num(st.get("TotalCount")).ok_or_else(|| {
-        bad(file, format!("{at}.TotalCount is missing or not a count"), "SummaryStatistics carries TotalCount, OkCount, ErrorStatistics and FaultStatistics")
+        bad(
+            file,
+            format!("{at}.TotalCount is missing or not a count"),
+            "SummaryStatistics carries TotalCount, OkCount, ErrorStatistics and FaultStatistics",
+        )
     })?;
     let faults = num(st.pointer("/FaultStatistics/TotalCount"));
     let throttles = num(st.pointer("/ErrorStatistics/ThrottleCount"));
@@ -89,16 +110,26 @@ fn stats(file: &str, at: &str, st: &Value, histogram: Option<&Value>) -> Result<
             for (k, p) in h.iter().enumerate() {
                 match (num(p.get("Value")), num(p.get("Count"))) {
                     (Some(v), Some(c)) => points.push((v, c)),
-                    _ => return Err(bad(file, format!("{at}: ResponseTimeHistogram[{k}] needs Value and Count"), "entries are {\"Value\": seconds, \"Count\": n}")),
+                    _ => {
+                        return Err(bad(
+                            file,
+                            format!("{at}: ResponseTimeHistogram[{k}] needs Value and Count"),
+                            "entries are {\"Value\": seconds, \"Count\": n}",
+                        ));
+                    }
                 }
             }
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
             let total: f64 = points.iter().map(|p| p.1).sum();
             let mut seen = 0.0;
-            points.iter().find(|p| {
-                seen += p.1;
-                seen >= 0.99 * total
-            }).map(|p| p.0).filter(|_| total > 0.0)
+            points
+                .iter()
+                .find(|p| {
+                    seen += p.1;
+                    seen >= 0.99 * total
+                })
+                .map(|p| p.0)
+                .filter(|_| total > 0.0)
         }
         None => None,
     };
@@ -112,7 +143,11 @@ fn window(file: &str, root: &Value) -> Result<Option<f64>, ImportError> {
             None => Ok(None),
             Some(Value::Number(n)) => Ok(n.as_f64()),
             Some(Value::String(s)) => epoch_s(s).map(Some).ok_or_else(|| {
-                bad(file, format!("{key} \"{s}\" is not a time"), "write epoch seconds or an RFC 3339 time like 2024-05-01T10:00:00Z")
+                bad(
+                    file,
+                    format!("{key} \"{s}\" is not a time"),
+                    "write epoch seconds or an RFC 3339 time like 2024-05-01T10:00:00Z",
+                )
             }),
             Some(_) => Err(bad(file, format!("{key} is not a time"), "write epoch seconds or an RFC 3339 time")),
         }
@@ -132,7 +167,8 @@ fn epoch_s(text: &str) -> Option<f64> {
     let zone_at = time.find(['Z', 'z', '+', '-']).unwrap_or(time.len());
     let (clock, zone) = time.split_at(zone_at);
     let mut c = clock.split(':');
-    let (h, min, s) = (c.next()?.parse::<f64>().ok()?, c.next()?.parse::<f64>().ok()?, c.next().unwrap_or("0").parse::<f64>().ok()?);
+    let (h, min, s) =
+        (c.next()?.parse::<f64>().ok()?, c.next()?.parse::<f64>().ok()?, c.next().unwrap_or("0").parse::<f64>().ok()?);
     let offset = match zone {
         "" | "Z" | "z" => 0.0,
         z => {
@@ -187,7 +223,10 @@ mod tests {
         for (text, says) in [
             ("[]", "no `Services` array"),
             (r#"{"Services": [{"Name": "a"}]}"#, "Services[0].ReferenceId"),
-            (r#"{"Services": [{"ReferenceId": 1, "Name": "a", "Edges": [{"ReferenceId": 9, "SummaryStatistics": {"TotalCount": 1}}]}]}"#, "names no service"),
+            (
+                r#"{"Services": [{"ReferenceId": 1, "Name": "a", "Edges": [{"ReferenceId": 9, "SummaryStatistics": {"TotalCount": 1}}]}]}"#,
+                "names no service",
+            ),
             (r#"{"Services": [{"ReferenceId": 1, "Name": "a\tb"}]}"#, "control character"),
             (r#"{"StartTime": "x", "Services": [{"ReferenceId": 1, "Name": "a"}]}"#, "StartTime \"x\" is not a time"),
         ] {

@@ -24,9 +24,20 @@ pub fn render(blast: &Blast) -> String {
         f.scenario
     );
     let mut rows = vec![
-        ["rank", "failed", "impacted", "error-min", "failed req", "recovered", "outlived", "static", "contained", "beyond"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "rank",
+            "failed",
+            "impacted",
+            "error-min",
+            "failed req",
+            "recovered",
+            "outlived",
+            "static",
+            "contained",
+            "beyond",
+        ]
+        .map(String::from)
+        .to_vec(),
     ];
     for (i, r) in blast.ranking.iter().enumerate() {
         rows.push(vec![
@@ -62,7 +73,12 @@ pub fn render(blast: &Blast) -> String {
                 let _ = writeln!(out, "  {}: contained (callers not impacted): {}", r.service, r.contained.join(", "));
             }
             if !r.beyond_reach.is_empty() {
-                let _ = writeln!(out, "  {}: beyond reach (impacted, not callers): {}", r.service, r.beyond_reach.join(", "));
+                let _ = writeln!(
+                    out,
+                    "  {}: beyond reach (impacted, not callers): {}",
+                    r.service,
+                    r.beyond_reach.join(", ")
+                );
             }
         }
     }

@@ -168,8 +168,11 @@ pub fn dot_with(model: &Model, include: Option<&[bool]>, shades: &[Option<Shade>
     for (i, service) in model.services.iter().enumerate().filter(|(i, _)| kept(*i)) {
         match shades.get(i).and_then(Option::as_ref) {
             Some(shade) => {
-                let label =
-                    if shade.note.is_empty() { service.name.clone() } else { format!("{}\n{}", service.name, shade.note) };
+                let label = if shade.note.is_empty() {
+                    service.name.clone()
+                } else {
+                    format!("{}\n{}", service.name, shade.note)
+                };
                 let _ = writeln!(
                     out,
                     "  {} [label={}, style=\"rounded,filled\", fillcolor=\"{}\", color=\"{}\"];",
@@ -252,7 +255,8 @@ pub fn mermaid_with(model: &Model, include: Option<&[bool]>, shades: &[Option<Sh
             .filter(|&i| kept(i) && shade(i).is_some_and(|s| s.class == class.class))
             .map(node_id)
             .collect();
-        let _ = writeln!(out, "  classDef {} fill:{},stroke:{},stroke-width:2px", class.class, class.fill, class.stroke);
+        let _ =
+            writeln!(out, "  classDef {} fill:{},stroke:{},stroke-width:2px", class.class, class.fill, class.stroke);
         let _ = writeln!(out, "  class {} {}", members.join(","), class.class);
     }
     out
@@ -325,5 +329,27 @@ mod tests {
         model.services[1].name = "say \"hi\"".to_string();
         assert!(dot(&model, None).contains("s1 [label=\"say \\\"hi\\\"\"];"));
         assert!(mermaid(&model, None).contains("s1[\"say #quot;hi#quot;\"]"));
+    }
+
+    #[test]
+    fn a_neighbourhood_follows_calls_each_way_up_to_its_depth() {
+        // web-front -> auth-api -> user-db, and web-front -> user-db.
+        let model = fixtures::model();
+        assert_eq!(neighbourhood(&model, 1, 1), [true, true, true]);
+        assert_eq!(neighbourhood(&model, 1, 0), [false, true, false]);
+        let mut chain = fixtures::model();
+        chain.deps.retain(|d| !d.fallback);
+        assert_eq!(neighbourhood(&chain, 2, 1), [false, true, true], "callers of callers need depth 2");
+        assert_eq!(neighbourhood(&chain, 2, 2), [true, true, true]);
+        let focused = dot_with(&chain, Some(&[false, true, true]), &[]);
+        assert!(!focused.contains("web-front") && focused.contains("  s1 -> s2 "), "{focused}");
+    }
+
+    #[test]
+    fn control_characters_never_reach_a_drawing() {
+        let mut model = fixtures::model();
+        model.services[0].name = "a\u{1b}[31mb".to_string();
+        assert!(dot(&model, None).contains("label=\"a[31mb\""));
+        assert!(mermaid(&model, None).contains("s0[\"a[31mb\"]"));
     }
 }

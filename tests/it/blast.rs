@@ -127,7 +127,11 @@ fn out_writes_the_heat_map_and_the_shaded_graphs() {
 fn a_kept_scenario_is_not_counted_as_the_faults_doing() {
     let v = json_of(&[&shipped("three-tier-slow-db"), "--keep-scenario", "--service", "web", "--at", "09:50"]);
     assert_eq!(v["fault"]["scenario"], "kept");
-    assert_eq!(v["ranking"][0]["impacted"], serde_json::json!(["web"]), "the db's slow spell at 09:20 is in the baseline too");
+    assert_eq!(
+        v["ranking"][0]["impacted"],
+        serde_json::json!(["web"]),
+        "the db's slow spell at 09:20 is in the baseline too"
+    );
 }
 
 #[test]

@@ -17,7 +17,10 @@ fn import(from: &str, file: &str) -> String {
 /// (caller, callee) -> per-request, read back through the library.
 fn calls(toml: &str) -> BTreeMap<(String, String), f64> {
     let m = blastsim::topology::load_str("imported.toml", toml, &[], None).unwrap();
-    m.deps.iter().map(|d| ((m.service(d.caller).name.clone(), m.service(d.callee).name.clone()), d.per_request)).collect()
+    m.deps
+        .iter()
+        .map(|d| ((m.service(d.caller).name.clone(), m.service(d.callee).name.clone()), d.per_request))
+        .collect()
 }
 
 #[test]
@@ -98,7 +101,12 @@ fn malformed_input_exits_2_naming_the_file_and_the_problem() {
     let cases = [
         ("jaeger", "deps.json", "{\"data\": [", "not JSON"),
         ("jaeger", "deps.json", "{\"data\": [{\"parent\": \"a\", \"child\": \"b\"}]}", "data[0].callCount"),
-        ("jaeger", "deps.json", "{\"data\": [{\"parent\": \"a\\u001b[31m\", \"child\": \"b\", \"callCount\": 3}]}", "control character"),
+        (
+            "jaeger",
+            "deps.json",
+            "{\"data\": [{\"parent\": \"a\\u001b[31m\", \"child\": \"b\", \"callCount\": 3}]}",
+            "control character",
+        ),
         ("otel", "m.prom", "traces_service_graph_request_total{client=\"a\",server=\"b\"} many\n", "line 1"),
         ("otel", "m.prom", "up 1\n", "no traces_service_graph_request_total"),
         ("xray", "g.json", "{\"Services\": [{\"ReferenceId\": 1}]}", "Services[0].Name"),

@@ -106,7 +106,7 @@ impl HeatMap {
                 }
             }
         }
-                for (i, name) in self.rows.iter().enumerate() {
+        for (i, name) in self.rows.iter().enumerate() {
             let at = (x0 - 8, y0 + i as i32 * cell + cell / 2);
             let style = text(13, HPos::Right, VPos::Center);
             root.draw(&Text::new(clip(name), at, style)).map_err(draw_error)?;
@@ -139,8 +139,7 @@ impl HeatMap {
             let t = 1.0 - k as f64 / (h - 1).max(1) as f64;
             root.draw(&Rectangle::new([(x, top + k), (x + 22, top + k + 1)], heat(t).filled())).map_err(draw_error)?;
         }
-        root.draw(&Rectangle::new([(x, top), (x + 22, bottom)], BLACK.mix(0.5).stroke_width(1)))
-            .map_err(draw_error)?;
+        root.draw(&Rectangle::new([(x, top), (x + 22, bottom)], BLACK.mix(0.5).stroke_width(1))).map_err(draw_error)?;
         let small = text(12, HPos::Left, VPos::Center);
         for v in scale.ticks() {
             let y = bottom - (scale.t(v) * h as f64).round() as i32;
@@ -226,7 +225,11 @@ fn short(v: f64) -> String {
 }
 
 fn clip(name: &str) -> String {
-    if name.chars().count() <= 30 { name.to_string() } else { format!("{}...", name.chars().take(27).collect::<String>()) }
+    if name.chars().count() <= 30 {
+        name.to_string()
+    } else {
+        format!("{}...", name.chars().take(27).collect::<String>())
+    }
 }
 
 #[cfg(test)]
