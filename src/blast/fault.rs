@@ -39,7 +39,7 @@ impl Fault {
             "crash" => Err(format!("--fault {text}: crash takes no value; {help}")),
             "latency" => {
                 let v = value.ok_or_else(|| format!("--fault latency needs a duration; {help}"))?;
-                let span = parse_span(v).map_err(|e| format!("--fault {text}: {e}"))?;
+                let span = parse_span(v).map_err(|e| format!("--fault {text}: {e}; {help}"))?;
                 if span.is_zero() {
                     return Err(format!("--fault {text}: the added latency must be more than 0; {help}"));
                 }

@@ -152,3 +152,16 @@ fn bad_flags_exit_2_and_say_what_to_write() {
     }
     blastsim().args(["blast", "no-such.toml"]).assert().code(2);
 }
+
+#[test]
+fn blast_text_and_imported_topology_are_golden() {
+    let out = blastsim().args(["blast", DIAMOND, "--fault", "latency=40s"]).assert().success().get_output().clone();
+    insta::assert_snapshot!("blast_text__diamond_latency", String::from_utf8(out.stdout).unwrap());
+    let out = blastsim()
+        .args(["import", "--from", "jaeger", "tests/fixtures/import/jaeger-dependencies.json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    insta::assert_snapshot!("import__jaeger_shop", String::from_utf8(out.stdout).unwrap());
+}
