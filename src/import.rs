@@ -111,11 +111,15 @@ pub(crate) fn check_name(file: &str, name: &str, what: &str) -> Result<(), Impor
     if name.trim().is_empty() {
         return Err(bad(file, format!("{what} has an empty service name"), "every service needs a name"));
     }
-    if let Some(c) = name.chars().find(|c| c.is_control()) {
+    if let Some(c) = name.chars().find(|&c| c.is_control() || crate::text::is_unsafe(c)) {
         return Err(bad(
             file,
-            format!("{what}: the service name {name:?} holds the control character {:?}", c),
-            "names may not hold control characters (newlines, tabs, escapes); fix the name where the traces are recorded",
+            format!(
+                "{what}: the service name \"{}\" holds the control character {}",
+                crate::text::printable(name),
+                crate::text::code_point(c)
+            ),
+            "names may not hold control characters or bidirectional overrides (newlines, tabs, escapes); fix the name where the traces are recorded",
         ));
     }
     if name.chars().count() > 200 {

@@ -45,8 +45,8 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run { topology, out, format } => run(&topology, out.as_deref(), format),
         Command::Check { topology, sets } => check(&topology, &sets),
-        Command::Compare { topology, sets, seed, runs, out, format } => {
-            compare::run(&topology, &sets, seed, runs, out.as_deref(), format)
+        Command::Compare { topology, sets, seed, runs, out, format, no_progress } => {
+            compare::run(&topology, &sets, seed, runs, out.as_deref(), format, no_progress)
         }
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge { out, shards } => merge::run(&out, &shards),
@@ -56,6 +56,8 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         }
         Command::Blast(args) => blast::run(&args),
         Command::Import(args) => import::run(&args),
+        Command::Completions { shell } => super::manual::completions(shell),
+        Command::Man { command } => super::manual::man(command.as_deref()),
     }
 }
 
@@ -90,7 +92,7 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
 }
 
 fn check(path: &Path, sets: &[String]) -> Result<(), CliError> {
-    let model = topology::load_file(path, sets, None)?;
+    let model = topology::check_file(path, sets)?;
     stdout::print(format_args!(
         "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants)\n",
         path.display(),

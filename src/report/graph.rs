@@ -124,15 +124,15 @@ fn min_text(service: &ServiceReport) -> String {
     format!("min {:.1}%", service.min_availability * 100.0)
 }
 
+/// A DOT string: quotes and backslashes escaped, control characters as visible stand-ins.
 fn dot_quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
-    for c in text.chars() {
+    for c in crate::text::printable(text).chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
-            c if c.is_control() => {}
             c => out.push(c),
         }
     }
@@ -201,11 +201,24 @@ pub fn dot_with(model: &Model, include: Option<&[bool]>, shades: &[Option<Shade>
     out
 }
 
-/// Mermaid labels are quoted; quotes inside become the `#quot;` entity, and
-/// control characters, which would break the line-based syntax, are dropped.
+/// Mermaid labels are quoted; quotes, `#`, `&`, `<` and `>` inside become entities (`#quot;`),
+/// so no name is read as markup, and control characters become visible stand-ins.
 fn mermaid_quote(text: &str) -> String {
-    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
-    format!("\"{}\"", clean.replace('"', "#quot;"))
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in crate::text::printable(text).chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '&' => out.push_str("#amp;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Renders the model as a Mermaid flowchart, left to right.
@@ -346,10 +359,15 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_never_reach_a_drawing() {
+    fn hostile_names_stay_inside_their_quotes() {
         let mut model = fixtures::model();
-        model.services[0].name = "a\u{1b}[31mb".to_string();
-        assert!(dot(&model, None).contains("label=\"a[31mb\""));
-        assert!(mermaid(&model, None).contains("s0[\"a[31mb\"]"));
+        model.name = "a\"b\\c\u{1b}]0;title\u{7}".to_string();
+        model.services[0].name = "<b>x</b> & \"y\" #quot; \u{0}".to_string();
+        let text = dot(&model, None);
+        assert!(text.starts_with("digraph \"a\\\"b\\\\c\u{241b}]0;title\u{2407}\" {"), "{text}");
+        assert!(text.contains("  s0 [label=\"<b>x</b> & \\\"y\\\" #quot; \u{2400}\"];"), "{text}");
+        assert!(!text.chars().any(crate::text::is_unsafe), "{text}");
+        let text = mermaid(&model, None);
+        assert!(text.contains("  s0[\"#lt;b#gt;x#lt;/b#gt; #amp; #quot;y#quot; #35;quot; \u{2400}\"]"), "{text}");
     }
 }
