@@ -1,7 +1,7 @@
 //! What each subcommand does, in terms of the library.
 
 use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
-use super::{compare, generate, merge, stdout, sweep};
+use super::{blast, compare, generate, import, merge, stdout, sweep};
 use blastsim::model::Model;
 use blastsim::{report, topology};
 use std::path::Path;
@@ -51,13 +51,17 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge { out, shards } => merge::run(&out, &shards),
         Command::Generate(args) => generate::run(&args),
-        Command::Graph { topology, format, report } => graph(&topology, format, report.as_deref()),
+        Command::Graph { topology, format, report, focus, depth } => {
+            graph(&topology, format, report.as_deref(), focus.as_deref(), depth)
+        }
+        Command::Blast(args) => blast::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Completions { shell } => super::manual::completions(shell),
         Command::Man { command } => super::manual::man(command.as_deref()),
     }
 }
 
-fn load(args: &TopologyArgs) -> Result<Model, CliError> {
+pub(super) fn load(args: &TopologyArgs) -> Result<Model, CliError> {
     let mut model = topology::load_file(&args.topology, &args.sets, args.variant.as_deref())?;
     if let Some(seed) = args.seed {
         model.seed = seed;
@@ -100,15 +104,32 @@ fn check(path: &Path, sets: &[String]) -> Result<(), CliError> {
     ))
 }
 
-fn graph(path: &Path, format: GraphFormat, report_path: Option<&Path>) -> Result<(), CliError> {
+fn graph(
+    path: &Path,
+    format: GraphFormat,
+    report_path: Option<&Path>,
+    focus: Option<&str>,
+    depth: u32,
+) -> Result<(), CliError> {
     let model = topology::load_file(path, &[], None)?;
     let report = match report_path {
         Some(p) => Some(read_report(p)?),
         None => None,
     };
+    let mut shades = report::graph::report_shades(&model, report.as_ref());
+    let include = match focus {
+        Some(name) => {
+            let id = model.service_id(name).ok_or_else(|| CliError::Usage(blast::unknown_service(&model, name)))?;
+            if shades[id.0].is_none() {
+                shades[id.0] = Some(report::graph::focus_shade());
+            }
+            Some(report::graph::neighbourhood(&model, id.0, depth))
+        }
+        None => None,
+    };
     let text = match format {
-        GraphFormat::Dot => report::graph::dot(&model, report.as_ref()),
-        GraphFormat::Mermaid => report::graph::mermaid(&model, report.as_ref()),
+        GraphFormat::Dot => report::graph::dot_with(&model, include.as_deref(), &shades),
+        GraphFormat::Mermaid => report::graph::mermaid_with(&model, include.as_deref(), &shades),
     };
     stdout::print(format_args!("{text}"))
 }
