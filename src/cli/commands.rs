@@ -1,6 +1,6 @@
 //! What each subcommand does, in terms of the library.
 
-use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
+use super::{Cli, Command, Format, GraphFormat, PlotLayout, TopologyArgs};
 use super::{compare, merge, sweep};
 use blastsim::model::Model;
 use blastsim::{report, topology};
@@ -39,7 +39,7 @@ impl CliError {
 /// Runs the command line's command.
 pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Run { topology, out, format } => run(&topology, out.as_deref(), format),
+        Command::Run { topology, out, format, plot } => run(&topology, out.as_deref(), format, plot),
         Command::Check { topology, sets } => check(&topology, &sets),
         Command::Compare { topology, sets, seed, runs, out, format } => {
             compare::run(&topology, &sets, seed, runs, out.as_deref(), format)
@@ -58,11 +58,17 @@ fn load(args: &TopologyArgs) -> Result<Model, CliError> {
     Ok(model)
 }
 
-fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), CliError> {
+fn run(args: &TopologyArgs, out: Option<&Path>, format: Format, plot: PlotLayout) -> Result<(), CliError> {
     let model = load(args)?;
     let (result, report) = blastsim::simulate(&model, args.variant.as_deref())?;
     if let Some(dir) = out {
-        let files = report::files(&model, &result, &report).map_err(|e| CliError::Output(e.to_string()))?;
+        let layout = match plot {
+            PlotLayout::Auto => report::plot::Layout::Auto,
+            PlotLayout::Overlay => report::plot::Layout::Overlay,
+            PlotLayout::Panels => report::plot::Layout::Panels,
+        };
+        let files =
+            report::files_with(&model, &result, &report, layout).map_err(|e| CliError::Output(e.to_string()))?;
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
@@ -71,7 +77,10 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
     }
     if let Some(dir) = out {
         if format == Format::Text {
-            println!("\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}", dir.display());
+            println!(
+                "\nwrote report.json, timeseries.csv, recovery.png, recovery.svg, report.md and report.html to {}",
+                dir.display()
+            );
         }
     }
     Ok(())

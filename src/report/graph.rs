@@ -13,7 +13,7 @@ fn node_id(index: usize) -> String {
     format!("s{index}")
 }
 
-fn edge_label(dep: &Dependency) -> String {
+pub(crate) fn edge_label(dep: &Dependency) -> String {
     let mut parts = vec![match &dep.kind {
         DepKind::Sync => "sync".to_string(),
         DepKind::Buffered(b) => format!("buffered {}, {}", b.size, when_full(b.when_full)),
@@ -111,9 +111,26 @@ pub fn dot(model: &Model, report: Option<&Report>) -> String {
     out
 }
 
-/// Mermaid labels are quoted; quotes inside become the `#quot;` entity.
+/// Mermaid labels are quoted; characters that would end the label, open an
+/// HTML tag or a Markdown string, or split an edge label become Mermaid
+/// entities (`#quot;`, `#lt;`, `#124;`...), control characters spaces.
 fn mermaid_quote(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "#quot;"))
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '&' => out.push_str("#amp;"),
+            '#' => out.push_str("#35;"),
+            '`' => out.push_str("#96;"),
+            '|' => out.push_str("#124;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Renders the model as a Mermaid flowchart, left to right.
@@ -216,5 +233,7 @@ mod tests {
         model.services[1].name = "say \"hi\"".to_string();
         assert!(dot(&model, None).contains("s1 [label=\"say \\\"hi\\\"\"];"));
         assert!(mermaid(&model, None).contains("s1[\"say #quot;hi#quot;\"]"));
+        model.services[1].name = "a|b `c` <i>&#\n".to_string();
+        assert!(mermaid(&model, None).contains("s1[\"a#124;b #96;c#96; #lt;i#gt;#amp;#35; \"]"));
     }
 }

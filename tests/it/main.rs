@@ -4,6 +4,7 @@ mod bad_input;
 mod cli;
 mod kinesis;
 mod properties;
+mod report_draft;
 mod snapshots;
 mod support;
 mod sweep;
