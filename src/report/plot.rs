@@ -396,7 +396,7 @@ mod tests {
         let svg = chart.svg().unwrap();
         keep("twins.png", &chart.png().unwrap());
         assert!(svg.contains("twin (min 55.0%) (same as web-front)"), "the legend says which curves coincide");
-        assert!(svg.contains("take turns in dashes"));
+        assert!(svg.contains("where curves run together"), "and how they are drawn");
         // The twin's colour (the second) is drawn in many short dashes.
         let second = {
             let RGBAColor(r, g, b, _) = draw::color(1);

@@ -7,7 +7,8 @@
   var consoleError = console.error;
   console.error = function () { problems.push("console.error: " + Array.prototype.join.call(arguments, " ")); consoleError.apply(console, arguments); };
 
-  var NS = "http://www.w3.org/2000/svg";
+  // The SVG namespace, taken from the page's own <svg> so the file holds no URL at all.
+  var NS = document.getElementById("plot") ? document.getElementById("plot").namespaceURI : null;
   var W = 1000, H = 440, M = { left: 52, right: 36, top: 40, bottom: 44 };
   var PW = W - M.left - M.right, PH = H - M.top - M.bottom;
   var STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];

@@ -55,7 +55,7 @@ pub(super) fn draw<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<DB, Shi
     for (i, (curve, cell)) in curves.iter().zip(&cells).enumerate() {
         let mut cc = ChartBuilder::on(cell)
             .margin(6)
-            .margin_right(14)
+            .margin_right(24)
             .caption(&curve.label, (FAMILY, 14))
             .x_label_area_size(24)
             .y_label_area_size(34)
