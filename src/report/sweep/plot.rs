@@ -230,10 +230,12 @@ impl SweepChart {
                 let mark = if self.unrecovered[k] && self.metric == Metric::Recovery { ">=" } else { "" };
                 let text = format!("{mark}{}", short(mean));
                 let ink = if t < 0.55 { WHITE } else { BLACK };
-                let (x0, y0) = cc.backend_coord(&(SegmentValue::Exact(i), SegmentValue::Exact(j + 1)));
-                let (x1, y1) = cc.backend_coord(&(SegmentValue::Exact(i + 1), SegmentValue::Exact(j)));
+                // Backend pixels, made relative to the area the text is drawn on.
+                let (cx, cy) = cc.backend_coord(&(SegmentValue::CenterOf(i), SegmentValue::CenterOf(j)));
+                let (bx, by) = plot.get_base_pixel();
+                let centre = (cx - bx, cy - by);
                 let centred = font.clone().color(&ink).pos(Pos::new(HPos::Center, VPos::Center));
-                plot.draw(&Text::new(text, ((x0 + x1) / 2, (y0 + y1) / 2), &centred)).map_err(draw_error)?;
+                plot.draw(&Text::new(text, centre, &centred)).map_err(draw_error)?;
             }
         }
         let steps = 100;
