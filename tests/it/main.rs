@@ -2,9 +2,13 @@
 
 mod bad_input;
 mod cli;
+mod closed_pipe;
+mod generate;
 mod kinesis;
+mod large;
 mod properties;
 mod report_draft;
+mod self_contained;
 mod snapshots;
 mod support;
 mod sweep;
