@@ -65,7 +65,7 @@ pub enum Command {
         /// Seeded runs of each; with more than one, show mean and 95% interval instead of single numbers.
         #[arg(long, value_name = "N", default_value_t = 1)]
         runs: u32,
-        /// Also write compare.json, compare.png and compare.svg here.
+        /// Also write compare.json, compare.png, compare.svg, report.md and report.html here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// What to print on stdout.

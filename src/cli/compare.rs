@@ -111,8 +111,15 @@ fn run_many(
         (chart.x_desc, chart.tick_origin_s) = report::plot::time_axis_of(baseline);
         let svg = chart.svg().map_err(|e| CliError::Output(e.to_string()))?;
         let png = chart.png().map_err(|e| CliError::Output(e.to_string()))?;
-        let files =
-            [("compare.json", text.clone().into_bytes()), ("compare.png", png), ("compare.svg", svg.into_bytes())];
+        let draft = report::doc::compare_runs(baseline, &spreads, repeats);
+        let html = report::html::render(&draft, &chart, report::clock_origin(baseline), None);
+        let files = [
+            ("compare.json", text.clone().into_bytes()),
+            ("compare.png", png),
+            ("compare.svg", svg.into_bytes()),
+            ("report.md", report::markdown::render(&draft).into_bytes()),
+            ("report.html", html.into_bytes()),
+        ];
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
@@ -120,7 +127,10 @@ fn run_many(
         Format::Json => stdout::print(format_args!("{text}"))?,
     }
     if let (Some(dir), Format::Text) = (out, format) {
-        stdout::print(format_args!("\nwrote compare.json, compare.png and compare.svg to {}\n", dir.display()))?;
+        stdout::print(format_args!(
+            "\nwrote compare.json, compare.png, compare.svg, report.md and report.html to {}\n",
+            dir.display()
+        ))?;
     }
     Ok(())
 }

@@ -24,9 +24,15 @@ pub enum Block {
     List(Vec<String>),
     Table(Table),
     /// The dependency graph, impacted services marked.
-    Graph { mermaid: String },
+    Graph {
+        mermaid: String,
+    },
     /// A plot: an image file beside the report (Markdown) or the interactive chart (HTML).
-    Figure { image: String, alt: String, svg: Option<String> },
+    Figure {
+        image: String,
+        alt: String,
+        svg: Option<String>,
+    },
 }
 
 /// A piece of a paragraph.
@@ -67,7 +73,9 @@ fn milestone_words(kind: MilestoneKind, report: &Report) -> String {
         MilestoneKind::ImpactStart => format!("impact starts (availability below {})", pct(t.impact)),
         MilestoneKind::Severe => format!("severe (availability below {})", pct(t.severe)),
         MilestoneKind::RecoveryStart => "recovery starts (leaves the trough)".to_string(),
-        MilestoneKind::MostlyRecovered => format!("mostly recovered (at or above {} for good)", pct(t.mostly_recovered)),
+        MilestoneKind::MostlyRecovered => {
+            format!("mostly recovered (at or above {} for good)", pct(t.mostly_recovered))
+        }
         MilestoneKind::Recovered => format!("recovered (at or above {} for good)", pct(t.recovered)),
     }
 }
@@ -139,11 +147,7 @@ fn summary(model: &Model, report: &Report) -> Vec<Block> {
     para.push(strong(format!("{} of {} services were impacted", impacted.len(), report.services.len())));
     let total: f64 = report.services.iter().map(|s| s.error_minutes).sum();
     let failed: f64 = report.services.iter().map(|s| s.failed_requests).sum();
-    para.push(plain(format!(
-        ", for {:.1} error-minutes and {} failed requests in all.",
-        total,
-        count(failed)
-    )));
+    para.push(plain(format!(", for {:.1} error-minutes and {} failed requests in all.", total, count(failed))));
     let first = impacted
         .iter()
         .filter_map(|s| milestone_at(s, MilestoneKind::ImpactStart).map(|m| (m, &s.name)))
@@ -349,6 +353,43 @@ pub fn compare(model: &Model, entries: &[Entry], graph: Option<String>) -> Doc {
         svg: Some("compare.svg".into()),
     });
     Doc { title: format!("Comparison: {}", model.name), blocks }
+}
+
+/// The draft of a comparison over `repeats` seeded runs each: mean and 95%
+/// interval of each run's error-minutes and full recovery.
+pub fn compare_runs(model: &Model, spreads: &[crate::sweep::compare::Spread], repeats: u32) -> Doc {
+    use crate::report::sweep::{interval, show_duration};
+    let mut blocks = vec![Block::Heading("Variants".into())];
+    if !model.description.trim().is_empty() {
+        blocks.push(Block::Para(vec![plain(model.description.trim())]));
+    }
+    blocks.push(Block::Para(vec![plain(format!(
+        "The baseline and {} variants, each run over the same {repeats} seeds: mean [95% interval]; \
+         full recovery over the runs that recovered.",
+        spreads.len().saturating_sub(1)
+    ))]));
+    let mut table = Table::new(
+        &["run", "impacted (any run)", "error-minutes", "full recovery", "recovered", "description"],
+        &[false, true, true, false, true, false],
+    );
+    for s in spreads {
+        table.rows.push(vec![
+            s.name.clone(),
+            s.impacted.len().to_string(),
+            interval(&s.total_error_minutes, |x| format!("{x:.1}")),
+            interval(&s.full_recovery_s, show_duration),
+            format!("{}/{}", s.recovered.k, s.recovered.n),
+            s.description.clone(),
+        ]);
+    }
+    blocks.push(Block::Table(table));
+    blocks.push(Block::Heading("Worst service availability by run (first seed)".into()));
+    blocks.push(Block::Figure {
+        image: "compare.png".into(),
+        alt: "the lowest availability of any service over time, one curve per run".into(),
+        svg: Some("compare.svg".into()),
+    });
+    Doc { title: format!("Comparison: {} over {repeats} seeds", model.name), blocks }
 }
 
 #[cfg(test)]

@@ -111,7 +111,8 @@ pub fn render(doc: &Doc, chart: &Chart, clock: Option<f64>, graph: Option<&Graph
         }
     }
     out.push_str("<pre id=\"selftest-result\" hidden></pre>\n</main>\n");
-    let _ = writeln!(out, "<script type=\"application/json\" id=\"blastsim-data\">{}</script>", data_json(chart, clock));
+    let _ =
+        writeln!(out, "<script type=\"application/json\" id=\"blastsim-data\">{}</script>", data_json(chart, clock));
     let _ = writeln!(out, "<script>\n{SCRIPT}</script>\n</body>\n</html>");
     out
 }
@@ -213,7 +214,22 @@ mod tests {
     fn the_page_is_self_contained() {
         let html = page();
         let lower = html.to_lowercase();
-        for banned in ["src=\"http", "href=\"http", "src='http", "href='http", "url(http", "@import", "<link", "fetch(", "xmlhttprequest", "websocket", "eventsource", "sendbeacon", "<iframe", "<img"] {
+        for banned in [
+            "src=\"http",
+            "href=\"http",
+            "src='http",
+            "href='http",
+            "url(http",
+            "@import",
+            "<link",
+            "fetch(",
+            "xmlhttprequest",
+            "websocket",
+            "eventsource",
+            "sendbeacon",
+            "<iframe",
+            "<img",
+        ] {
             assert!(!lower.contains(banned), "the page contains {banned}");
         }
         assert!(!lower.contains("http://") && !lower.contains("https://"), "no absolute URL at all");
@@ -231,7 +247,7 @@ mod tests {
         let names: Vec<&str> = data["series"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["web-front (min 55.0%)", "user-db (min 20.0%)", "auth-api"]);
         assert_eq!(data["clock"], 7200.0);
-        assert!(html.contains("<h2>Timeline</h2>") && html.contains("<td>crash user-db 50%</td>") == false);
+        assert!(html.contains("<h2>Timeline</h2>") && !html.contains("<td>crash user-db 50%</td>"));
         assert!(html.contains("action: crash user-db 50%"));
         assert!(html.contains("<th class=\"num\">min availability</th>"));
     }
@@ -250,7 +266,8 @@ mod tests {
 
     #[test]
     fn flat_stretches_are_thinned() {
-        let points: Vec<(f64, f64)> = (0..10).map(|i| (i as f64, if (3..6).contains(&i) { 50.0 } else { 100.0 })).collect();
+        let points: Vec<(f64, f64)> =
+            (0..10).map(|i| (i as f64, if (3..6).contains(&i) { 50.0 } else { 100.0 })).collect();
         let kept: Vec<f64> = thin(&points).iter().map(|p| p.0).collect();
         assert_eq!(kept, [0.0, 2.0, 3.0, 5.0, 6.0, 9.0]);
     }

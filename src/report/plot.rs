@@ -367,9 +367,8 @@ mod tests {
         let mut chart = recovery(&model, &result, &report);
         assert!(!chart.panels(), "two impacted services share one plot");
         let template = chart.curves[0].clone();
-        chart.curves = (0..=PANELS_PAST)
-            .map(|k| Curve { label: format!("svc-{k} (min 55.0%)"), ..template.clone() })
-            .collect();
+        chart.curves =
+            (0..=PANELS_PAST).map(|k| Curve { label: format!("svc-{k} (min 55.0%)"), ..template.clone() }).collect();
         assert!(chart.panels(), "past {PANELS_PAST} coloured curves");
         let (w, h) = chart.canvas();
         assert_eq!(w, SIZE.0);

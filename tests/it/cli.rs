@@ -64,10 +64,7 @@ fn out_writes_exactly_the_contract_files_and_the_draft() {
     let mut names: Vec<String> =
         fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(
-        names,
-        ["recovery.png", "recovery.svg", "report.html", "report.json", "report.md", "timeseries.csv"]
-    );
+    assert_eq!(names, ["recovery.png", "recovery.svg", "report.html", "report.json", "report.md", "timeseries.csv"]);
 
     assert_eq!(fs::read_to_string(dir.join("report.json")).unwrap(), json);
     let png = fs::read(dir.join("recovery.png")).unwrap();

@@ -35,6 +35,21 @@ fn compare_writes_a_draft_with_the_variants_table() {
     assert_self_contained(&html);
 }
 
+#[test]
+fn compare_over_seeds_writes_a_draft_with_intervals() {
+    let tmp = tempfile::tempdir().unwrap();
+    blastsim().args(["compare", &shipped("retry-storm"), "--runs", "2", "--out"]).arg(tmp.path()).assert().success();
+    let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    assert!(md.starts_with("# Comparison: "), "{md}");
+    assert!(md.contains("over 2 seeds"), "{md}");
+    assert!(
+        md.contains("| run | impacted (any run) | error-minutes | full recovery | recovered | description |"),
+        "{md}"
+    );
+    assert!(md.contains("| baseline |"), "{md}");
+    assert_self_contained(&std::fs::read_to_string(tmp.path().join("report.html")).unwrap());
+}
+
 /// No address the page could fetch: no absolute URL, no element or API that loads anything.
 fn assert_self_contained(html: &str) {
     let lower = html.to_lowercase();
@@ -69,7 +84,8 @@ fn report_html_is_self_contained() {
     run_out(KINESIS, tmp.path());
     let html = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
     assert_self_contained(&html);
-    for service in ["kinesis", "cloudwatch", "cognito", "eventbridge", "autoscaling", "lambda", "ecs", "eks", "shd-publisher"]
+    for service in
+        ["kinesis", "cloudwatch", "cognito", "eventbridge", "autoscaling", "lambda", "ecs", "eks", "shd-publisher"]
     {
         assert!(html.contains(&format!("\"name\":\"{service} (min ")), "{service} has a curve");
     }
@@ -145,7 +161,9 @@ fn unescape(text: &str) -> String {
 fn report_html_works_in_a_headless_browser() {
     let Some(browser) = chromium() else {
         assert!(!in_ci(), "CI=true but chromium is not installed: apt-get install -y chromium");
-        eprintln!("SKIPPED report_html_works_in_a_headless_browser: chromium is not installed (apt-get install -y chromium)");
+        eprintln!(
+            "SKIPPED report_html_works_in_a_headless_browser: chromium is not installed (apt-get install -y chromium)"
+        );
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -157,7 +175,9 @@ fn report_html_works_in_a_headless_browser() {
         report["services"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
 
     let (dom, log) = load(&browser, &out.join("report.html"), &tmp.path().join("profile"));
-    let start = dom.find("<pre id=\"selftest-result\">").unwrap_or_else(|| panic!("no self-test result in the DOM:\n{dom}\n{log}"));
+    let start = dom
+        .find("<pre id=\"selftest-result\">")
+        .unwrap_or_else(|| panic!("no self-test result in the DOM:\n{dom}\n{log}"));
     let body = &dom[start + "<pre id=\"selftest-result\">".len()..];
     let body = &body[..body.find("</pre>").expect("closed")];
     let result: serde_json::Value = serde_json::from_str(&unescape(body)).unwrap_or_else(|e| panic!("{e}: {body}"));

@@ -81,7 +81,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
     let mut layout = None;
     for size in [14, 13, 12, 11, 10] {
         let font: TextStyle = (FAMILY, size).into_font().into();
-        let wrapped: Result<Vec<_>, PlotError> = entries.iter().map(|(s, t)| Ok((*s, wrap(area, t, &font, text_w)?))).collect();
+        let wrapped: Result<Vec<_>, PlotError> =
+            entries.iter().map(|(s, t)| Ok((*s, wrap(area, t, &font, text_w)?))).collect();
         let listed: Result<Vec<_>, PlotError> =
             events.iter().map(|(n, t)| Ok((n.clone(), wrap(area, t, &font, text_w)?))).collect();
         let candidate = Layout { size, entries: wrapped?, events: listed?, dropped: 0 };
