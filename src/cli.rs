@@ -2,8 +2,11 @@
 
 mod commands;
 mod compare;
+mod examples;
 mod generate;
+mod manual;
 mod merge;
+mod progress;
 mod stdout;
 mod sweep;
 
@@ -32,13 +35,14 @@ pub struct TopologyArgs {
     #[arg(long, value_name = "NAME")]
     pub variant: Option<String>,
     /// Seed of the random stream (overrides the topology's `seed`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_seed, allow_hyphen_values = true)]
     pub seed: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate a topology and report what broke, when, and how it recovered.
+    #[command(after_help = examples::RUN)]
     Run {
         #[command(flatten)]
         topology: TopologyArgs,
@@ -53,6 +57,7 @@ pub enum Command {
         plot: PlotLayout,
     },
     /// Run the baseline and every variant the topology defines, side by side.
+    #[command(after_help = examples::COMPARE)]
     Compare {
         /// The topology file (TOML).
         topology: PathBuf,
@@ -60,7 +65,7 @@ pub enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
         /// Seed of the random stream (overrides the topology's `seed`).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = parse_seed, allow_hyphen_values = true)]
         seed: Option<u64>,
         /// Seeded runs of each; with more than one, show mean and 95% interval instead of single numbers.
         #[arg(long, value_name = "N", default_value_t = 1)]
@@ -71,10 +76,15 @@ pub enum Command {
         /// What to print on stdout.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Hide the progress bar of `--runs N` (it is hidden anyway when stderr is not a terminal).
+        #[arg(long)]
+        no_progress: bool,
     },
     /// Sweep parameters over a grid with seeded runs per point; report mean, median and 95% intervals.
+    #[command(after_help = examples::SWEEP)]
     Sweep(sweep::SweepArgs),
     /// Join the sweep.json files of `sweep --shard K/N` runs into what one machine would have written.
+    #[command(after_help = examples::MERGE)]
     Merge {
         /// Where to write sweep.json, sweep.csv, sweep.png and sweep.svg.
         #[arg(long, value_name = "DIR", default_value = ".")]
@@ -84,6 +94,7 @@ pub enum Command {
         shards: Vec<PathBuf>,
     },
     /// Validate a topology and report every problem at once.
+    #[command(after_help = examples::CHECK)]
     Check {
         /// The topology file (TOML).
         topology: PathBuf,
@@ -94,6 +105,7 @@ pub enum Command {
     /// Write a topology of a given size and shape, for scale tests and benchmarks.
     Generate(generate::GenerateArgs),
     /// Draw the dependency graph.
+    #[command(after_help = examples::GRAPH)]
     Graph {
         /// The topology file (TOML).
         topology: PathBuf,
@@ -102,6 +114,18 @@ pub enum Command {
         /// Mark the services a run impacted, from its report.json.
         #[arg(long, value_name = "REPORT")]
         report: Option<PathBuf>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
+    #[command(after_help = examples::COMPLETIONS)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) of blastsim, or of one command.
+    #[command(after_help = examples::MAN)]
+    Man {
+        /// A command (`run`, `sweep`, ...); without one, the page of blastsim itself.
+        command: Option<String>,
     },
 }
 
@@ -123,4 +147,9 @@ pub enum PlotLayout {
 pub enum GraphFormat {
     Dot,
     Mermaid,
+}
+
+/// Reads `--seed`: a whole number from 0 to 2^64-1 (a negative one is named as such, not taken for a flag).
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim().parse().map_err(|_| format!("seeds are whole numbers from 0 to 2^64-1 ({}), found `{text}`", u64::MAX))
 }

@@ -7,6 +7,7 @@ pub mod mechanisms;
 pub mod model;
 pub mod report;
 pub mod sweep;
+pub mod text;
 pub mod time;
 pub mod topology;
 

@@ -45,13 +45,15 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run { topology, out, format, plot } => run(&topology, out.as_deref(), format, plot),
         Command::Check { topology, sets } => check(&topology, &sets),
-        Command::Compare { topology, sets, seed, runs, out, format } => {
-            compare::run(&topology, &sets, seed, runs, out.as_deref(), format)
+        Command::Compare { topology, sets, seed, runs, out, format, no_progress } => {
+            compare::run(&topology, &sets, seed, runs, out.as_deref(), format, no_progress)
         }
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge { out, shards } => merge::run(&out, &shards),
         Command::Generate(args) => generate::run(&args),
         Command::Graph { topology, format, report } => graph(&topology, format, report.as_deref()),
+        Command::Completions { shell } => super::manual::completions(shell),
+        Command::Man { command } => super::manual::man(command.as_deref()),
     }
 }
 
@@ -92,7 +94,7 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format, plot: PlotLayout
 }
 
 fn check(path: &Path, sets: &[String]) -> Result<(), CliError> {
-    let model = topology::load_file(path, sets, None)?;
+    let model = topology::check_file(path, sets)?;
     stdout::print(format_args!(
         "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants)\n",
         path.display(),

@@ -52,10 +52,11 @@ fn min_text(service: &ServiceReport) -> String {
     format!("min {:.1}%", service.min_availability * 100.0)
 }
 
+/// A DOT string: quotes and backslashes escaped, control characters as visible stand-ins.
 fn dot_quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
-    for c in text.chars() {
+    for c in crate::text::printable(text).chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -111,21 +112,22 @@ pub fn dot(model: &Model, report: Option<&Report>) -> String {
     out
 }
 
-/// Mermaid labels are quoted; characters that would end the label, open an
-/// HTML tag or a Markdown string, or split an edge label become Mermaid
-/// entities (`#quot;`, `#lt;`, `#124;`...), control characters spaces.
+/// Mermaid labels are quoted; quotes, `#`, `&`, `<`, `>`, backticks and pipes inside become
+/// entities (`#quot;`), so no name is read as markup or ends an edge label, and control
+/// characters become visible stand-ins.
 fn mermaid_quote(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in crate::text::printable(text).chars() {
         match c {
             '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '&' => out.push_str("#amp;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
-            '&' => out.push_str("#amp;"),
-            '#' => out.push_str("#35;"),
             '`' => out.push_str("#96;"),
             '|' => out.push_str("#124;"),
-            c if c.is_control() => out.push(' '),
+            '\n' => out.push(' '),
             c => out.push(c),
         }
     }
@@ -235,5 +237,18 @@ mod tests {
         assert!(mermaid(&model, None).contains("s1[\"say #quot;hi#quot;\"]"));
         model.services[1].name = "a|b `c` <i>&#\n".to_string();
         assert!(mermaid(&model, None).contains("s1[\"a#124;b #96;c#96; #lt;i#gt;#amp;#35; \"]"));
+    }
+
+    #[test]
+    fn hostile_names_stay_inside_their_quotes() {
+        let mut model = fixtures::model();
+        model.name = "a\"b\\c\u{1b}]0;title\u{7}".to_string();
+        model.services[0].name = "<b>x</b> & \"y\" #quot; \u{0}".to_string();
+        let text = dot(&model, None);
+        assert!(text.starts_with("digraph \"a\\\"b\\\\c\u{241b}]0;title\u{2407}\" {"), "{text}");
+        assert!(text.contains("  s0 [label=\"<b>x</b> & \\\"y\\\" #quot; \u{2400}\"];"), "{text}");
+        assert!(!text.chars().any(crate::text::is_unsafe), "{text}");
+        let text = mermaid(&model, None);
+        assert!(text.contains("  s0[\"#lt;b#gt;x#lt;/b#gt; #amp; #quot;y#quot; #35;quot; \u{2400}\"]"), "{text}");
     }
 }
