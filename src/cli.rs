@@ -48,12 +48,15 @@ pub enum Command {
     Run {
         #[command(flatten)]
         topology: TopologyArgs,
-        /// Also write report.json, timeseries.csv, recovery.png and recovery.svg here.
+        /// Also write report.json, timeseries.csv, recovery.png, recovery.svg, report.md and report.html here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// What to print on stdout.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// How the recovery plot arranges its curves: `auto` gives one panel per impacted service past 10 of them.
+        #[arg(long, value_enum, default_value_t = PlotLayout::Auto)]
+        plot: PlotLayout,
     },
     /// Run the baseline and every variant the topology defines, side by side.
     #[command(after_help = examples::COMPARE)]
@@ -69,7 +72,7 @@ pub enum Command {
         /// Seeded runs of each; with more than one, show mean and 95% interval instead of single numbers.
         #[arg(long, value_name = "N", default_value_t = 1)]
         runs: u32,
-        /// Also write compare.json, compare.png and compare.svg here.
+        /// Also write compare.json, compare.png, compare.svg, report.md and report.html here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// What to print on stdout.
@@ -142,6 +145,14 @@ pub enum Command {
 pub enum Format {
     Text,
     Json,
+}
+
+/// `--plot`: all curves on one plot, or small multiples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlotLayout {
+    Auto,
+    Overlay,
+    Panels,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,6 +1,6 @@
 //! What each subcommand does, in terms of the library.
 
-use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
+use super::{Cli, Command, Format, GraphFormat, PlotLayout, TopologyArgs};
 use super::{blast, compare, generate, import, merge, stdout, sweep};
 use blastsim::model::Model;
 use blastsim::{report, topology};
@@ -43,7 +43,7 @@ impl CliError {
 /// Runs the command line's command.
 pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Run { topology, out, format } => run(&topology, out.as_deref(), format),
+        Command::Run { topology, out, format, plot } => run(&topology, out.as_deref(), format, plot),
         Command::Check { topology, sets } => check(&topology, &sets),
         Command::Compare { topology, sets, seed, runs, out, format, no_progress } => {
             compare::run(&topology, &sets, seed, runs, out.as_deref(), format, no_progress)
@@ -69,11 +69,17 @@ pub(super) fn load(args: &TopologyArgs) -> Result<Model, CliError> {
     Ok(model)
 }
 
-fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), CliError> {
+fn run(args: &TopologyArgs, out: Option<&Path>, format: Format, plot: PlotLayout) -> Result<(), CliError> {
     let model = load(args)?;
     let (result, report) = blastsim::simulate(&model, args.variant.as_deref())?;
     if let Some(dir) = out {
-        let files = report::files(&model, &result, &report).map_err(|e| CliError::Output(e.to_string()))?;
+        let layout = match plot {
+            PlotLayout::Auto => report::plot::Layout::Auto,
+            PlotLayout::Overlay => report::plot::Layout::Overlay,
+            PlotLayout::Panels => report::plot::Layout::Panels,
+        };
+        let files =
+            report::files_with(&model, &result, &report, layout).map_err(|e| CliError::Output(e.to_string()))?;
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
@@ -84,7 +90,7 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
         && format == Format::Text
     {
         stdout::print(format_args!(
-            "\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}\n",
+            "\nwrote report.json, timeseries.csv, recovery.png, recovery.svg, report.md and report.html to {}\n",
             dir.display()
         ))?;
     }

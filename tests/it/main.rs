@@ -10,6 +10,7 @@ mod kinesis;
 mod large;
 mod merge;
 mod properties;
+mod report_draft;
 mod readme;
 mod schemas;
 mod self_contained;
