@@ -2,7 +2,9 @@
 
 mod commands;
 mod compare;
+mod fit;
 mod merge;
+mod sensitivity;
 mod sweep;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -78,6 +80,10 @@ pub enum Command {
         #[arg(value_name = "SHARD", required = true)]
         shards: Vec<PathBuf>,
     },
+    /// Fit parameters to the expected timeline: the best values, what the timeline pins down, held-out errors.
+    Fit(fit::FitArgs),
+    /// How much the score and every milestone move when each numeric parameter is scaled.
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Validate a topology and report every problem at once.
     Check {
         /// The topology file (TOML).

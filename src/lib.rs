@@ -2,9 +2,11 @@
 
 pub mod analysis;
 pub mod engine;
+pub mod fit;
 pub mod mechanisms;
 pub mod model;
 pub mod report;
+pub mod sensitivity;
 pub mod sweep;
 pub mod time;
 pub mod topology;

@@ -2,9 +2,11 @@
 
 pub mod compare;
 pub mod csv;
+pub mod fit;
 pub mod graph;
 pub mod json;
 pub mod plot;
+pub mod sensitivity;
 pub mod sweep;
 pub mod text;
 pub mod write;

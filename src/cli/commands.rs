@@ -1,7 +1,7 @@
 //! What each subcommand does, in terms of the library.
 
 use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
-use super::{compare, merge, sweep};
+use super::{compare, fit, merge, sensitivity, sweep};
 use blastsim::model::Model;
 use blastsim::{report, topology};
 use std::path::Path;
@@ -46,6 +46,8 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         }
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge { out, shards } => merge::run(&out, &shards),
+        Command::Fit(args) => fit::run(&args),
+        Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Graph { topology, format, report } => graph(&topology, format, report.as_deref()),
     }
 }

@@ -97,7 +97,7 @@ pub fn finish(out: &Path, file: &SweepFile) -> Result<(), CliError> {
     Ok(())
 }
 
-fn progress(len: u64, hide: bool) -> ProgressBar {
+pub fn progress(len: u64, hide: bool) -> ProgressBar {
     if hide || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
