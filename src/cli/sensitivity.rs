@@ -83,7 +83,13 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
     if args.morris > 0 && !params.is_empty() && complete {
         let (lo, hi) = (factors[0], factors[factors.len() - 1]);
         let (lo, hi) = if lo == hi { (lo.min(1.0), hi.max(1.0)) } else { (lo, hi) };
-        complete &= morris::effects(&ev, &params, &baseline, (lo, hi), args.morris, model.seed, &mut results, &STOP, &tick);
+        // Parameters with a value the topology refuses inside the box stay at their own values.
+        let sound: Vec<_> = params
+            .iter()
+            .filter(|(k, _)| results.iter().any(|r| r.key == *k && r.probes.iter().all(|p| p.failed.is_none())))
+            .cloned()
+            .collect();
+        complete &= morris::effects(&ev, &sound, &baseline, (lo, hi), args.morris, model.seed, &mut results, &STOP, &tick);
     }
     bar.finish_and_clear();
     let file = SensitivityFile {

@@ -58,7 +58,11 @@ impl FitChart {
             })
             .collect();
         FitChart {
-            title: format!("{}: mean |error| of the scored milestones at every evaluated point", super::short_name(&file.topology)),
+            title: format!(
+                "{}: mean |error| at every evaluated point (grey: hypercube, blue: compass search, orange: profile, red: best; green: within {} min)",
+                super::short_name(&file.topology),
+                file.tolerance_min
+            ),
             panels,
             y_max,
             limit: best_score.map(|b| b + file.tolerance_min),
