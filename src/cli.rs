@@ -3,8 +3,10 @@
 mod commands;
 mod compare;
 mod fit;
+mod generate;
 mod merge;
 mod sensitivity;
+mod stdout;
 mod sweep;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -92,6 +94,8 @@ pub enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
     },
+    /// Write a topology of a given size and shape, for scale tests and benchmarks.
+    Generate(generate::GenerateArgs),
     /// Draw the dependency graph.
     Graph {
         /// The topology file (TOML).

@@ -3,6 +3,7 @@
 pub mod analysis;
 pub mod engine;
 pub mod fit;
+pub mod generate;
 pub mod mechanisms;
 pub mod model;
 pub mod report;

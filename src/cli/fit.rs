@@ -2,6 +2,7 @@
 
 use super::commands::CliError;
 use super::sweep::progress;
+use super::stdout;
 use super::{Format, TopologyArgs};
 use blastsim::fit::{self, Evaluator, eval};
 use blastsim::report;
@@ -92,8 +93,8 @@ pub fn run(args: &FitArgs) -> Result<(), CliError> {
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match args.format {
-        Format::Text => print!("{}", report::fit::text(&file)),
-        Format::Json => print!("{}", report::fit::json(&file)),
+        Format::Text => stdout::print(format_args!("{}", report::fit::text(&file)))?,
+        Format::Json => stdout::print(format_args!("{}", report::fit::json(&file)))?,
     }
     let names = "fit.json, fit.png and fit.svg";
     if !file.complete {
@@ -105,7 +106,7 @@ pub fn run(args: &FitArgs) -> Result<(), CliError> {
         )));
     }
     if let (Some(dir), Format::Text) = (&args.out, args.format) {
-        println!("\nwrote {names} to {}", dir.display());
+        stdout::print(format_args!("\nwrote {names} to {}\n", dir.display()))?;
     }
     Ok(())
 }

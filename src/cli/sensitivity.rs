@@ -2,6 +2,7 @@
 
 use super::commands::CliError;
 use super::sweep::progress;
+use super::stdout;
 use super::{Format, TopologyArgs};
 use blastsim::fit::{Evaluator, eval};
 use blastsim::report;
@@ -107,15 +108,15 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match args.format {
-        Format::Text => print!("{}", report::sensitivity::text(&file)),
-        Format::Json => print!("{}", report::sensitivity::json(&file)),
+        Format::Text => stdout::print(format_args!("{}", report::sensitivity::text(&file)))?,
+        Format::Json => stdout::print(format_args!("{}", report::sensitivity::json(&file)))?,
     }
     let names = "sensitivity.json, sensitivity.png and sensitivity.svg";
     if !file.complete {
         return Err(CliError::Interrupted("interrupted: the table holds the runs that finished".into()));
     }
     if let (Some(dir), Format::Text) = (&args.out, args.format) {
-        println!("\nwrote {names} to {}", dir.display());
+        stdout::print(format_args!("\nwrote {names} to {}\n", dir.display()))?;
     }
     Ok(())
 }

@@ -49,11 +49,7 @@ pub enum Outcome {
 impl Evaluator {
     /// Reads the topology at `path`; its errors are bad input.
     pub fn from_file(path: &std::path::Path) -> Result<Evaluator, TopologyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| TopologyError::Unreadable {
-            path: path.to_path_buf(),
-            source,
-            fix: "check that the path names a readable TOML file".into(),
-        })?;
+        let text = topology::read(path)?;
         Ok(Evaluator {
             source: path.display().to_string(),
             text,
