@@ -312,7 +312,7 @@ deadline = "0s"
             format!("{BASE}memory = {{ limit = \"4GB\", hard-limit = \"2GB\" }}\n"),
             &[],
             &[
-                "9:45 `services.db.memory.hard-limit`: must be above `limit` (4096 MB), found \"2GB\"",
+                "9:40 `services.db.memory.hard-limit`: must be above `limit` (4096 MB), found \"2GB\"",
             ],
         ),
         (
