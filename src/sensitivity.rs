@@ -207,7 +207,8 @@ pub fn one_at_a_time(
         .iter()
         .enumerate()
         .map(|(p, (key, n))| {
-            let mine: Vec<Probe> = probes[p * factors.len()..(p + 1) * factors.len()].iter().flatten().cloned().collect();
+            let mine: Vec<Probe> =
+                probes[p * factors.len()..(p + 1) * factors.len()].iter().flatten().cloned().collect();
             summarise(key, n, mine, &baseline, eval.miss_penalty_min)
         })
         .collect();

@@ -1,8 +1,8 @@
 //! `blastsim fit`: fits parameters to the expected timeline, with a progress bar and Ctrl-C that keeps what finished.
 
 use super::commands::CliError;
-use super::sweep::progress;
 use super::stdout;
+use super::sweep::progress;
 use super::{Format, TopologyArgs};
 use blastsim::fit::{self, Evaluator, eval};
 use blastsim::report;
@@ -70,8 +70,7 @@ pub fn run(args: &FitArgs) -> Result<(), CliError> {
             ev.source
         )));
     }
-    let expected: Vec<_> =
-        model.expected.iter().map(|e| (model.service(e.service).name.clone(), e.kind)).collect();
+    let expected: Vec<_> = model.expected.iter().map(|e| (model.service(e.service).name.clone(), e.kind)).collect();
     for h in &args.hold_out {
         let pair = eval::parse_hold_out(h, &expected).map_err(usage)?;
         if !ev.held_out.contains(&pair) {
@@ -98,7 +97,10 @@ pub fn run(args: &FitArgs) -> Result<(), CliError> {
     }
     let names = "fit.json, fit.png and fit.svg";
     if !file.complete {
-        let wrote = args.out.as_ref().map_or(String::new(), |d| format!("; wrote {names} (marked \"complete\": false) to {}", d.display()));
+        let wrote = args
+            .out
+            .as_ref()
+            .map_or(String::new(), |d| format!("; wrote {names} (marked \"complete\": false) to {}", d.display()));
         return Err(CliError::Interrupted(format!(
             "interrupted: {} of {} runs finished{wrote}",
             file.points.len(),

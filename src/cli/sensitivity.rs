@@ -1,8 +1,8 @@
 //! `blastsim sensitivity`: one-at-a-time and Morris sensitivity, with a progress bar and Ctrl-C that keeps what finished.
 
 use super::commands::CliError;
-use super::sweep::progress;
 use super::stdout;
+use super::sweep::progress;
 use super::{Format, TopologyArgs};
 use blastsim::fit::{Evaluator, eval};
 use blastsim::report;
@@ -67,20 +67,23 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
     for (key, n) in &params {
         let set = sensitivity::scaled(key, n, 1.0).0;
         ev.model(std::slice::from_ref(&set)).map_err(|e| {
-            usage(format!("--param `{key}`: the topology does not take its own value back:\n{}", blastsim::topology::render_error(&e)))
+            usage(format!(
+                "--param `{key}`: the topology does not take its own value back:\n{}",
+                blastsim::topology::render_error(&e)
+            ))
         })?;
     }
     let runs = params.len().saturating_mul(factors.len()) + args.morris.saturating_mul(params.len() + 1) + 1;
     if runs > MAX_RUNS {
-        return Err(usage(format!("{runs} runs is over the limit of {MAX_RUNS}; name fewer keys with --param or lower --morris")));
+        return Err(usage(format!(
+            "{runs} runs is over the limit of {MAX_RUNS}; name fewer keys with --param or lower --morris"
+        )));
     }
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
     let bar = progress(runs as u64, args.no_progress);
     let tick = || bar.inc(1);
-    let (baseline, mut results, mut complete) =
-        sensitivity::one_at_a_time(&ev, &params, &factors, &STOP, &tick).map_err(|m| {
-            CliError::Output(format!("the baseline run failed: {m}"))
-        })?;
+    let (baseline, mut results, mut complete) = sensitivity::one_at_a_time(&ev, &params, &factors, &STOP, &tick)
+        .map_err(|m| CliError::Output(format!("the baseline run failed: {m}")))?;
     if args.morris > 0 && !params.is_empty() && complete {
         let (lo, hi) = (factors[0], factors[factors.len() - 1]);
         let (lo, hi) = if lo == hi { (lo.min(1.0), hi.max(1.0)) } else { (lo, hi) };
@@ -90,7 +93,8 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
             .filter(|(k, _)| results.iter().any(|r| r.key == *k && r.probes.iter().all(|p| p.failed.is_none())))
             .cloned()
             .collect();
-        complete &= morris::effects(&ev, &sound, &baseline, (lo, hi), args.morris, model.seed, &mut results, &STOP, &tick);
+        complete &=
+            morris::effects(&ev, &sound, &baseline, (lo, hi), args.morris, model.seed, &mut results, &STOP, &tick);
     }
     bar.finish_and_clear();
     let file = SensitivityFile {

@@ -53,6 +53,32 @@ impl Number {
         if self.unit.is_empty() { bare } else { format!("\"{}{}\"", bare_text(self.value, self.integer), self.unit) }
     }
 
+    /// The value in another unit of the same kind (`1h` in `m` is 60), if both are durations, rates or sizes.
+    pub fn in_unit(&self, unit: &str) -> Option<f64> {
+        if self.unit == unit {
+            return Some(self.value);
+        }
+        let scale = |u: &str| {
+            let one = format!("1{u}");
+            parse_span(&one)
+                .map(|s| s.0 as f64)
+                .or_else(|_| crate::time::parse_rate(&one))
+                .or_else(|_| crate::time::parse_size_mb(&one))
+                .ok()
+        };
+        let kind = |u: &str| {
+            if u.starts_with('/') {
+                0
+            } else if u.ends_with('B') {
+                1
+            } else {
+                2
+            }
+        };
+        (kind(&self.unit) == kind(unit)).then_some(())?;
+        Some(self.value * scale(&self.unit)? / scale(unit)?)
+    }
+
     /// The value as people read it: `4096`, `305.2/h`.
     pub fn show(&self) -> String {
         format!("{}{}", bare_text(self.value, self.integer), self.unit)
@@ -215,5 +241,8 @@ enabled = false
         assert_eq!(f.with(1.0).to_toml(), "1.0");
         assert!(Number::of_text("02:44").is_none());
         assert!(Number::of_text("drop").is_none());
+        assert_eq!(Number::of_text("1h").unwrap().in_unit("m"), Some(60.0));
+        assert_eq!(Number::of_text("2GB").unwrap().in_unit("MB"), Some(2048.0));
+        assert_eq!(Number::of_text("1h").unwrap().in_unit("/h"), None);
     }
 }

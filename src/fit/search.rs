@@ -152,10 +152,8 @@ impl<'a> Search<'a> {
             .iter()
             .map(|d| {
                 let base = super::keys::lookup(&self.eval.text, &d.key).map(|n| n.with(n.value));
-                base.map_or(0.5, |n| {
-                    let v = if n.unit.is_empty() { Value::Float(n.value) } else { Value::Text(n.show()) };
-                    d.unit_of(&v)
-                })
+                let unit = d.value(0.0).unit().to_string();
+                base.and_then(|n| n.in_unit(&unit)).map_or(0.5, |x| d.unit_of(&Value::Float(x)))
             })
             .collect();
         self.batch(vec![u], Phase::Start);
@@ -256,7 +254,12 @@ impl<'a> Search<'a> {
     }
 }
 
-fn evaluated(eval: &Evaluator, phase: Phase, values: Vec<Value>, outcome: Outcome) -> (Evaluated, Vec<ExpectationReport>) {
+fn evaluated(
+    eval: &Evaluator,
+    phase: Phase,
+    values: Vec<Value>,
+    outcome: Outcome,
+) -> (Evaluated, Vec<ExpectationReport>) {
     match outcome {
         Outcome::Ran(report) => {
             let errors_min = report.expectations.iter().map(|r| r.error_min).collect();

@@ -81,7 +81,8 @@ impl Dim {
                 if u.is_finite() { u.clamp(0.0, 1.0) } else { 0.0 }
             }
             DimKind::Grid { values } => {
-                let i = values.iter().position(|v| v == value).unwrap_or(0);
+                let same = |v: &Value| v == value || (v.number().is_some() && v.number() == value.number());
+                let i = values.iter().position(same).unwrap_or(0);
                 (i as f64 + 0.5) / values.len() as f64
             }
         }

@@ -80,7 +80,8 @@ pub fn text(file: &FitFile) -> String {
     table(&mut out, &rows);
     if !file.held_out.is_empty() {
         let _ = writeln!(out, "\nheld-out milestones at the best fit");
-        let mut rows = vec![["service", "milestone", "expected", "simulated", "error (min)"].map(String::from).to_vec()];
+        let mut rows =
+            vec![["service", "milestone", "expected", "simulated", "error (min)"].map(String::from).to_vec()];
         for r in &file.held_out {
             rows.push(vec![
                 r.service.clone(),

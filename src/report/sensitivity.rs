@@ -49,7 +49,11 @@ pub fn text(file: &SensitivityFile) -> String {
         factors.join(", "),
         file.seed
     );
-    let _ = writeln!(out, "cells: change of the {} [min]; `bad`: the value is invalid or the run failed\n", measure_name(file));
+    let _ = writeln!(
+        out,
+        "cells: change of the {} [min]; `bad`: the value is invalid or the run failed\n",
+        measure_name(file)
+    );
     let mut header = vec!["parameter".to_string(), "value".to_string()];
     header.extend(factors.iter().cloned());
     header.extend(["fragility", "most moved milestone", "max shift"].map(String::from));

@@ -60,11 +60,8 @@ pub fn effects(
             if stop.load(Ordering::Relaxed) {
                 return None;
             }
-            let sets: Vec<String> = params
-                .iter()
-                .zip(x.iter())
-                .map(|((key, n), &u)| scaled(key, n, lo * (hi / lo).powf(u)).0)
-                .collect();
+            let sets: Vec<String> =
+                params.iter().zip(x.iter()).map(|((key, n), &u)| scaled(key, n, lo * (hi / lo).powf(u)).0).collect();
             let m = match eval.run(&sets) {
                 Outcome::Ran(report) => Some(baseline.measure(eval, &report)),
                 Outcome::Failed(_) => None,

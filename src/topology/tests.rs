@@ -392,7 +392,10 @@ fn peers_warmup_and_memory_parse_with_defaults() {
             deadline: Span(3_600_000),
         })
     );
-    assert_eq!(router.memory, Some(Memory { limit_mb: 4096.0, base_mb: 512.0, fail_at: 0.25, hard_limit_mb: Some(6144.0) }));
+    assert_eq!(
+        router.memory,
+        Some(Memory { limit_mb: 4096.0, base_mb: 512.0, fail_at: 0.25, hard_limit_mb: Some(6144.0) })
+    );
     assert_eq!(metrics.memory, Some(Memory { limit_mb: 1024.0, base_mb: 0.0, fail_at: 0.5, hard_limit_mb: None }));
     assert_eq!(
         (m.services[2].peers.clone(), m.services[2].warmup.clone(), m.services[2].memory.clone()),

@@ -65,7 +65,19 @@ fn fit(dir: &Path, threads: &str, out: &str) -> Value {
         .arg("fit")
         .arg(&topology)
         .args(["--param", "scenario.1.rate=20/h..80/h", "--param", "services.db.startup=1m..15m"])
-        .args(["--hold-out", "web:recovered", "--budget", "60", "--tolerance", "0.5", "--seed", "3", "--format", "json", "--out"])
+        .args([
+            "--hold-out",
+            "web:recovered",
+            "--budget",
+            "60",
+            "--tolerance",
+            "0.5",
+            "--seed",
+            "3",
+            "--format",
+            "json",
+            "--out",
+        ])
         .arg(dir.join(out))
         .args(truth(dir))
         .assert()
@@ -74,7 +86,9 @@ fn fit(dir: &Path, threads: &str, out: &str) -> Value {
 }
 
 fn number(v: &Value) -> f64 {
-    v.as_f64().or_else(|| v.as_str().and_then(|s| s.trim_end_matches(|c: char| c.is_alphabetic() || c == '/').parse().ok())).unwrap()
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim_end_matches(|c: char| c.is_alphabetic() || c == '/').parse().ok()))
+        .unwrap()
 }
 
 #[test]

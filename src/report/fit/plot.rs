@@ -37,7 +37,8 @@ fn x_of(v: &Value, log: bool) -> f64 {
 impl FitChart {
     pub fn new(file: &FitFile) -> FitChart {
         let best_score = file.score.as_ref().map(|s| s.mean_abs_error_min);
-        let mut scores: Vec<f64> = file.points.iter().filter_map(|p| p.score.as_ref()).map(|s| s.mean_abs_error_min).collect();
+        let mut scores: Vec<f64> =
+            file.points.iter().filter_map(|p| p.score.as_ref()).map(|s| s.mean_abs_error_min).collect();
         scores.sort_by(f64::total_cmp);
         let y_max = scores.get(scores.len().saturating_sub(1) * 9 / 10).copied().unwrap_or(1.0).max(1.0);
         let panels = file
@@ -133,11 +134,13 @@ impl FitChart {
             cc.draw_series([Rectangle::new(band, color(2).mix(0.18).filled())]).map_err(draw_error)?;
         }
         if let Some(limit) = self.limit.filter(|l| *l < y_top) {
-            let dashed = DashedLineSeries::new([(lo - pad, limit), (hi + pad, limit)], 6, 4, BLACK.mix(0.6).stroke_width(1));
+            let dashed =
+                DashedLineSeries::new([(lo - pad, limit), (hi + pad, limit)], 6, 4, BLACK.mix(0.6).stroke_width(1));
             cc.draw_series(dashed).map_err(draw_error)?;
         }
         let capped = |y: f64| y.min(self.y_max * 1.04);
-        for (phase, c) in [(Phase::Hypercube, BLACK.mix(0.35)), (Phase::Pattern, color(0)), (Phase::Profile, color(1))] {
+        for (phase, c) in [(Phase::Hypercube, BLACK.mix(0.35)), (Phase::Pattern, color(0)), (Phase::Profile, color(1))]
+        {
             let pts = p.points.iter().filter(|q| q.2 == phase || (phase == Phase::Hypercube && q.2 == Phase::Start));
             cc.draw_series(pts.map(|q| Circle::new((q.0, capped(q.1)), 3, c.filled()))).map_err(draw_error)?;
         }
@@ -147,4 +150,3 @@ impl FitChart {
         Ok(())
     }
 }
-
