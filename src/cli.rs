@@ -4,11 +4,13 @@ mod blast;
 mod commands;
 mod compare;
 mod examples;
+mod fit;
 mod generate;
 mod import;
 mod manual;
 mod merge;
 mod progress;
+mod sensitivity;
 mod stdout;
 mod sweep;
 
@@ -99,6 +101,10 @@ pub enum Command {
     Blast(blast::BlastArgs),
     /// Write a topology skeleton from a trace system's service graph (Jaeger, OpenTelemetry, X-Ray).
     Import(import::ImportArgs),
+    /// Fit parameters to the expected timeline: the best values, what the timeline pins down, held-out errors.
+    Fit(fit::FitArgs),
+    /// How much the score and every milestone move when each numeric parameter is scaled.
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Validate a topology and report every problem at once.
     #[command(after_help = examples::CHECK)]
     Check {

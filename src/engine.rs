@@ -8,6 +8,7 @@
 mod actions;
 mod calls;
 pub mod fleet;
+mod oom;
 pub mod queue;
 pub mod result;
 pub mod samples;
@@ -248,6 +249,7 @@ impl<'m> Sim<'m> {
             });
         }
         self.lifecycle();
+        self.kill_out_of_memory();
         self.health_checks();
         calls::track_control(&self.params, &mut self.deps, self.now);
         let next = self.now.plus(self.model.step);

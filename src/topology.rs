@@ -110,7 +110,8 @@ pub fn variant_names(path: &Path) -> Result<Vec<String>, TopologyError> {
     Ok(variants.0.into_iter().map(|(n, _)| n).collect())
 }
 
-fn read(path: &Path) -> Result<String, TopologyError> {
+/// Reads a topology file's text (a regular file of bounded size); errors are bad input.
+pub fn read(path: &Path) -> Result<String, TopologyError> {
     file::read(path)
 }
 

@@ -1,7 +1,7 @@
 //! What each subcommand does, in terms of the library.
 
 use super::{Cli, Command, Format, GraphFormat, PlotLayout, TopologyArgs};
-use super::{blast, compare, generate, import, merge, stdout, sweep};
+use super::{blast, compare, fit, generate, import, merge, sensitivity, stdout, sweep};
 use blastsim::model::Model;
 use blastsim::{report, topology};
 use std::path::Path;
@@ -50,6 +50,8 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         }
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge { out, shards } => merge::run(&out, &shards),
+        Command::Fit(args) => fit::run(&args),
+        Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Graph { topology, format, report, focus, depth } => {
             graph(&topology, format, report.as_deref(), focus.as_deref(), depth)

@@ -4,6 +4,7 @@ mod bad_input;
 mod blast;
 mod cli;
 mod closed_pipe;
+mod fit;
 mod generate;
 mod import;
 mod kinesis;
