@@ -32,6 +32,43 @@ pub struct TopologyArgs {
     /// Seed of the random stream (overrides the topology's `seed`).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// The traffic engine (overrides the topology's `mode`).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<ModeArg>,
+}
+
+impl TopologyArgs {
+    /// The `--set` overrides, with `--mode` as one more.
+    pub fn all_sets(&self) -> Vec<String> {
+        with_mode(&self.sets, self.mode)
+    }
+}
+
+/// `sets`, then `mode = "..."` when a mode is given, so the flag wins.
+pub fn with_mode(sets: &[String], mode: Option<ModeArg>) -> Vec<String> {
+    let mut all = sets.to_vec();
+    if let Some(m) = mode {
+        all.push(format!("mode=\"{}\"", m.name()));
+    }
+    all
+}
+
+/// A traffic engine on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Rates solved at every event (the default).
+    Fluid,
+    /// Every request simulated.
+    Requests,
+}
+
+impl ModeArg {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModeArg::Fluid => "fluid",
+            ModeArg::Requests => "requests",
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,6 +94,9 @@ pub enum Command {
         /// Seed of the random stream (overrides the topology's `seed`).
         #[arg(long, value_name = "N")]
         seed: Option<u64>,
+        /// The traffic engine (overrides the topology's `mode`).
+        #[arg(long, value_enum, value_name = "MODE")]
+        mode: Option<ModeArg>,
         /// Seeded runs of each; with more than one, show mean and 95% interval instead of single numbers.
         #[arg(long, value_name = "N", default_value_t = 1)]
         runs: u32,
@@ -85,6 +125,9 @@ pub enum Command {
         /// Check with these overrides applied (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+        /// Check for this traffic engine (overrides the topology's `mode`).
+        #[arg(long, value_enum, value_name = "MODE")]
+        mode: Option<ModeArg>,
     },
     /// Draw the dependency graph.
     Graph {

@@ -7,6 +7,7 @@ pub mod health;
 pub mod load;
 pub mod peers;
 pub mod priority;
+pub mod queueing;
 pub mod retries;
 pub mod rolling;
 pub mod sync_call;

@@ -26,6 +26,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Topology(_) | CliError::Usage(_) => 2,
+            CliError::Engine(e) if e.is_bad_input() => 2,
             CliError::Engine(_) | CliError::Output(_) => 1,
             CliError::Interrupted(_) => 130,
         }
@@ -40,9 +41,9 @@ impl CliError {
 pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run { topology, out, format } => run(&topology, out.as_deref(), format),
-        Command::Check { topology, sets } => check(&topology, &sets),
-        Command::Compare { topology, sets, seed, runs, out, format } => {
-            compare::run(&topology, &sets, seed, runs, out.as_deref(), format)
+        Command::Check { topology, sets, mode } => check(&topology, &super::with_mode(&sets, mode)),
+        Command::Compare { topology, sets, mode, seed, runs, out, format } => {
+            compare::run(&topology, &super::with_mode(&sets, mode), seed, runs, out.as_deref(), format)
         }
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge { out, shards } => merge::run(&out, &shards),
@@ -51,7 +52,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
 }
 
 fn load(args: &TopologyArgs) -> Result<Model, CliError> {
-    let mut model = topology::load_file(&args.topology, &args.sets, args.variant.as_deref())?;
+    let mut model = topology::load_file(&args.topology, &args.all_sets(), args.variant.as_deref())?;
     if let Some(seed) = args.seed {
         model.seed = seed;
     }
@@ -79,8 +80,21 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
 
 fn check(path: &Path, sets: &[String]) -> Result<(), CliError> {
     let model = topology::load_file(path, sets, None)?;
+    let requests = if model.mode == blastsim::model::Mode::Requests {
+        let visits = blastsim::engine::requests::estimate_visits(&model);
+        let limit = blastsim::engine::requests::MAX_VISITS as f64;
+        if !(visits <= limit) {
+            return Err(CliError::Engine(blastsim::engine::EngineError::TooManyRequests {
+                estimate: if visits.is_finite() { format!("{visits:.3e}") } else { "unbounded".to_string() },
+                limit: format!("{limit:.0e}"),
+            }));
+        }
+        format!(", requests mode: about {visits:.3e} request visits")
+    } else {
+        String::new()
+    };
     println!(
-        "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants)",
+        "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants{requests})",
         path.display(),
         model.services.len(),
         model.deps.len(),
