@@ -27,16 +27,21 @@ pub enum RenderError {
 }
 
 /// The files `run --out DIR` writes, in memory: `report.json`,
-/// `timeseries.csv`, `recovery.png` and `recovery.svg`; pass them to
-/// [`write_outputs`].
+/// `timeseries.csv`, `recovery.png` and `recovery.svg`, and in requests mode
+/// `latency.png` and `latency.svg`; pass them to [`write_outputs`].
 pub fn files(model: &Model, result: &RunResult, report: &Report) -> Result<Vec<(&'static str, Vec<u8>)>, RenderError> {
     let chart = plot::recovery(model, result, report);
-    Ok(vec![
+    let mut files = vec![
         ("report.json", json::render(report).into_bytes()),
         ("timeseries.csv", csv::render(model, result)?.into_bytes()),
         ("recovery.png", chart.png()?),
         ("recovery.svg", chart.svg()?.into_bytes()),
-    ])
+    ];
+    if model.mode == crate::model::Mode::Requests {
+        files.push(("latency.png", plot::latency::latency_png(model, result)?));
+        files.push(("latency.svg", plot::latency::latency_svg(model, result)?.into_bytes()));
+    }
+    Ok(files)
 }
 
 #[cfg(test)]

@@ -72,7 +72,11 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
     }
     if let Some(dir) = out {
         if format == Format::Text {
-            println!("\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}", dir.display());
+            let latency = if model.mode == blastsim::model::Mode::Requests { ", latency.png, latency.svg" } else { "" };
+            println!(
+                "\nwrote report.json, timeseries.csv, recovery.png and recovery.svg{latency} to {}",
+                dir.display()
+            );
         }
     }
     Ok(())

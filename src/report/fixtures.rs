@@ -153,6 +153,7 @@ fn service_report(name: &str, min: f64, milestones: Vec<Milestone>) -> ServiceRe
         error_minutes: 60.0 * (1.0 - min) / 2.0,
         impact_minutes: if milestones.is_empty() { 0.0 } else { 20.0 },
         milestones,
+        latency: None,
     }
 }
 
@@ -163,6 +164,7 @@ pub fn report() -> Report {
         topology: "three-tier".to_string(),
         variant: Some("more-threads".to_string()),
         seed: 7,
+        mode: Default::default(),
         start: Some("2020-11-25T02:00:00-08:00".to_string()),
         duration_s: 3600.0,
         step_s: 60.0,
