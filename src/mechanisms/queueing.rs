@@ -127,6 +127,31 @@ pub fn wait(servers: f64, service_s: f64, arrivals: f64, v: Variability) -> Wait
     Wait { p_wait, cond_mean_s }
 }
 
+/// M/M/c: the chance a request's response time (wait plus exponential service
+/// of mean `service_s`) exceeds `t_s`, with `servers` servers offered `arrivals` [req/s].
+///
+/// The wait is 0 with chance `1 - C` and else exponential at rate
+/// `θ = c/S - λ`; the sum with an exponential service at rate `μ = 1/S` has
+/// the hypoexponential tail `(θ e^{-μt} - μ e^{-θt}) / (θ - μ)`.
+pub fn mmc_response_exceeds(servers: f64, service_s: f64, arrivals: f64, t_s: f64) -> f64 {
+    let mu = 1.0 / service_s;
+    let w = wait(servers, service_s, arrivals, Variability::default());
+    if w.p_wait >= 1.0 && w.cond_mean_s.is_infinite() {
+        return 1.0;
+    }
+    let no_wait = (-mu * t_s).exp();
+    if w.p_wait <= 0.0 {
+        return no_wait;
+    }
+    let theta = 1.0 / w.cond_mean_s;
+    let both = if (theta - mu).abs() < 1e-9 * mu {
+        (1.0 + mu * t_s) * (-mu * t_s).exp()
+    } else {
+        (theta * (-mu * t_s).exp() - mu * (-theta * t_s).exp()) / (theta - mu)
+    };
+    (1.0 - w.p_wait) * no_wait + w.p_wait * both
+}
+
 fn normal_pdf(x: f64) -> f64 {
     (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
 }
@@ -202,6 +227,16 @@ mod tests {
         // M/D/1 waits half as long as M/M/1 (Pollaczek–Khinchine), exactly.
         assert!(close(md1.mean_s(), mm1.mean_s() / 2.0, 1e-12));
         assert!(md1.exceeds(0.5) < mm1.exceeds(0.5));
+    }
+
+    #[test]
+    fn one_server_response_is_exponential_at_mu_minus_lambda() {
+        // M/M/1: the response time is exponential with rate μ - λ.
+        for t in [0.05, 0.3, 1.0] {
+            let p = mmc_response_exceeds(1.0, 0.1, 8.0, t);
+            assert!(close(p, (-(10.0 - 8.0) * t).exp(), 1e-9), "{t}: {p}");
+        }
+        assert!(close(mmc_response_exceeds(4.0, 0.1, 0.0, 0.1), (-1.0f64).exp(), 1e-12));
     }
 
     #[test]

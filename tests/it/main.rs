@@ -4,6 +4,8 @@ mod bad_input;
 mod cli;
 mod kinesis;
 mod properties;
+mod requests;
+mod requests_theory;
 mod snapshots;
 mod support;
 mod sweep;
