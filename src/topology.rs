@@ -1,10 +1,13 @@
 //! The topology file format: parsing, overrides and validation into a [`crate::model::Model`].
 
+mod check;
 mod error;
+mod file;
 mod locate;
 mod overrides;
 mod raw;
 mod sets;
+mod source;
 mod suggest;
 mod validate;
 
@@ -12,8 +15,13 @@ mod validate;
 mod tests;
 #[cfg(test)]
 mod tests_bad;
+#[cfg(test)]
+mod tests_values;
 
+pub use check::check_file;
 pub use error::{InvalidTopology, Problem, SyntaxError, TopologyError, render_error};
+pub use file::{MAX_BYTES as MAX_FILE_BYTES, read_regular};
+pub use suggest::nearest;
 
 use crate::model::{Model, Variant};
 use raw::{Ordered, RawTopology, RawVariant};
@@ -77,6 +85,12 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
         })
         .collect();
     let mut checked = validate::validate(&raw, stem, model_variants);
+    if let Ok(table) = toml::from_str::<toml::Table>(&text) {
+        let found = validate::scan(&table);
+        // Other checks may trip over the same NaN or name; the scan's problem says it best.
+        checked.issues.retain(|i| !found.iter().any(|n| i.path.starts_with(&n.path)));
+        checked.issues.splice(0..0, found);
+    }
     if checked.services_ok {
         let more = sets::compute(&mut checked.model, &checked.pending_sets, &text);
         checked.issues.extend(more);
@@ -97,17 +111,7 @@ pub fn variant_names(path: &Path) -> Result<Vec<String>, TopologyError> {
 }
 
 fn read(path: &Path) -> Result<String, TopologyError> {
-    std::fs::read_to_string(path).map_err(|source| {
-        let fix = match source.kind() {
-            std::io::ErrorKind::NotFound => {
-                "check the path; topologies are TOML files like `topologies/three-tier-slow-db.toml`"
-            }
-            std::io::ErrorKind::PermissionDenied => "make the file readable, or copy it somewhere you can read",
-            std::io::ErrorKind::InvalidData => "a topology is UTF-8 text; save the file as UTF-8",
-            _ => "check that the path names a readable TOML file",
-        };
-        TopologyError::Unreadable { path: path.to_path_buf(), source, fix: fix.to_string() }
-    })
+    file::read(path)
 }
 
 #[derive(Deserialize)]

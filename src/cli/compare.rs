@@ -2,11 +2,12 @@
 
 use super::Format;
 use super::commands::CliError;
+use super::stdout;
 use blastsim::analysis::compare::{self, Entry};
 use blastsim::engine::RunResult;
 use blastsim::model::Model;
 use blastsim::report;
-use blastsim::sweep::compare::{Spread, spread};
+use blastsim::sweep::compare::{CompareFile, Spread, spread};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -17,6 +18,7 @@ pub fn run(
     repeats: u32,
     out: Option<&Path>,
     format: Format,
+    no_progress: bool,
 ) -> Result<(), CliError> {
     let baseline = blastsim::topology::load_file(path, sets, None)?;
     let mut runs = vec![("baseline".to_string(), "as written".to_string(), baseline.clone())];
@@ -29,11 +31,9 @@ pub fn run(
             m.seed = seed;
         }
     }
-    if repeats == 0 {
-        return Err(CliError::Usage("--runs 0: pass --runs 1 or more".into()));
-    }
+    check_runs(repeats, runs.len())?;
     if repeats > 1 {
-        return run_many(&baseline, &runs, repeats, out, format);
+        return run_many(&baseline, &runs, repeats, out, format, no_progress);
     }
     let results: Vec<Result<(RunResult, Entry), CliError>> = runs
         .par_iter()
@@ -55,11 +55,11 @@ pub fn run(
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
-        Format::Text => print!("{}", report::compare::render(&baseline.name, &entries)),
-        Format::Json => print!("{}", json(&entries)),
+        Format::Text => stdout::print(format_args!("{}", report::compare::render(&baseline.name, &entries)))?,
+        Format::Json => stdout::print(format_args!("{}", json(&baseline, &entries)))?,
     }
     if let (Some(dir), Format::Text) = (out, format) {
-        println!("\nwrote compare.json, compare.png and compare.svg to {}", dir.display());
+        stdout::print(format_args!("\nwrote compare.json, compare.png and compare.svg to {}\n", dir.display()))?;
     }
     Ok(())
 }
@@ -75,8 +75,10 @@ fn run_many(
     repeats: u32,
     out: Option<&Path>,
     format: Format,
+    no_progress: bool,
 ) -> Result<(), CliError> {
     let jobs: Vec<(usize, u32)> = (0..runs.len()).flat_map(|i| (0..repeats).map(move |r| (i, r))).collect();
+    let bar = super::progress::bar(jobs.len() as u64, no_progress);
     let results: Vec<Result<(Option<Curve>, Entry), CliError>> = jobs
         .par_iter()
         .map(|&(i, r)| {
@@ -85,9 +87,11 @@ fn run_many(
             model.seed = blastsim::sweep::run_seed(model.seed, 0, r);
             let variant = (name != "baseline").then_some(name.as_str());
             let (result, report) = blastsim::simulate(&model, variant)?;
+            bar.inc(1);
             Ok(((r == 0).then(|| worst_availability(&result)), compare::entry(name, description, &report)))
         })
         .collect();
+    bar.finish_and_clear();
     let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); runs.len()];
     let mut curves = Vec::new();
     for (r, &(i, _)) in results.into_iter().zip(&jobs) {
@@ -98,8 +102,7 @@ fn run_many(
         entries[i].push(entry);
     }
     let spreads: Vec<Spread> = entries.iter().map(|e| spread(e)).collect();
-    let mut text = serde_json::to_string_pretty(&spreads).unwrap_or_default();
-    text.push('\n');
+    let text = CompareFile::new(&baseline.name, repeats, &entries).to_json();
     if let Some(dir) = out {
         let title = format!("{}: worst service availability, first seed of {repeats}", baseline.name);
         let mut chart = report::plot::overlay(&title, &curves, |t| report::plot::tick_time(baseline, t));
@@ -111,11 +114,11 @@ fn run_many(
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
-        Format::Text => print!("{}", report::compare::render_runs(&baseline.name, &spreads)),
-        Format::Json => print!("{text}"),
+        Format::Text => stdout::print(format_args!("{}", report::compare::render_runs(&baseline.name, &spreads)))?,
+        Format::Json => stdout::print(format_args!("{text}"))?,
     }
     if let (Some(dir), Format::Text) = (out, format) {
-        println!("\nwrote compare.json, compare.png and compare.svg to {}", dir.display());
+        stdout::print(format_args!("\nwrote compare.json, compare.png and compare.svg to {}\n", dir.display()))?;
     }
     Ok(())
 }
@@ -130,10 +133,10 @@ fn worst_availability(result: &RunResult) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn json(entries: &[Entry]) -> String {
-    let mut text = serde_json::to_string_pretty(entries).unwrap_or_default();
-    text.push('\n');
-    text
+/// `compare.json` of single runs: the same shape as with `--runs N`.
+fn json(model: &Model, entries: &[Entry]) -> String {
+    let each: Vec<Vec<Entry>> = entries.iter().map(|e| vec![e.clone()]).collect();
+    CompareFile::new(&model.name, 1, &each).to_json()
 }
 
 fn files(
@@ -146,5 +149,34 @@ fn files(
     (chart.x_desc, chart.tick_origin_s) = report::plot::time_axis_of(model);
     let svg = chart.svg().map_err(|e| e.to_string())?;
     let png = chart.png().map_err(|e| e.to_string())?;
-    Ok(vec![("compare.json", json(entries).into_bytes()), ("compare.png", png), ("compare.svg", svg.into_bytes())])
+    Ok(vec![
+        ("compare.json", json(model, entries).into_bytes()),
+        ("compare.png", png),
+        ("compare.svg", svg.into_bytes()),
+    ])
+}
+
+/// The most seeded runs of each of the baseline and variants: each run's summary is kept to compute the intervals.
+pub const MAX_RUNS_EACH: u32 = 100_000;
+
+/// `--runs` must be 1 to [`MAX_RUNS_EACH`], and all runs together at most the sweep's limit.
+fn check_runs(repeats: u32, runs: usize) -> Result<(), CliError> {
+    if repeats == 0 {
+        return Err(CliError::Usage("--runs 0: pass --runs 1 or more".into()));
+    }
+    if repeats > MAX_RUNS_EACH {
+        return Err(CliError::Usage(format!(
+            "--runs {repeats} is over the limit of {MAX_RUNS_EACH} runs each; pass at most {MAX_RUNS_EACH} \
+             (a 95% interval barely narrows past a few thousand)"
+        )));
+    }
+    let total = runs as u64 * u64::from(repeats);
+    if total > blastsim::sweep::MAX_RUNS {
+        return Err(CliError::Usage(format!(
+            "--runs {repeats} for the baseline and {} variants is {total} runs, over the limit of {}; pass fewer runs",
+            runs - 1,
+            blastsim::sweep::MAX_RUNS
+        )));
+    }
+    Ok(())
 }

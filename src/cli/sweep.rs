@@ -1,10 +1,9 @@
 //! `blastsim sweep`: a parameter grid and seeded runs per point, with a progress bar and Ctrl-C that keeps what finished.
 
 use super::commands::CliError;
+use super::stdout;
 use blastsim::report;
 use blastsim::sweep::{self, Metric, Request, Shard, SweepError, SweepFile, range};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -64,13 +63,13 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let plan = sweep::prepare(&req).map_err(sweep_error)?;
     let jobs = (0..plan.spec.jobs()).filter(|&j| shard.is_none_or(|s| s.owns(j))).count();
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
-    let bar = progress(jobs as u64, args.no_progress);
+    let bar = super::progress::bar(jobs as u64, args.no_progress);
     let file = sweep::run(&plan, shard, &STOP, &|| bar.inc(1));
     bar.finish_and_clear();
     let file = file.map_err(sweep_error)?;
     write(&args.out, &file)?;
     if file.shard.is_none() {
-        print!("{}", report::sweep::text(&file));
+        stdout::print(format_args!("{}", report::sweep::text(&file)))?;
     }
     finish(&args.out, &file)
 }
@@ -92,27 +91,22 @@ pub fn finish(out: &Path, file: &SweepFile) -> Result<(), CliError> {
         )));
     }
     match file.shard {
-        Some(s) => println!("shard {}/{}: {} runs; wrote {names} to {}", s.k, s.n, file.runs_done, out.display()),
-        None => println!("\nwrote {names} to {}", out.display()),
+        Some(s) => stdout::print(format_args!(
+            "shard {}/{}: {} runs; wrote {names} to {}\n",
+            s.k,
+            s.n,
+            file.runs_done,
+            out.display()
+        )),
+        None => stdout::print(format_args!("\nwrote {names} to {}\n", out.display())),
     }
-    Ok(())
-}
-
-fn progress(len: u64, hide: bool) -> ProgressBar {
-    if hide || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec:.1}  {eta} left")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
 }
 
 fn sweep_error(e: SweepError) -> CliError {
     match e {
-        SweepError::Topology { point, source } => {
-            CliError::Usage(format!("at the point {point}:\n{}", blastsim::topology::render_error(&source)))
+        SweepError::Topology { point, source, hint } => {
+            let hint = hint.map(|h| format!("\nhelp: {h}")).unwrap_or_default();
+            CliError::Usage(format!("at the point {point}:\n{}{hint}", blastsim::topology::render_error(&source)))
         }
         SweepError::Usage(m) => CliError::Usage(m),
         e @ SweepError::Engine { .. } => CliError::Output(e.to_string()),

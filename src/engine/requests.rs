@@ -170,7 +170,7 @@ struct Sim<'m> {
     scalings: Vec<Scaling>,
     rng: ChaCha8Rng,
     times: Vec<SimTime>,
-    samples: Vec<Vec<super::Sample>>,
+    samples: Vec<super::Samples>,
     log: Vec<LogEntry>,
     events: u64,
 }
@@ -236,7 +236,7 @@ impl<'m> Sim<'m> {
             scalings: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
             times: Vec::with_capacity(steps),
-            samples: (0..model.services.len()).map(|_| Vec::with_capacity(steps)).collect(),
+            samples: (0..model.services.len()).map(|_| super::Samples::new()).collect(),
             log: Vec::new(),
             events: 0,
         };

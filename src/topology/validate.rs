@@ -2,14 +2,16 @@
 
 mod expect;
 mod modes;
+mod scan;
 mod scenario;
 mod services;
 mod values;
 
 use super::error::Issue;
 use super::raw::RawTopology;
-use crate::model::{Mode, Model, Thresholds, Variant};
+use crate::model::{Mode, Model, ServiceId, Thresholds, Variant};
 use crate::time::Span;
+pub use scan::scan;
 pub use scenario::PendingSet;
 pub use services::validate_services;
 pub use values::Ctx;
@@ -76,6 +78,7 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
     let before = ctx.issues.len();
     let (services, deps) = validate_services(&mut ctx, &raw.services);
     let services_ok = ctx.issues.len() == before;
+    ctx.service_ids = services.iter().enumerate().map(|(i, s)| (s.name.clone(), ServiceId(i))).collect();
     let (scenario, pending_sets) = scenario::validate_scenario(&mut ctx, raw, &services, &deps);
     let expected = expect::validate_expect(&mut ctx, raw, &services);
     if mode == Mode::Requests {
@@ -116,13 +119,15 @@ fn thresholds(ctx: &mut Ctx, raw: &RawTopology) -> Thresholds {
         Some(v) => v,
         None => default,
     };
-    let out = Thresholds {
+    let mut out = Thresholds {
         impact: level("impact", t.impact, d.impact),
         severe: level("severe", t.severe, d.severe),
         mostly_recovered: level("mostly-recovered", t.mostly_recovered, d.mostly_recovered),
         recovered: level("recovered", t.recovered, d.recovered),
         recovery_band: level("recovery-band", t.recovery_band, d.recovery_band),
+        recovery_hold_s: d.recovery_hold_s,
     };
+    out.recovery_hold_s = ctx.span(&sub(&base, "recovery-hold"), t.recovery_hold.as_ref(), "5m", false).secs();
     let order = [
         ("severe", out.severe, "mostly-recovered", out.mostly_recovered),
         ("mostly-recovered", out.mostly_recovered, "recovered", out.recovered),

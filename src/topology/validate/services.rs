@@ -10,10 +10,15 @@ use crate::time::{SimTime, Span};
 use crate::topology::error::Issue;
 use crate::topology::raw::{Ordered, RawBuffer, RawCall, RawLoad, RawMemory, RawPeers, RawService, RawWarmup};
 use crate::topology::suggest::{did_you_mean, list};
+use std::collections::HashMap;
+
+/// The most retries a call may make per request: past a handful, more retries only add load.
+pub const MAX_RETRIES: i64 = 100;
 
 /// Validates every service and dependency; dependencies come in caller order, then callee order as written.
 pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Service>, Vec<Dependency>) {
     let names: Vec<&str> = raw.0.iter().map(|(n, _)| n.as_str()).collect();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let services: Vec<Service> = raw.0.iter().map(|(name, s)| service(ctx, name, s)).collect();
     let mut deps = Vec::new();
     for (caller_i, (caller, s)) in raw.0.iter().enumerate() {
@@ -29,7 +34,7 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
                 );
                 continue;
             }
-            let Some(callee_i) = names.iter().position(|n| n == callee) else {
+            let Some(&callee_i) = index.get(callee.as_str()) else {
                 let guess = did_you_mean(callee, &names);
                 ctx.push(
                     Issue::at_key(&path, format!("`{caller}` calls `{callee}`, which is not a service{guess}"))
@@ -476,7 +481,7 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
                 );
             }
             Retries {
-                max: ctx.int(&sub(&rp, "max"), r.max, 0, 0, u32::MAX as i64) as u32,
+                max: ctx.int(&sub(&rp, "max"), r.max, 0, 0, MAX_RETRIES) as u32,
                 backoff: ctx.span(&sub(&rp, "backoff"), r.backoff.as_ref(), "100ms", false),
                 multiplier,
                 jitter,
