@@ -17,7 +17,7 @@ fn main() {
     model.deps[calls.0].per_request = 2.0;
     model.schedule(
         SimTime(20 * 60_000),
-        ActionKind::InjectLatency { service: db, latency: Span(800), duration: Some(Span(15 * 60_000)) },
+        ActionKind::InjectLatency { service: db, latency: Span(800), dist: None, duration: Some(Span(15 * 60_000)) },
         "db queries 800 ms slower",
     );
 

@@ -12,6 +12,19 @@ use crate::model::Model;
 use report::{EventReport, ExpectationReport, Milestone, Score, ServiceReport};
 
 /// Summarises a run of `model` into its report.
+/// Latency figures to the microsecond.
+fn round_latency(l: crate::engine::Latency) -> crate::engine::Latency {
+    let r = |x: f64| round(x, 3);
+    crate::engine::Latency {
+        p50_ms: r(l.p50_ms),
+        p90_ms: r(l.p90_ms),
+        p99_ms: r(l.p99_ms),
+        p999_ms: r(l.p999_ms),
+        mean_ms: r(l.mean_ms),
+        max_ms: r(l.max_ms),
+    }
+}
+
 pub fn analyze(model: &Model, result: &RunResult, variant: Option<&str>) -> Report {
     let services: Vec<ServiceReport> = model
         .services
@@ -37,6 +50,7 @@ pub fn analyze(model: &Model, result: &RunResult, variant: Option<&str>) -> Repo
                     .into_iter()
                     .map(|(kind, t)| Milestone { kind, at: model.show_time(t), t_s: t.secs() })
                     .collect(),
+                latency: series.latency.map(round_latency),
             }
         })
         .collect();
@@ -46,6 +60,7 @@ pub fn analyze(model: &Model, result: &RunResult, variant: Option<&str>) -> Repo
         topology: model.name.clone(),
         variant: variant.map(str::to_string),
         seed: model.seed,
+        mode: model.mode,
         start: model.clock.as_ref().map(|c| c.start.clone()),
         duration_s: model.duration.secs(),
         step_s: model.step.secs(),

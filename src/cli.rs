@@ -41,6 +41,43 @@ pub struct TopologyArgs {
     /// Seed of the random stream (overrides the topology's `seed`).
     #[arg(long, value_name = "N", value_parser = parse_seed, allow_hyphen_values = true)]
     pub seed: Option<u64>,
+    /// The traffic engine (overrides the topology's `mode`).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<ModeArg>,
+}
+
+impl TopologyArgs {
+    /// The `--set` overrides, with `--mode` as one more.
+    pub fn all_sets(&self) -> Vec<String> {
+        with_mode(&self.sets, self.mode)
+    }
+}
+
+/// `sets`, then `mode = "..."` when a mode is given, so the flag wins.
+pub fn with_mode(sets: &[String], mode: Option<ModeArg>) -> Vec<String> {
+    let mut all = sets.to_vec();
+    if let Some(m) = mode {
+        all.push(format!("mode=\"{}\"", m.name()));
+    }
+    all
+}
+
+/// A traffic engine on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Rates solved at every event (the default).
+    Fluid,
+    /// Every request simulated.
+    Requests,
+}
+
+impl ModeArg {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModeArg::Fluid => "fluid",
+            ModeArg::Requests => "requests",
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,6 +108,9 @@ pub enum Command {
         /// Seed of the random stream (overrides the topology's `seed`).
         #[arg(long, value_name = "N", value_parser = parse_seed, allow_hyphen_values = true)]
         seed: Option<u64>,
+        /// The traffic engine (overrides the topology's `mode`).
+        #[arg(long, value_enum, value_name = "MODE")]
+        mode: Option<ModeArg>,
         /// Seeded runs of each; with more than one, show mean and 95% interval instead of single numbers.
         #[arg(long, value_name = "N", default_value_t = 1)]
         runs: u32,
@@ -113,6 +153,9 @@ pub enum Command {
         /// Check with these overrides applied (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+        /// Check for this traffic engine (overrides the topology's `mode`).
+        #[arg(long, value_enum, value_name = "MODE")]
+        mode: Option<ModeArg>,
     },
     /// Write a topology of a given size and shape, for scale tests and benchmarks.
     Generate(generate::GenerateArgs),

@@ -10,13 +10,14 @@ mod calls;
 pub mod fleet;
 mod oom;
 pub mod queue;
+pub mod requests;
 pub mod result;
 pub mod samples;
 pub mod solver;
 pub mod state;
 pub mod traffic;
 
-pub use result::{LogEntry, RunResult, Sample, ServiceSeries, Totals};
+pub use result::{Latency, LogEntry, RunResult, Sample, ServiceSeries, Totals};
 pub use samples::Samples;
 
 use crate::mechanisms::rolling::Rollout;
@@ -45,6 +46,17 @@ pub enum EngineError {
         "the run would keep {samples} samples ({services} services x {steps} steps), over the limit of {limit}: raise `step` or shorten `duration`"
     )]
     TooManySamples { samples: u64, services: u64, steps: u64, limit: u64 },
+    #[error(
+        "requests mode would simulate about {estimate} request visits, over the limit of {limit}: use fluid mode (`mode = \"fluid\"` or `--mode fluid`), a shorter `duration` or a lower load"
+    )]
+    TooManyRequests { estimate: String, limit: String },
+}
+
+impl EngineError {
+    /// True when the model itself is too large to run (bad input), not a failure while running.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, EngineError::TooManyRequests { .. })
+    }
 }
 
 /// The most times a step is split where queues move fast.
@@ -71,6 +83,9 @@ enum Event {
 /// Runs `model` to its end. Deterministic: the same model gives the same result.
 pub fn run(model: &Model) -> Result<RunResult, EngineError> {
     check_size(model)?;
+    if model.mode == crate::model::Mode::Requests {
+        return requests::run(model);
+    }
     let mut sim = Sim::new(model);
     sim.start();
     while let Some((at, event)) = sim.queue.pop() {
@@ -246,6 +261,8 @@ impl<'m> Sim<'m> {
                 queue: st.queue,
                 backlog: backlog[i],
                 threads_in_use: a.thread_s / step_s,
+                p50_ms: None,
+                p99_ms: None,
             });
         }
         self.lifecycle();

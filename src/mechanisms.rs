@@ -8,6 +8,7 @@ pub mod load;
 pub mod oom;
 pub mod peers;
 pub mod priority;
+pub mod queueing;
 pub mod retries;
 pub mod rolling;
 pub mod sync_call;

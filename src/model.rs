@@ -27,6 +27,8 @@ pub struct Model {
     /// Fluid integration and sampling step.
     pub step: Span,
     pub seed: u64,
+    /// Which traffic engine runs the model.
+    pub mode: Mode,
     /// A run that processes more events than this stops with an error.
     pub max_events: u64,
     pub thresholds: Thresholds,
@@ -38,6 +40,44 @@ pub struct Model {
     pub expected: Vec<Expectation>,
     /// Named what-if variants the topology carries.
     pub variants: Vec<Variant>,
+}
+
+/// The traffic engine: rates (fluid) or one simulated request at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    #[default]
+    Fluid,
+    Requests,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Fluid => "fluid",
+            Mode::Requests => "requests",
+        }
+    }
+}
+
+/// Which waiting request a free worker takes next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Discipline {
+    /// The oldest first.
+    #[default]
+    Fifo,
+    /// The newest first: under overload recent requests still make their deadline.
+    Lifo,
+}
+
+/// How outside requests are spaced in requests mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Arrivals {
+    /// Independent arrivals: exponential gaps (coefficient of variation 1).
+    #[default]
+    Poisson,
+    /// Evenly spaced (coefficient of variation 0).
+    Uniform,
 }
 
 /// Availability levels that define the milestones (fractions in 0..=1).
@@ -85,8 +125,15 @@ pub struct Service {
     pub instances: u32,
     /// Work one instance can do [req/s].
     pub capacity: f64,
-    /// Own processing time of one request, excluding calls to dependencies.
+    /// Own processing time of one request, excluding calls to dependencies (the mean).
     pub latency: Span,
+    /// When given, each request's own processing time is drawn from it (requests mode).
+    pub latency_dist: Option<dist::Dist>,
+    /// Which waiting request a free worker takes next (requests mode).
+    pub discipline: Discipline,
+    /// Variability of arrivals and of service times for the fluid queueing closure
+    /// (coefficients of variation; 1 and 1 are Poisson arrivals and exponential service).
+    pub variability: crate::mechanisms::queueing::Variability,
     /// Worker threads per instance.
     pub threads: u32,
     /// The OS limit on threads per instance.
@@ -199,6 +246,8 @@ pub struct Load {
     pub timeout: Span,
     /// Relative standard deviation of the offered rate, drawn anew each step (0: none).
     pub noise: f64,
+    /// How requests are spaced in requests mode.
+    pub arrivals: Arrivals,
 }
 
 /// The shape of an external load profile; rates in [req/s].
@@ -289,6 +338,8 @@ pub struct Dependency {
     pub fallback: bool,
     /// When the callee is short of capacity, higher priorities are served first.
     pub priority: i32,
+    /// On a timeout the callee stops working on the call too (requests mode).
+    pub cancel_on_timeout: bool,
 }
 
 /// Retry policy of a dependency.
@@ -390,7 +441,9 @@ pub enum ActionKind {
     /// Instances lose this fraction of their capacity.
     LoseCapacity { service: ServiceId, fraction: f64, duration: Option<Span> },
     /// Every request takes this much longer.
-    InjectLatency { service: ServiceId, latency: Span, duration: Option<Span> },
+    /// With a distribution, each request draws its extra time from it (requests mode);
+    /// `latency` is its mean.
+    InjectLatency { service: ServiceId, latency: Span, dist: Option<dist::Dist>, duration: Option<Span> },
     /// This fraction of requests fail.
     InjectErrors { service: ServiceId, rate: f64, duration: Option<Span> },
     /// Calls along the dependency hang until their timeout.

@@ -34,7 +34,8 @@ pub enum RenderError {
 
 /// The files `run --out DIR` writes, in memory: `report.json`,
 /// `timeseries.csv`, `recovery.png`, `recovery.svg`, and the post-mortem
-/// draft as `report.md` and `report.html`; pass them to [`write_outputs`].
+/// draft as `report.md` and `report.html`, and in requests mode
+/// `latency.png` and `latency.svg`; pass them to [`write_outputs`].
 pub fn files(model: &Model, result: &RunResult, report: &Report) -> Result<Vec<(&'static str, Vec<u8>)>, RenderError> {
     files_with(model, result, report, plot::Layout::Auto)
 }
@@ -50,14 +51,19 @@ pub fn files_with(
     chart.layout = layout;
     let draft = doc::run(model, report);
     let graph = html::GraphData::new(model, Some(report));
-    Ok(vec![
+    let mut files = vec![
         ("report.json", json::render(report).into_bytes()),
         ("timeseries.csv", csv::render(model, result)?.into_bytes()),
         ("recovery.png", chart.png()?),
         ("recovery.svg", chart.svg()?.into_bytes()),
         ("report.md", markdown::render(&draft).into_bytes()),
         ("report.html", html::render(&draft, &chart, clock_origin(model), Some(&graph)).into_bytes()),
-    ])
+    ];
+    if model.mode == crate::model::Mode::Requests {
+        files.push(("latency.png", plot::latency::latency_png(model, result)?));
+        files.push(("latency.svg", plot::latency::latency_svg(model, result)?.into_bytes()));
+    }
+    Ok(files)
 }
 
 /// The start's second of the day when the model has a clock.

@@ -1,6 +1,7 @@
 //! The report of a run: the serialisable summary every output is made from.
 
-use crate::model::{MilestoneKind, Thresholds};
+use crate::engine::Latency;
+use crate::model::{MilestoneKind, Mode, Thresholds};
 use serde::{Deserialize, Serialize};
 
 /// Everything a run is summarised into (the `report.json` contract).
@@ -10,6 +11,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
     pub seed: u64,
+    /// The traffic engine; written only for requests mode.
+    #[serde(default, skip_serializing_if = "is_fluid")]
+    pub mode: Mode,
     /// The start clock, when the topology sets one.
     pub start: Option<String>,
     pub duration_s: f64,
@@ -40,6 +44,13 @@ pub struct ServiceReport {
     /// Time spent below the impact threshold [min].
     pub impact_minutes: f64,
     pub milestones: Vec<Milestone>,
+    /// Response times of successful requests (requests mode only; end to end for outside clients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Latency>,
+}
+
+fn is_fluid(mode: &Mode) -> bool {
+    *mode == Mode::Fluid
 }
 
 /// A milestone reached in the run.

@@ -65,7 +65,7 @@ impl Fault {
             ],
             Fault::Latency { added_ms } => vec![action(
                 at,
-                ActionKind::InjectLatency { service, latency: Span(added_ms), duration: d },
+                ActionKind::InjectLatency { service, latency: Span(added_ms), dist: None, duration: d },
                 format!("blast: +{}", Span(added_ms)),
             )],
             Fault::Errors { rate } => vec![action(

@@ -29,6 +29,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Topology(_) | CliError::Usage(_) => 2,
+            CliError::Engine(e) if e.is_bad_input() => 2,
             CliError::Engine(_) | CliError::Output(_) => 1,
             CliError::Interrupted(_) => 130,
             CliError::StdoutClosed => 0,
@@ -44,9 +45,9 @@ impl CliError {
 pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Run { topology, out, format, plot } => run(&topology, out.as_deref(), format, plot),
-        Command::Check { topology, sets } => check(&topology, &sets),
-        Command::Compare { topology, sets, seed, runs, out, format, no_progress } => {
-            compare::run(&topology, &sets, seed, runs, out.as_deref(), format, no_progress)
+        Command::Check { topology, sets, mode } => check(&topology, &super::with_mode(&sets, mode)),
+        Command::Compare { topology, sets, mode, seed, runs, out, format, no_progress } => {
+            compare::run(&topology, &super::with_mode(&sets, mode), seed, runs, out.as_deref(), format, no_progress)
         }
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge { out, shards } => merge::run(&out, &shards),
@@ -64,7 +65,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
 }
 
 pub(super) fn load(args: &TopologyArgs) -> Result<Model, CliError> {
-    let mut model = topology::load_file(&args.topology, &args.sets, args.variant.as_deref())?;
+    let mut model = topology::load_file(&args.topology, &args.all_sets(), args.variant.as_deref())?;
     if let Some(seed) = args.seed {
         model.seed = seed;
     }
@@ -91,8 +92,9 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format, plot: PlotLayout
     if let Some(dir) = out
         && format == Format::Text
     {
+        let latency = if model.mode == blastsim::model::Mode::Requests { ", latency.png, latency.svg" } else { "" };
         stdout::print(format_args!(
-            "\nwrote report.json, timeseries.csv, recovery.png, recovery.svg, report.md and report.html to {}\n",
+            "\nwrote report.json, timeseries.csv, recovery.png, recovery.svg{latency}, report.md and report.html to {}\n",
             dir.display()
         ))?;
     }
@@ -101,8 +103,21 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format, plot: PlotLayout
 
 fn check(path: &Path, sets: &[String]) -> Result<(), CliError> {
     let model = topology::check_file(path, sets)?;
+    let requests = if model.mode == blastsim::model::Mode::Requests {
+        let visits = blastsim::engine::requests::estimate_visits(&model);
+        let limit = blastsim::engine::requests::MAX_VISITS as f64;
+        if !(visits <= limit) {
+            return Err(CliError::Engine(blastsim::engine::EngineError::TooManyRequests {
+                estimate: if visits.is_finite() { format!("{visits:.3e}") } else { "unbounded".to_string() },
+                limit: format!("{limit:.0e}"),
+            }));
+        }
+        format!(", requests mode: about {visits:.3e} request visits")
+    } else {
+        String::new()
+    };
     stdout::print(format_args!(
-        "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants)\n",
+        "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants{requests})\n",
         path.display(),
         model.services.len(),
         model.deps.len(),

@@ -49,9 +49,10 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let metric = Metric::parse(&args.metric).map_err(CliError::Usage)?;
     let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(CliError::Usage)?;
+    let sets = args.topology.all_sets();
     let req = Request {
         topology: &args.topology.topology,
-        sets: &args.topology.sets,
+        sets: &sets,
         variant: args.topology.variant.as_deref(),
         params,
         runs: args.runs,

@@ -76,7 +76,7 @@ impl Sim<'_> {
             ActionKind::LoseCapacity { service, fraction, duration } => {
                 self.add_fault(Target::Service(*service), Effect::LoseCapacity(*fraction), *duration)
             }
-            ActionKind::InjectLatency { service, latency, duration } => {
+            ActionKind::InjectLatency { service, latency, duration, .. } => {
                 self.add_fault(Target::Service(*service), Effect::Latency(*latency), *duration)
             }
             ActionKind::InjectErrors { service, rate, duration } => {

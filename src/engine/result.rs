@@ -23,6 +23,19 @@ pub struct ServiceSeries {
     /// One sample per entry of [`RunResult::times`], as runs of equal samples.
     pub samples: Samples,
     pub totals: Totals,
+    /// Response times of successful requests over the run (requests mode only).
+    pub latency: Option<Latency>,
+}
+
+/// A latency summary of successful requests [ms].
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Latency {
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub mean_ms: f64,
+    pub max_ms: f64,
 }
 
 /// A service over one step; rates are averages over the step.
@@ -46,6 +59,10 @@ pub struct Sample {
     pub backlog: f64,
     /// Worker threads busy across the fleet, on average [threads].
     pub threads_in_use: f64,
+    /// Median response time of the step's successful requests (requests mode) [ms].
+    pub p50_ms: Option<f64>,
+    /// 99th percentile of the same [ms].
+    pub p99_ms: Option<f64>,
 }
 
 /// Cumulative request counts over the whole run [requests].

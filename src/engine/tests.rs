@@ -48,7 +48,7 @@ fn a_slow_database_exhausts_the_callers_threads() {
     m.add_call(api, db);
     m.schedule(
         minutes(10),
-        ActionKind::InjectLatency { service: db, latency: Span(2000), duration: Some(Span(600_000)) },
+        ActionKind::InjectLatency { service: db, latency: Span(2000), dist: None, duration: Some(Span(600_000)) },
         "db slow",
     );
     let r = run(&m).unwrap();

@@ -3,7 +3,7 @@
 use super::calls;
 use super::state::{DepState, Params, ServiceState};
 use crate::mechanisms::sync_call::{self, Profile};
-use crate::mechanisms::{buffer, capacity, load, priority};
+use crate::mechanisms::{buffer, capacity, load, priority, queueing};
 use crate::model::{DepId, Model, ServiceId};
 use crate::time::SimTime;
 use petgraph::algo::tarjan_scc;
@@ -92,11 +92,12 @@ pub(super) fn solve_service(
     let overflow = if accepted > cap && st.queue >= limit * 0.999 { (accepted - cap) / accepted } else { 0.0 };
     let processing = cap.min(accepted + st.queue / dt_s.max(1e-9));
 
+    let queueing = queueing_wait(svc, &census, accepted, cap, hold_s);
+    let in_time = |t: f64| sync_call::in_time(wait_s, hold_s, t) * (1.0 - queueing.exceeds(t - wait_s - hold_s));
     let late = if offered > 0.0 {
-        let mut on_time = external * sync_call::in_time(wait_s, hold_s, svc.load.timeout.secs());
+        let mut on_time = external * in_time(svc.load.timeout.secs());
         for &d in &wiring.incoming[id.0] {
-            let t = params.deps[d.0].timeout.secs();
-            on_time += deps[d.0].call_rate * sync_call::in_time(wait_s, hold_s, t);
+            on_time += deps[d.0].call_rate * in_time(params.deps[d.0].timeout.secs());
         }
         (1.0 - on_time / offered).clamp(0.0, 1.0)
     } else {
@@ -112,8 +113,27 @@ pub(super) fn solve_service(
         late,
         workers,
     };
-    st.profile = Profile { refused: refused + (1.0 - refused) * overflow, wait_s, hold_s, error: 1.0 - success };
+    st.profile =
+        Profile { refused: refused + (1.0 - refused) * overflow, wait_s, hold_s, error: 1.0 - success, queueing };
     calls::emit(params, wiring, deps, id, &census, processing, dt_s);
+}
+
+/// The random wait below saturation: each serving instance is an M/M/c (or,
+/// with variability, G/G/c) queue whose servers are what its capacity allows
+/// during one hold time (`cap x hold_s` over the fleet). Over saturation the
+/// backlog rules instead.
+fn queueing_wait(
+    svc: &crate::model::Service,
+    census: &super::fleet::Census,
+    accepted: f64,
+    cap: f64,
+    hold_s: f64,
+) -> queueing::Wait {
+    if census.serving == 0 || accepted >= cap || hold_s <= 0.0 {
+        return queueing::Wait::NONE;
+    }
+    let n = census.serving as f64;
+    queueing::wait(cap * hold_s / n, hold_s, accepted / n, svc.variability)
 }
 
 /// Shares `cap` among outside clients (priority 0) and callers by priority;

@@ -49,6 +49,33 @@ pub fn outcome(policy: &Retries, p: f64) -> RetryOutcome {
     RetryOutcome { attempts, success, backoff_s }
 }
 
+/// The wait before retry number `k` (1 for the first retry) [s], given a
+/// uniform draw `u` in 0..1 for the jitter: `backoff * multiplier^(k-1)`, jittered.
+pub fn wait_s(policy: &Retries, k: u32, u: f64) -> f64 {
+    let nominal = policy.backoff.secs() * policy.multiplier.powi(k.saturating_sub(1) as i32);
+    match policy.jitter {
+        Jitter::None => nominal,
+        Jitter::Full => nominal * u,
+        Jitter::Equal => nominal * (0.5 + 0.5 * u),
+    }
+}
+
+/// A retry budget as a token bucket: every first attempt earns `budget`
+/// tokens, up to `cap`; a retry spends one. Returns the tokens after a first attempt.
+pub fn earn(tokens: f64, budget: f64, cap: f64) -> f64 {
+    (tokens + budget).min(cap.max(budget))
+}
+
+/// Spends a token for a retry if the budget (`None`: unbounded) allows one;
+/// returns whether the retry may go and the tokens left.
+pub fn spend(tokens: f64, budget: Option<f64>) -> (bool, f64) {
+    match budget {
+        None => (true, tokens),
+        Some(_) if tokens >= 1.0 => (true, tokens - 1.0),
+        Some(_) => (false, tokens),
+    }
+}
+
 /// `(attempts, chance every attempt fails, backoff [s])`, summed term by term. O(max).
 fn summed(policy: &Retries, q: f64, mut wait: f64) -> (f64, f64, f64) {
     let (mut attempts, mut reach, mut backoff_s) = (0.0, 1.0, 0.0);
@@ -128,6 +155,30 @@ mod tests {
         assert_eq!(o.success, 0.0);
         let healthy = outcome(&policy(3, Some(0.1)), 0.99);
         assert!(healthy.attempts < 1.011);
+    }
+
+    #[test]
+    fn waits_grow_by_the_multiplier_and_jitter_scales_them() {
+        let mut p = policy(3, None);
+        assert!((wait_s(&p, 1, 0.3) - 0.1).abs() < 1e-12);
+        assert!((wait_s(&p, 3, 0.3) - 0.4).abs() < 1e-12);
+        p.jitter = Jitter::Full;
+        assert!((wait_s(&p, 2, 0.25) - 0.05).abs() < 1e-12);
+        p.jitter = Jitter::Equal;
+        assert!((wait_s(&p, 1, 0.0) - 0.05).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_token_bucket_allows_the_budgeted_share_of_retries() {
+        let (mut tokens, mut retries) = (0.0, 0);
+        for _ in 0..1000 {
+            tokens = earn(tokens, 0.1, 100.0);
+            let (go, left) = spend(tokens, Some(0.1));
+            tokens = left;
+            retries += go as u32;
+        }
+        assert!((99..=100).contains(&retries), "{retries}");
+        assert_eq!(spend(0.0, None), (true, 0.0));
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Synchronous dependencies: how a callee's state looks to a caller that waits with a timeout.
 
+use super::queueing::Wait;
+
 /// What a callee offers its callers during a step.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Profile {
@@ -11,11 +13,13 @@ pub struct Profile {
     pub hold_s: f64,
     /// Chance a worked request fails (its own errors and its dependencies').
     pub error: f64,
+    /// The random wait below saturation (the queueing closure), on top of `wait_s`.
+    pub queueing: Wait,
 }
 
 impl Profile {
     /// A callee that answers at once and never fails.
-    pub const PERFECT: Profile = Profile { refused: 0.0, wait_s: 0.0, hold_s: 0.0, error: 0.0 };
+    pub const PERFECT: Profile = Profile { refused: 0.0, wait_s: 0.0, hold_s: 0.0, error: 0.0, queueing: Wait::NONE };
 }
 
 /// The chance a request waiting `wait_s` on average, then held `hold_s`, is answered
@@ -50,8 +54,9 @@ pub fn attempt(callee: &Profile, timeout_s: f64, partitioned: bool) -> Attempt {
         return Attempt { success: 0.0, time_s: timeout_s };
     }
     let accepted = 1.0 - callee.refused;
-    let on_time = in_time(callee.wait_s, callee.hold_s, timeout_s);
-    let waited = (callee.wait_s + callee.hold_s).min(timeout_s);
+    let on_time = in_time(callee.wait_s, callee.hold_s, timeout_s)
+        * (1.0 - callee.queueing.exceeds(timeout_s - callee.wait_s - callee.hold_s));
+    let waited = (callee.wait_s + callee.queueing.mean_s() + callee.hold_s).min(timeout_s);
     Attempt { success: accepted * on_time * (1.0 - callee.error), time_s: accepted * waited }
 }
 
@@ -89,6 +94,16 @@ mod tests {
         assert_eq!(in_time(0.4, 0.01, 1.0), 1.0);
         assert!(in_time(0.01, 0.01, 1.0) > 0.99);
         assert_eq!(in_time(f64::INFINITY, 0.0, 1.0), 0.0);
+    }
+
+    #[test]
+    fn a_random_queue_makes_some_answers_late_below_saturation() {
+        // M/M/1 at 90% with 100 ms service: P(wait > 0.9 s) = 0.9 exp(-0.9).
+        let queueing = super::super::queueing::wait(1.0, 0.1, 9.0, Default::default());
+        let p = Profile { hold_s: 0.1, queueing, ..Profile::PERFECT };
+        let a = attempt(&p, 1.0, false);
+        assert!((a.success - (1.0 - 0.9 * (-0.9f64).exp())).abs() < 1e-9, "{a:?}");
+        assert!((a.time_s - 1.0).abs() < 1e-9);
     }
 
     #[test]

@@ -12,6 +12,7 @@ impl Model {
             duration,
             step: Span(10_000),
             seed: 0,
+            mode: Mode::Fluid,
             max_events: 10_000_000,
             thresholds: Thresholds::default(),
             services: Vec::new(),
@@ -40,6 +41,7 @@ impl Model {
             retries: Retries::none(),
             fallback: false,
             priority: 0,
+            cancel_on_timeout: false,
         });
         DepId(self.deps.len() - 1)
     }
@@ -59,6 +61,9 @@ impl Service {
             instances,
             capacity,
             latency: Span(10),
+            latency_dist: None,
+            discipline: Discipline::Fifo,
+            variability: Default::default(),
             threads: 200,
             os_thread_limit: 32_768,
             queue: 1000,
@@ -66,7 +71,7 @@ impl Service {
             startup: Span(60_000),
             startup_dist: None,
             health: None,
-            load: Load { shape: LoadShape::None, timeout: Span(30_000), noise: 0.0 },
+            load: Load { shape: LoadShape::None, timeout: Span(30_000), noise: 0.0, arrivals: Arrivals::Poisson },
             replace_failed: false,
             peers: None,
             warmup: None,

@@ -16,6 +16,67 @@ pub enum Dist {
     Uniform { min_s: f64, max_s: f64 },
     /// Normal, cut at zero.
     Normal { mean_s: f64, sd_s: f64 },
+    /// Given quantiles, linear in between (see [`Empirical`]).
+    Empirical(Empirical),
+}
+
+/// Most points an empirical distribution takes.
+pub const MAX_POINTS: usize = 16;
+
+/// An empirical distribution given by quantiles: `(p, value_s)` pairs with
+/// rising `p` and values.
+///
+/// The quantile function is linear between the points; below the first it
+/// rises from 0 at `p = 0` (unless a point at 0 is given), and above the last
+/// it stays at the last value (unless a point at 1 is given).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Empirical {
+    points: [(f64, f64); MAX_POINTS + 2],
+    len: usize,
+}
+
+impl Empirical {
+    /// From `(p, value_s)` points, rising in both; `None` if they do not
+    /// rise, a `p` is outside 0..=1, or there are none or over [`MAX_POINTS`].
+    pub fn new(given: &[(f64, f64)]) -> Option<Empirical> {
+        if given.is_empty() || given.len() > MAX_POINTS {
+            return None;
+        }
+        let rising = given.windows(2).all(|w| w[1].0 > w[0].0 && w[1].1 >= w[0].1);
+        let in_range = given.iter().all(|&(p, v)| (0.0..=1.0).contains(&p) && v >= 0.0);
+        if !rising || !in_range {
+            return None;
+        }
+        let mut points = [(0.0, 0.0); MAX_POINTS + 2];
+        let mut len = 0;
+        if given[0].0 > 0.0 {
+            points[0] = (0.0, 0.0);
+            len = 1;
+        }
+        for &p in given {
+            points[len] = p;
+            len += 1;
+        }
+        let last = given[given.len() - 1];
+        if last.0 < 1.0 {
+            points[len] = (1.0, last.1);
+            len += 1;
+        }
+        Some(Empirical { points, len })
+    }
+
+    /// The value at quantile `u` in 0..=1 [s].
+    pub fn quantile(&self, u: f64) -> f64 {
+        let pts = &self.points[..self.len];
+        let i = pts.partition_point(|&(p, _)| p < u).clamp(1, self.len - 1);
+        let ((p0, v0), (p1, v1)) = (pts[i - 1], pts[i]);
+        if p1 <= p0 { v1 } else { v0 + (v1 - v0) * ((u - p0) / (p1 - p0)).clamp(0.0, 1.0) }
+    }
+
+    /// The mean: the integral of the quantile function [s].
+    pub fn mean_s(&self) -> f64 {
+        self.points[..self.len].windows(2).map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0).sum()
+    }
 }
 
 impl Dist {
@@ -27,6 +88,7 @@ impl Dist {
             Dist::LogNormal { median_s, sigma } => median_s * (sigma * standard_normal(rng)).exp(),
             Dist::Uniform { min_s, max_s } => min_s + (max_s - min_s) * rng.random::<f64>(),
             Dist::Normal { mean_s, sd_s } => mean_s + sd_s * standard_normal(rng),
+            Dist::Empirical(e) => e.quantile(rng.random::<f64>()),
         };
         x.max(0.0)
     }
@@ -45,7 +107,42 @@ impl Dist {
             Dist::LogNormal { median_s, .. } => median_s,
             Dist::Uniform { min_s, max_s } => (min_s + max_s) / 2.0,
             Dist::Normal { mean_s, .. } => mean_s,
+            Dist::Empirical(e) => e.quantile(0.5),
         }
+    }
+
+    /// The mean [s] (of the normal before it is cut at zero).
+    pub fn mean_s(&self) -> f64 {
+        match *self {
+            Dist::LogNormal { median_s, sigma } => median_s * (sigma * sigma / 2.0).exp(),
+            Dist::Empirical(e) => e.mean_s(),
+            _ => self.nominal_s(),
+        }
+    }
+
+    /// The coefficient of variation (standard deviation over mean), for the queueing closure.
+    pub fn cv(&self) -> f64 {
+        let mean = self.mean_s();
+        if mean <= 0.0 {
+            return 0.0;
+        }
+        let sd = match *self {
+            Dist::Fixed { .. } => 0.0,
+            Dist::Exponential { mean_s } => mean_s,
+            Dist::LogNormal { sigma, .. } => mean * ((sigma * sigma).exp() - 1.0).sqrt(),
+            Dist::Uniform { min_s, max_s } => (max_s - min_s) / 12f64.sqrt(),
+            Dist::Normal { sd_s, .. } => sd_s,
+            Dist::Empirical(e) => {
+                // Each linear piece is uniform between its end values.
+                let pts = &e.points[..e.len];
+                let m2: f64 = pts
+                    .windows(2)
+                    .map(|w| (w[1].0 - w[0].0) * (w[0].1 * w[0].1 + w[0].1 * w[1].1 + w[1].1 * w[1].1) / 3.0)
+                    .sum();
+                (m2 - mean * mean).max(0.0).sqrt()
+            }
+        };
+        sd / mean
     }
 }
 
@@ -88,6 +185,33 @@ mod tests {
         let a: Vec<f64> = (0..5).scan(ChaCha8Rng::seed_from_u64(1), |r, _| Some(d.sample(r))).collect();
         let b: Vec<f64> = (0..5).scan(ChaCha8Rng::seed_from_u64(1), |r, _| Some(d.sample(r))).collect();
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn empirical_draws_follow_the_quantiles() {
+        let e = Empirical::new(&[(0.5, 0.08), (0.99, 0.4)]).unwrap();
+        assert_eq!(e.quantile(0.5), 0.08);
+        assert_eq!(e.quantile(0.99), 0.4);
+        assert_eq!(e.quantile(1.0), 0.4);
+        assert!((e.quantile(0.25) - 0.04).abs() < 1e-12);
+        let d = Dist::Empirical(e);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let draws: Vec<f64> = (0..20_000).map(|_| d.sample(&mut rng)).collect();
+        let below = draws.iter().filter(|&&x| x <= 0.08).count() as f64 / 20_000.0;
+        assert!((below - 0.5).abs() < 0.02, "{below}");
+        let mean = draws.iter().sum::<f64>() / 20_000.0;
+        assert!((mean - d.mean_s()).abs() < 0.003, "{mean} vs {}", d.mean_s());
+        assert!(Empirical::new(&[(0.9, 1.0), (0.5, 2.0)]).is_none());
+        assert!(Empirical::new(&[]).is_none());
+    }
+
+    #[test]
+    fn coefficients_of_variation() {
+        assert_eq!(Dist::Exponential { mean_s: 2.0 }.cv(), 1.0);
+        assert_eq!(Dist::Fixed { value_s: 2.0 }.cv(), 0.0);
+        assert!((Dist::Uniform { min_s: 0.0, max_s: 2.0 }.cv() - 1.0 / 3f64.sqrt()).abs() < 1e-12);
+        let flat = Dist::Empirical(Empirical::new(&[(0.0, 0.0), (1.0, 2.0)]).unwrap());
+        assert!((flat.cv() - 1.0 / 3f64.sqrt()).abs() < 1e-12);
     }
 
     #[test]

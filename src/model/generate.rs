@@ -39,7 +39,7 @@ pub fn layered(n: usize, duration: Span) -> Model {
     );
     m.schedule(
         SimTime(6 * 3_600_000),
-        ActionKind::InjectLatency { service: victim, latency: Span(1500), duration: Some(Span(1_800_000)) },
+        ActionKind::InjectLatency { service: victim, latency: Span(1500), dist: None, duration: Some(Span(1_800_000)) },
         "mid-graph service slows down",
     );
     m

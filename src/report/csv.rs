@@ -15,7 +15,7 @@ pub enum CsvError {
 }
 
 /// The CSV columns, in order.
-pub const HEADER: [&str; 12] = [
+pub const HEADER: [&str; 14] = [
     "t_s",
     "time",
     "service",
@@ -28,13 +28,17 @@ pub const HEADER: [&str; 12] = [
     "queue",
     "backlog",
     "threads_in_use",
+    "p50_ms",
+    "p99_ms",
 ];
 
 /// Renders a run's samples as CSV with the [`HEADER`] columns.
 ///
 /// Rows go by sample time, then by service in model order; `time` is
 /// [`Model::show_time`]. Numbers have a fixed number of decimals (`t_s` 3,
-/// availability 6, the rest 4), so the same run gives the same bytes.
+/// availability 6, latencies 3, the rest 4), so the same run gives the same
+/// bytes. `p50_ms` and `p99_ms` are empty in fluid mode and for steps without
+/// a successful request.
 /// Fails when the run's series do not match the model or the sample times.
 pub fn render(model: &Model, result: &RunResult) -> Result<String, CsvError> {
     if result.services.len() != model.services.len() {
@@ -69,6 +73,8 @@ pub fn render(model: &Model, result: &RunResult) -> Result<String, CsvError> {
                 &fixed(s.queue, 4),
                 &fixed(s.backlog, 4),
                 &fixed(s.threads_in_use, 4),
+                &s.p50_ms.map_or(String::new(), |v| fixed(v, 3)),
+                &s.p99_ms.map_or(String::new(), |v| fixed(v, 3)),
             ])?;
         }
     }
@@ -97,10 +103,10 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            "t_s,time,service,offered,served,failed,availability,healthy,instances,queue,backlog,threads_in_use"
+            "t_s,time,service,offered,served,failed,availability,healthy,instances,queue,backlog,threads_in_use,p50_ms,p99_ms"
         );
         assert_eq!(lines.len(), 1 + 60 * 3);
-        assert_eq!(lines[1], "60.000,02:01:00,web-front,500.0000,500.0000,0.0000,1.000000,10,10,0.0000,0.0000,12.5000");
+        assert_eq!(lines[1], "60.000,02:01:00,web-front,500.0000,500.0000,0.0000,1.000000,10,10,0.0000,0.0000,12.5000,,");
         assert!(lines[12 * 3 + 3].starts_with("780.000,02:13:00,user-db,500.0000,100.0000,400.0000,0.200000,"));
     }
 

@@ -13,6 +13,9 @@ fn service(name: &str) -> Service {
         instances: 10,
         capacity: 100.0,
         latency: Span(20),
+        latency_dist: None,
+        discipline: Default::default(),
+        variability: Default::default(),
         threads: 50,
         os_thread_limit: 1000,
         queue: 100,
@@ -27,7 +30,7 @@ fn service(name: &str) -> Service {
             healthy_threshold: 2,
             deep: false,
         }),
-        load: Load { shape: LoadShape::None, timeout: Span(5000), noise: 0.0 },
+        load: Load { shape: LoadShape::None, timeout: Span(5000), noise: 0.0, arrivals: Default::default() },
         replace_failed: true,
         peers: None,
         warmup: None,
@@ -45,6 +48,7 @@ fn dep(caller: usize, callee: usize) -> Dependency {
         retries: Retries::none(),
         fallback: false,
         priority: 0,
+        cancel_on_timeout: false,
     }
 }
 
@@ -52,7 +56,7 @@ fn dep(caller: usize, callee: usize) -> Dependency {
 /// fallback on a direct `web-front -> user-db` edge; one hour from 02:00.
 pub fn model() -> Model {
     let mut front = service("web-front");
-    front.load = Load { shape: LoadShape::Constant { rate: 500.0 }, timeout: Span(5000), noise: 0.0 };
+    front.load = Load { shape: LoadShape::Constant { rate: 500.0 }, timeout: Span(5000), noise: 0.0, arrivals: Default::default() };
     let mut retried = dep(1, 2);
     retried.retries.max = 3;
     let mut degraded = dep(0, 2);
@@ -64,6 +68,7 @@ pub fn model() -> Model {
         duration: Span(3_600_000),
         step: Span(60_000),
         seed: 7,
+        mode: Default::default(),
         max_events: 1_000_000,
         thresholds: Thresholds::default(),
         services: vec![front, service("auth-api"), service("user-db")],
@@ -101,10 +106,13 @@ pub fn result() -> RunResult {
                         queue: 0.0,
                         backlog: 0.0,
                         threads_in_use: 12.5,
+                        p50_ms: None,
+                        p99_ms: None,
                     }
                 })
                 .collect(),
             totals: Totals::default(),
+            latency: None,
         })
         .collect();
     let log = vec![
@@ -145,6 +153,7 @@ fn service_report(name: &str, min: f64, milestones: Vec<Milestone>) -> ServiceRe
         error_minutes: 60.0 * (1.0 - min) / 2.0,
         impact_minutes: if milestones.is_empty() { 0.0 } else { 20.0 },
         milestones,
+        latency: None,
     }
 }
 
@@ -155,6 +164,7 @@ pub fn report() -> Report {
         topology: "three-tier".to_string(),
         variant: Some("more-threads".to_string()),
         seed: 7,
+        mode: Default::default(),
         start: Some("2020-11-25T02:00:00-08:00".to_string()),
         duration_s: 3600.0,
         step_s: 60.0,

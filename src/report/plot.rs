@@ -4,6 +4,7 @@ pub(crate) mod draw;
 mod overlap;
 mod panels;
 pub(crate) mod side;
+pub mod latency;
 mod time_axis;
 
 use crate::analysis::report::{Report, ServiceReport};

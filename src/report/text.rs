@@ -21,6 +21,10 @@ fn render_unchecked(report: &Report) -> String {
     out.push('\n');
     services(&mut out, report);
     out.push('\n');
+    if report.services.iter().any(|s| s.latency.is_some()) {
+        latency(&mut out, report);
+        out.push('\n');
+    }
     events(&mut out, report);
     if !report.expectations.is_empty() {
         out.push('\n');
@@ -33,9 +37,10 @@ fn header(out: &mut String, report: &Report) {
     let variant = report.variant.as_deref().map(|v| format!(" (variant {v})")).unwrap_or_default();
     let _ = writeln!(out, "blastsim report: {}{variant}", report.topology);
     let start = report.start.as_deref().unwrap_or("-");
+    let mode = if report.mode == crate::model::Mode::Requests { ", requests mode" } else { "" };
     let _ = writeln!(
         out,
-        "seed {}, start {start}, duration {}, step {}",
+        "seed {}, start {start}, duration {}, step {}{mode}",
         report.seed,
         Span::from_secs_f64(report.duration_s),
         Span::from_secs_f64(report.step_s)
@@ -93,6 +98,27 @@ fn services(out: &mut String, report: &Report) {
         .collect();
     let numeric = [false, false, true, true, true, false, false, false, false, false];
     table(out, &headers, &rows, &numeric);
+}
+
+/// Response times of successful requests per service, in report order.
+fn latency(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "Latency of successful requests (ms)");
+    let rows: Vec<Vec<String>> = report
+        .services
+        .iter()
+        .map(|s| {
+            let mut row = vec![s.name.clone()];
+            match &s.latency {
+                Some(l) => row.extend(
+                    [l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.mean_ms, l.max_ms].iter().map(|v| format!("{v:.1}")),
+                ),
+                None => row.extend(std::iter::repeat_n("-".to_string(), 6)),
+            }
+            row
+        })
+        .collect();
+    let headers = ["service", "p50", "p90", "p99", "p99.9", "mean", "max"];
+    table(out, &headers, &rows, &[false, true, true, true, true, true, true]);
 }
 
 /// What a missing milestone's cell says: a recovery the curve needed but did

@@ -17,6 +17,7 @@ pub struct RawTopology {
     pub duration: Option<DurationText>,
     pub step: Option<DurationText>,
     pub seed: Option<i64>,
+    pub mode: Option<String>,
     pub max_events: Option<i64>,
     pub thresholds: Option<RawThresholds>,
     #[serde(default)]
@@ -47,8 +48,11 @@ pub struct RawThresholds {
 pub struct RawService {
     pub instances: Option<i64>,
     pub capacity: Option<RateText>,
-    pub latency: Option<DurationText>,
+    pub latency: Option<SpreadText>,
     pub queue: Option<i64>,
+    pub queue_discipline: Option<String>,
+    pub arrival_cv: Option<f64>,
+    pub service_cv: Option<f64>,
     pub timeout: Option<DurationText>,
     pub startup: Option<SpreadText>,
     pub replace_failed: Option<bool>,
@@ -126,6 +130,7 @@ pub struct RawLoad {
     pub peak: Option<Value>,
     pub timeout: Option<DurationText>,
     pub noise: Option<f64>,
+    pub arrivals: Option<String>,
 }
 
 impl RawLoad {
@@ -165,6 +170,7 @@ pub struct RawCall {
     pub need: Option<f64>,
     pub tolerance: Option<DurationText>,
     pub enabled: Option<bool>,
+    pub cancel_on_timeout: Option<bool>,
     pub retries: Option<RawRetries>,
     pub buffer: Option<RawBuffer>,
 }
@@ -202,7 +208,7 @@ pub struct RawAction {
     pub fraction: Option<f64>,
     #[serde(rename = "for")]
     pub for_: Option<DurationText>,
-    pub latency: Option<DurationText>,
+    pub latency: Option<SpreadText>,
     /// A fraction (inject-errors) or a rate string (rolling actions).
     pub rate: Option<Value>,
     pub from: Option<String>,
@@ -334,6 +340,8 @@ pub struct RawDist {
     pub min: Option<DurationText>,
     pub max: Option<DurationText>,
     pub sd: Option<DurationText>,
+    /// `[[quantile, "duration"], ...]` of an empirical distribution.
+    pub points: Option<Vec<(f64, DurationText)>>,
 }
 
 impl<'de> Deserialize<'de> for SpreadText {

@@ -1,6 +1,7 @@
 //! Validation: turns the raw file into a [`Model`], collecting every problem with its key path.
 
 mod expect;
+mod modes;
 mod scan;
 mod scenario;
 mod services;
@@ -8,7 +9,7 @@ mod values;
 
 use super::error::Issue;
 use super::raw::RawTopology;
-use crate::model::{Model, ServiceId, Thresholds, Variant};
+use crate::model::{Mode, Model, ServiceId, Thresholds, Variant};
 use crate::time::Span;
 pub use scan::scan;
 pub use scenario::PendingSet;
@@ -59,6 +60,18 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
         );
     }
     let seed = ctx.int(&sub(&top, "seed"), raw.seed, 0, 0, i64::MAX) as u64;
+    let mode = match raw.mode.as_deref() {
+        None | Some("fluid") => Mode::Fluid,
+        Some("requests") => Mode::Requests,
+        Some(other) => {
+            let all = ["fluid", "requests"];
+            ctx.issues.push(
+                Issue::at(&sub(&top, "mode"), format!("unknown mode `{other}`{}", crate::topology::suggest::did_you_mean(other, &all)))
+                    .help("use \"fluid\" (rates, the default) or \"requests\" (one simulated request at a time)"),
+            );
+            Mode::Fluid
+        }
+    };
     let max_events = ctx.int(&sub(&top, "max-events"), raw.max_events, 10_000_000, 1, i64::MAX) as u64;
     let thresholds = thresholds(&mut ctx, raw);
 
@@ -68,6 +81,9 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
     ctx.service_ids = services.iter().enumerate().map(|(i, s)| (s.name.clone(), ServiceId(i))).collect();
     let (scenario, pending_sets) = scenario::validate_scenario(&mut ctx, raw, &services, &deps);
     let expected = expect::validate_expect(&mut ctx, raw, &services);
+    if mode == Mode::Requests {
+        modes::refuse_in_requests(&mut ctx, raw);
+    }
 
     let model = Model {
         name: raw.name.clone().unwrap_or_else(|| default_name.to_string()),
@@ -76,6 +92,7 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
         duration,
         step,
         seed,
+        mode,
         max_events,
         thresholds,
         services,

@@ -76,14 +76,14 @@ fn out_writes_exactly_the_contract_files_and_the_draft() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "t_s,time,service,offered,served,failed,availability,healthy,instances,queue,backlog,threads_in_use"
+        "t_s,time,service,offered,served,failed,availability,healthy,instances,queue,backlog,threads_in_use,p50_ms,p99_ms"
     );
     // 1h30m in 10 s steps = 540 samples, for each of the 3 services.
     assert_eq!(lines.len(), 1 + 540 * 3);
     assert!(lines[1].starts_with("10.000,09:00:10,web,"), "{}", lines[1]);
     assert!(lines[3].starts_with("10.000,09:00:10,db,"), "{}", lines[3]);
     assert!(lines[lines.len() - 1].starts_with("5400.000,10:30:00,db,"), "{}", lines[lines.len() - 1]);
-    assert!(lines.iter().skip(1).all(|l| l.split(',').count() == 12));
+    assert!(lines.iter().skip(1).all(|l| l.split(',').count() == 14));
 }
 
 #[test]

@@ -13,6 +13,8 @@ mod merge;
 mod properties;
 mod report_draft;
 mod readme;
+mod requests;
+mod requests_theory;
 mod schemas;
 mod self_contained;
 mod snapshots;

@@ -131,7 +131,7 @@ fn build(spec: &Spec, fault: bool) -> Option<Model> {
             Fault::Crash(f) => ActionKind::Crash { service, amount: Amount::Fraction(f) },
             Fault::LoseCapacity(fraction) => ActionKind::LoseCapacity { service, fraction, duration },
             Fault::InjectErrors(rate) => ActionKind::InjectErrors { service, rate, duration },
-            Fault::InjectLatency(ms) => ActionKind::InjectLatency { service, latency: Span(ms), duration },
+            Fault::InjectLatency(ms) => ActionKind::InjectLatency { service, latency: Span(ms), dist: None, duration },
         };
         m.schedule(SimTime(spec.fault_at_min * MINUTE), kind, "generated fault");
     }

@@ -293,6 +293,21 @@ fn markers<DB: DrawingBackend>(
     Ok(listed)
 }
 
+/// The legend inside a chart, in the plots' one style (for charts whose data leaves a corner free).
+pub(crate) fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    cc: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), PlotError> {
+    cc.configure_series_labels()
+        .position(position)
+        .margin(14)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FAMILY, 14))
+        .draw()
+        .map_err(draw_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use crate::model::{
 };
 use crate::time::{SimTime, Span, parse_rate};
 use crate::topology::error::Issue;
-use crate::topology::raw::{RawAction, RawTopology};
+use crate::topology::raw::{RawAction, RawTopology, SpreadText};
 use crate::topology::suggest::{did_you_mean, list};
 use toml::Value;
 
@@ -140,8 +140,9 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
             let service = svc(ctx, "service", a.service.as_ref());
             let latency = ctx
                 .required(&sub(base, "latency"), a.latency.as_ref(), "\"2s\"")
-                .map(|l| ctx.span(&sub(base, "latency"), Some(l), "1s", true));
-            ActionKind::InjectLatency { service: service?, latency: latency?, duration: span_for(ctx) }
+                .map(|l| ctx.latency(&sub(base, "latency"), Some(l), "1s", true));
+            let (latency, dist) = latency?;
+            ActionKind::InjectLatency { service: service?, latency, dist, duration: span_for(ctx) }
         }
         "inject-errors" => {
             let service = svc(ctx, "service", a.service.as_ref());
@@ -333,8 +334,17 @@ fn version(ctx: &mut Ctx, base: &[String], a: &RawAction) -> Version {
                 .help("1 keeps the capacity, 0.5 halves it"),
         );
     }
-    let extra_latency =
-        a.latency.as_ref().map_or(Span::ZERO, |l| ctx.span(&sub(base, "latency"), Some(l), "0s", false));
+    let extra_latency = match a.latency.as_ref() {
+        None => Span::ZERO,
+        Some(SpreadText::Fixed(l)) => ctx.span(&sub(base, "latency"), Some(l), "0s", false),
+        Some(SpreadText::Dist(_)) => {
+            ctx.push(
+                Issue::at(&sub(base, "latency"), "a version's extra latency is one duration, not a distribution")
+                    .help("write a duration like \"50ms\""),
+            );
+            Span::ZERO
+        }
+    };
     let when_full = a.when_full.as_deref().and_then(|w| when_full(ctx, &sub(base, "when-full"), w));
     Version { error_rate, capacity_factor, extra_latency, when_full }
 }

@@ -1,8 +1,9 @@
 //! Validation of `[services.NAME]` tables and their `calls` into services and dependencies.
 
 use super::values::{Ctx, sub};
+use crate::mechanisms::queueing::Variability;
 use crate::model::{
-    Buffer, Control, DepKind, Dependency, HealthCheck, Jitter, Load, LoadShape, Memory, PeerThreads, Retries, Service,
+    Arrivals, Buffer, Discipline, Control, DepKind, Dependency, HealthCheck, Jitter, Load, LoadShape, Memory, PeerThreads, Retries, Service,
     ServiceId, Warmup, WarmupSource, WhenFull,
 };
 use crate::time::{SimTime, Span};
@@ -129,9 +130,32 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
     });
     let load = match &s.load {
         Some(l) => load(ctx, &sub(&base, "load"), l, timeout),
-        None => Load { shape: LoadShape::None, timeout, noise: 0.0 },
+        None => Load { shape: LoadShape::None, timeout, noise: 0.0, arrivals: Arrivals::Poisson },
     };
-    let latency = ctx.span(&sub(&base, "latency"), s.latency.as_ref(), "10ms", false);
+    let (latency, latency_dist) = ctx.latency(&sub(&base, "latency"), s.latency.as_ref(), "10ms", false);
+    let discipline = match s.queue_discipline.as_deref() {
+        None | Some("fifo") => Discipline::Fifo,
+        Some("lifo") => Discipline::Lifo,
+        Some(other) => {
+            let all = ["fifo", "lifo"];
+            ctx.push(
+                Issue::at(
+                    &sub(&base, "queue-discipline"),
+                    format!("unknown queue discipline `{other}`{}", did_you_mean(other, &all)),
+                )
+                .help("use \"fifo\" (the default) or \"lifo\""),
+            );
+            Discipline::Fifo
+        }
+    };
+    let arrivals_cv = match load.arrivals {
+        Arrivals::Poisson => 1.0,
+        Arrivals::Uniform => 0.0,
+    };
+    let variability = Variability {
+        arrival_cv: ctx.number(&sub(&base, "arrival-cv"), s.arrival_cv, arrivals_cv, 0.0, false),
+        service_cv: ctx.number(&sub(&base, "service-cv"), s.service_cv, latency_dist.map_or(1.0, |d| d.cv()), 0.0, false),
+    };
     let peers = s.peers.as_ref().map(|p| peers(ctx, &sub(&base, "peers"), p, workers, os_limit));
     let warmup = s.warmup.as_ref().map(|w| warmup(ctx, &sub(&base, "warmup"), w));
     let memory = s.memory.as_ref().map(|m| memory(ctx, &sub(&base, "memory"), m));
@@ -141,6 +165,9 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         instances,
         capacity,
         latency,
+        latency_dist,
+        discipline,
+        variability,
         threads: workers,
         os_thread_limit: os_limit,
         queue: ctx.int(&sub(&base, "queue"), s.queue, 1000, 0, u32::MAX as i64) as u32,
@@ -271,7 +298,19 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
     let timeout = ctx.span(&sub(base, "timeout"), l.timeout.as_ref(), "30s", true);
     let timeout = if l.timeout.is_some() { timeout } else { service_timeout };
     let noise = ctx.number(&sub(base, "noise"), l.noise, 0.0, 0.0, false);
-    let none = Load { shape: LoadShape::None, timeout, noise };
+    let arrivals = match l.arrivals.as_deref() {
+        None | Some("poisson") => Arrivals::Poisson,
+        Some("uniform") => Arrivals::Uniform,
+        Some(other) => {
+            let all = ["poisson", "uniform"];
+            ctx.push(
+                Issue::at(&sub(base, "arrivals"), format!("unknown arrivals `{other}`{}", did_you_mean(other, &all)))
+                    .help("use \"poisson\" (the default) or \"uniform\""),
+            );
+            Arrivals::Poisson
+        }
+    };
+    let none = Load { shape: LoadShape::None, timeout, noise, arrivals };
     let kinds: Vec<&str> = LOAD_KINDS.iter().map(|(k, _)| *k).collect();
     let Some(kind) = ctx.required(&sub(base, "kind"), l.kind.as_ref(), "\"constant\"") else {
         return none;
@@ -362,7 +401,7 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
         }
     };
     match shape {
-        Some(shape) if ok => Load { shape, timeout, noise },
+        Some(shape) if ok => Load { shape, timeout, noise, arrivals },
         _ => none,
     }
 }
@@ -470,5 +509,6 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
         retries,
         fallback: c.fallback.unwrap_or(false),
         priority: ctx.int(&sub(base, "priority"), c.priority, 0, i32::MIN as i64, i32::MAX as i64) as i32,
+        cancel_on_timeout: c.cancel_on_timeout.unwrap_or(false),
     }
 }

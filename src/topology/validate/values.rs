@@ -85,21 +85,36 @@ impl Ctx {
         }
     }
 
+    /// A latency that may be a distribution: its mean and the distribution.
+    pub fn latency(
+        &mut self,
+        path: &[String],
+        text: Option<&SpreadText>,
+        default: &str,
+        positive: bool,
+    ) -> (Span, Option<Dist>) {
+        match self.spread(path, text, default, positive) {
+            (_, Some(d)) => (Span::from_secs_f64(d.mean_s()), Some(d)),
+            fixed => fixed,
+        }
+    }
+
     /// A distribution of durations; `None` after pushing its problems.
     pub fn dist(&mut self, path: &[String], d: &RawDist) -> Option<Dist> {
-        const KINDS: [(&str, &[&str]); 5] = [
+        const KINDS: [(&str, &[&str]); 6] = [
             ("fixed", &["value"]),
             ("exponential", &["mean"]),
             ("lognormal", &["median", "sigma"]),
             ("uniform", &["min", "max"]),
             ("normal", &["mean", "sd"]),
+            ("empirical", &["points"]),
         ];
         let names: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
         let kind = self.required(&sub(path, "dist"), d.dist.as_ref(), "\"exponential\"")?.clone();
         let Some((_, keys)) = KINDS.iter().find(|(k, _)| *k == kind) else {
             self.push(
                 Issue::at(&sub(path, "dist"), format!("unknown distribution `{kind}`{}", did_you_mean(&kind, &names)))
-                    .help("use \"fixed\", \"exponential\", \"lognormal\", \"uniform\" or \"normal\""),
+                    .help("use \"fixed\", \"exponential\", \"lognormal\", \"uniform\", \"normal\" or \"empirical\""),
             );
             return None;
         };
@@ -111,6 +126,7 @@ impl Ctx {
             ("min", d.min.is_some()),
             ("max", d.max.is_some()),
             ("sd", d.sd.is_some()),
+            ("points", d.points.is_some()),
         ];
         let mut ok = true;
         for (key, present) in given {
@@ -143,6 +159,24 @@ impl Ctx {
                     return None;
                 }
                 Dist::Uniform { min_s, max_s }
+            }
+            "empirical" => {
+                let example = "[[0.5, \"80ms\"], [0.99, \"400ms\"]]";
+                let raw = self.required(&sub(path, "points"), d.points.as_ref(), example)?;
+                let mut pts = Vec::with_capacity(raw.len());
+                for (i, (p, t)) in raw.iter().enumerate() {
+                    pts.push((*p, self.span(&sub(&sub(path, "points"), i), Some(t), "1s", false).secs()));
+                }
+                match crate::model::dist::Empirical::new(&pts) {
+                    Some(e) => Dist::Empirical(e),
+                    None => {
+                        self.push(
+                            Issue::at(&sub(path, "points"), "points must be 1 to 16 pairs [quantile, duration] with quantiles in 0..=1, both rising")
+                                .help(format!("write points like {example}")),
+                        );
+                        return None;
+                    }
+                }
             }
             _ => {
                 let mean_s = secs(self, "mean", d.mean.as_ref())?;

@@ -1,0 +1,348 @@
+//! The request engine: every request is simulated, from arrival through queue, worker thread, calls, timeouts and retries.
+//!
+//! Time inside this engine is integer **microseconds** (a 100 ms service has
+//! its own work resolved to the µs); the scenario's millisecond times are
+//! scaled up, and samples are taken at the model's `step` as in fluid mode.
+//! Events are small `Copy` values in one queue ordered by `(time, sequence)`;
+//! requests in flight live in a slab indexed by integer ids; response times
+//! stream into HdrHistograms. Memory is O(requests in flight + services).
+
+mod calls;
+mod estimate;
+mod flow;
+mod ops;
+mod slab;
+mod stats;
+
+pub use estimate::{MAX_VISITS, estimate_visits};
+
+use super::queue::EventQueue;
+use super::result::{LogEntry, RunResult, ServiceSeries};
+use super::EngineError;
+use crate::model::{Model, ServiceId};
+use crate::time::{SimTime, Span};
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use slab::{Extra, Slab};
+use stats::Stats;
+use std::collections::VecDeque;
+
+/// Microseconds in a model span.
+fn us(span: Span) -> u64 {
+    span.0.saturating_mul(1000)
+}
+
+/// Something scheduled: small and `Copy`; ids index the slab, services and deps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ev {
+    /// The next outside request at a service.
+    Arrive(u32),
+    /// A request's own work (or its extra latency) ends; with its generation.
+    Work(u32, u32),
+    /// A call's timeout: the request stops waiting.
+    Timeout(u32, u32),
+    /// A retry's backoff ends.
+    Retry(u32, u32),
+    /// End of a sampling step.
+    Tick,
+    Action(u32),
+    FaultEnd(u32),
+    /// A round of health checks at a service.
+    Probe(u32),
+    /// An instance (service, instance, its generation) has started up.
+    Ready(u32, u32, u32),
+    /// A buffered dependency flushes one call.
+    Drain(u32),
+    /// The next instance of a gradual scaling.
+    Scale(u32),
+}
+
+/// Where an instance is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Life {
+    Serving,
+    Booting,
+    Crashed,
+    Gone,
+}
+
+/// One instance: its worker threads, processing slots and queues.
+#[derive(Debug, Clone)]
+struct Inst {
+    life: Life,
+    in_rotation: bool,
+    busy: u32,
+    cpu_busy: u32,
+    queue: VecDeque<u32>,
+    cpu_queue: VecDeque<u32>,
+    /// Consecutive failed probes, and passed probes while out of rotation.
+    fails: u32,
+    passes: u32,
+    /// Bumped on restart so a stale start-up is ignored.
+    epoch: u32,
+}
+
+impl Inst {
+    fn new(life: Life) -> Inst {
+        Inst {
+            life,
+            in_rotation: life == Life::Serving,
+            busy: 0,
+            cpu_busy: 0,
+            queue: VecDeque::new(),
+            cpu_queue: VecDeque::new(),
+            fails: 0,
+            passes: 0,
+            epoch: 0,
+        }
+    }
+}
+
+/// A service's state in the run.
+struct Svc {
+    insts: Vec<Inst>,
+    /// Instances the load balancer sends to, and its round-robin cursor.
+    rotation: Vec<u32>,
+    rr: usize,
+    /// Processing slots per instance (`u32::MAX`: threads are the only limit).
+    slots: u32,
+    /// Injected faults, combined.
+    cap_factor: f64,
+    error: f64,
+    extras: Vec<Extra>,
+    /// Multiplies the outside load this step (load noise).
+    load_factor: f64,
+    stats: Stats,
+}
+
+/// A dependency's state in the run.
+#[derive(Debug, Clone, Copy, Default)]
+struct Dep {
+    partitions: u32,
+    /// Retry-budget tokens.
+    tokens: f64,
+    firsts_step: u64,
+    firsts_last: u64,
+    /// Buffered calls waiting, and whether a flush is scheduled.
+    held: f64,
+    draining: bool,
+    dropped: u64,
+    /// Control data sent and delivered this step; the loop's view of the last one.
+    sent: u64,
+    delivered: u64,
+    data: f64,
+    short_since: Option<SimTime>,
+}
+
+struct Fault {
+    id: u32,
+    kind: FaultKind,
+}
+
+#[derive(Clone, Copy)]
+enum FaultKind {
+    Capacity(u32, f64),
+    Latency(u32, Extra),
+    Errors(u32, f64),
+    Partition(u32),
+}
+
+struct Scaling {
+    service: u32,
+    left: u32,
+    every_us: u64,
+    out: bool,
+}
+
+struct Sim<'m> {
+    model: &'m Model,
+    /// Outgoing dependencies per service, in model order.
+    outgoing: Vec<Vec<u32>>,
+    svcs: Vec<Svc>,
+    deps: Vec<Dep>,
+    reqs: Slab,
+    queue: EventQueue<Ev>,
+    now: u64,
+    end: u64,
+    step_us: u64,
+    faults: Vec<Fault>,
+    fault_ids: u32,
+    scalings: Vec<Scaling>,
+    rng: ChaCha8Rng,
+    times: Vec<SimTime>,
+    samples: Vec<super::Samples>,
+    log: Vec<LogEntry>,
+    events: u64,
+}
+
+/// Runs `model` request by request. Deterministic: one seeded stream, one queue.
+///
+/// Refuses a run whose estimated request visits exceed [`MAX_VISITS`].
+pub fn run(model: &Model) -> Result<RunResult, EngineError> {
+    let estimate = estimate_visits(model);
+    if !(estimate <= MAX_VISITS as f64) {
+        return Err(EngineError::TooManyRequests {
+            estimate: if estimate.is_finite() { format!("{estimate:.3e}") } else { "unbounded".to_string() },
+            limit: format!("{:.0e}", MAX_VISITS as f64),
+        });
+    }
+    let mut sim = Sim::new(model);
+    sim.start();
+    while let Some((at, ev)) = sim.queue.pop() {
+        if at.0 > sim.end {
+            break;
+        }
+        sim.now = at.0;
+        sim.events += 1;
+        sim.dispatch(ev);
+    }
+    Ok(sim.into_result())
+}
+
+impl<'m> Sim<'m> {
+    fn new(model: &'m Model) -> Sim<'m> {
+        let mut outgoing = vec![Vec::new(); model.services.len()];
+        for (i, d) in model.deps.iter().enumerate() {
+            outgoing[d.caller.0].push(i as u32);
+        }
+        let svcs = model
+            .services
+            .iter()
+            .map(|s| Svc {
+                insts: (0..s.instances).map(|_| Inst::new(Life::Serving)).collect(),
+                rotation: (0..s.instances).collect(),
+                rr: 0,
+                slots: 0,
+                cap_factor: 1.0,
+                error: 0.0,
+                extras: Vec::new(),
+                load_factor: 1.0,
+                stats: Stats::default(),
+            })
+            .collect();
+        let steps = (model.duration.0 / model.step.0.max(1)) as usize + 1;
+        let mut sim = Sim {
+            model,
+            outgoing,
+            svcs,
+            deps: vec![Dep { data: 1.0, ..Dep::default() }; model.deps.len()],
+            reqs: Slab::default(),
+            queue: EventQueue::new(),
+            now: 0,
+            end: us(model.duration),
+            step_us: us(model.step).max(1),
+            faults: Vec::new(),
+            fault_ids: 0,
+            scalings: Vec::new(),
+            rng: ChaCha8Rng::seed_from_u64(model.seed),
+            times: Vec::with_capacity(steps),
+            samples: (0..model.services.len()).map(|_| super::Samples::new()).collect(),
+            log: Vec::new(),
+            events: 0,
+        };
+        for s in 0..model.services.len() {
+            sim.refresh(s as u32);
+        }
+        sim
+    }
+
+    fn at(&mut self, t_us: u64, ev: Ev) {
+        self.queue.push(SimTime(t_us), ev);
+    }
+
+    fn start(&mut self) {
+        self.at(self.step_us, Ev::Tick);
+        for (i, a) in self.model.scenario.iter().enumerate() {
+            let at = match &a.jitter {
+                Some(d) => a.at.plus(d.sample_span(&mut self.rng)),
+                None => a.at,
+            };
+            self.at(at.0 * 1000, Ev::Action(i as u32));
+        }
+        for s in 0..self.svcs.len() as u32 {
+            self.schedule_arrival(s);
+            if let Some(hc) = &self.model.services[s as usize].health {
+                self.at(us(hc.interval), Ev::Probe(s));
+            }
+        }
+    }
+
+    fn dispatch(&mut self, ev: Ev) {
+        match ev {
+            Ev::Arrive(s) => {
+                self.arrive_external(s);
+                self.schedule_arrival(s);
+            }
+            Ev::Work(r, epoch) => self.work_done(r, epoch),
+            Ev::Timeout(r, epoch) => self.timeout(r, epoch),
+            Ev::Retry(r, epoch) => self.retry(r, epoch),
+            Ev::Tick => self.tick(),
+            Ev::Action(i) => self.act(i as usize),
+            Ev::FaultEnd(id) => self.end_fault(id),
+            Ev::Probe(s) => self.probe(s),
+            Ev::Ready(s, i, epoch) => self.ready(s, i, epoch),
+            Ev::Drain(d) => self.drain(d),
+            Ev::Scale(i) => self.scale(i as usize),
+        }
+    }
+
+    /// The model-time (ms) of now.
+    fn now_ms(&self) -> SimTime {
+        SimTime(self.now / 1000)
+    }
+
+    fn note(&mut self, service: u32, what: String) {
+        self.log.push(LogEntry { at: self.now_ms(), service: Some(ServiceId(service as usize)), what, scheduled: false });
+    }
+
+    fn tick(&mut self) {
+        self.times.push(self.now_ms());
+        for s in 0..self.svcs.len() {
+            let svc = &mut self.svcs[s];
+            let mut sample = svc.stats.close_step(self.step_us);
+            sample.healthy =
+                svc.insts.iter().filter(|i| i.life == Life::Serving && i.in_rotation).count() as u32;
+            sample.instances = svc.insts.iter().filter(|i| i.life != Life::Gone).count() as u32;
+            sample.queue = svc.insts.iter().map(|i| i.queue.len() as f64).sum();
+            sample.backlog = self.outgoing[s].iter().map(|&d| self.deps[d as usize].held).sum();
+            self.samples[s].push(sample);
+            let noise = self.model.services[s].load.noise;
+            if noise > 0.0 {
+                let z = crate::model::dist::standard_normal(&mut self.rng);
+                self.svcs[s].load_factor = (1.0 + noise * z).max(0.0);
+            }
+        }
+        self.close_control_step();
+        for d in &mut self.deps {
+            d.firsts_last = std::mem::take(&mut d.firsts_step);
+        }
+        let next = self.now + self.step_us;
+        if next <= self.end {
+            self.at(next, Ev::Tick);
+        }
+    }
+
+    fn into_result(self) -> RunResult {
+        let mut in_flight = vec![0u64; self.svcs.len()];
+        for r in &self.reqs.reqs {
+            if r.phase != slab::Phase::Free && !r.counted {
+                in_flight[r.service as usize] += 1;
+            }
+        }
+        let services = self
+            .svcs
+            .iter()
+            .zip(self.samples)
+            .zip(in_flight)
+            .map(|((svc, samples), n)| ServiceSeries {
+                samples,
+                totals: svc.stats.totals(n),
+                latency: svc.stats.latency(),
+            })
+            .collect();
+        RunResult { times: self.times, services, log: self.log, events: self.events }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,249 @@
+//! A request's way through one service: arrival, instance choice, queue, worker thread, processing slot, answer.
+
+use super::slab::{NONE, Origin, Phase};
+use super::{Ev, Life, Sim};
+use crate::mechanisms::load;
+use crate::model::Discipline;
+use rand::RngExt;
+
+impl Sim<'_> {
+    /// Schedules service `s`'s next outside request at its current rate.
+    pub(super) fn schedule_arrival(&mut self, s: u32) {
+        let svc = &self.model.services[s as usize];
+        if matches!(svc.load.shape, crate::model::LoadShape::None) {
+            return;
+        }
+        let rate = load::rate_at(&svc.load.shape, self.now_ms()) * self.svcs[s as usize].load_factor;
+        let gap_s = if rate <= 0.0 {
+            // Nothing arrives now: look again at the next step.
+            let next = (self.now / self.step_us + 1) * self.step_us;
+            self.at(next, Ev::Arrive(s));
+            return;
+        } else {
+            match svc.load.arrivals {
+                crate::model::Arrivals::Poisson => -(1.0 - self.rng.random::<f64>()).ln() / rate,
+                crate::model::Arrivals::Uniform => 1.0 / rate,
+            }
+        };
+        let gap = ((gap_s * 1e6).round() as u64).max(1);
+        self.at(self.now + gap, Ev::Arrive(s));
+    }
+
+    pub(super) fn arrive_external(&mut self, s: u32) {
+        self.arrive(s, Origin::External, NONE, 0);
+    }
+
+    /// A request arrives at service `s`; returns its id.
+    pub(super) fn arrive(&mut self, s: u32, origin: Origin, parent: u32, parent_epoch: u32) -> u32 {
+        let id = self.reqs.alloc(s, origin, parent, parent_epoch, self.now);
+        let svc = &mut self.svcs[s as usize];
+        svc.stats.offered();
+        if svc.rotation.is_empty() {
+            self.finish(id, false);
+            return id;
+        }
+        svc.rr = (svc.rr + 1) % svc.rotation.len();
+        let i = svc.rotation[svc.rr];
+        self.reqs.get_mut(id).instance = i;
+        let threads = self.model.services[s as usize].threads;
+        let cap = self.model.services[s as usize].queue as usize;
+        let inst = &mut svc.insts[i as usize];
+        if inst.life != Life::Serving {
+            // Still in rotation but down: the connection is refused.
+            self.finish(id, false);
+        } else if inst.busy < threads {
+            self.begin(id);
+        } else if inst.queue.len() < cap {
+            inst.queue.push_back(id);
+        } else {
+            self.finish(id, false);
+        }
+        id
+    }
+
+    /// Request `id` takes a worker thread, then a processing slot when one is free.
+    fn begin(&mut self, id: u32) {
+        let (s, i) = {
+            let r = self.reqs.get_mut(id);
+            r.started = self.now;
+            r.phase = Phase::CpuWait;
+            (r.service as usize, r.instance as usize)
+        };
+        let svc = &mut self.svcs[s];
+        let inst = &mut svc.insts[i];
+        inst.busy += 1;
+        if inst.cpu_busy < svc.slots {
+            inst.cpu_busy += 1;
+            self.work(id);
+        } else {
+            inst.cpu_queue.push_back(id);
+        }
+    }
+
+    /// Starts request `id`'s own work, holding its slot.
+    fn work(&mut self, id: u32) {
+        let s = self.reqs.get(id).service as usize;
+        let model = &self.model.services[s];
+        let own_s = match &model.latency_dist {
+            Some(d) => d.sample(&mut self.rng),
+            None => model.latency.secs(),
+        };
+        let mut extra_us = 0;
+        for k in 0..self.svcs[s].extras.len() {
+            let e = self.svcs[s].extras[k];
+            extra_us += match e.dist {
+                Some(d) => (d.sample(&mut self.rng) * 1e6).round() as u64,
+                None => e.fixed_us,
+            };
+        }
+        let r = self.reqs.get_mut(id);
+        r.phase = Phase::Working;
+        r.extra_us = extra_us;
+        let epoch = r.epoch;
+        let done = self.now + (own_s * 1e6).round() as u64;
+        self.at(done, Ev::Work(id, epoch));
+    }
+
+    pub(super) fn work_done(&mut self, id: u32, epoch: u32) {
+        let r = *self.reqs.get(id);
+        if r.epoch != epoch {
+            return;
+        }
+        if r.phase == Phase::Working {
+            self.release_slot(r.service as usize, r.instance as usize);
+            if r.extra_us > 0 {
+                self.reqs.get_mut(id).phase = Phase::Delayed;
+                self.at(self.now + r.extra_us, Ev::Work(id, epoch));
+                return;
+            }
+        }
+        let svc = &self.svcs[r.service as usize];
+        if svc.error > 0.0 && self.rng.random::<f64>() < svc.error {
+            self.finish(id, false);
+            return;
+        }
+        if !self.control_allows(r.service) {
+            self.finish(id, false);
+            return;
+        }
+        let r = self.reqs.get_mut(id);
+        r.phase = Phase::Calling;
+        r.out = 0;
+        r.left = u32::MAX;
+        self.next_call(id);
+    }
+
+    /// Frees a processing slot and gives it to the next request waiting for one.
+    fn release_slot(&mut self, s: usize, i: usize) {
+        let inst = &mut self.svcs[s].insts[i];
+        inst.cpu_busy = inst.cpu_busy.saturating_sub(1);
+        if let Some(next) = inst.cpu_queue.pop_front() {
+            inst.cpu_busy += 1;
+            self.work(next);
+        }
+    }
+
+    /// Frees a worker thread and starts the next waiting request, dropping those that waited too long.
+    fn release_thread(&mut self, s: usize, i: usize) {
+        let inst = &mut self.svcs[s].insts[i];
+        inst.busy = inst.busy.saturating_sub(1);
+        let model = &self.model.services[s];
+        let timeout_us = super::us(model.timeout);
+        loop {
+            let inst = &mut self.svcs[s].insts[i];
+            let next = match model.discipline {
+                Discipline::Fifo => inst.queue.pop_front(),
+                Discipline::Lifo => inst.queue.pop_back(),
+            };
+            let Some(next) = next else { return };
+            if self.now - self.reqs.get(next).arrived > timeout_us {
+                self.finish(next, false);
+                continue;
+            }
+            self.begin(next);
+            return;
+        }
+    }
+
+    /// Request `id` is answered (`ok`) or fails: its thread is freed, its
+    /// outcome counted unless its requester already gave up, and its requester told.
+    pub(super) fn finish(&mut self, id: u32, ok: bool) {
+        let r = *self.reqs.get(id);
+        let (s, i) = (r.service as usize, r.instance as usize);
+        if matches!(r.phase, Phase::CpuWait | Phase::Working | Phase::Delayed | Phase::Calling) {
+            self.svcs[s].stats.held(self.now - r.started);
+            if r.phase == Phase::Working {
+                self.release_slot(s, i);
+            } else if r.phase == Phase::CpuWait {
+                self.svcs[s].insts[i].cpu_queue.retain(|&q| q != id);
+            }
+        }
+        let had_thread = r.phase != Phase::Queued;
+        self.reqs.release(id);
+        let took = self.now - r.arrived;
+        let ok = ok
+            && match r.origin {
+                Origin::External => took <= super::us(self.model.services[s].load.timeout),
+                _ => true,
+            };
+        if !r.counted {
+            if ok {
+                self.svcs[s].stats.served(took);
+            } else {
+                self.svcs[s].stats.failed();
+            }
+        }
+        if had_thread {
+            self.release_thread(s, i);
+        }
+        match r.origin {
+            Origin::Call(_) => {
+                if r.parent != NONE {
+                    self.call_done(r.parent, r.parent_epoch, id, ok);
+                }
+            }
+            Origin::Buffer(d) => self.flushed(d, ok),
+            Origin::Control(d) => {
+                if ok {
+                    self.deps[d as usize].delivered += 1;
+                }
+            }
+            Origin::External => {}
+        }
+    }
+
+    /// Recomputes service `s`'s processing slots per instance from its capacity and faults.
+    pub(super) fn refresh(&mut self, s: u32) {
+        let model = &self.model.services[s as usize];
+        let svc = &mut self.svcs[s as usize];
+        let raw = model.capacity * svc.cap_factor * model.latency.secs();
+        svc.slots = if model.latency.is_zero() {
+            u32::MAX
+        } else if raw <= 0.0 {
+            0
+        } else {
+            let slots = raw.round().max(1.0);
+            if slots >= model.threads as f64 { u32::MAX } else { slots as u32 }
+        };
+        // Slots may have grown: start waiting work.
+        for i in 0..svc.insts.len() {
+            loop {
+                let inst = &mut self.svcs[s as usize].insts[i];
+                if inst.cpu_busy >= self.svcs[s as usize].slots {
+                    break;
+                }
+                let inst = &mut self.svcs[s as usize].insts[i];
+                let Some(next) = inst.cpu_queue.pop_front() else { break };
+                inst.cpu_busy += 1;
+                self.work(next);
+            }
+        }
+    }
+
+    /// Rebuilds the list of instances the load balancer sends to.
+    pub(super) fn rotate(&mut self, s: u32) {
+        let svc = &mut self.svcs[s as usize];
+        svc.rotation = (0..svc.insts.len() as u32).filter(|&i| svc.insts[i as usize].in_rotation).collect();
+        svc.rr = 0;
+    }
+}

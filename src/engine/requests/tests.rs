@@ -1,0 +1,61 @@
+//! Unit tests of the request engine on small hand-built models.
+
+use super::run;
+use crate::model::dist::Dist;
+use crate::model::{ActionKind, Amount, Mode, Model, Service};
+use crate::time::{SimTime, Span};
+
+fn mm1(rate: f64, seconds: u64) -> Model {
+    let mut m = Model::new("mm1", Span(seconds * 1000));
+    m.mode = Mode::Requests;
+    let mut s = Service::new("server", 1, 10.0).with_load(rate);
+    s.threads = 1;
+    s.latency = Span(100);
+    s.latency_dist = Some(Dist::Exponential { mean_s: 0.1 });
+    s.queue = 1_000_000;
+    s.timeout = Span(3_600_000);
+    s.load.timeout = Span(3_600_000);
+    m.add_service(s);
+    m
+}
+
+#[test]
+fn a_stable_queue_serves_what_arrives() {
+    let r = run(&mm1(5.0, 2000)).unwrap();
+    let t = r.services[0].totals;
+    assert!((t.offered - 10_000.0).abs() < 400.0, "{t:?}");
+    assert_eq!(t.offered, t.served + t.failed + t.queued);
+    assert_eq!(t.failed, 0.0);
+    // M/M/1 at 50%: mean response 0.2 s.
+    let l = r.services[0].latency.unwrap();
+    assert!((l.mean_ms - 200.0).abs() < 30.0, "{l:?}");
+    assert!(r.services[0].samples.iter().all(|s| s.p50_ms.is_some()));
+}
+
+#[test]
+fn the_same_seed_gives_the_same_run() {
+    let a = run(&mm1(8.0, 500)).unwrap();
+    let b = run(&mm1(8.0, 500)).unwrap();
+    assert_eq!(a, b);
+    let mut other = mm1(8.0, 500);
+    other.seed = 1;
+    assert_ne!(run(&other).unwrap(), a);
+}
+
+#[test]
+fn a_crash_fails_the_requests_in_flight_and_those_sent_after() {
+    let mut m = mm1(8.0, 200);
+    m.schedule(SimTime(100_000), ActionKind::Crash { service: crate::model::ServiceId(0), amount: Amount::All }, "crash");
+    let r = run(&m).unwrap();
+    let s = &r.services[0];
+    assert!(s.totals.failed > 700.0, "{:?}", s.totals);
+    assert_eq!(s.samples.last().unwrap().availability, 0.0);
+    assert_eq!(s.samples[5].availability, 1.0);
+}
+
+#[test]
+fn a_run_too_large_is_refused_with_its_estimate() {
+    let m = mm1(1e6, 3600);
+    let e = run(&m).unwrap_err().to_string();
+    assert!(e.contains("3.600e9") && e.contains("fluid"), "{e}");
+}

@@ -1,0 +1,248 @@
+//! Queueing below saturation: the Erlang C waiting time of an M/M/c queue, and the Allen–Cunneen variability correction.
+//!
+//! The fluid engine has no random queue of its own: a service below its
+//! capacity would answer at once. These closed forms give the wait a random
+//! stream of requests meets, so callers' timeouts are missed before 100%
+//! utilisation. The request engine needs none of this (its queues are real);
+//! the validation tests compare it with these same formulas.
+
+/// Coefficients of variation of inter-arrival and of service times.
+///
+/// `(1, 1)` is M/M/c (Poisson arrivals, exponential service), where the
+/// formulas are exact; other values use the Allen–Cunneen approximation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Variability {
+    pub arrival_cv: f64,
+    pub service_cv: f64,
+}
+
+impl Default for Variability {
+    fn default() -> Self {
+        Variability { arrival_cv: 1.0, service_cv: 1.0 }
+    }
+}
+
+impl Variability {
+    /// The Allen–Cunneen factor `(ca² + cs²) / 2` that scales the M/M/c wait.
+    pub fn factor(&self) -> f64 {
+        (self.arrival_cv * self.arrival_cv + self.service_cv * self.service_cv) / 2.0
+    }
+}
+
+/// The waiting time in queue of a stationary multi-server queue.
+///
+/// `P(W > t) = p_wait * exp(-t / cond_mean_s)`: a request waits at all with
+/// chance `p_wait`, and then an exponential time of mean `cond_mean_s`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Wait {
+    /// Chance an arriving request finds every server busy.
+    pub p_wait: f64,
+    /// Mean wait of those that wait [s].
+    pub cond_mean_s: f64,
+}
+
+impl Wait {
+    /// No queueing at all.
+    pub const NONE: Wait = Wait { p_wait: 0.0, cond_mean_s: 0.0 };
+
+    /// Mean wait over all requests [s].
+    pub fn mean_s(&self) -> f64 {
+        self.p_wait * self.cond_mean_s
+    }
+
+    /// Chance a request waits longer than `t_s` seconds.
+    pub fn exceeds(&self, t_s: f64) -> f64 {
+        if self.p_wait <= 0.0 {
+            0.0
+        } else if t_s <= 0.0 {
+            self.p_wait
+        } else if self.cond_mean_s <= 0.0 {
+            0.0
+        } else {
+            self.p_wait * (-t_s / self.cond_mean_s).exp()
+        }
+    }
+}
+
+/// Servers above which [`erlang_c`] uses the Halfin–Whitt approximation
+/// instead of the exact recurrence (which costs one step per server).
+pub const EXACT_UP_TO: f64 = 256.0;
+
+/// Erlang C: the chance an arrival waits in an M/M/c queue with `servers`
+/// servers and `load` Erlangs offered (`load = arrival rate x mean service time`).
+///
+/// Exact by the Erlang B recurrence up to [`EXACT_UP_TO`] servers (fractional
+/// server counts interpolate between the neighbours); above, the Halfin–Whitt
+/// limit `1 / (1 + β Φ(β) / φ(β))` with `β = (c - a) / √c`. 1 at or over saturation.
+pub fn erlang_c(servers: f64, load: f64) -> f64 {
+    if load <= 0.0 || servers <= 0.0 {
+        return if load > 0.0 { 1.0 } else { 0.0 };
+    }
+    if load >= servers {
+        return 1.0;
+    }
+    if servers > EXACT_UP_TO {
+        let beta = (servers - load) / servers.sqrt();
+        return 1.0 / (1.0 + beta * normal_cdf(beta) / normal_pdf(beta));
+    }
+    let lo = servers.floor().max(1.0);
+    let c_lo = erlang_c_int(lo as u32, load);
+    let frac = servers - lo;
+    if frac <= 0.0 {
+        return c_lo;
+    }
+    let c_hi = erlang_c_int(lo as u32 + 1, load);
+    c_lo + frac * (c_hi - c_lo)
+}
+
+fn erlang_c_int(c: u32, load: f64) -> f64 {
+    let rho = load / c as f64;
+    if rho >= 1.0 {
+        return 1.0;
+    }
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = load * b / (k as f64 + load * b);
+    }
+    b / (1.0 - rho * (1.0 - b))
+}
+
+/// The wait in a queue of `servers` servers, each holding a request for a
+/// mean `service_s` seconds, offered `arrivals` [req/s], with the variability `v`.
+///
+/// M/M/c: `P(wait) = C(c, a)`, mean wait `C / (c/S - λ)`, exponential tail.
+/// Otherwise the Allen–Cunneen approximation scales the mean wait by
+/// `(ca² + cs²) / 2` and keeps the tail exponential. At or over saturation
+/// every request waits without bound (the backlog then rules, not this).
+pub fn wait(servers: f64, service_s: f64, arrivals: f64, v: Variability) -> Wait {
+    if arrivals <= 0.0 || service_s <= 0.0 || servers <= 0.0 {
+        return Wait::NONE;
+    }
+    let load = arrivals * service_s;
+    if load >= servers {
+        return Wait { p_wait: 1.0, cond_mean_s: f64::INFINITY };
+    }
+    let p_wait = erlang_c(servers, load);
+    let cond_mean_s = service_s / (servers - load) * v.factor();
+    Wait { p_wait, cond_mean_s }
+}
+
+/// M/M/c: the chance a request's response time (wait plus exponential service
+/// of mean `service_s`) exceeds `t_s`, with `servers` servers offered `arrivals` [req/s].
+///
+/// The wait is 0 with chance `1 - C` and else exponential at rate
+/// `θ = c/S - λ`; the sum with an exponential service at rate `μ = 1/S` has
+/// the hypoexponential tail `(θ e^{-μt} - μ e^{-θt}) / (θ - μ)`.
+pub fn mmc_response_exceeds(servers: f64, service_s: f64, arrivals: f64, t_s: f64) -> f64 {
+    let mu = 1.0 / service_s;
+    let w = wait(servers, service_s, arrivals, Variability::default());
+    if w.p_wait >= 1.0 && w.cond_mean_s.is_infinite() {
+        return 1.0;
+    }
+    let no_wait = (-mu * t_s).exp();
+    if w.p_wait <= 0.0 {
+        return no_wait;
+    }
+    let theta = 1.0 / w.cond_mean_s;
+    let both = if (theta - mu).abs() < 1e-9 * mu {
+        (1.0 + mu * t_s) * (-mu * t_s).exp()
+    } else {
+        (theta * (-mu * t_s).exp() - mu * (-theta * t_s).exp()) / (theta - mu)
+    };
+    (1.0 - w.p_wait) * no_wait + w.p_wait * both
+}
+
+fn normal_pdf(x: f64) -> f64 {
+    (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
+/// The standard normal distribution function (Abramowitz–Stegun 7.1.26 on erf, error < 1.5e-7).
+pub fn normal_cdf(x: f64) -> f64 {
+    let z = x.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let poly = t * (0.254_829_592 + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erf = 1.0 - poly * (-z * z).exp();
+    if x >= 0.0 { 0.5 * (1.0 + erf) } else { 0.5 * (1.0 - erf) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn one_server_waits_with_chance_rho() {
+        // M/M/1: P(wait) = ρ, Wq = ρ S / (1 - ρ).
+        for rho in [0.5, 0.8, 0.95] {
+            assert!(close(erlang_c(1.0, rho), rho, 1e-12));
+            let w = wait(1.0, 0.1, rho / 0.1, Variability::default());
+            assert!(close(w.mean_s(), rho * 0.1 / (1.0 - rho), 1e-12));
+        }
+    }
+
+    #[test]
+    fn erlang_c_matches_published_values() {
+        // Tabulated Erlang C: c = 2, a = 1 gives 1/3; c = 10, a = 8 gives 0.4092.
+        assert!(close(erlang_c(2.0, 1.0), 1.0 / 3.0, 1e-12));
+        assert!(close(erlang_c(10.0, 8.0), 0.4092, 5e-4));
+        // c = 4, ρ = 0.8: a = 3.2, C = 0.5964.
+        assert!(close(erlang_c(4.0, 3.2), 0.5964, 5e-4));
+    }
+
+    #[test]
+    fn the_issue_example_waits_five_service_times_more_than_half_the_time() {
+        // M/M/1 at 90%: P(W > 5 S) = 0.9 exp(-0.5) = 0.546.
+        let w = wait(1.0, 0.1, 9.0, Variability::default());
+        assert!(close(w.exceeds(0.5), 0.9 * (-0.5f64).exp(), 1e-12));
+    }
+
+    #[test]
+    fn halfin_whitt_joins_the_exact_recurrence() {
+        // Around the switch the two agree within a few percent.
+        let (c, a) = (EXACT_UP_TO, EXACT_UP_TO * 0.95);
+        let exact = erlang_c_int(c as u32, a);
+        let approx = {
+            let beta = (c - a) / c.sqrt();
+            1.0 / (1.0 + beta * normal_cdf(beta) / normal_pdf(beta))
+        };
+        assert!((exact - approx).abs() / exact < 0.1, "{exact} vs {approx}");
+        assert!(erlang_c(10_000.0, 9_000.0) < 1e-6);
+    }
+
+    #[test]
+    fn saturation_and_idleness() {
+        assert_eq!(erlang_c(4.0, 4.0), 1.0);
+        assert_eq!(wait(4.0, 0.1, 0.0, Variability::default()), Wait::NONE);
+        assert!(wait(1.0, 0.1, 20.0, Variability::default()).mean_s().is_infinite());
+        assert_eq!(Wait::NONE.exceeds(1.0), 0.0);
+    }
+
+    #[test]
+    fn less_variability_waits_less() {
+        let mm1 = wait(1.0, 0.1, 8.0, Variability::default());
+        let md1 = wait(1.0, 0.1, 8.0, Variability { arrival_cv: 1.0, service_cv: 0.0 });
+        // M/D/1 waits half as long as M/M/1 (Pollaczek–Khinchine), exactly.
+        assert!(close(md1.mean_s(), mm1.mean_s() / 2.0, 1e-12));
+        assert!(md1.exceeds(0.5) < mm1.exceeds(0.5));
+    }
+
+    #[test]
+    fn one_server_response_is_exponential_at_mu_minus_lambda() {
+        // M/M/1: the response time is exponential with rate μ - λ.
+        for t in [0.05, 0.3, 1.0] {
+            let p = mmc_response_exceeds(1.0, 0.1, 8.0, t);
+            assert!(close(p, (-(10.0 - 8.0) * t).exp(), 1e-9), "{t}: {p}");
+        }
+        assert!(close(mmc_response_exceeds(4.0, 0.1, 0.0, 0.1), (-1.0f64).exp(), 1e-12));
+    }
+
+    #[test]
+    fn normal_cdf_is_accurate() {
+        assert!(close(normal_cdf(0.0), 0.5, 1e-7));
+        assert!(close(normal_cdf(1.96), 0.975, 1e-4));
+        assert!(close(normal_cdf(-1.0), 0.158_655, 1e-6));
+    }
+}

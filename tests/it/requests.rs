@@ -1,0 +1,155 @@
+//! Requests mode end to end: the CLI contract, retries, bistable tipping, refusals and agreement with fluid mode.
+
+use crate::support::{blastsim, shipped};
+use blastsim::model::{ActionKind, Mode, Model, Service, ServiceId};
+use blastsim::time::{SimTime, Span};
+use std::fs;
+
+#[test]
+fn mode_requests_writes_latency_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    let out = blastsim()
+        .args(["run", &shipped("bistable-retries"), "--set", "duration=\"10m\"", "--out"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("requests mode") && text.contains("Latency of successful requests"), "{text}");
+    assert!(text.contains("latency.png, latency.svg"), "{text}");
+    let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["mode"], "requests");
+    let latency = &report["services"][1]["latency"];
+    for key in ["p50_ms", "p90_ms", "p99_ms", "p999_ms", "mean_ms", "max_ms"] {
+        assert!(latency[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {latency}");
+    }
+    let csv = fs::read_to_string(dir.join("timeseries.csv")).unwrap();
+    let row = csv.lines().nth(2).unwrap();
+    assert!(row.starts_with("30.000,+30s,server,") && !row.ends_with(",,"), "{row}");
+    assert!(fs::read(dir.join("latency.png")).unwrap().starts_with(b"\x89PNG"));
+    assert!(fs::read_to_string(dir.join("latency.svg")).unwrap().contains("p50 (solid), p99 (dashed)"));
+}
+
+#[test]
+fn the_same_seed_gives_byte_identical_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    for d in ["a", "b"] {
+        blastsim()
+            .args(["run", &shipped("bistable-retries"), "--set", "duration=\"5m\"", "--seed", "3", "--out"])
+            .arg(tmp.path().join(d))
+            .assert()
+            .success();
+    }
+    for f in ["report.json", "timeseries.csv", "latency.svg"] {
+        assert_eq!(fs::read(tmp.path().join("a").join(f)).unwrap(), fs::read(tmp.path().join("b").join(f)).unwrap());
+    }
+}
+
+#[test]
+fn keys_without_a_request_level_meaning_are_refused_by_name() {
+    let out = blastsim()
+        .args(["check", &shipped("aws-kinesis-2020-11-25"), "--mode", "requests"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(err.contains("`services.kinesis.peers`") && err.contains("not simulated in requests mode"), "{err}");
+    assert!(err.contains("--mode fluid"), "{err}");
+}
+
+#[test]
+fn a_run_too_large_is_refused_before_it_starts() {
+    let out = blastsim()
+        .args(["run", &shipped("three-tier-slow-db"), "--mode", "requests", "--set", "duration=\"24h\""])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let err = String::from_utf8(out).unwrap();
+    assert!(err.contains("request visits, over the limit of 2e8") && err.contains("fluid mode"), "{err}");
+}
+
+/// A client calling a server that fails every request, with `retries` retries.
+fn failing(retries: u32) -> Model {
+    let mut m = Model::new("retries", Span(600_000));
+    m.mode = Mode::Requests;
+    let client = m.add_service(Service::new("client", 1, 10_000.0).with_load(50.0));
+    let server = m.add_service(Service::new("server", 1, 10_000.0));
+    let d = m.add_call(client, server);
+    m.deps[d.0].retries.max = retries;
+    m.deps[d.0].retries.backoff = Span(20);
+    m.schedule(SimTime(0), ActionKind::InjectErrors { service: server, rate: 1.0, duration: None }, "errors");
+    m
+}
+
+#[test]
+fn retries_at_full_failure_multiply_the_load_by_one_plus_n() {
+    for n in [0, 1, 3] {
+        let r = blastsim::engine::run(&failing(n)).unwrap();
+        let (client, server) = (r.services[0].totals, r.services[1].totals);
+        let ratio = server.offered / client.offered;
+        assert!((ratio - (1 + n) as f64).abs() < 0.01, "{n} retries: {ratio}");
+        assert_eq!(client.served, 0.0);
+    }
+}
+
+#[test]
+fn the_bistable_case_tips_in_some_seeds_and_not_others() {
+    let base = blastsim::topology::load_file(std::path::Path::new(&shipped("bistable-retries")), &[], None).unwrap();
+    let mut collapsed = 0;
+    for seed in 0..8 {
+        let m = Model { seed, duration: Span(3_600_000), ..base.clone() };
+        let r = blastsim::engine::run(&m).unwrap();
+        let last = r.services[0].samples.last().unwrap().availability;
+        collapsed += (last < 0.5) as u32;
+    }
+    assert!((1..8).contains(&collapsed), "{collapsed} of 8 seeds collapsed");
+    // The fluid engine sees a stable server at 90%.
+    let fluid = blastsim::engine::run(&Model { mode: Mode::Fluid, ..base }).unwrap();
+    assert!(fluid.services[0].samples.iter().all(|s| s.availability > 0.9));
+}
+
+/// web -> api -> db at modest rates; the db gets 2 s slower at +10m for 10 minutes.
+fn slow_db(mode: Mode) -> Model {
+    let mut m = Model::new("slow-db", Span(1_800_000));
+    m.mode = mode;
+    let mut web = Service::new("web", 2, 200.0).with_load(100.0);
+    web.threads = 100;
+    let mut api = Service::new("api", 2, 200.0);
+    api.threads = 40;
+    api.latency = Span(20);
+    let web = m.add_service(web);
+    let api = m.add_service(api);
+    let db = m.add_service(Service::new("db", 2, 500.0));
+    m.add_call(web, api);
+    let d = m.add_call(api, db);
+    m.deps[d.0].timeout = Span(3000);
+    m.schedule(
+        SimTime(600_000),
+        ActionKind::InjectLatency { service: db, latency: Span(2000), dist: None, duration: Some(Span(600_000)) },
+        "slow db",
+    );
+    m
+}
+
+#[test]
+fn both_modes_find_the_same_impact_and_milestones_within_a_few_steps() {
+    let fluid = blastsim::simulate(&slow_db(Mode::Fluid), None).unwrap().1;
+    let requests = blastsim::simulate(&slow_db(Mode::Requests), None).unwrap().1;
+    for (f, r) in fluid.services.iter().zip(&requests.services) {
+        assert_eq!(f.impacted, r.impacted, "{}", f.name);
+        let kinds = |s: &blastsim::analysis::report::ServiceReport| s.milestones.iter().map(|m| m.kind).collect::<Vec<_>>();
+        assert_eq!(kinds(f), kinds(r), "{}", f.name);
+        for (a, b) in f.milestones.iter().zip(&r.milestones) {
+            assert!((a.t_s - b.t_s).abs() <= 30.0, "{} {:?}: fluid {} s, requests {} s", f.name, a.kind, a.t_s, b.t_s);
+        }
+    }
+    assert!(requests.services[0].impacted && !requests.services[2].impacted);
+    let _ = ServiceId(0);
+}
