@@ -40,7 +40,7 @@ pub struct ImportArgs {
 
 pub fn run(args: &ImportArgs) -> Result<(), CliError> {
     let file = args.file.display().to_string();
-    let text = std::fs::read_to_string(&args.file)
+    let text = blastsim::topology::read_regular(&args.file, super::commands::MAX_JSON_BYTES)
         .map_err(|e| CliError::Usage(format!("cannot read {file}: {e}; pass the exported service graph's path")))?;
     let window_s = match &args.window {
         Some(w) => match blastsim::time::parse_span(w) {

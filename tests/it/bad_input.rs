@@ -352,3 +352,19 @@ fn json_inputs_name_no_internal_type_and_refuse_a_fifo() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("not a regular file (a FIFO)"), "{stderr}");
 }
+
+#[test]
+fn import_refuses_a_fifo() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(tmp.path().join("t.json")).status().unwrap().success());
+    let out = blastsim()
+        .current_dir(tmp.path())
+        .args(["import", "--from", "jaeger", "t.json"])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("not a regular file (a FIFO)"), "{stderr}");
+}
