@@ -67,6 +67,7 @@ mod tests {
                 .map(|(c, &f)| ServiceSeries {
                     samples: c.iter().map(|&a| Sample { availability: a, ..Sample::default() }).collect(),
                     totals: crate::engine::Totals { failed: f, ..Default::default() },
+                    latency: None,
                 })
                 .collect(),
             log: Vec::new(),
