@@ -7,6 +7,7 @@
 
 mod actions;
 mod calls;
+mod routes;
 pub mod fleet;
 pub mod queue;
 pub mod result;
@@ -16,6 +17,7 @@ pub mod traffic;
 pub use result::{LogEntry, RunResult, Sample, ServiceSeries, Totals};
 
 use crate::mechanisms::rolling::Rollout;
+use fleet::Phase;
 use crate::mechanisms::{health, peers, warmup};
 use crate::model::dist::{draw, standard_normal};
 use crate::model::{Model, ServiceId};
@@ -106,6 +108,8 @@ struct Sim<'m> {
     scalings: Vec<actions::Scaling>,
     /// The run's one random stream, seeded by the model's seed.
     rng: ChaCha8Rng,
+    /// Scenario actions already noted as waiting for operator access.
+    waiting: Vec<bool>,
     result: RunResult,
 }
 
@@ -132,6 +136,7 @@ impl<'m> Sim<'m> {
             rollouts: Vec::new(),
             scalings: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
+            waiting: vec![false; model.scenario.len()],
             result: RunResult {
                 times: Vec::with_capacity(samples),
                 services: (0..model.services.len())
@@ -144,6 +149,7 @@ impl<'m> Sim<'m> {
     }
 
     fn start(&mut self) {
+        self.init_routes();
         self.queue.push(SimTime(self.model.step.0), Event::Tick);
         for (i, a) in self.model.scenario.iter().enumerate() {
             let at = match &a.jitter {
@@ -211,6 +217,7 @@ impl<'m> Sim<'m> {
         }
         self.lifecycle();
         self.health_checks();
+        self.route();
         calls::track_control(&self.params, &mut self.deps, self.now);
         let next = self.now.plus(self.model.step);
         if next <= self.end {
@@ -223,10 +230,17 @@ impl<'m> Sim<'m> {
             let svc = &self.params.services[i];
             let Some(hc) = &svc.health else { continue };
             let st = &mut self.states[i];
-            let ok = health::probe_passes(hc, st.profile.wait_s, st.profile.hold_s, st.rates.error);
             let replace = svc.replace_failed.then(|| draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng));
             let interval = draw(hc.interval_dist.as_ref(), hc.interval, &mut self.rng);
-            let moves = health::probe(&mut st.fleet, hc, interval, self.now, ok, replace);
+            let p = st.profile;
+            let (n, slowed) = st.fleet.cohorts.iter().filter(|k| k.phase == Phase::Serving && k.in_rotation).fold(
+                (0.0, 0.0),
+                |(n, l), k| (n + k.count as f64, l + k.count as f64 * k.fault.latency_s),
+            );
+            let base_hold = p.hold_s - if n > 0.0 { slowed / n } else { 0.0 };
+            let error = st.rates.error;
+            let ok = |k: &fleet::Cohort| health::instance_passes(hc, k.fault.latency_s, p.wait_s, base_hold, error);
+            let moves = health::probe_each(&mut st.fleet, hc, interval, self.now, ok, replace);
             if moves.removed > 0 {
                 self.note(ServiceId(i), format!("health checks removed {} instance(s)", moves.removed));
             }

@@ -4,7 +4,8 @@ use super::fleet::Census;
 use super::state::{DepState, Params, ServiceState};
 use super::traffic::Wiring;
 use crate::mechanisms::sync_call::{self, Profile};
-use crate::mechanisms::{buffer, control, retries};
+use crate::mechanisms::sync_call::Attempt;
+use crate::mechanisms::{buffer, control, pool, retries};
 use crate::model::{DepKind, ServiceId, WhenFull};
 use crate::time::SimTime;
 
@@ -17,6 +18,8 @@ pub struct CallCost {
     pub success: f64,
     /// Memory its buffers use per instance [MB].
     pub buffered_mb: f64,
+    /// Chance the calls fail the request with a client error (4xx) passed up.
+    pub client: f64,
 }
 
 /// The policy a buffer follows: the configured one, unless most serving
@@ -46,23 +49,41 @@ pub fn cost(
     census: &Census,
     now: SimTime,
 ) -> CallCost {
-    let mut c = CallCost { hold_s: 0.0, success: 1.0, buffered_mb: 0.0 };
+    let mut c = CallCost { hold_s: 0.0, success: 1.0, buffered_mb: 0.0, client: 0.0 };
     let instances = census.total.max(1) as f64;
+    let routed = params.services[id.0].extras.routing.is_some();
+    let mut routed_success = 0.0;
     for &d in &wiring.outgoing[id.0] {
         let dep = &params.deps[d.0];
         let ds = &mut deps[d.0];
         let callee: Profile = states[dep.callee.0].profile;
         let callee = Profile { refused: 1.0 - (1.0 - callee.refused) * (1.0 - ds.throttled), ..callee };
-        let attempt = sync_call::attempt(&callee, dep.timeout.secs(), ds.partitions > 0);
+        let mut attempt = sync_call::attempt(&callee, dep.timeout.secs(), ds.partitions > 0);
         ds.attempt_success = attempt.success;
         match &dep.kind {
             DepKind::Sync => {
-                let outcome = retries::outcome(&dep.retries, attempt.success);
-                c.hold_s += dep.per_request * (outcome.attempts * attempt.time_s + outcome.backoff_s);
-                if !dep.fallback {
+                if let Some(p) = &dep.extras.pool {
+                    let a = pool::acquire(p, ds.leaked, ds.call_rate / instances, attempt.time_s);
+                    ds.granted = a.granted;
+                    attempt = Attempt {
+                        success: a.granted * attempt.success,
+                        time_s: a.granted * attempt.time_s + (1.0 - a.granted) * a.wait_s,
+                        permanent: a.granted * attempt.permanent,
+                    };
+                }
+                let outcome = retries::outcome_classes(&dep.retries, attempt.success, attempt.permanent);
+                let share = if routed { ds.share } else { 1.0 };
+                let calls = dep.per_request * share;
+                c.hold_s += calls * (outcome.attempts * attempt.time_s + outcome.backoff_s);
+                if routed {
+                    routed_success += share * powi_or_f(outcome.success, dep.per_request);
+                } else if !dep.fallback {
                     c.success *= powi_or_f(outcome.success, dep.per_request);
                 }
-                ds.calls_per_request = dep.per_request * outcome.attempts;
+                if !dep.fallback {
+                    c.client += calls * attempt.permanent * outcome.attempts;
+                }
+                ds.calls_per_request = calls * outcome.attempts;
             }
             DepKind::Buffered(b) => {
                 let (_, blocking) = policy(b.when_full, census);
@@ -80,6 +101,10 @@ pub fn cost(
             }
         }
     }
+    if routed {
+        c.success *= routed_success.min(1.0);
+    }
+    c.client = c.client.min(1.0);
     c
 }
 
@@ -115,8 +140,17 @@ pub fn emit(
     }
 }
 
-/// Moves buffers forward by `dt_s` and updates control loops' data clocks.
+/// Moves buffers and leaking pools forward by `dt_s`.
 pub fn integrate(params: &Params, states: &[ServiceState], deps: &mut [DepState], dt_s: f64) {
+    for (dep, ds) in params.deps.iter().zip(deps.iter_mut()) {
+        if let Some(p) = &dep.extras.pool
+            && p.leak > 0.0
+        {
+            let instances = states[dep.caller.0].fleet.census().total.max(1) as f64;
+            let failed = ds.call_rate * ds.granted * (1.0 - ds.attempt_success) / instances;
+            ds.leaked = pool::leak(p, ds.leaked, failed, dt_s);
+        }
+    }
     for &i in &params.buffered {
         let (dep, ds) = (&params.deps[i], &mut deps[i]);
         if let DepKind::Buffered(b) = &dep.kind {

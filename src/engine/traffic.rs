@@ -3,7 +3,8 @@
 use super::calls;
 use super::state::{DepState, Params, ServiceState};
 use crate::mechanisms::sync_call::{self, Profile};
-use crate::mechanisms::{buffer, capacity, load, priority};
+use crate::mechanisms::{buffer, capacity, closed_loop, load, partitions, priority, segments};
+use crate::model::LoadShape;
 use crate::model::{DepId, Model, ServiceId};
 use crate::time::SimTime;
 use petgraph::algo::tarjan_scc;
@@ -18,6 +19,8 @@ pub struct Wiring {
     pub incoming: Vec<Vec<DepId>>,
     /// Services some of whose callers have a priority set.
     pub prioritised: Vec<bool>,
+    /// The topology names client segments, so mixes are tracked.
+    pub segmented: bool,
 }
 
 impl Wiring {
@@ -39,7 +42,7 @@ impl Wiring {
         }
         let prioritised =
             incoming.iter().map(|ds: &Vec<DepId>| ds.iter().any(|d| model.deps[d.0].priority != 0)).collect();
-        Wiring { order, outgoing, incoming, prioritised }
+        Wiring { order, outgoing, incoming, prioritised, segmented: !model.segments.is_empty() }
     }
 }
 
@@ -69,16 +72,29 @@ fn solve_service(
     dt_s: f64,
 ) {
     let svc = &params.services[id.0];
-    let external = load::rate_at(&svc.load.shape, now) * states[id.0].load_factor;
+    let external = match svc.load.shape {
+        LoadShape::Closed { .. } => states[id.0].closed_rate,
+        _ => load::rate_at(&svc.load.shape, now),
+    } * states[id.0].load_factor;
     let from_callers: f64 = wiring.incoming[id.0].iter().map(|d| deps[d.0].call_rate).sum();
     let offered = external + from_callers;
+    if wiring.segmented {
+        let mut parts = vec![(external, svc.extras.segments)];
+        parts.extend(wiring.incoming[id.0].iter().map(|d| (deps[d.0].call_rate, states[params.deps[d.0].caller.0].mix)));
+        states[id.0].mix = segments::combine(&parts);
+    }
 
     let census = states[id.0].fleet.census();
     let calls = calls::cost(params, wiring, states, deps, id, &census, now);
     let st = &mut states[id.0];
     let hold_s = svc.latency.secs() + calls.hold_s + st.fault.latency_s + census.version_latency_s;
-    let mut success =
-        calls.success * (1.0 - st.fault.error) * (1.0 - census.version_error) * (1.0 - census.stale_error);
+    let rejected = census.rejecting * segments::rejected(&st.mix, census.rejects);
+    let mut success = calls.success
+        * (1.0 - st.fault.error)
+        * (1.0 - census.version_error)
+        * (1.0 - census.stale_error)
+        * (1.0 - rejected);
+    let client_error = (calls.client + census.client_error + rejected ).min(1.0 - success);
     if let Some(m) = &svc.memory {
         success *= 1.0 - buffer::memory_errors(m.base_mb + calls.buffered_mb, m.limit_mb, m.fail_at);
     }
@@ -99,6 +115,9 @@ fn solve_service(
                 deps[d.0].throttled = 0.0;
             }
         }
+    }
+    if let Some(n) = svc.extras.partitions {
+        accepted = admit_by_partition(params, wiring, deps, id, external, cap, n as usize) * (1.0 - refused);
     }
     let limit = capacity::queue_limit(svc.queue as f64 * census.serving as f64, cap, svc.timeout.secs());
     let wait_s = capacity::wait_s(st.queue, cap);
@@ -125,7 +144,19 @@ fn solve_service(
         late,
         workers,
     };
-    st.profile = Profile { refused: refused + (1.0 - refused) * overflow, wait_s, hold_s, error: 1.0 - success };
+    st.profile = Profile {
+        refused: refused + (1.0 - refused) * overflow,
+        wait_s,
+        hold_s,
+        error: 1.0 - success,
+        client_error,
+        cold: 0.0,
+        cold_s: 0.0,
+    };
+    if let LoadShape::Closed { clients, think } = svc.load.shape {
+        let target = closed_loop::rate(clients, think.secs(), wait_s + hold_s);
+        st.closed_rate = closed_loop::settle(st.closed_rate, target);
+    }
     calls::emit(params, wiring, deps, id, &census, processing, dt_s);
 }
 
@@ -148,6 +179,38 @@ fn admit_by_priority(
     for (&d, share) in incoming.iter().zip(&shares[1..]) {
         deps[d.0].throttled = 1.0 - share;
         admitted += deps[d.0].call_rate * share;
+    }
+    admitted
+}
+
+/// Shares a partitioned service's `cap` among its partitions, each caller's
+/// load spread by its key skew and outside clients' evenly; records each
+/// caller's throttled fraction and returns the admitted rate [req/s].
+fn admit_by_partition(
+    params: &Params,
+    wiring: &Wiring,
+    deps: &mut [DepState],
+    id: ServiceId,
+    external: f64,
+    cap: f64,
+    n: usize,
+) -> f64 {
+    let incoming = &wiring.incoming[id.0];
+    let uniform = partitions::shares(&crate::model::resilience::Skew::Uniform, n);
+    let keyed: Vec<Vec<f64>> =
+        incoming.iter().map(|d| partitions::shares(&params.deps[d.0].extras.skew, n)).collect();
+    let mut loads: Vec<f64> = uniform.iter().map(|s| s * external).collect();
+    for (d, shares) in incoming.iter().zip(&keyed) {
+        for (l, s) in loads.iter_mut().zip(shares) {
+            *l += s * deps[d.0].call_rate;
+        }
+    }
+    let admit = partitions::admit(&loads, cap);
+    let mut admitted = external * partitions::admitted(&uniform, &admit);
+    for (d, shares) in incoming.iter().zip(&keyed) {
+        let a = partitions::admitted(shares, &admit);
+        deps[d.0].throttled = 1.0 - a;
+        admitted += deps[d.0].call_rate * a;
     }
     admitted
 }

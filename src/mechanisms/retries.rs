@@ -28,7 +28,13 @@ pub fn jitter_mean(jitter: Jitter) -> f64 {
 /// budget caps the extra attempts at `budget` per first attempt; only that
 /// share of the wanted retries happens, and adds its share of the success.
 pub fn outcome(policy: &Retries, p: f64) -> RetryOutcome {
-    let q = (1.0 - p).clamp(0.0, 1.0);
+    outcome_classes(policy, p, 0.0)
+}
+
+/// As [`outcome`], when a share `permanent` of attempts fails with a client
+/// error (4xx): those are not retried, so only the other failures are.
+pub fn outcome_classes(policy: &Retries, p: f64, permanent: f64) -> RetryOutcome {
+    let q = (1.0 - p - permanent).clamp(0.0, 1.0);
     let mut attempts = 0.0;
     let mut backoff_s = 0.0;
     let mut reach = 1.0;
@@ -41,7 +47,8 @@ pub fn outcome(policy: &Retries, p: f64) -> RetryOutcome {
         attempts += reach;
         reach *= q;
     }
-    let mut success = 1.0 - reach;
+    // Each attempt reached succeeds with chance `p`; without client errors that is `1 - reach` exactly.
+    let mut success = if permanent == 0.0 { 1.0 - reach } else { p * attempts };
     if let Some(budget) = policy.budget {
         let cap = 1.0 + budget;
         if attempts > cap {
@@ -94,6 +101,16 @@ mod tests {
         assert_eq!(o.success, 0.0);
         let healthy = outcome(&policy(3, Some(0.1)), 0.99);
         assert!(healthy.attempts < 1.011);
+    }
+
+    #[test]
+    fn client_errors_are_not_retried() {
+        let o = outcome_classes(&policy(3, None), 0.7, 0.3);
+        assert_eq!(o.attempts, 1.0, "every failure is a 4xx");
+        assert!((o.success - 0.7).abs() < 1e-12);
+        let o = outcome_classes(&policy(1, None), 0.5, 0.25);
+        assert!((o.attempts - 1.25).abs() < 1e-12);
+        assert!((o.success - 0.625).abs() < 1e-12);
     }
 
     #[test]

@@ -19,6 +19,7 @@ impl Model {
             scenario: Vec::new(),
             expected: Vec::new(),
             variants: Vec::new(),
+            segments: Vec::new(),
         }
     }
 
@@ -40,6 +41,7 @@ impl Model {
             retries: Retries::none(),
             fallback: false,
             priority: 0,
+            extras: resilience::CallExtras::default(),
         });
         DepId(self.deps.len() - 1)
     }
@@ -47,7 +49,7 @@ impl Model {
     /// Schedules an action at `at`, keeping the scenario in time order.
     pub fn schedule(&mut self, at: SimTime, kind: ActionKind, label: &str) {
         let pos = self.scenario.partition_point(|a| a.at <= at);
-        self.scenario.insert(pos, Action { at, jitter: None, kind, label: label.to_string() });
+        self.scenario.insert(pos, Action { at, jitter: None, kind, label: label.to_string(), requires: None });
     }
 }
 
@@ -71,6 +73,7 @@ impl Service {
             peers: None,
             warmup: None,
             memory: None,
+            extras: resilience::ServiceExtras::default(),
         }
     }
 

@@ -32,6 +32,7 @@ fn service(name: &str) -> Service {
         peers: None,
         warmup: None,
         memory: None,
+        extras: Default::default(),
     }
 }
 
@@ -45,6 +46,7 @@ fn dep(caller: usize, callee: usize) -> Dependency {
         retries: Retries::none(),
         fallback: false,
         priority: 0,
+        extras: Default::default(),
     }
 }
 
@@ -71,6 +73,7 @@ pub fn model() -> Model {
         scenario: Vec::new(),
         expected: Vec::new(),
         variants: Vec::new(),
+        segments: Vec::new(),
     }
 }
 

@@ -47,9 +47,22 @@ pub fn from_toml(value: &toml::Value) -> Value {
     }
 }
 
-/// Splits a dotted key into its segments.
+/// Splits a dotted key into its segments. A segment in double quotes is
+/// taken whole, dots included, as in TOML: `scenario.0.values."services.db.queue"`
+/// addresses the key `services.db.queue` of a scenario `set`'s `values`.
 pub fn segments(key: &str) -> Vec<String> {
-    key.split('.').map(|s| s.trim().trim_matches('"').to_string()).collect()
+    let mut out = Vec::new();
+    let mut seg = String::new();
+    let mut quoted = false;
+    for c in key.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => out.push(std::mem::take(&mut seg).trim().to_string()),
+            c => seg.push(c),
+        }
+    }
+    out.push(seg.trim().to_string());
+    out
 }
 
 /// Sets `key` to `value` in `doc`. The table holding the key must exist; the key
@@ -280,6 +293,18 @@ fn shown(path: &[String], leaf: Option<&str>) -> String {
     let mut all: Vec<&str> = path.iter().map(String::as_str).collect();
     all.extend(leaf);
     all.join(".")
+}
+
+#[cfg(test)]
+mod quoting_tests {
+    use super::segments;
+
+    #[test]
+    fn quoted_segments_keep_their_dots() {
+        assert_eq!(segments("services.db.queue"), ["services", "db", "queue"]);
+        assert_eq!(segments("scenario.0.values.\"services.db.queue\""), ["scenario", "0", "values", "services.db.queue"]);
+        assert_eq!(segments("\"a\".b"), ["a", "b"]);
+    }
 }
 
 #[cfg(test)]

@@ -57,8 +57,53 @@ pub struct RawService {
     pub peers: Option<RawPeers>,
     pub warmup: Option<RawWarmup>,
     pub memory: Option<RawMemory>,
+    pub partitions: Option<i64>,
+    pub routing: Option<RawRouting>,
+    pub draining: Option<RawDraining>,
     #[serde(default)]
     pub calls: Ordered<RawCall>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRouting {
+    pub policy: Option<String>,
+    pub ttl: Option<DurationText>,
+    pub checker: Option<String>,
+    pub interval: Option<DurationText>,
+    pub unhealthy_threshold: Option<i64>,
+    pub healthy_threshold: Option<i64>,
+    pub fail_open: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawDraining {
+    pub deregistration_delay: Option<DurationText>,
+    pub long_fraction: Option<f64>,
+    pub long_latency: Option<DurationText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawPool {
+    pub size: Option<f64>,
+    pub acquire_timeout: Option<DurationText>,
+    pub leak: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSkew {
+    pub zipf: Option<f64>,
+    pub weights: Option<Vec<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRequires {
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,6 +169,9 @@ pub struct RawLoad {
     pub peak: Option<Value>,
     pub timeout: Option<DurationText>,
     pub noise: Option<f64>,
+    pub clients: Option<f64>,
+    pub think: Option<DurationText>,
+    pub segments: Option<Ordered<f64>>,
 }
 
 impl RawLoad {
@@ -140,6 +188,8 @@ impl RawLoad {
             ("amplitude", self.amplitude.is_some()),
             ("peak", self.peak.is_some()),
             ("timeout", self.timeout.is_some()),
+            ("clients", self.clients.is_some()),
+            ("think", self.think.is_some()),
         ];
         all.into_iter().filter(|(_, given)| *given).map(|(k, _)| k).collect()
     }
@@ -165,6 +215,10 @@ pub struct RawCall {
     pub enabled: Option<bool>,
     pub retries: Option<RawRetries>,
     pub buffer: Option<RawBuffer>,
+    pub pool: Option<RawPool>,
+    pub skew: Option<RawSkew>,
+    pub weight: Option<f64>,
+    pub failover: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,6 +266,9 @@ pub struct RawAction {
     pub capacity_factor: Option<f64>,
     pub when_full: Option<String>,
     pub over: Option<DurationText>,
+    pub class: Option<String>,
+    pub rejects: Option<Vec<String>>,
+    pub requires: Option<RawRequires>,
 }
 
 impl RawAction {
@@ -233,6 +290,8 @@ impl RawAction {
             ("capacity-factor", self.capacity_factor.is_some()),
             ("when-full", self.when_full.is_some()),
             ("over", self.over.is_some()),
+            ("class", self.class.is_some()),
+            ("rejects", self.rejects.is_some()),
         ];
         all.into_iter().filter(|(_, given)| *given).map(|(k, _)| k).collect()
     }

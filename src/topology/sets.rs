@@ -50,7 +50,12 @@ pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Iss
                 continue;
             }
         };
-        let mut ctx = Ctx { issues: Vec::new(), clock: model.clock.clone(), duration: Some(model.duration) };
+        let mut ctx = Ctx {
+            issues: Vec::new(),
+            clock: model.clock.clone(),
+            duration: Some(model.duration),
+            segments: model.segments.clone(),
+        };
         let (services, deps) = validate_services(&mut ctx, &raw.services);
         for issue in ctx.issues {
             let key = p

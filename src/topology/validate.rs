@@ -1,6 +1,7 @@
 //! Validation: turns the raw file into a [`Model`], collecting every problem with its key path.
 
 mod expect;
+mod resilience;
 mod scenario;
 mod services;
 mod values;
@@ -60,6 +61,7 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
     let max_events = ctx.int(&sub(&top, "max-events"), raw.max_events, 10_000_000, 1, i64::MAX) as u64;
     let thresholds = thresholds(&mut ctx, raw);
 
+    ctx.segments = resilience::segment_names(raw);
     let before = ctx.issues.len();
     let (services, deps) = validate_services(&mut ctx, &raw.services);
     let services_ok = ctx.issues.len() == before;
@@ -80,6 +82,7 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
         scenario,
         expected,
         variants,
+        segments: ctx.segments.clone(),
     };
     Validated { model, pending_sets, services_ok, issues: ctx.issues }
 }

@@ -1,5 +1,6 @@
 //! Validation of `[services.NAME]` tables and their `calls` into services and dependencies.
 
+use super::resilience;
 use super::values::{Ctx, sub};
 use crate::model::{
     Buffer, Control, DepKind, Dependency, HealthCheck, Jitter, Load, LoadShape, Memory, PeerThreads, Retries, Service,
@@ -13,7 +14,11 @@ use crate::topology::suggest::{did_you_mean, list};
 /// Validates every service and dependency; dependencies come in caller order, then callee order as written.
 pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Service>, Vec<Dependency>) {
     let names: Vec<&str> = raw.0.iter().map(|(n, _)| n.as_str()).collect();
-    let services: Vec<Service> = raw.0.iter().map(|(name, s)| service(ctx, name, s)).collect();
+    let mut services: Vec<Service> = raw.0.iter().map(|(name, s)| service(ctx, name, s)).collect();
+    for ((name, s), svc) in raw.0.iter().zip(services.iter_mut()) {
+        let base = vec!["services".to_string(), name.clone()];
+        svc.extras = resilience::service_extras(ctx, &base, s, &names);
+    }
     let mut deps = Vec::new();
     for (caller_i, (caller, s)) in raw.0.iter().enumerate() {
         for (callee, call) in &s.calls.0 {
@@ -36,7 +41,9 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
                 );
                 continue;
             };
-            let dep = dependency(ctx, &path, ServiceId(caller_i), ServiceId(callee_i), call);
+            let mut dep = dependency(ctx, &path, ServiceId(caller_i), ServiceId(callee_i), call);
+            dep.extras = resilience::call_extras(ctx, &path, call);
+            resilience::check_skew(ctx, &path, call, &raw.0[callee_i].1, callee);
             if !call.enabled.unwrap_or(true) {
                 continue;
             }
@@ -148,6 +155,7 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         peers,
         warmup,
         memory,
+        extras: Default::default(),
     }
 }
 
@@ -244,11 +252,12 @@ fn buffer(ctx: &mut Ctx, base: &[String], b: &RawBuffer) -> Buffer {
     }
 }
 
-const LOAD_KINDS: [(&str, &[&str]); 4] = [
+const LOAD_KINDS: [(&str, &[&str]); 5] = [
     ("constant", &["rate"]),
     ("steps", &["rate", "steps"]),
     ("ramp", &["from", "to", "start", "end"]),
     ("daily", &["mean", "amplitude", "peak"]),
+    ("closed", &["clients", "think"]),
 ];
 
 fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> Load {
@@ -306,6 +315,13 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
                 }
             }
             initial.map(|rate| LoadShape::Steps { rate, steps })
+        }
+        "closed" => {
+            let clients = ctx
+                .required(&sub(base, "clients"), l.clients.as_ref(), "200")
+                .map(|&c| ctx.number(&sub(base, "clients"), Some(c), 1.0, 0.0, true));
+            let think = ctx.span(&sub(base, "think"), l.think.as_ref(), "0s", false);
+            clients.map(|clients| LoadShape::Closed { clients, think })
         }
         "ramp" => {
             let from = rate(ctx, "from", l.from.as_ref());
@@ -454,5 +470,6 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
         retries,
         fallback: c.fallback.unwrap_or(false),
         priority: ctx.int(&sub(base, "priority"), c.priority, 0, i32::MIN as i64, i32::MAX as i64) as i32,
+        extras: Default::default(),
     }
 }

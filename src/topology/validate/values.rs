@@ -14,6 +14,8 @@ pub struct Ctx {
     pub clock: Option<Clock>,
     /// The run's length, when valid; times after it are refused.
     pub duration: Option<Span>,
+    /// The client segments the loads name.
+    pub segments: Vec<String>,
 }
 
 /// `base` extended by one segment.

@@ -1,0 +1,170 @@
+//! Validation of resilience keys: load segments, partitions, routing, draining, pools and key skew.
+
+use super::values::{Ctx, sub};
+use crate::model::ServiceId;
+use crate::model::resilience::{
+    CallExtras, Draining, MAX_SEGMENTS, Pool, RoutePolicy, Routing, ServiceExtras, Skew,
+};
+use crate::topology::error::Issue;
+use crate::topology::raw::{RawCall, RawRouting, RawService, RawTopology};
+use crate::topology::suggest::{did_you_mean, list};
+
+/// The client segments the loads name, in file order, each once.
+pub fn segment_names(raw: &RawTopology) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (_, s) in &raw.services.0 {
+        for (name, _) in s.load.iter().flat_map(|l| l.segments.iter()).flat_map(|o| o.0.iter()) {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    names
+}
+
+/// The segment bits of `names` (a version's `rejects`), reporting unknown ones.
+pub fn segment_bits(ctx: &mut Ctx, path: &[String], names: &[String]) -> u32 {
+    let segments = ctx.segments.clone();
+    let known: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let mut bits = 0;
+    for name in names {
+        match known.iter().position(|k| k == name) {
+            Some(i) => bits |= 1 << i,
+            None => {
+                let help = if known.is_empty() {
+                    "name the segments of a load first, like `segments = { old-app = 0.3, new-app = 0.7 }`".to_string()
+                } else {
+                    format!("the segments are {}", list(&known))
+                };
+                ctx.push(Issue::at(path, format!("no client segment `{name}`{}", did_you_mean(name, &known))).help(help));
+            }
+        }
+    }
+    bits
+}
+
+/// A service's segments, partitions, routing and draining.
+pub fn service_extras(ctx: &mut Ctx, base: &[String], s: &RawService, names: &[&str]) -> ServiceExtras {
+    let mut extras = ServiceExtras::default();
+    if let Some(given) = s.load.as_ref().and_then(|l| l.segments.as_ref()) {
+        let path = sub(&sub(base, "load"), "segments");
+        if ctx.segments.len() > MAX_SEGMENTS {
+            ctx.push(
+                Issue::at(&path, format!("{} client segments, more than {MAX_SEGMENTS}", ctx.segments.len()))
+                    .help("merge segments that behave alike"),
+            );
+        }
+        let mut total = 0.0;
+        for (name, share) in &given.0 {
+            let share = ctx.fraction(&sub(&path, name), *share, true);
+            total += share;
+            if let Some(i) = ctx.segments.iter().position(|n| n == name).filter(|i| *i < MAX_SEGMENTS) {
+                extras.segments[i] = share;
+            }
+        }
+        if (total - 1.0).abs() > 1e-6 {
+            ctx.push(
+                Issue::at(&path, format!("segment shares add up to {total}, not 1"))
+                    .help("give each segment its share of the load, like { old-app = 0.3, new-app = 0.7 }"),
+            );
+        }
+    }
+    extras.partitions =
+        s.partitions.map(|n| ctx.int(&sub(base, "partitions"), Some(n), 1, 1, 4096) as u32);
+    extras.routing = s.routing.as_ref().map(|r| routing(ctx, &sub(base, "routing"), r, names));
+    extras.draining = s.draining.as_ref().map(|d| {
+        let p = sub(base, "draining");
+        Draining {
+            delay: ctx.span(&sub(&p, "deregistration-delay"), d.deregistration_delay.as_ref(), "300s", false),
+            long_fraction: d.long_fraction.map_or(0.0, |f| ctx.fraction(&sub(&p, "long-fraction"), f, true)),
+            long_latency: ctx.span(&sub(&p, "long-latency"), d.long_latency.as_ref(), "0s", false),
+        }
+    });
+    extras
+}
+
+fn routing(ctx: &mut Ctx, base: &[String], r: &RawRouting, names: &[&str]) -> Routing {
+    let policy = match r.policy.as_deref() {
+        None | Some("weighted") => RoutePolicy::Weighted,
+        Some("failover") => RoutePolicy::Failover,
+        Some(other) => {
+            let all = ["weighted", "failover"];
+            ctx.push(
+                Issue::at(&sub(base, "policy"), format!("unknown routing policy `{other}`{}", did_you_mean(other, &all)))
+                    .help("use \"weighted\" or \"failover\""),
+            );
+            RoutePolicy::Weighted
+        }
+    };
+    let checker = r.checker.as_ref().and_then(|c| {
+        let found = names.iter().position(|n| n == c).map(ServiceId);
+        if found.is_none() {
+            ctx.push(
+                Issue::at(&sub(base, "checker"), format!("no service `{c}`{}", did_you_mean(c, names)))
+                    .help(format!("name the service whose `control` calls probe the targets: one of {}", list(names))),
+            );
+        }
+        found
+    });
+    let int = |ctx: &mut Ctx, key: &str, v: Option<i64>| ctx.int(&sub(base, key), v, 3, 1, u32::MAX as i64) as u32;
+    Routing {
+        policy,
+        ttl: ctx.span(&sub(base, "ttl"), r.ttl.as_ref(), "60s", false),
+        checker,
+        interval: ctx.span(&sub(base, "interval"), r.interval.as_ref(), "30s", true),
+        unhealthy_threshold: int(ctx, "unhealthy-threshold", r.unhealthy_threshold),
+        healthy_threshold: int(ctx, "healthy-threshold", r.healthy_threshold),
+        fail_open: r.fail_open.unwrap_or(true),
+    }
+}
+
+/// A call's pool, key skew, routing weight and failover rank.
+pub fn call_extras(ctx: &mut Ctx, base: &[String], c: &RawCall) -> CallExtras {
+    let pool = c.pool.as_ref().map(|p| {
+        let pp = sub(base, "pool");
+        let size = match ctx.required(&sub(&pp, "size"), p.size.as_ref(), "20") {
+            Some(&n) => ctx.number(&sub(&pp, "size"), Some(n), 1.0, 0.0, true),
+            None => 1.0,
+        };
+        Pool {
+            size,
+            acquire_timeout: ctx.span(&sub(&pp, "acquire-timeout"), p.acquire_timeout.as_ref(), "1s", false),
+            leak: ctx.number(&sub(&pp, "leak"), p.leak, 0.0, 0.0, false),
+        }
+    });
+    let skew = match &c.skew {
+        None => Skew::Uniform,
+        Some(s) => {
+            let sp = sub(base, "skew");
+            match (s.zipf, &s.weights) {
+                (Some(z), None) => Skew::Zipf(ctx.number(&sub(&sp, "zipf"), Some(z), 1.0, 0.0, false)),
+                (None, Some(w)) if !w.is_empty() && w.iter().all(|x| *x >= 0.0) && w.iter().sum::<f64>() > 0.0 => {
+                    Skew::Weights(w.clone())
+                }
+                _ => {
+                    ctx.push(
+                        Issue::at(&sp, "give `zipf` (an exponent) or `weights` (a share per partition), one of them")
+                            .help("write skew = { zipf = 1.1 } or skew = { weights = [0.7, 0.1, 0.1, 0.1] }"),
+                    );
+                    Skew::Uniform
+                }
+            }
+        }
+    };
+    CallExtras {
+        pool,
+        skew,
+        weight: ctx.number(&sub(base, "weight"), c.weight, 1.0, 0.0, false),
+        failover: ctx.int(&sub(base, "failover"), c.failover, 0, 0, 1000) as u32,
+    }
+}
+
+/// Reports a call to a service that has no partitions but a skew, which would change nothing.
+pub fn check_skew(ctx: &mut Ctx, base: &[String], c: &RawCall, callee: &RawService, callee_name: &str) {
+    if c.skew.is_some() && callee.partitions.is_none() {
+        ctx.push(
+            Issue::at_key(&sub(base, "skew"), format!("`{callee_name}` has no partitions, so a key skew changes nothing"))
+                .help(format!("add `partitions = 8` to [services.{callee_name}], or remove `skew`")),
+        );
+    }
+}
