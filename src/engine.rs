@@ -7,6 +7,7 @@
 
 mod actions;
 mod calls;
+mod closed;
 mod routes;
 pub mod fleet;
 pub mod queue;
@@ -189,7 +190,11 @@ impl<'m> Sim<'m> {
 
     fn solve(&mut self) {
         let dt = self.model.step.secs();
-        traffic::solve(&self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt);
+        if self.wiring.closed {
+            closed::settle(&self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt);
+        } else {
+            traffic::solve(&self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt);
+        }
     }
 
     fn tick(&mut self) {

@@ -72,6 +72,8 @@ pub struct ServiceState {
     pub closed_rate: f64,
     /// A router's health verdicts and the shares its clients use.
     pub routes: Option<RouteState>,
+    /// The rate closed-loop clients would have, answered as last solved [req/s].
+    pub closed_target: f64,
 }
 
 /// A router's view of its targets (in the order of its calls).
@@ -159,6 +161,7 @@ impl ServiceState {
                 _ => 0.0,
             },
             routes: None,
+            closed_target: 0.0,
         }
     }
 }

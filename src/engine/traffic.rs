@@ -21,6 +21,8 @@ pub struct Wiring {
     pub prioritised: Vec<bool>,
     /// The topology names client segments, so mixes are tracked.
     pub segmented: bool,
+    /// Some load is a closed loop, whose rate is settled by repeated solving.
+    pub closed: bool,
 }
 
 impl Wiring {
@@ -42,7 +44,9 @@ impl Wiring {
         }
         let prioritised =
             incoming.iter().map(|ds: &Vec<DepId>| ds.iter().any(|d| model.deps[d.0].priority != 0)).collect();
-        Wiring { order, outgoing, incoming, prioritised, segmented: !model.segments.is_empty() }
+        Wiring { order, outgoing, incoming, prioritised, segmented: !model.segments.is_empty(),
+            closed: model.services.iter().any(|s| matches!(s.load.shape, LoadShape::Closed { .. })),
+        }
     }
 }
 
@@ -155,7 +159,7 @@ fn solve_service(
     };
     if let LoadShape::Closed { clients, think } = svc.load.shape {
         let target = closed_loop::rate(clients, think.secs(), wait_s + hold_s);
-        st.closed_rate = closed_loop::settle(st.closed_rate, target);
+        st.closed_target = target;
     }
     calls::emit(params, wiring, deps, id, &census, processing, dt_s);
 }

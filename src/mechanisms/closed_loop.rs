@@ -8,11 +8,21 @@ pub fn rate(clients: f64, think_s: f64, cycle_s: f64) -> f64 {
     if period <= 0.0 { f64::INFINITY } else { clients / period }
 }
 
-/// The next rate from the last one and the rate the clients would have at the
-/// last solved cycle: halfway, so a loop through a saturated callee settles
-/// instead of swinging between two states.
-pub fn settle(last: f64, target: f64) -> f64 {
-    if last <= 0.0 || !last.is_finite() { target } else { 0.5 * (last + target) }
+/// The rate at which closed-loop clients settle: the `r` in `0..=max` where
+/// the rate the clients would have when answered as at `r`, `target(r)`,
+/// equals `r`. `target` falls as `r` rises (a busier callee answers later), so
+/// bisection finds the crossing in `iterations` halvings.
+pub fn fixed_point(max: f64, iterations: u32, mut target: impl FnMut(f64) -> f64) -> f64 {
+    let (mut lo, mut hi) = (0.0, max);
+    for _ in 0..iterations {
+        let mid = 0.5 * (lo + hi);
+        if target(mid) > mid {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
 }
 
 #[cfg(test)]
@@ -33,11 +43,12 @@ mod tests {
     }
 
     #[test]
-    fn settling_converges_to_a_fixed_point() {
-        let mut r = 0.0;
-        for _ in 0..60 {
-            r = settle(r, 1000.0);
-        }
-        assert!((r - 1000.0).abs() < 1e-6);
+    fn the_fixed_point_is_where_the_clients_rate_meets_its_answer_time() {
+        // 200 clients, 50 ms think, answered in 10 ms below 1000/s, in 1 s above (backoff).
+        let target = |r: f64| rate(200.0, 0.05, if r > 1000.0 { 1.0 } else { 0.01 });
+        let r = fixed_point(rate(200.0, 0.05, 0.0), 40, target);
+        assert!((r - 1000.0).abs() < 1.0, "settles at the callee's limit: {r}");
+        let easy = fixed_point(10_000.0, 40, |_| 250.0);
+        assert!((easy - 250.0).abs() < 1e-6);
     }
 }
