@@ -164,6 +164,13 @@ impl<'m> Sim<'m> {
         for _ in 0..self.wiring.order.len().clamp(1, 64) {
             self.solve();
         }
+        // Serverless fleets start warm for their steady load.
+        if self.params.services.iter().any(|s| s.extras.serverless.is_some()) {
+            self.keep_warm();
+            for _ in 0..self.wiring.order.len().clamp(1, 64) {
+                self.solve();
+            }
+        }
     }
 
     fn step(&mut self, at: SimTime, event: Event) -> Result<(), EngineError> {
@@ -223,6 +230,7 @@ impl<'m> Sim<'m> {
         self.lifecycle();
         self.health_checks();
         self.route();
+        self.keep_warm();
         calls::track_control(&self.params, &mut self.deps, self.now);
         let next = self.now.plus(self.model.step);
         if next <= self.end {
@@ -295,6 +303,18 @@ impl<'m> Sim<'m> {
                     self.note(ServiceId(i), what);
                 }
             }
+        }
+    }
+
+    /// Serverless fleets keep warm the peak concurrency of the last idle-expiry.
+    fn keep_warm(&mut self) {
+        let now_s = self.now.secs();
+        for (svc, st) in self.params.services.iter().zip(self.states.iter_mut()) {
+            let Some(sl) = &svc.extras.serverless else { continue };
+            let busy = st.rates.accepted.min(st.rates.capacity) * st.profile.hold_s;
+            st.recent.push((now_s, busy));
+            st.recent.retain(|(t, _)| *t >= now_s - sl.idle_expiry.secs());
+            st.warm = crate::mechanisms::serverless::warm(sl, &st.recent, now_s);
         }
     }
 

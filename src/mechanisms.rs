@@ -14,6 +14,7 @@ pub mod pool;
 pub mod retries;
 pub mod routing;
 pub mod segments;
+pub mod serverless;
 pub mod rolling;
 pub mod sync_call;
 pub mod warmup;

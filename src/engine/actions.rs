@@ -171,7 +171,8 @@ impl Sim<'_> {
     }
 
     /// `n` instances of `service` leave rotation now: with draining, the
-    /// requests in flight that outlive the deregistration delay fail.
+    /// requests in flight that outlive the deregistration delay fail (counted
+    /// over the coming interval).
     fn drain(&mut self, service: ServiceId, n: u32) {
         let Some(d) = &self.params.services[service.0].extras.draining else { return };
         let st = &mut self.states[service.0];
@@ -180,11 +181,7 @@ impl Sim<'_> {
             return;
         }
         let per_instance = st.rates.accepted / serving as f64;
-        let cut = (n as f64 * draining::cut(d, per_instance)).min(st.acc.served.max(0.0));
-        st.acc.served -= cut;
-        st.acc.failed += cut;
-        st.totals.served -= cut;
-        st.totals.failed += cut;
+        st.cut += n as f64 * draining::cut(d, per_instance);
     }
 
     fn start_scaling(&mut self, service: ServiceId, count: u32, over: Span, out: bool) {

@@ -74,6 +74,12 @@ pub struct ServiceState {
     pub routes: Option<RouteState>,
     /// The rate closed-loop clients would have, answered as last solved [req/s].
     pub closed_target: f64,
+    /// Requests in flight cut by instances leaving rotation, not yet counted [requests].
+    pub cut: f64,
+    /// A serverless fleet's warm instances [instances].
+    pub warm: f64,
+    /// Its concurrency at recent ticks: (seconds, instances busy).
+    pub recent: Vec<(f64, f64)>,
 }
 
 /// A router's view of its targets (in the order of its calls).
@@ -162,6 +168,9 @@ impl ServiceState {
             },
             routes: None,
             closed_target: 0.0,
+            cut: 0.0,
+            warm: 0.0,
+            recent: Vec::new(),
         }
     }
 }

@@ -3,7 +3,8 @@
 use super::calls;
 use super::state::{DepState, Params, ServiceState};
 use crate::mechanisms::sync_call::{self, Profile};
-use crate::mechanisms::{buffer, capacity, closed_loop, load, partitions, priority, segments};
+use crate::mechanisms::capacity::wait_s as wait_s_of;
+use crate::mechanisms::{buffer, capacity, closed_loop, load, partitions, priority, segments, serverless};
 use crate::model::LoadShape;
 use crate::model::{DepId, Model, ServiceId};
 use crate::time::SimTime;
@@ -108,7 +109,17 @@ fn solve_service(
     let workers = census.serving as f64 * svc.threads.min(svc.os_thread_limit) as f64;
     let units = (census.capacity_units - st.warm_load).max(0.0);
     let cpu = units * svc.capacity * st.fault.capacity_factor;
-    let cap = capacity::effective_capacity(cpu, workers, hold_s);
+    let mut cap = capacity::effective_capacity(cpu, workers, hold_s);
+    let (mut cold, mut cold_s) = (0.0, 0.0);
+    if let Some(sl) = &svc.extras.serverless {
+        cold = serverless::cold_share(sl, st.warm, offered.min(cap), hold_s, dt_s);
+        cold_s = sl.cold_start.secs();
+        cap = cap.min(serverless::limit_rate(sl, hold_s + cold * cold_s));
+    }
+    let in_time = |t: f64| {
+        (1.0 - cold) * sync_call::in_time(wait_s_of(st.queue, cap), hold_s, t)
+            + cold * sync_call::in_time(wait_s_of(st.queue, cap), hold_s + cold_s, t)
+    };
     let mut accepted = offered * (1.0 - refused);
     if wiring.prioritised[id.0] {
         if accepted > cap {
@@ -129,10 +140,9 @@ fn solve_service(
     let processing = cap.min(accepted + st.queue / dt_s.max(1e-9));
 
     let late = if offered > 0.0 {
-        let mut on_time = external * sync_call::in_time(wait_s, hold_s, svc.load.timeout.secs());
+        let mut on_time = external * in_time(svc.load.timeout.secs());
         for &d in &wiring.incoming[id.0] {
-            let t = params.deps[d.0].timeout.secs();
-            on_time += deps[d.0].call_rate * sync_call::in_time(wait_s, hold_s, t);
+            on_time += deps[d.0].call_rate * in_time(params.deps[d.0].timeout.secs());
         }
         (1.0 - on_time / offered).clamp(0.0, 1.0)
     } else {
@@ -154,8 +164,8 @@ fn solve_service(
         hold_s,
         error: 1.0 - success,
         client_error,
-        cold: 0.0,
-        cold_s: 0.0,
+        cold,
+        cold_s,
     };
     if let LoadShape::Closed { clients, think } = svc.load.shape {
         let target = closed_loop::rate(clients, think.secs(), wait_s + hold_s);
@@ -229,7 +239,11 @@ pub fn integrate(params: &Params, states: &mut [ServiceState], deps: &mut [DepSt
         let r = st.rates;
         let flow = capacity::advance(st.queue, r.accepted, r.capacity, r.queue_limit, dt_s);
         let refused = (r.offered - r.accepted) * dt_s;
-        let served = flow.processed * (1.0 - r.error) * (1.0 - r.late);
+        let mut served = flow.processed * (1.0 - r.error) * (1.0 - r.late);
+        // Requests cut by draining had been counted as served when they were worked on.
+        let cut = st.cut.min(served);
+        st.cut -= cut;
+        served -= cut;
         let failed = refused + flow.dropped + (flow.processed - served);
         let offered = r.offered * dt_s;
         st.acc.offered += offered;

@@ -17,6 +17,21 @@ pub struct ServiceExtras {
     pub routing: Option<Routing>,
     /// How instances leave rotation: requests longer than the delay are cut.
     pub draining: Option<Draining>,
+    /// An instance per concurrent request, started cold on demand.
+    pub serverless: Option<Serverless>,
+}
+
+/// A concurrency-scaled fleet (Lambda-like).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Serverless {
+    /// Most concurrent requests [requests].
+    pub limit: f64,
+    /// An instance idle this long is reclaimed.
+    pub idle_expiry: Span,
+    /// Extra time of a new instance's first request.
+    pub cold_start: Span,
+    /// Instances kept warm whatever the traffic.
+    pub provisioned: f64,
 }
 
 /// How a router (a DNS name, a load balancer) spreads requests over its targets.

@@ -60,6 +60,7 @@ pub struct RawService {
     pub partitions: Option<i64>,
     pub routing: Option<RawRouting>,
     pub draining: Option<RawDraining>,
+    pub serverless: Option<RawServerless>,
     #[serde(default)]
     pub calls: Ordered<RawCall>,
 }
@@ -82,6 +83,15 @@ pub struct RawDraining {
     pub deregistration_delay: Option<DurationText>,
     pub long_fraction: Option<f64>,
     pub long_latency: Option<DurationText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawServerless {
+    pub concurrency_limit: Option<i64>,
+    pub idle_expiry: Option<DurationText>,
+    pub cold_start: Option<DurationText>,
+    pub provisioned: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod incidents;
 mod kinesis;
 mod properties;
 mod snapshots;

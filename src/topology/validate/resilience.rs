@@ -3,7 +3,7 @@
 use super::values::{Ctx, sub};
 use crate::model::ServiceId;
 use crate::model::resilience::{
-    CallExtras, Draining, MAX_SEGMENTS, Pool, RoutePolicy, Routing, ServiceExtras, Skew,
+    CallExtras, Draining, MAX_SEGMENTS, Pool, RoutePolicy, Routing, Serverless, ServiceExtras, Skew,
 };
 use crate::topology::error::Issue;
 use crate::topology::raw::{RawCall, RawRouting, RawService, RawTopology};
@@ -78,6 +78,15 @@ pub fn service_extras(ctx: &mut Ctx, base: &[String], s: &RawService, names: &[&
             delay: ctx.span(&sub(&p, "deregistration-delay"), d.deregistration_delay.as_ref(), "300s", false),
             long_fraction: d.long_fraction.map_or(0.0, |f| ctx.fraction(&sub(&p, "long-fraction"), f, true)),
             long_latency: ctx.span(&sub(&p, "long-latency"), d.long_latency.as_ref(), "0s", false),
+        }
+    });
+    extras.serverless = s.serverless.as_ref().map(|l| {
+        let p = sub(base, "serverless");
+        Serverless {
+            limit: ctx.int(&sub(&p, "concurrency-limit"), l.concurrency_limit, 1000, 1, u32::MAX as i64) as f64,
+            idle_expiry: ctx.span(&sub(&p, "idle-expiry"), l.idle_expiry.as_ref(), "10m", true),
+            cold_start: ctx.span(&sub(&p, "cold-start"), l.cold_start.as_ref(), "1s", false),
+            provisioned: ctx.int(&sub(&p, "provisioned"), l.provisioned, 0, 0, u32::MAX as i64) as f64,
         }
     });
     extras
