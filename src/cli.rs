@@ -2,7 +2,9 @@
 
 mod commands;
 mod compare;
+mod generate;
 mod merge;
+mod stdout;
 mod sweep;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -86,6 +88,8 @@ pub enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
     },
+    /// Write a topology of a given size and shape, for scale tests and benchmarks.
+    Generate(generate::GenerateArgs),
     /// Draw the dependency graph.
     Graph {
         /// The topology file (TOML).

@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod engine;
+pub mod generate;
 pub mod mechanisms;
 pub mod model;
 pub mod report;

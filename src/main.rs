@@ -4,6 +4,7 @@ mod cli;
 
 use clap::Parser;
 use cli::Cli;
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -17,7 +18,11 @@ fn main() -> ExitCode {
     match cli::execute(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{}", e.render());
+            let text = e.render();
+            if !text.is_empty() {
+                // A closed stderr leaves nothing to tell: the exit code still says it.
+                let _ = writeln!(std::io::stderr(), "{text}");
+            }
             ExitCode::from(e.exit_code())
         }
     }

@@ -1,10 +1,12 @@
 //! The topology file format: parsing, overrides and validation into a [`crate::model::Model`].
 
 mod error;
+mod file;
 mod locate;
 mod overrides;
 mod raw;
 mod sets;
+mod source;
 mod suggest;
 mod validate;
 
@@ -14,6 +16,7 @@ mod tests;
 mod tests_bad;
 
 pub use error::{InvalidTopology, Problem, SyntaxError, TopologyError, render_error};
+pub use file::MAX_BYTES as MAX_FILE_BYTES;
 
 use crate::model::{Model, Variant};
 use raw::{Ordered, RawTopology, RawVariant};
@@ -97,17 +100,7 @@ pub fn variant_names(path: &Path) -> Result<Vec<String>, TopologyError> {
 }
 
 fn read(path: &Path) -> Result<String, TopologyError> {
-    std::fs::read_to_string(path).map_err(|source| {
-        let fix = match source.kind() {
-            std::io::ErrorKind::NotFound => {
-                "check the path; topologies are TOML files like `topologies/three-tier-slow-db.toml`"
-            }
-            std::io::ErrorKind::PermissionDenied => "make the file readable, or copy it somewhere you can read",
-            std::io::ErrorKind::InvalidData => "a topology is UTF-8 text; save the file as UTF-8",
-            _ => "check that the path names a readable TOML file",
-        };
-        TopologyError::Unreadable { path: path.to_path_buf(), source, fix: fix.to_string() }
-    })
+    file::read(path)
 }
 
 #[derive(Deserialize)]

@@ -1,7 +1,7 @@
 //! What each subcommand does, in terms of the library.
 
 use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
-use super::{compare, merge, sweep};
+use super::{compare, generate, merge, stdout, sweep};
 use blastsim::model::Model;
 use blastsim::{report, topology};
 use std::path::Path;
@@ -20,6 +20,9 @@ pub enum CliError {
     /// Ctrl-C: what finished was written.
     #[error("{0}")]
     Interrupted(String),
+    /// Whoever read stdout went away (`| head -1`): stop quietly, as `cat` does.
+    #[error("")]
+    StdoutClosed,
 }
 
 impl CliError {
@@ -28,6 +31,7 @@ impl CliError {
             CliError::Topology(_) | CliError::Usage(_) => 2,
             CliError::Engine(_) | CliError::Output(_) => 1,
             CliError::Interrupted(_) => 130,
+            CliError::StdoutClosed => 0,
         }
     }
 
@@ -46,6 +50,7 @@ pub fn execute(cli: Cli) -> Result<(), CliError> {
         }
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge { out, shards } => merge::run(&out, &shards),
+        Command::Generate(args) => generate::run(&args),
         Command::Graph { topology, format, report } => graph(&topology, format, report.as_deref()),
     }
 }
@@ -66,12 +71,15 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
-        Format::Text => print!("{}", report::text::render(&report)),
-        Format::Json => print!("{}", report::json::render(&report)),
+        Format::Text => stdout::print(format_args!("{}", report::text::render(&report)))?,
+        Format::Json => stdout::print(format_args!("{}", report::json::render(&report)))?,
     }
     if let Some(dir) = out {
         if format == Format::Text {
-            println!("\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}", dir.display());
+            stdout::print(format_args!(
+                "\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}\n",
+                dir.display()
+            ))?;
         }
     }
     Ok(())
@@ -79,16 +87,15 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
 
 fn check(path: &Path, sets: &[String]) -> Result<(), CliError> {
     let model = topology::load_file(path, sets, None)?;
-    println!(
-        "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants)",
+    stdout::print(format_args!(
+        "{}: ok ({} services, {} dependencies, {} scenario actions, {} expected milestones, {} variants)\n",
         path.display(),
         model.services.len(),
         model.deps.len(),
         model.scenario.len(),
         model.expected.len(),
         model.variants.len()
-    );
-    Ok(())
+    ))
 }
 
 fn graph(path: &Path, format: GraphFormat, report_path: Option<&Path>) -> Result<(), CliError> {
@@ -101,8 +108,7 @@ fn graph(path: &Path, format: GraphFormat, report_path: Option<&Path>) -> Result
         GraphFormat::Dot => report::graph::dot(&model, report.as_ref()),
         GraphFormat::Mermaid => report::graph::mermaid(&model, report.as_ref()),
     };
-    print!("{text}");
-    Ok(())
+    stdout::print(format_args!("{text}"))
 }
 
 fn read_report(path: &Path) -> Result<blastsim::analysis::Report, CliError> {

@@ -2,6 +2,7 @@
 
 use super::Format;
 use super::commands::CliError;
+use super::stdout;
 use blastsim::analysis::compare::{self, Entry};
 use blastsim::engine::RunResult;
 use blastsim::model::Model;
@@ -29,9 +30,7 @@ pub fn run(
             m.seed = seed;
         }
     }
-    if repeats == 0 {
-        return Err(CliError::Usage("--runs 0: pass --runs 1 or more".into()));
-    }
+    check_runs(repeats, runs.len())?;
     if repeats > 1 {
         return run_many(&baseline, &runs, repeats, out, format);
     }
@@ -55,11 +54,11 @@ pub fn run(
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
-        Format::Text => print!("{}", report::compare::render(&baseline.name, &entries)),
-        Format::Json => print!("{}", json(&entries)),
+        Format::Text => stdout::print(format_args!("{}", report::compare::render(&baseline.name, &entries)))?,
+        Format::Json => stdout::print(format_args!("{}", json(&entries)))?,
     }
     if let (Some(dir), Format::Text) = (out, format) {
-        println!("\nwrote compare.json, compare.png and compare.svg to {}", dir.display());
+        stdout::print(format_args!("\nwrote compare.json, compare.png and compare.svg to {}\n", dir.display()))?;
     }
     Ok(())
 }
@@ -111,11 +110,11 @@ fn run_many(
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
-        Format::Text => print!("{}", report::compare::render_runs(&baseline.name, &spreads)),
-        Format::Json => print!("{text}"),
+        Format::Text => stdout::print(format_args!("{}", report::compare::render_runs(&baseline.name, &spreads)))?,
+        Format::Json => stdout::print(format_args!("{text}"))?,
     }
     if let (Some(dir), Format::Text) = (out, format) {
-        println!("\nwrote compare.json, compare.png and compare.svg to {}", dir.display());
+        stdout::print(format_args!("\nwrote compare.json, compare.png and compare.svg to {}\n", dir.display()))?;
     }
     Ok(())
 }
@@ -147,4 +146,29 @@ fn files(
     let svg = chart.svg().map_err(|e| e.to_string())?;
     let png = chart.png().map_err(|e| e.to_string())?;
     Ok(vec![("compare.json", json(entries).into_bytes()), ("compare.png", png), ("compare.svg", svg.into_bytes())])
+}
+
+/// The most seeded runs of each of the baseline and variants: each run's summary is kept to compute the intervals.
+pub const MAX_RUNS_EACH: u32 = 100_000;
+
+/// `--runs` must be 1 to [`MAX_RUNS_EACH`], and all runs together at most the sweep's limit.
+fn check_runs(repeats: u32, runs: usize) -> Result<(), CliError> {
+    if repeats == 0 {
+        return Err(CliError::Usage("--runs 0: pass --runs 1 or more".into()));
+    }
+    if repeats > MAX_RUNS_EACH {
+        return Err(CliError::Usage(format!(
+            "--runs {repeats} is over the limit of {MAX_RUNS_EACH} runs each; pass at most {MAX_RUNS_EACH} \
+             (a 95% interval barely narrows past a few thousand)"
+        )));
+    }
+    let total = runs as u64 * u64::from(repeats);
+    if total > blastsim::sweep::MAX_RUNS {
+        return Err(CliError::Usage(format!(
+            "--runs {repeats} for the baseline and {} variants is {total} runs, over the limit of {}; pass fewer runs",
+            runs - 1,
+            blastsim::sweep::MAX_RUNS
+        )));
+    }
+    Ok(())
 }

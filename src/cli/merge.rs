@@ -1,6 +1,7 @@
 //! `blastsim merge`: joins the shards of a sweep into what one machine would have written.
 
 use super::commands::CliError;
+use super::stdout;
 use super::sweep::{finish, write};
 use blastsim::report;
 use blastsim::sweep::{self, SweepFile};
@@ -10,7 +11,7 @@ pub fn run(out: &Path, inputs: &[PathBuf]) -> Result<(), CliError> {
     let files = inputs.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
     let merged = sweep::merge(files).map_err(|e| CliError::Usage(format!("cannot merge: {e}")))?;
     write(out, &merged)?;
-    print!("{}", report::sweep::text(&merged));
+    stdout::print(format_args!("{}", report::sweep::text(&merged)))?;
     finish(out, &merged)
 }
 

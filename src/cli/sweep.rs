@@ -1,6 +1,7 @@
 //! `blastsim sweep`: a parameter grid and seeded runs per point, with a progress bar and Ctrl-C that keeps what finished.
 
 use super::commands::CliError;
+use super::stdout;
 use blastsim::report;
 use blastsim::sweep::{self, Metric, Request, Shard, SweepError, SweepFile, range};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -69,7 +70,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let file = file.map_err(sweep_error)?;
     write(&args.out, &file)?;
     if file.shard.is_none() {
-        print!("{}", report::sweep::text(&file));
+        stdout::print(format_args!("{}", report::sweep::text(&file)))?;
     }
     finish(&args.out, &file)
 }
@@ -91,10 +92,15 @@ pub fn finish(out: &Path, file: &SweepFile) -> Result<(), CliError> {
         )));
     }
     match file.shard {
-        Some(s) => println!("shard {}/{}: {} runs; wrote {names} to {}", s.k, s.n, file.runs_done, out.display()),
-        None => println!("\nwrote {names} to {}", out.display()),
+        Some(s) => stdout::print(format_args!(
+            "shard {}/{}: {} runs; wrote {names} to {}\n",
+            s.k,
+            s.n,
+            file.runs_done,
+            out.display()
+        )),
+        None => stdout::print(format_args!("\nwrote {names} to {}\n", out.display())),
     }
-    Ok(())
 }
 
 fn progress(len: u64, hide: bool) -> ProgressBar {

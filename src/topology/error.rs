@@ -1,6 +1,7 @@
 //! Errors of the topology layer: every one means bad input, located in the source when possible.
 
 use super::locate::{Locator, Target, line_col};
+use super::source::IndexedText;
 use super::suggest::{did_you_mean, list};
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
 use std::ops::Range;
@@ -59,7 +60,7 @@ pub struct SyntaxError {
     #[help]
     pub help: Option<String>,
     #[source_code]
-    pub src: NamedSource<String>,
+    pub src: NamedSource<IndexedText>,
     #[label(collection)]
     pub labels: Vec<LabeledSpan>,
     /// 1-based line and column of the problem.
@@ -74,7 +75,7 @@ pub struct InvalidTopology {
     /// The source name (with a note when overrides were applied).
     pub name: String,
     #[source_code]
-    pub src: NamedSource<String>,
+    pub src: NamedSource<IndexedText>,
     #[related]
     pub problems: Vec<Problem>,
 }
@@ -133,14 +134,14 @@ impl Issue {
         self
     }
 
-    fn resolve(self, text: &str, locator: &Locator) -> Problem {
+    fn resolve(self, text: &IndexedText, locator: &Locator) -> Problem {
         let span = locator.span(&self.path, self.target);
         let key = (!self.path.is_empty()).then(|| dotted(&self.path));
         Problem {
             key,
             message: self.message,
             help: self.help,
-            location: span.as_ref().map(|s| line_col(text, s.start)),
+            location: span.as_ref().map(|s| text.line_col(s.start)),
             labels: span
                 .map(|s| vec![LabeledSpan::new_with_span(Some("here".into()), to_source_span(s))])
                 .unwrap_or_default(),
@@ -161,10 +162,11 @@ fn to_source_span(range: Range<usize>) -> SourceSpan {
 /// Builds the `Invalid` error from the issues found in `text`.
 pub fn invalid(name: &str, text: &str, issues: Vec<Issue>) -> TopologyError {
     let locator = Locator::new(text);
-    let problems = issues.into_iter().map(|i| i.resolve(text, &locator)).collect();
+    let indexed = IndexedText::new(text);
+    let problems = issues.into_iter().map(|i| i.resolve(&indexed, &locator)).collect();
     TopologyError::Invalid(Box::new(InvalidTopology {
         name: name.to_string(),
-        src: NamedSource::new(name, text.to_string()),
+        src: NamedSource::new(name, indexed),
         problems,
     }))
 }
@@ -180,7 +182,7 @@ pub fn from_toml(name: &str, text: &str, err: &toml::de::Error) -> TopologyError
         message,
         key,
         help,
-        src: NamedSource::new(name, text.to_string()),
+        src: NamedSource::new(name, IndexedText::new(text)),
         location: span.as_ref().map(|s| line_col(text, s.start)),
         labels: span
             .map(|s| vec![LabeledSpan::new_with_span(Some(label.into()), to_source_span(s))])

@@ -51,10 +51,10 @@ pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Iss
             }
         };
         let mut ctx = Ctx {
-            issues: Vec::new(),
             clock: model.clock.clone(),
             duration: Some(model.duration),
             segments: model.segments.clone(),
+            ..Ctx::default()
         };
         let (services, deps) = validate_services(&mut ctx, &raw.services);
         for issue in ctx.issues {

@@ -59,12 +59,17 @@ where
     }
 }
 
-/// Lists names as "`a`, `b` and `c`" (or "none").
+/// The most names [`list`] spells out; the rest are counted.
+pub const LIST_MAX: usize = 30;
+
+/// Lists names as "`a`, `b` and `c`" (or "none"); past [`LIST_MAX`] names, the rest
+/// are counted ("`a`, `b`, ... and 99988 more"), so a message stays short on a large topology.
 pub fn list<S: AsRef<str>>(names: &[S]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
+    let quoted: Vec<String> = names.iter().take(LIST_MAX).map(|n| format!("`{}`", n.as_ref())).collect();
     match quoted.len() {
         0 => "none".to_string(),
         1 => quoted[0].clone(),
+        _ if names.len() > LIST_MAX => format!("{} and {} more", quoted.join(", "), names.len() - LIST_MAX),
         n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
     }
 }
@@ -88,5 +93,8 @@ mod tests {
         assert_eq!(nearest("instance", &keys), Some("instances"));
         assert_eq!(nearest("zzz", &keys), None);
         assert_eq!(list(&["a", "b", "c"]), "`a`, `b` and `c`");
+        let many: Vec<String> = (0..100_000).map(|i| format!("s{i}")).collect();
+        let text = list(&many);
+        assert!(text.starts_with("`s0`, `s1`,") && text.ends_with("`s29` and 99970 more"), "{text}");
     }
 }

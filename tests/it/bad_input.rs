@@ -213,3 +213,43 @@ fn an_unreadable_file_names_the_reason_once() {
     let stderr = rejected(&[], &["run", "nope.toml"]);
     assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
 }
+
+#[test]
+fn a_fifo_is_refused_without_opening_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("pipe.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    // Opening a FIFO with no writer blocks forever: the timeout turns a hang into a failure.
+    let out = blastsim()
+        .current_dir(tmp.path())
+        .args(["check", "pipe.toml"])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    insta::assert_snapshot!("fifo", String::from_utf8(out.stderr).unwrap());
+}
+
+#[test]
+fn a_device_is_refused() {
+    let stderr = rejected(&[], &["check", "/dev/zero"]);
+    assert!(stderr.contains("not a regular file (a device)"), "{stderr}");
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = std::fs::File::create(tmp.path().join("big.toml")).unwrap();
+    // Sparse: 65 MiB of holes, no disk used.
+    big.set_len(blastsim::topology::MAX_FILE_BYTES + 1024 * 1024).unwrap();
+    let out = blastsim().current_dir(tmp.path()).args(["check", "big.toml"]).assert().code(2).get_output().clone();
+    insta::assert_snapshot!("too_large", String::from_utf8(out.stderr).unwrap());
+}
+
+#[test]
+fn compare_runs_over_the_limit() {
+    let stderr = rejected(&[("small.toml", SMALL)], &["compare", "small.toml", "--runs", "4000000000"]);
+    insta::assert_snapshot!("compare_runs_over_limit", stderr);
+}

@@ -2,9 +2,13 @@
 
 mod bad_input;
 mod cli;
+mod closed_pipe;
+mod generate;
 mod incidents;
 mod kinesis;
+mod large;
 mod properties;
+mod self_contained;
 mod snapshots;
 mod support;
 mod sweep;

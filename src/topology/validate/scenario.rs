@@ -300,7 +300,7 @@ fn flatten(key: &str, value: &Value, out: &mut Vec<(String, Value)>) {
 }
 
 pub(super) fn service_id(ctx: &mut Ctx, path: &[String], name: &str, services: &[Service]) -> Option<ServiceId> {
-    let found = services.iter().position(|s| s.name == name).map(ServiceId);
+    let found = ctx.service_ids.get(name).copied();
     if found.is_none() {
         let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
         ctx.push(

@@ -10,10 +10,12 @@ use crate::time::{SimTime, Span};
 use crate::topology::error::Issue;
 use crate::topology::raw::{Ordered, RawBuffer, RawCall, RawLoad, RawMemory, RawPeers, RawService, RawWarmup};
 use crate::topology::suggest::{did_you_mean, list};
+use std::collections::HashMap;
 
 /// Validates every service and dependency; dependencies come in caller order, then callee order as written.
 pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Service>, Vec<Dependency>) {
     let names: Vec<&str> = raw.0.iter().map(|(n, _)| n.as_str()).collect();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let mut services: Vec<Service> = raw.0.iter().map(|(name, s)| service(ctx, name, s)).collect();
     for ((name, s), svc) in raw.0.iter().zip(services.iter_mut()) {
         let base = vec!["services".to_string(), name.clone()];
@@ -33,7 +35,7 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
                 );
                 continue;
             }
-            let Some(callee_i) = names.iter().position(|n| n == callee) else {
+            let Some(&callee_i) = index.get(callee.as_str()) else {
                 let guess = did_you_mean(callee, &names);
                 ctx.push(
                     Issue::at_key(&path, format!("`{caller}` calls `{callee}`, which is not a service{guess}"))

@@ -1,10 +1,12 @@
 //! Checks of single values (durations, rates, times, ranges), each reporting into the shared problem list.
 
+use crate::model::ServiceId;
 use crate::model::dist::Dist;
 use crate::time::{Clock, SimTime, Span, parse_rate, parse_size_mb, parse_span};
 use crate::topology::error::Issue;
 use crate::topology::raw::{DurationText, RateText, RawDist, SizeText, SpreadText};
 use crate::topology::suggest::did_you_mean;
+use std::collections::HashMap;
 use toml::Value;
 
 /// The problems found so far and what later checks need to know.
@@ -16,6 +18,8 @@ pub struct Ctx {
     pub duration: Option<Span>,
     /// The client segments the loads name.
     pub segments: Vec<String>,
+    /// Each service's id by name, once the services are validated.
+    pub service_ids: HashMap<String, ServiceId>,
 }
 
 /// `base` extended by one segment.

@@ -1,0 +1,230 @@
+//! Generated topologies of any size and shape, written as TOML: the `generate` command and the scale benches.
+//!
+//! Every service is sized from the load it will carry: the outside load
+//! enters at the entry services, flows down the calls (each call carries
+//! `1 / fan-out` of its caller's requests), and each service gets enough
+//! instances to run at `utilisation` of its capacity. A generated topology is
+//! therefore healthy until its fault, whatever its size or shape, and the
+//! same specification always gives the same text.
+
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+use std::fmt::Write;
+
+/// How services call each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Layers of about sqrt(N) services; each service calls `fan_out` services of the next layer.
+    Layered,
+    /// A random DAG: each service calls `fan_out` services drawn among the next `window` ones.
+    Random,
+}
+
+/// What breaks, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Nothing: a healthy run, for measuring the engine alone.
+    None,
+    /// Half of a mid-graph service's instances crash for good.
+    Crash,
+    /// A mid-graph service becomes slow (1.5 s per request) for 30 minutes.
+    Latency,
+}
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Number of services (at least 1).
+    pub services: usize,
+    pub shape: Shape,
+    /// Seed of the random shape (and of the topology's `seed`).
+    pub seed: u64,
+    /// Calls per service to the next layer or window (at least 1).
+    pub fan_out: usize,
+    /// Outside load per entry service [req/s].
+    pub load: f64,
+    pub fault: Fault,
+    /// Simulated length, as a duration string (`"24h"`).
+    pub duration: String,
+    /// Integration step, as a duration string (`"10s"`).
+    pub step: String,
+    /// When the fault starts, as an offset string (`"+5h"`).
+    pub fault_at: String,
+}
+
+impl Default for Spec {
+    fn default() -> Spec {
+        Spec {
+            services: 100,
+            shape: Shape::Layered,
+            seed: 0,
+            fan_out: 2,
+            load: 400.0,
+            fault: Fault::Crash,
+            duration: "24h".into(),
+            step: "10s".into(),
+            fault_at: "+5h".into(),
+        }
+    }
+}
+
+/// The most services `generate` writes; 1,000,000 services is about 300 MB of TOML.
+pub const MAX_SERVICES: usize = 1_000_000;
+
+/// Capacity of one instance [req/s].
+const CAPACITY: f64 = 400.0;
+/// Fraction of capacity a service runs at before the fault.
+const UTILISATION: f64 = 0.6;
+/// In a random DAG, how far ahead a service's callees may be.
+const WINDOW: usize = 50;
+
+/// The calls of every service: `calls[i]` lists the callees of service `i`.
+fn wire(spec: &Spec) -> (Vec<Vec<usize>>, usize) {
+    let n = spec.services;
+    let fan = spec.fan_out.max(1);
+    let mut calls = vec![Vec::new(); n];
+    match spec.shape {
+        Shape::Layered => {
+            let width = (n as f64).sqrt().ceil().max(1.0) as usize;
+            for (i, out) in calls.iter_mut().enumerate() {
+                let next = (i / width + 1) * width;
+                for k in 0..fan.min(width) {
+                    let callee = next + (i * 7 + k * 3) % width;
+                    if callee < n && !out.contains(&callee) {
+                        out.push(callee);
+                    }
+                }
+            }
+            (calls, width.min(n))
+        }
+        Shape::Random => {
+            let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+            let entries = (n / 10).max(1);
+            for (i, out) in calls.iter_mut().enumerate() {
+                let first = (i + 1).max(entries);
+                let span = n.saturating_sub(first).min(WINDOW);
+                for _ in 0..fan.min(span) {
+                    let callee = first + rng.random_range(0..span);
+                    if !out.contains(&callee) {
+                        out.push(callee);
+                    }
+                }
+            }
+            (calls, entries)
+        }
+    }
+}
+
+/// Writes the topology `spec` describes. Linear in the number of services and calls.
+pub fn toml(spec: &Spec) -> String {
+    let n = spec.services.max(1);
+    let spec = &Spec { services: n, ..spec.clone() };
+    let (calls, entries) = wire(spec);
+    // Callees always come after their callers, so one forward pass carries the load.
+    let mut load = vec![0.0; n];
+    for l in load.iter_mut().take(entries) {
+        *l = spec.load;
+    }
+    for i in 0..n {
+        for &c in &calls[i] {
+            load[c] += load[i] / calls[i].len() as f64;
+        }
+    }
+    let shape = match spec.shape {
+        Shape::Layered => "layered",
+        Shape::Random => "random",
+    };
+    let mut t = String::with_capacity(n * 300);
+    let _ = writeln!(
+        t,
+        "# Generated by `blastsim generate`: {n} services, {shape} shape, fan-out {}, seed {}.",
+        spec.fan_out, spec.seed
+    );
+    let _ =
+        writeln!(t, "# Every service is sized to run at {:.0}% of its capacity before the fault.", UTILISATION * 100.0);
+    let _ = writeln!(t, "\nname = \"generated-{shape}-{n}\"");
+    let _ = writeln!(t, "duration = \"{}\"\nstep = \"{}\"\nseed = {}", spec.duration, spec.step, spec.seed);
+    for i in 0..n {
+        let instances = ((load[i] / (CAPACITY * UTILISATION)).ceil() as u64).max(2);
+        let _ = writeln!(
+            t,
+            "\n[services.svc-{i}]\ninstances = {instances}\ncapacity = \"{CAPACITY}/s\"\nreplace-failed = true"
+        );
+        let _ = writeln!(t, "health-check = {{ interval = \"10s\" }}");
+        if i < entries {
+            let _ = writeln!(t, "load = {{ kind = \"constant\", rate = \"{}/s\" }}", spec.load);
+        }
+        let share = 1.0 / calls[i].len().max(1) as f64;
+        for &c in &calls[i] {
+            let _ = writeln!(t, "calls.svc-{c} = {{ per-request = {share}, retries = {{ max = 2 }} }}");
+        }
+    }
+    let victim = n / 2;
+    let at = &spec.fault_at;
+    match spec.fault {
+        Fault::None => {}
+        Fault::Crash => {
+            let _ = writeln!(
+                t,
+                "\n[[scenario]]\nat = \"{at}\"\naction = \"crash\"\nservice = \"svc-{victim}\"\nfraction = 0.5\nnote = \"half of a mid-graph service crashes\""
+            );
+        }
+        Fault::Latency => {
+            let _ = writeln!(
+                t,
+                "\n[[scenario]]\nat = \"{at}\"\naction = \"inject-latency\"\nservice = \"svc-{victim}\"\nlatency = \"1500ms\"\nfor = \"30m\"\nnote = \"a mid-graph service slows down\""
+            );
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> crate::model::Model {
+        crate::topology::load_str("generated.toml", text, &[], None).unwrap()
+    }
+
+    #[test]
+    fn both_shapes_load_and_keep_callees_after_callers() {
+        for shape in [Shape::Layered, Shape::Random] {
+            let spec = Spec { services: 60, shape, seed: 3, fan_out: 3, ..Spec::default() };
+            let m = load(&toml(&spec));
+            assert_eq!(m.services.len(), 60);
+            assert!(m.deps.iter().all(|d| d.caller.0 < d.callee.0), "{shape:?} has a back edge");
+            assert!(!m.deps.is_empty());
+        }
+    }
+
+    #[test]
+    fn the_same_spec_gives_the_same_text_and_seeds_change_random_shapes() {
+        let a = Spec { services: 40, shape: Shape::Random, seed: 1, ..Spec::default() };
+        assert_eq!(toml(&a), toml(&a));
+        assert_ne!(toml(&a), toml(&Spec { seed: 2, ..a.clone() }));
+    }
+
+    #[test]
+    fn a_healthy_generated_topology_is_never_impacted() {
+        let spec = Spec { services: 30, fault: Fault::None, duration: "1h".into(), ..Spec::default() };
+        let m = load(&toml(&spec));
+        let (_, report) = crate::simulate(&m, None).unwrap();
+        assert!(report.services.iter().all(|s| s.milestones.is_empty()), "a healthy topology was impacted");
+    }
+
+    #[test]
+    fn a_crash_impacts_the_victim_and_its_callers() {
+        let spec = Spec { services: 30, fault_at: "+10m".into(), duration: "1h".into(), ..Spec::default() };
+        let m = load(&toml(&spec));
+        let (_, report) = crate::simulate(&m, None).unwrap();
+        let hit = report.services.iter().filter(|s| !s.milestones.is_empty()).count();
+        assert!(hit >= 2, "only {hit} services impacted");
+    }
+
+    #[test]
+    fn one_service_is_a_valid_topology() {
+        let m = load(&toml(&Spec { services: 1, ..Spec::default() }));
+        assert_eq!(m.services.len(), 1);
+    }
+}
