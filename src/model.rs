@@ -41,6 +41,8 @@ pub struct Model {
     pub variants: Vec<Variant>,
     /// Client segment names, in the order of every mix's shares.
     pub segments: Vec<String>,
+    /// Scenario entries and calls left out with `enabled = false`, described for `check`.
+    pub disabled: Vec<String>,
 }
 
 /// Availability levels that define the milestones (fractions in 0..=1).

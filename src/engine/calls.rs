@@ -56,6 +56,10 @@ pub fn cost(
     for &d in &wiring.outgoing[id.0] {
         let dep = &params.deps[d.0];
         let ds = &mut deps[d.0];
+        if dep.extras.off {
+            ds.calls_per_request = 0.0;
+            continue;
+        }
         let callee: Profile = states[dep.callee.0].profile;
         let callee = Profile { refused: 1.0 - (1.0 - callee.refused) * (1.0 - ds.throttled), ..callee };
         let mut attempt = sync_call::attempt(&callee, dep.timeout.secs(), ds.partitions > 0);
@@ -127,6 +131,10 @@ pub fn emit(
     for &d in &wiring.outgoing[id.0] {
         let dep = &params.deps[d.0];
         let ds = &mut deps[d.0];
+        if dep.extras.off {
+            ds.call_rate = 0.0;
+            continue;
+        }
         match &dep.kind {
             DepKind::Buffered(b) => {
                 let (effective, _) = policy(b.when_full, census);

@@ -54,7 +54,8 @@ impl Sim<'_> {
                     Some(c) => self.probe_path(c, callee),
                     None => Some(*d),
                 };
-                let passes = probe.is_some_and(|p| self.deps[p.0].partitions == 0 && self.deps[p.0].attempt_success >= 0.5);
+                let passes = !self.params.deps[d.0].extras.off
+                    && probe.is_some_and(|p| self.deps[p.0].partitions == 0 && self.deps[p.0].attempt_success >= 0.5);
                 let before = rs.healthy[j];
                 rs.healthy[j] = routing::judge(
                     before,

@@ -20,6 +20,7 @@ impl Model {
             expected: Vec::new(),
             variants: Vec::new(),
             segments: Vec::new(),
+            disabled: Vec::new(),
         }
     }
 

@@ -85,11 +85,13 @@ pub struct CallExtras {
     pub weight: f64,
     /// Rank of the target for a failover router (0 = primary).
     pub failover: u32,
+    /// Switched off during the run by a scenario `set` (`enabled = false`): no calls are made.
+    pub off: bool,
 }
 
 impl Default for CallExtras {
     fn default() -> Self {
-        CallExtras { pool: None, skew: Skew::Uniform, weight: 1.0, failover: 0 }
+        CallExtras { pool: None, skew: Skew::Uniform, weight: 1.0, failover: 0, off: false }
     }
 }
 

@@ -80,6 +80,24 @@ pub fn apply(doc: &mut DocumentMut, key: &str, value: Value) -> Result<(), SetEr
     apply_path(doc, &path, value)
 }
 
+/// Sub-tables a key may create when they are missing (the format's optional tables).
+const SUB_TABLES: [&str; 14] = [
+    "retries",
+    "buffer",
+    "pool",
+    "skew",
+    "health-check",
+    "threads",
+    "routing",
+    "draining",
+    "serverless",
+    "peers",
+    "warmup",
+    "memory",
+    "thresholds",
+    "requires",
+];
+
 fn apply_path(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<(), SetError> {
     if let Value::InlineTable(table) = &value {
         let exists = walk(doc.as_item_mut(), path).ok().is_some_and(|c| c.is_table());
@@ -93,16 +111,23 @@ fn apply_path(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<()
         }
     }
     let (leaf, parents) = path.split_last().expect("a path has at least one segment");
-    if value.is_inline_table()
-        && let Some((last, grand)) = parents.split_last()
+    if let Some((last, grand)) = parents.split_last()
+        && (value.is_inline_table() || SUB_TABLES.contains(&last.as_str()))
         && walk(doc.as_item_mut(), parents).is_err()
-        && let Ok(Cur::Item(item)) = walk(doc.as_item_mut(), grand)
-        && let Some(table) = item.as_table_mut()
     {
-        // A new table (a service's first call) may bring the one table holding it.
-        let mut holder = Table::new();
-        holder.set_implicit(true);
-        table.insert(last, Item::Table(holder));
+        // A new table (a service's first call) may bring the one table holding
+        // it, and a key may bring its own sub-table (`calls.db.retries.max`).
+        match walk(doc.as_item_mut(), grand) {
+            Ok(Cur::Item(item)) if item.is_table() => {
+                let mut holder = Table::new();
+                holder.set_implicit(true);
+                item.as_table_mut().expect("checked").insert(last, Item::Table(holder));
+            }
+            Ok(Cur::Item(Item::Value(Value::InlineTable(t)))) | Ok(Cur::Value(Value::InlineTable(t))) => {
+                t.insert(last, Value::InlineTable(Default::default()));
+            }
+            _ => {}
+        }
     }
     let parent = walk(doc.as_item_mut(), parents)?;
     set_leaf(parent, parents, leaf, value)

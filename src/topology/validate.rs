@@ -84,6 +84,7 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
         expected,
         variants,
         segments: ctx.segments.clone(),
+        disabled: ctx.disabled.clone(),
     };
     Validated { model, pending_sets, services_ok, issues: ctx.issues }
 }

@@ -8,6 +8,7 @@ mod incidents;
 mod kinesis;
 mod large;
 mod properties;
+mod resilience;
 mod self_contained;
 mod snapshots;
 mod support;

@@ -165,6 +165,7 @@ pub fn call_extras(ctx: &mut Ctx, base: &[String], c: &RawCall) -> CallExtras {
         skew,
         weight: ctx.number(&sub(base, "weight"), c.weight, 1.0, 0.0, false),
         failover: ctx.int(&sub(base, "failover"), c.failover, 0, 0, 1000) as u32,
+        off: false,
     }
 }
 

@@ -70,6 +70,9 @@ pub fn validate_scenario(
             let requires = a.requires.as_ref().and_then(|r| requires(ctx, &sub(&base, "requires"), r, services, deps));
             if a.enabled != Some(false) {
                 entries.push((at, i, Action { at, jitter, kind, label, requires }, values));
+            } else {
+                let when = a.at.as_ref().map_or(String::new(), |v| format!(" at {}", v.as_str().unwrap_or("?")));
+                ctx.disabled.push(format!("scenario.{i} `{label}`{when}"));
             }
         }
     }

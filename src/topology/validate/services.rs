@@ -47,6 +47,7 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
             dep.extras = resilience::call_extras(ctx, &path, call);
             resilience::check_skew(ctx, &path, call, &raw.0[callee_i].1, callee);
             if !call.enabled.unwrap_or(true) {
+                ctx.disabled.push(format!("services.{caller}.calls.{callee}"));
                 continue;
             }
             if let DepKind::Buffered(Buffer { when_full: WhenFull::Grow, .. }) = dep.kind

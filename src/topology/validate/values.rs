@@ -18,6 +18,8 @@ pub struct Ctx {
     pub duration: Option<Span>,
     /// The client segments the loads name.
     pub segments: Vec<String>,
+    /// Scenario entries and calls left out with `enabled = false`.
+    pub disabled: Vec<String>,
     /// Each service's id by name, once the services are validated.
     pub service_ids: HashMap<String, ServiceId>,
 }

@@ -1,0 +1,73 @@
+//! Usability of the resilience keys: switching calls during a run, quoted keys, new sub-tables, `check` on disabled entries.
+
+use crate::support::{blastsim, run_json, write};
+
+const ERRORS: &str = r#"duration = "1h"
+
+[services.web]
+instances = 2
+capacity = "500/s"
+load = { kind = "constant", rate = "100/s" }
+
+[services.web.calls.db]
+
+[services.db]
+instances = 1
+capacity = "500/s"
+
+[[scenario]]
+at = "+10m"
+action = "inject-errors"
+service = "db"
+rate = 1.0
+
+[[scenario]]
+at = "+30m"
+action = "set"
+values = { "services.web.calls.db.enabled" = false }
+"#;
+
+fn recovered(r: &serde_json::Value, name: &str) -> Option<f64> {
+    let s = r["services"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap();
+    s["milestones"].as_array().unwrap().iter().find(|m| m["kind"] == "recovered").map(|m| m["t_s"].as_f64().unwrap())
+}
+
+#[test]
+fn a_scenario_set_switches_a_call_off_during_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "t.toml", ERRORS);
+    let r = run_json(&[p.to_str().unwrap()]);
+    let rec = recovered(&r, "web").expect("web stops calling the failing db at +30m");
+    assert!((1800.0..=1820.0).contains(&rec), "{rec}");
+}
+
+#[test]
+fn a_quoted_key_reaches_a_value_inside_a_scenario_set() {
+    let base = run_json(&["topologies/incidents/08-dynamodb-hot-partition.toml"]);
+    assert!(recovered(&base, "app").is_some());
+    let key = "scenario.0.values.\"services.report.load\".clients=2";
+    let r = run_json(&["topologies/incidents/08-dynamodb-hot-partition.toml", "--set", key]);
+    let app = r["services"].as_array().unwrap().iter().find(|s| s["name"] == "app").unwrap();
+    assert_eq!(app["impacted"], false, "two readers leave the hot partition room");
+}
+
+#[test]
+fn a_set_can_add_retries_to_a_call_without_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "t.toml", ERRORS);
+    blastsim()
+        .args(["check", p.to_str().unwrap(), "--set", "services.web.calls.db.retries.max=2"])
+        .assert()
+        .success();
+    blastsim()
+        .args(["check", p.to_str().unwrap(), "--set", "services.web.calls.db.retires.max=2"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn check_lists_disabled_entries() {
+    let out = blastsim().args(["check", "topologies/incidents/01-jwt-validation-403.toml"]).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("disabled (enabled = false, not counted): scenario.1 `roll the deploy back` at 03:40"), "{text}");
+}
