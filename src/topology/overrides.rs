@@ -375,8 +375,10 @@ mod tests {
         let text = "[services.db]\ninstances = 2\n";
         let err = run(text, "services.dbb.instances", "4").unwrap_err();
         assert_eq!(err.message, "no table `services.dbb`; did you mean `db`?");
-        let err = run(text, "services.db.threads.workers", "4").unwrap_err();
-        assert_eq!(err.message, "no table `services.db.threads`");
+        let err = run(text, "services.db.threadz.workers", "4").unwrap_err();
+        assert_eq!(err.message, "no table `services.db.threadz`");
+        let out = run(text, "services.db.threads.workers", "4").unwrap();
+        assert!(out.contains("workers = 4"), "an optional sub-table comes with its first key: {out}");
         let err = run(text, "services.db", "4").unwrap_err();
         assert_eq!(err.message, "`services.db` is a table; set one of its keys");
     }

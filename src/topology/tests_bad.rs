@@ -456,7 +456,7 @@ values = { "services.web.calls.db.enabled" = true }
             ),
             &["services.web.calls.db.enabled=false"],
             &[
-                "12:12 `scenario.0.values.\"services.web.calls.db.enabled\"`: a scenario `set` cannot switch on a call that is off from the start",
+                "13:12 `scenario.0.values.\"services.web.calls.db.enabled\"`: a scenario `set` cannot switch on a call that is off from the start",
             ],
         ),
         (
