@@ -102,7 +102,7 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
         Some(path) => {
             write_whole(path, &text).map_err(|e| CliError::Output(format!("cannot write {}: {e}", path.display())))
         }
-        None => std::io::stdout().write_all(text.as_bytes()).map_err(|e| CliError::Output(e.to_string())),
+        None => super::stdout::print(format_args!("{text}")),
     }
 }
 
