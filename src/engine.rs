@@ -9,6 +9,7 @@ mod actions;
 mod calls;
 mod closed;
 mod routes;
+mod scaling;
 pub mod fleet;
 pub mod queue;
 pub mod result;
@@ -231,6 +232,7 @@ impl<'m> Sim<'m> {
         self.health_checks();
         self.route();
         self.keep_warm();
+        self.autoscale();
         calls::track_control(&self.params, &mut self.deps, self.now);
         let next = self.now.plus(self.model.step);
         if next <= self.end {

@@ -1,5 +1,6 @@
 //! The failure and recovery mechanisms, one module each; the engine composes them.
 
+pub mod autoscaling;
 pub mod buffer;
 pub mod capacity;
 pub mod control;

@@ -100,7 +100,11 @@ pub fn cost(
                 ds.calls_per_request = dep.per_request;
             }
             DepKind::Control(ctl) => {
-                c.success *= control::effectiveness(ctl, attempt.success, ds.short_since, now);
+                // An autoscaling policy's metrics feed the policy, not the requests.
+                let policy = params.services[id.0].extras.autoscaling.as_ref().and_then(|a| a.metrics);
+                if policy != Some(dep.callee) {
+                    c.success *= control::effectiveness(ctl, attempt.success, ds.short_since, now);
+                }
                 ds.calls_per_request = dep.per_request;
             }
         }

@@ -80,6 +80,11 @@ pub struct ServiceState {
     pub warm: f64,
     /// Its concurrency at recent ticks: (seconds, instances busy).
     pub recent: Vec<(f64, f64)>,
+    /// The autoscaling policy's last scale-out and scale-in.
+    pub last_scale_out: Option<crate::time::SimTime>,
+    pub last_scale_in: Option<crate::time::SimTime>,
+    /// The policy is stalled for want of metrics (noted once).
+    pub scaling_stalled: bool,
 }
 
 /// A router's view of its targets (in the order of its calls).
@@ -171,6 +176,9 @@ impl ServiceState {
             cut: 0.0,
             warm: 0.0,
             recent: Vec::new(),
+            last_scale_out: None,
+            last_scale_in: None,
+            scaling_stalled: false,
         }
     }
 }

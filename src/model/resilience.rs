@@ -19,6 +19,37 @@ pub struct ServiceExtras {
     pub draining: Option<Draining>,
     /// An instance per concurrent request, started cold on demand.
     pub serverless: Option<Serverless>,
+    /// A target-tracking policy that sizes the fleet.
+    pub autoscaling: Option<Autoscaling>,
+}
+
+/// Target tracking on a metric.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autoscaling {
+    pub metric: ScaleMetric,
+    /// The metric's target: a fraction for utilisation, [req/s] per instance
+    /// for requests, [requests] per instance for the queue.
+    pub target: f64,
+    pub min: u32,
+    pub max: u32,
+    /// Time after a scale-out before the next one.
+    pub scale_out_cooldown: Span,
+    /// Time after any change before a scale-in.
+    pub scale_in_cooldown: Span,
+    /// The service whose data the policy needs, through a `control` call: when
+    /// that call's data falls short, the policy stalls.
+    pub metrics: Option<super::ServiceId>,
+}
+
+/// What a policy tracks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScaleMetric {
+    /// Offered load over capacity.
+    Utilisation,
+    /// Offered requests per serving instance.
+    Requests,
+    /// Waiting requests per serving instance.
+    Queue,
 }
 
 /// A concurrency-scaled fleet (Lambda-like).

@@ -61,6 +61,7 @@ pub struct RawService {
     pub routing: Option<RawRouting>,
     pub draining: Option<RawDraining>,
     pub serverless: Option<RawServerless>,
+    pub autoscaling: Option<RawAutoscaling>,
     #[serde(default)]
     pub calls: Ordered<RawCall>,
 }
@@ -83,6 +84,18 @@ pub struct RawDraining {
     pub deregistration_delay: Option<DurationText>,
     pub long_fraction: Option<f64>,
     pub long_latency: Option<DurationText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawAutoscaling {
+    pub metric: Option<String>,
+    pub target: Option<Value>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub scale_out_cooldown: Option<DurationText>,
+    pub scale_in_cooldown: Option<DurationText>,
+    pub metrics: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

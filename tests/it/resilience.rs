@@ -71,3 +71,43 @@ fn check_lists_disabled_entries() {
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(text.contains("disabled (enabled = false, not counted): scenario.1 `roll the deploy back` at 03:40"), "{text}");
 }
+
+const SCALING: &str = r#"duration = "40m"
+
+[services.api]
+instances = 2
+capacity = "100/s"
+startup = "1m"
+load = { kind = "steps", rate = "100/s", steps = [{ at = "+10m", rate = "400/s" }] }
+autoscaling = { metric = "utilisation", target = 0.6, min = 2, max = 10, metrics = "metrics" }
+
+[services.api.calls.metrics]
+kind = "control"
+per-request = 0.01
+
+[services.metrics]
+instances = 1
+capacity = "100/s"
+
+[[scenario]]
+at = "+5m"
+action = "crash"
+service = "metrics"
+enabled = false
+"#;
+
+#[test]
+fn autoscaling_follows_the_load_and_stalls_without_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "t.toml", SCALING);
+    let p = p.to_str().unwrap();
+    let r = run_json(&[p]);
+    let api = r["services"].as_array().unwrap().iter().find(|s| s["name"] == "api").unwrap();
+    let rec = recovered(&r, "api").expect("the policy launches instances");
+    assert!((600.0..=800.0).contains(&rec), "back after a start-up: {rec}");
+    assert!(api["min_availability"].as_f64().unwrap() < 0.9, "short of capacity while they boot");
+    let stalled = run_json(&[p, "--set", "scenario.0.enabled=true"]);
+    assert!(recovered(&stalled, "api").is_none(), "without metrics the policy never scales out");
+    let log = stalled["events"].as_array().unwrap();
+    assert!(log.iter().any(|e| e["what"].as_str().unwrap().contains("autoscaling stalls")));
+}

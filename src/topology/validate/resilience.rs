@@ -3,10 +3,12 @@
 use super::values::{Ctx, sub};
 use crate::model::ServiceId;
 use crate::model::resilience::{
-    CallExtras, Draining, MAX_SEGMENTS, Pool, RoutePolicy, Routing, Serverless, ServiceExtras, Skew,
+    Autoscaling, CallExtras, Draining, MAX_SEGMENTS, Pool, RoutePolicy, Routing, ScaleMetric, Serverless, ServiceExtras,
+    Skew,
 };
 use crate::topology::error::Issue;
-use crate::topology::raw::{RawCall, RawRouting, RawService, RawTopology};
+use crate::topology::raw::{RateText, RawAutoscaling, RawCall, RawRouting, RawService, RawTopology};
+use toml::Value;
 use crate::topology::suggest::{did_you_mean, list};
 
 /// The client segments the loads name, in file order, each once.
@@ -89,7 +91,81 @@ pub fn service_extras(ctx: &mut Ctx, base: &[String], s: &RawService, names: &[&
             provisioned: ctx.int(&sub(&p, "provisioned"), l.provisioned, 0, 0, u32::MAX as i64) as f64,
         }
     });
+    extras.autoscaling = s.autoscaling.as_ref().map(|a| autoscaling(ctx, &sub(base, "autoscaling"), a, names));
     extras
+}
+
+fn autoscaling(ctx: &mut Ctx, base: &[String], a: &RawAutoscaling, names: &[&str]) -> Autoscaling {
+    let metric = match a.metric.as_deref() {
+        None | Some("utilisation") => ScaleMetric::Utilisation,
+        Some("requests") => ScaleMetric::Requests,
+        Some("queue") => ScaleMetric::Queue,
+        Some(other) => {
+            let all = ["utilisation", "requests", "queue"];
+            ctx.push(
+                Issue::at(&sub(base, "metric"), format!("unknown metric `{other}`{}", did_you_mean(other, &all)))
+                    .help("use \"utilisation\", \"requests\" (per instance) or \"queue\" (per instance)"),
+            );
+            ScaleMetric::Utilisation
+        }
+    };
+    let tp = sub(base, "target");
+    let target = match (metric, a.target.as_ref()) {
+        (_, None) => {
+            ctx.push(Issue::at(&tp, "missing key `target`").help("add `target = 0.6` (utilisation), or a rate per instance for `metric = \"requests\"`"));
+            1.0
+        }
+        (ScaleMetric::Requests, Some(Value::String(r))) => ctx.rate(&tp, &RateText(r.clone()), true),
+        (ScaleMetric::Requests, Some(_)) => {
+            ctx.push(Issue::at(&tp, "a requests target is a rate per instance").help("write it like \"100/s\""));
+            1.0
+        }
+        (_, Some(Value::Float(f))) if *f > 0.0 => *f,
+        (_, Some(Value::Integer(n))) if *n > 0 => *n as f64,
+        (_, Some(_)) => {
+            ctx.push(Issue::at(&tp, "must be a number more than 0").help("write a utilisation like 0.6, or a queue per instance like 10"));
+            1.0
+        }
+    };
+    let min = ctx.int(&sub(base, "min"), a.min, 1, 0, u32::MAX as i64) as u32;
+    let max = ctx.int(&sub(base, "max"), a.max, 100, 1, u32::MAX as i64) as u32;
+    if min > max {
+        ctx.push(Issue::at(&sub(base, "min"), format!("`min` ({min}) is above `max` ({max})")).help("make `min` at most `max`"));
+    }
+    let metrics = a.metrics.as_ref().and_then(|m| {
+        let found = names.iter().position(|n| n == m).map(ServiceId);
+        if found.is_none() {
+            ctx.push(
+                Issue::at(&sub(base, "metrics"), format!("no service `{m}`{}", did_you_mean(m, names)))
+                    .help(format!("name the metrics service the policy reads through a `control` call: one of {}", list(names))),
+            );
+        }
+        found
+    });
+    Autoscaling {
+        metric,
+        target,
+        min,
+        max: max.max(min),
+        scale_out_cooldown: ctx.span(&sub(base, "scale-out-cooldown"), a.scale_out_cooldown.as_ref(), "60s", false),
+        scale_in_cooldown: ctx.span(&sub(base, "scale-in-cooldown"), a.scale_in_cooldown.as_ref(), "300s", false),
+        metrics,
+    }
+}
+
+/// An autoscaling policy's metrics service must be one the service calls with `kind = "control"`.
+pub fn check_metrics(ctx: &mut Ctx, services: &[crate::model::Service], deps: &[crate::model::Dependency]) {
+    for (i, s) in services.iter().enumerate() {
+        let Some(m) = s.extras.autoscaling.as_ref().and_then(|a| a.metrics) else { continue };
+        let wired = deps.iter().any(|d| d.caller.0 == i && d.callee == m && matches!(d.kind, crate::model::DepKind::Control(_)));
+        if !wired {
+            let (name, metrics) = (&s.name, &services[m.0].name);
+            ctx.push(
+                Issue::at(&["services".to_string(), name.clone(), "autoscaling".to_string(), "metrics".to_string()], format!("`{name}` has no `control` call to `{metrics}`, so the policy cannot read its metrics"))
+                    .help(format!("declare `[services.{name}.calls.{metrics}]` with `kind = \"control\"`")),
+            );
+        }
+    }
 }
 
 fn routing(ctx: &mut Ctx, base: &[String], r: &RawRouting, names: &[&str]) -> Routing {

@@ -65,6 +65,7 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
             deps.push(dep);
         }
     }
+    resilience::check_metrics(ctx, &services, &deps);
     (services, deps)
 }
 
