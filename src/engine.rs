@@ -234,6 +234,16 @@ impl<'m> Sim<'m> {
         self.keep_warm();
         self.autoscale();
         calls::track_control(&self.params, &mut self.deps, self.now);
+        for (d, state) in calls::track_breakers(&self.params, &mut self.deps, self.now) {
+            let dep = &self.params.deps[d];
+            let what = match state {
+                crate::mechanisms::breaker::BreakerState::Closed => "closes",
+                crate::mechanisms::breaker::BreakerState::Open(_) => "opens",
+                crate::mechanisms::breaker::BreakerState::HalfOpen(_) => "half-opens",
+            };
+            let callee = self.params.services[dep.callee.0].name.clone();
+            self.note(dep.caller, format!("circuit breaker to `{callee}` {what}"));
+        }
         let next = self.now.plus(self.model.step);
         if next <= self.end {
             self.queue.push(next, Event::Tick);

@@ -1,6 +1,7 @@
 //! The failure and recovery mechanisms, one module each; the engine composes them.
 
 pub mod autoscaling;
+pub mod breaker;
 pub mod buffer;
 pub mod capacity;
 pub mod control;

@@ -5,7 +5,7 @@ use super::state::{DepState, Params, ServiceState};
 use super::traffic::Wiring;
 use crate::mechanisms::sync_call::{self, Profile};
 use crate::mechanisms::sync_call::Attempt;
-use crate::mechanisms::{buffer, control, pool, retries};
+use crate::mechanisms::{breaker, buffer, control, pool, retries};
 use crate::model::{DepKind, ServiceId, WhenFull};
 use crate::time::SimTime;
 
@@ -75,8 +75,14 @@ pub fn cost(
                         permanent: a.granted * attempt.permanent,
                     };
                 }
-                let outcome = retries::outcome_classes(&dep.retries, attempt.success, attempt.permanent);
                 let share = if routed { ds.share } else { 1.0 };
+                let through = dep.extras.breaker.as_ref().map_or(1.0, |b| breaker::admitted(b, ds.breaker, ds.demand));
+                attempt = Attempt {
+                    success: through * attempt.success,
+                    time_s: through * attempt.time_s,
+                    permanent: through * attempt.permanent,
+                };
+                let outcome = retries::outcome_classes(&dep.retries, attempt.success, attempt.permanent);
                 let calls = dep.per_request * share;
                 c.hold_s += calls * (outcome.attempts * attempt.time_s + outcome.backoff_s);
                 if routed {
@@ -87,7 +93,7 @@ pub fn cost(
                 if !dep.fallback {
                     c.client += calls * attempt.permanent * outcome.attempts;
                 }
-                ds.calls_per_request = calls * outcome.attempts;
+                ds.calls_per_request = calls * outcome.attempts * through;
             }
             DepKind::Buffered(b) => {
                 let (_, blocking) = policy(b.when_full, census);
@@ -147,7 +153,10 @@ pub fn emit(
                 ds.overflow = f.overflow;
                 ds.call_rate = f.attempts;
             }
-            _ => ds.call_rate = processing * ds.calls_per_request,
+            _ => {
+                ds.call_rate = processing * ds.calls_per_request;
+                ds.demand = processing * dep.per_request * ds.share;
+            }
         }
     }
 }
@@ -175,6 +184,21 @@ pub fn integrate(params: &Params, states: &[ServiceState], deps: &mut [DepState]
             ds.dropped += dropped;
         }
     }
+}
+
+/// Moves circuit breakers on at a tick; returns the calls whose breaker
+/// changed state, with the new state.
+pub fn track_breakers(params: &Params, deps: &mut [DepState], now: SimTime) -> Vec<(usize, breaker::BreakerState)> {
+    let mut changed = Vec::new();
+    for (i, (dep, ds)) in params.deps.iter().zip(deps.iter_mut()).enumerate() {
+        let Some(b) = &dep.extras.breaker else { continue };
+        let next = breaker::next(b, ds.breaker, 1.0 - ds.attempt_success, ds.demand * b.window.secs(), now);
+        if next != ds.breaker {
+            ds.breaker = next;
+            changed.push((i, next));
+        }
+    }
+    changed
 }
 
 /// Notes when control loops' data falls short of their need, at `now`.

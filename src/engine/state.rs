@@ -128,6 +128,10 @@ pub struct DepState {
     pub leaked: f64,
     /// Fraction of calls granted a pooled connection, as last solved.
     pub granted: f64,
+    /// The call's circuit breaker.
+    pub breaker: crate::mechanisms::breaker::BreakerState,
+    /// Calls the caller wants to make, before its breaker [calls/s].
+    pub demand: f64,
 }
 
 /// The parameters in force: the model's, changed by `set` actions.
@@ -199,6 +203,8 @@ impl Default for DepState {
             share: 1.0,
             leaked: 0.0,
             granted: 1.0,
+            breaker: crate::mechanisms::breaker::BreakerState::Closed,
+            demand: 0.0,
         }
     }
 }

@@ -118,11 +118,28 @@ pub struct CallExtras {
     pub failover: u32,
     /// Switched off during the run by a scenario `set` (`enabled = false`): no calls are made.
     pub off: bool,
+    /// A circuit breaker on the call.
+    pub breaker: Option<Breaker>,
+}
+
+/// A circuit breaker's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breaker {
+    /// Share of failed attempts over a window that opens it.
+    pub error_threshold: f64,
+    /// The window failures are counted over, and a half-open trial lasts.
+    pub window: Span,
+    /// Fewer attempts than this in a window never open it.
+    pub min_requests: f64,
+    /// Time it stays open (failing fast) before probing.
+    pub open_for: Span,
+    /// Calls let through per window while half-open.
+    pub probes: f64,
 }
 
 impl Default for CallExtras {
     fn default() -> Self {
-        CallExtras { pool: None, skew: Skew::Uniform, weight: 1.0, failover: 0, off: false }
+        CallExtras { pool: None, skew: Skew::Uniform, weight: 1.0, failover: 0, off: false, breaker: None }
     }
 }
 

@@ -242,6 +242,17 @@ pub struct RawCall {
     pub skew: Option<RawSkew>,
     pub weight: Option<f64>,
     pub failover: Option<i64>,
+    pub breaker: Option<RawBreaker>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawBreaker {
+    pub error_threshold: Option<f64>,
+    pub window: Option<DurationText>,
+    pub min_requests: Option<f64>,
+    pub open_for: Option<DurationText>,
+    pub probes: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

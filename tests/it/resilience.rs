@@ -111,3 +111,44 @@ fn autoscaling_follows_the_load_and_stalls_without_metrics() {
     let log = stalled["events"].as_array().unwrap();
     assert!(log.iter().any(|e| e["what"].as_str().unwrap().contains("autoscaling stalls")));
 }
+
+const BREAKER: &str = r#"duration = "40m"
+
+[services.web]
+instances = 4
+capacity = "500/s"
+threads = { workers = 100 }
+load = { kind = "constant", rate = "1000/s", timeout = "5s" }
+
+[services.web.calls.recs]
+timeout = "2s"
+fallback = true
+breaker = { error-threshold = 0.5, window = "10s", min-requests = 20, open-for = "30s", probes = 5 }
+
+[services.recs]
+instances = 2
+capacity = "1000/s"
+
+[[scenario]]
+at = "+10m"
+action = "inject-latency"
+service = "recs"
+latency = "5s"
+for = "10m"
+"#;
+
+#[test]
+fn a_circuit_breaker_with_a_fallback_keeps_threads_free() {
+    let dir = tempfile::tempdir().unwrap();
+    let with = write(dir.path(), "with.toml", BREAKER);
+    let without = write(dir.path(), "without.toml", &BREAKER.replace("breaker = {", "# breaker = {"));
+    let web = |r: &serde_json::Value| r["services"].as_array().unwrap().iter().find(|s| s["name"] == "web").unwrap().clone();
+    let r = run_json(&[with.to_str().unwrap()]);
+    assert_eq!(web(&r)["impacted"], false, "calls fail fast to the fallback instead of holding threads");
+    let log = r["events"].as_array().unwrap();
+    let opens = log.iter().filter(|e| e["what"].as_str().unwrap().contains("breaker to `recs` opens")).count();
+    assert!(opens >= 2, "opens, probes half-open, opens again while recs is slow");
+    assert!(log.iter().any(|e| e["what"].as_str().unwrap().contains("closes")), "closes once recs is fast");
+    let slow = run_json(&[without.to_str().unwrap()]);
+    assert!(web(&slow)["min_availability"].as_f64().unwrap() < 0.1, "without it, 2 s timeouts exhaust the threads");
+}

@@ -3,7 +3,7 @@
 use super::values::{Ctx, sub};
 use crate::model::ServiceId;
 use crate::model::resilience::{
-    Autoscaling, CallExtras, Draining, MAX_SEGMENTS, Pool, RoutePolicy, Routing, ScaleMetric, Serverless, ServiceExtras,
+    Autoscaling, Breaker, CallExtras, Draining, MAX_SEGMENTS, Pool, RoutePolicy, Routing, ScaleMetric, Serverless, ServiceExtras,
     Skew,
 };
 use crate::topology::error::Issue;
@@ -242,6 +242,16 @@ pub fn call_extras(ctx: &mut Ctx, base: &[String], c: &RawCall) -> CallExtras {
         weight: ctx.number(&sub(base, "weight"), c.weight, 1.0, 0.0, false),
         failover: ctx.int(&sub(base, "failover"), c.failover, 0, 0, 1000) as u32,
         off: false,
+        breaker: c.breaker.as_ref().map(|b| {
+            let bp = sub(base, "breaker");
+            Breaker {
+                error_threshold: b.error_threshold.map_or(0.5, |f| ctx.fraction(&sub(&bp, "error-threshold"), f, false)),
+                window: ctx.span(&sub(&bp, "window"), b.window.as_ref(), "10s", true),
+                min_requests: ctx.number(&sub(&bp, "min-requests"), b.min_requests, 20.0, 0.0, false),
+                open_for: ctx.span(&sub(&bp, "open-for"), b.open_for.as_ref(), "30s", false),
+                probes: ctx.number(&sub(&bp, "probes"), b.probes, 5.0, 0.0, true),
+            }
+        }),
     }
 }
 
