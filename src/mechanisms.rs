@@ -17,6 +17,7 @@ pub mod retries;
 pub mod routing;
 pub mod segments;
 pub mod serverless;
+pub mod shedding;
 pub mod rolling;
 pub mod sync_call;
 pub mod warmup;

@@ -4,7 +4,7 @@ use super::calls;
 use super::state::{DepState, Params, ServiceState};
 use crate::mechanisms::sync_call::{self, Profile};
 use crate::mechanisms::capacity::wait_s as wait_s_of;
-use crate::mechanisms::{buffer, capacity, closed_loop, load, partitions, priority, segments, serverless};
+use crate::mechanisms::{buffer, capacity, closed_loop, load, partitions, priority, segments, serverless, shedding};
 use crate::model::LoadShape;
 use crate::model::{DepId, Model, ServiceId};
 use crate::time::SimTime;
@@ -116,9 +116,10 @@ fn solve_service(
         cold_s = sl.cold_start.secs();
         cap = cap.min(serverless::limit_rate(sl, hold_s + cold * cold_s));
     }
+    let queue_wait = wait_s_of(st.queue, cap);
+    let served = svc.extras.shedding.as_ref().map_or(queue_wait, |h| shedding::served_wait_s(h, queue_wait));
     let in_time = |t: f64| {
-        (1.0 - cold) * sync_call::in_time(wait_s_of(st.queue, cap), hold_s, t)
-            + cold * sync_call::in_time(wait_s_of(st.queue, cap), hold_s + cold_s, t)
+        (1.0 - cold) * sync_call::in_time(served, hold_s, t) + cold * sync_call::in_time(served, hold_s + cold_s, t)
     };
     let mut accepted = offered * (1.0 - refused);
     if wiring.prioritised[id.0] {
@@ -134,8 +135,10 @@ fn solve_service(
     if let Some(n) = svc.extras.partitions {
         accepted = admit_by_partition(params, wiring, deps, id, external, cap, n as usize) * (1.0 - refused);
     }
-    let limit = capacity::queue_limit(svc.queue as f64 * census.serving as f64, cap, svc.timeout.secs());
+    let max_wait = svc.extras.shedding.as_ref().map_or(svc.timeout.secs(), |h| shedding::max_wait_s(h, svc.timeout.secs(), hold_s));
+    let limit = capacity::queue_limit(svc.queue as f64 * census.serving as f64, cap, max_wait);
     let wait_s = capacity::wait_s(st.queue, cap);
+    let served_wait = svc.extras.shedding.as_ref().map_or(wait_s, |h| shedding::served_wait_s(h, wait_s));
     let overflow = if accepted > cap && st.queue >= limit * 0.999 { (accepted - cap) / accepted } else { 0.0 };
     let processing = cap.min(accepted + st.queue / dt_s.max(1e-9));
 
@@ -160,7 +163,7 @@ fn solve_service(
     };
     st.profile = Profile {
         refused: refused + (1.0 - refused) * overflow,
-        wait_s,
+        wait_s: served_wait,
         hold_s,
         error: 1.0 - success,
         client_error,

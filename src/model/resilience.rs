@@ -21,6 +21,19 @@ pub struct ServiceExtras {
     pub serverless: Option<Serverless>,
     /// A target-tracking policy that sizes the fleet.
     pub autoscaling: Option<Autoscaling>,
+    /// How the queue is kept short under overload.
+    pub shedding: Option<Shedding>,
+}
+
+/// Load shedding settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shedding {
+    /// Serve the newest request first.
+    pub lifo: bool,
+    /// Drop requests that waited longer than this before working on them.
+    pub deadline: Option<Span>,
+    /// Limit concurrency to what keeps latency near its unloaded value.
+    pub adaptive_limit: bool,
 }
 
 /// Target tracking on a metric.

@@ -81,7 +81,7 @@ pub fn apply(doc: &mut DocumentMut, key: &str, value: Value) -> Result<(), SetEr
 }
 
 /// Sub-tables a key may create when they are missing (the format's optional tables).
-const SUB_TABLES: [&str; 14] = [
+const SUB_TABLES: [&str; 17] = [
     "retries",
     "buffer",
     "pool",
@@ -96,6 +96,9 @@ const SUB_TABLES: [&str; 14] = [
     "memory",
     "thresholds",
     "requires",
+    "shedding",
+    "autoscaling",
+    "breaker",
 ];
 
 fn apply_path(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<(), SetError> {

@@ -62,6 +62,7 @@ pub struct RawService {
     pub draining: Option<RawDraining>,
     pub serverless: Option<RawServerless>,
     pub autoscaling: Option<RawAutoscaling>,
+    pub shedding: Option<RawShedding>,
     #[serde(default)]
     pub calls: Ordered<RawCall>,
 }
@@ -84,6 +85,14 @@ pub struct RawDraining {
     pub deregistration_delay: Option<DurationText>,
     pub long_fraction: Option<f64>,
     pub long_latency: Option<DurationText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawShedding {
+    pub order: Option<String>,
+    pub deadline: Option<DurationText>,
+    pub adaptive_limit: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

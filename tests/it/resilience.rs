@@ -152,3 +152,49 @@ fn a_circuit_breaker_with_a_fallback_keeps_threads_free() {
     let slow = run_json(&[without.to_str().unwrap()]);
     assert!(web(&slow)["min_availability"].as_f64().unwrap() < 0.1, "without it, 2 s timeouts exhaust the threads");
 }
+
+const OVERLOAD: &str = r#"duration = "30m"
+
+[services.web]
+instances = 4
+capacity = "1000/s"
+threads = { workers = 2000 }
+load = { kind = "constant", rate = "1500/s", timeout = "10s" }
+
+[services.web.calls.api]
+timeout = "1s"
+
+[services.api]
+instances = 4
+capacity = "500/s"
+latency = "50ms"
+queue = 5000
+
+[[scenario]]
+at = "+10m"
+action = "lose-capacity"
+service = "api"
+fraction = 0.4
+for = "10m"
+"#;
+
+#[test]
+fn shedding_keeps_goodput_at_capacity_under_overload() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "t.toml", OVERLOAD);
+    let p = p.to_str().unwrap();
+    let floor = |sets: &[&str]| {
+        let mut args = vec![p];
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        let r = run_json(&args);
+        r["services"][0]["min_availability"].as_f64().unwrap()
+    };
+    let fifo = floor(&[]);
+    assert!(fifo < 0.1, "a long FIFO queue makes every answer late: {fifo}");
+    for shed in ["services.api.shedding.order=lifo", "services.api.shedding.deadline=0.5s", "services.api.shedding.adaptive-limit=true"] {
+        let f = floor(&[shed]);
+        assert!((0.7..=0.85).contains(&f), "{shed}: goodput near the 1200/s left of 1500/s: {f}");
+    }
+}

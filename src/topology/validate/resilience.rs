@@ -4,7 +4,7 @@ use super::values::{Ctx, sub};
 use crate::model::ServiceId;
 use crate::model::resilience::{
     Autoscaling, Breaker, CallExtras, Draining, MAX_SEGMENTS, Pool, RoutePolicy, Routing, ScaleMetric, Serverless, ServiceExtras,
-    Skew,
+    Shedding, Skew,
 };
 use crate::topology::error::Issue;
 use crate::topology::raw::{RateText, RawAutoscaling, RawCall, RawRouting, RawService, RawTopology};
@@ -89,6 +89,25 @@ pub fn service_extras(ctx: &mut Ctx, base: &[String], s: &RawService, names: &[&
             idle_expiry: ctx.span(&sub(&p, "idle-expiry"), l.idle_expiry.as_ref(), "10m", true),
             cold_start: ctx.span(&sub(&p, "cold-start"), l.cold_start.as_ref(), "1s", false),
             provisioned: ctx.int(&sub(&p, "provisioned"), l.provisioned, 0, 0, u32::MAX as i64) as f64,
+        }
+    });
+    extras.shedding = s.shedding.as_ref().map(|h| {
+        let p = sub(base, "shedding");
+        let lifo = match h.order.as_deref() {
+            None | Some("fifo") => false,
+            Some("lifo") => true,
+            Some(other) => {
+                ctx.push(
+                    Issue::at(&sub(&p, "order"), format!("unknown queue order `{other}`"))
+                        .help("use \"fifo\" (oldest first, the default) or \"lifo\" (newest first)"),
+                );
+                false
+            }
+        };
+        Shedding {
+            lifo,
+            deadline: h.deadline.as_ref().map(|d| ctx.span(&sub(&p, "deadline"), Some(d), "1s", true)),
+            adaptive_limit: h.adaptive_limit.unwrap_or(false),
         }
     });
     extras.autoscaling = s.autoscaling.as_ref().map(|a| autoscaling(ctx, &sub(base, "autoscaling"), a, names));
