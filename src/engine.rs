@@ -8,22 +8,22 @@
 mod actions;
 mod calls;
 mod closed;
-mod routes;
-mod scaling;
 pub mod fleet;
 pub mod queue;
 pub mod result;
+mod routes;
+mod scaling;
 pub mod state;
 pub mod traffic;
 
 pub use result::{LogEntry, RunResult, Sample, ServiceSeries, Totals};
 
 use crate::mechanisms::rolling::Rollout;
-use fleet::Phase;
 use crate::mechanisms::{health, peers, warmup};
 use crate::model::dist::{draw, standard_normal};
 use crate::model::{Model, ServiceId};
 use crate::time::SimTime;
+use fleet::Phase;
 use queue::EventQueue;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -258,10 +258,12 @@ impl<'m> Sim<'m> {
             let replace = svc.replace_failed.then(|| draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng));
             let interval = draw(hc.interval_dist.as_ref(), hc.interval, &mut self.rng);
             let p = st.profile;
-            let (n, slowed) = st.fleet.cohorts.iter().filter(|k| k.phase == Phase::Serving && k.in_rotation).fold(
-                (0.0, 0.0),
-                |(n, l), k| (n + k.count as f64, l + k.count as f64 * k.fault.latency_s),
-            );
+            let (n, slowed) = st
+                .fleet
+                .cohorts
+                .iter()
+                .filter(|k| k.phase == Phase::Serving && k.in_rotation)
+                .fold((0.0, 0.0), |(n, l), k| (n + k.count as f64, l + k.count as f64 * k.fault.latency_s));
             let base_hold = p.hold_s - if n > 0.0 { slowed / n } else { 0.0 };
             let error = st.rates.error;
             let ok = |k: &fleet::Cohort| health::instance_passes(hc, k.fault.latency_s, p.wait_s, base_hold, error);

@@ -420,7 +420,10 @@ pub enum FaultKind {
     LoseCapacity(f64),
     Latency(Span),
     /// This fraction of requests fail; with `client`, as client errors (4xx) that callers do not retry.
-    Errors { rate: f64, client: bool },
+    Errors {
+        rate: f64,
+        client: bool,
+    },
 }
 
 impl ActionKind {

@@ -3,8 +3,8 @@
 use super::fleet::{CohortFault, Phase};
 use super::state::{FaultEffect, Params};
 use super::{Event, Sim};
-use crate::mechanisms::rolling::Rollout;
 use crate::mechanisms::draining;
+use crate::mechanisms::rolling::Rollout;
 use crate::model::{ActionKind, DepId, FaultKind, ServiceId, Version};
 use crate::time::Span;
 
@@ -112,7 +112,8 @@ impl Sim<'_> {
                 self.params = Params::new(services.clone(), deps.clone());
             }
             ActionKind::Fault { service, amount, effect, duration } => {
-                let slot = (0..64u32).find(|b| !self.faults.iter().any(|f| f.target == Target::Instances(*service, *b)));
+                let slot =
+                    (0..64u32).find(|b| !self.faults.iter().any(|f| f.target == Target::Instances(*service, *b)));
                 let Some(slot) = slot else { return };
                 let f = &mut self.states[service.0].fleet;
                 let n = amount.of(f.census().total);
@@ -121,7 +122,8 @@ impl Sim<'_> {
                 self.add_fault(Target::Instances(*service, slot), Effect::Partial(*effect), *duration);
             }
             ActionKind::Rollback { service, back } => {
-                let found = self.rollouts.iter().rposition(|(s, r)| s == service && r.version.is_some() && r.only.is_none());
+                let found =
+                    self.rollouts.iter().rposition(|(s, r)| s == service && r.version.is_some() && r.only.is_none());
                 let Some(idx) = found else { return };
                 let id = self.rollouts.len() as u32 + 1;
                 let f = &self.states[service.0].fleet;
@@ -237,10 +239,13 @@ impl Sim<'_> {
             d.partitions = 0;
         }
         let bits = |s: ServiceId, faults: &[ActiveFault]| -> u64 {
-            faults.iter().filter_map(|f| match f.target {
-                Target::Instances(t, b) if t == s => Some(1u64 << b),
-                _ => None,
-            }).fold(0, |a, b| a | b)
+            faults
+                .iter()
+                .filter_map(|f| match f.target {
+                    Target::Instances(t, b) if t == s => Some(1u64 << b),
+                    _ => None,
+                })
+                .fold(0, |a, b| a | b)
         };
         for (i, st) in self.states.iter_mut().enumerate() {
             let live = bits(ServiceId(i), &self.faults);

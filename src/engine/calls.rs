@@ -3,8 +3,8 @@
 use super::fleet::Census;
 use super::state::{DepState, Params, ServiceState};
 use super::traffic::Wiring;
-use crate::mechanisms::sync_call::{self, Profile};
 use crate::mechanisms::sync_call::Attempt;
+use crate::mechanisms::sync_call::{self, Profile};
 use crate::mechanisms::{breaker, buffer, control, pool, retries};
 use crate::model::{DepKind, ServiceId, WhenFull};
 use crate::time::SimTime;

@@ -2,8 +2,8 @@
 
 use super::calls;
 use super::state::{DepState, Params, ServiceState};
-use crate::mechanisms::sync_call::{self, Profile};
 use crate::mechanisms::capacity::wait_s as wait_s_of;
+use crate::mechanisms::sync_call::{self, Profile};
 use crate::mechanisms::{buffer, capacity, closed_loop, load, partitions, priority, segments, serverless, shedding};
 use crate::model::LoadShape;
 use crate::model::{DepId, Model, ServiceId};
@@ -45,7 +45,12 @@ impl Wiring {
         }
         let prioritised =
             incoming.iter().map(|ds: &Vec<DepId>| ds.iter().any(|d| model.deps[d.0].priority != 0)).collect();
-        Wiring { order, outgoing, incoming, prioritised, segmented: !model.segments.is_empty(),
+        Wiring {
+            order,
+            outgoing,
+            incoming,
+            prioritised,
+            segmented: !model.segments.is_empty(),
             closed: model.services.iter().any(|s| matches!(s.load.shape, LoadShape::Closed { .. })),
         }
     }
@@ -85,7 +90,8 @@ fn solve_service(
     let offered = external + from_callers;
     if wiring.segmented {
         let mut parts = vec![(external, svc.extras.segments)];
-        parts.extend(wiring.incoming[id.0].iter().map(|d| (deps[d.0].call_rate, states[params.deps[d.0].caller.0].mix)));
+        parts
+            .extend(wiring.incoming[id.0].iter().map(|d| (deps[d.0].call_rate, states[params.deps[d.0].caller.0].mix)));
         states[id.0].mix = segments::combine(&parts);
     }
 
@@ -99,7 +105,7 @@ fn solve_service(
         * (1.0 - census.version_error)
         * (1.0 - census.stale_error)
         * (1.0 - rejected);
-    let client_error = (calls.client + census.client_error + rejected ).min(1.0 - success);
+    let client_error = (calls.client + census.client_error + rejected).min(1.0 - success);
     if let Some(m) = &svc.memory {
         success *= 1.0 - buffer::memory_errors(m.base_mb + calls.buffered_mb, m.limit_mb, m.fail_at);
     }
@@ -135,7 +141,11 @@ fn solve_service(
     if let Some(n) = svc.extras.partitions {
         accepted = admit_by_partition(params, wiring, deps, id, external, cap, n as usize) * (1.0 - refused);
     }
-    let max_wait = svc.extras.shedding.as_ref().map_or(svc.timeout.secs(), |h| shedding::max_wait_s(h, svc.timeout.secs(), hold_s));
+    let max_wait = svc
+        .extras
+        .shedding
+        .as_ref()
+        .map_or(svc.timeout.secs(), |h| shedding::max_wait_s(h, svc.timeout.secs(), hold_s));
     let limit = capacity::queue_limit(svc.queue as f64 * census.serving as f64, cap, max_wait);
     let wait_s = capacity::wait_s(st.queue, cap);
     let served_wait = svc.extras.shedding.as_ref().map_or(wait_s, |h| shedding::served_wait_s(h, wait_s));
@@ -214,8 +224,7 @@ fn admit_by_partition(
 ) -> f64 {
     let incoming = &wiring.incoming[id.0];
     let uniform = partitions::shares(&crate::model::resilience::Skew::Uniform, n);
-    let keyed: Vec<Vec<f64>> =
-        incoming.iter().map(|d| partitions::shares(&params.deps[d.0].extras.skew, n)).collect();
+    let keyed: Vec<Vec<f64>> = incoming.iter().map(|d| partitions::shares(&params.deps[d.0].extras.skew, n)).collect();
     let mut loads: Vec<f64> = uniform.iter().map(|s| s * external).collect();
     for (d, shares) in incoming.iter().zip(&keyed) {
         for (l, s) in loads.iter_mut().zip(shares) {

@@ -50,13 +50,9 @@ pub fn decide(a: &Autoscaling, o: &Observed, now: SimTime, last_out: Option<SimT
     let want = desired(a, o) as i64;
     let total = o.total as i64;
     let since = |t: Option<SimTime>| t.map_or(u64::MAX, |t| now.since(t).0);
-    if want > total && since(last_out) >= a.scale_out_cooldown.0 {
-        want - total
-    } else if want < total && since(last_out).min(since(last_in)) >= a.scale_in_cooldown.0 {
-        want - total
-    } else {
-        0
-    }
+    let out_ready = want > total && since(last_out) >= a.scale_out_cooldown.0;
+    let in_ready = want < total && since(last_out).min(since(last_in)) >= a.scale_in_cooldown.0;
+    if out_ready || in_ready { want - total } else { 0 }
 }
 
 #[cfg(test)]

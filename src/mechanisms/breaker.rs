@@ -20,7 +20,11 @@ pub fn next(b: &Breaker, state: BreakerState, failed: f64, attempts: f64, now: S
         BreakerState::Closed if attempts >= b.min_requests && failed >= b.error_threshold => BreakerState::Open(now),
         BreakerState::Open(since) if now.since(since) >= b.open_for => BreakerState::HalfOpen(now),
         BreakerState::HalfOpen(since) if now.since(since) >= b.window => {
-            if failed < b.error_threshold { BreakerState::Closed } else { BreakerState::Open(now) }
+            if failed < b.error_threshold {
+                BreakerState::Closed
+            } else {
+                BreakerState::Open(now)
+            }
         }
         s => s,
     }

@@ -21,7 +21,8 @@ pub struct Profile {
 
 impl Profile {
     /// A callee that answers at once and never fails.
-    pub const PERFECT: Profile = Profile { refused: 0.0, wait_s: 0.0, hold_s: 0.0, error: 0.0, client_error: 0.0, cold: 0.0, cold_s: 0.0 };
+    pub const PERFECT: Profile =
+        Profile { refused: 0.0, wait_s: 0.0, hold_s: 0.0, error: 0.0, client_error: 0.0, cold: 0.0, cold_s: 0.0 };
 }
 
 /// The chance a request waiting `wait_s` on average, then held `hold_s`, is answered

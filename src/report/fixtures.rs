@@ -74,7 +74,7 @@ pub fn model() -> Model {
         expected: Vec::new(),
         variants: Vec::new(),
         segments: Vec::new(),
-            disabled: Vec::new(),
+        disabled: Vec::new(),
     }
 }
 

@@ -330,7 +330,10 @@ mod quoting_tests {
     #[test]
     fn quoted_segments_keep_their_dots() {
         assert_eq!(segments("services.db.queue"), ["services", "db", "queue"]);
-        assert_eq!(segments("scenario.0.values.\"services.db.queue\""), ["scenario", "0", "values", "services.db.queue"]);
+        assert_eq!(
+            segments("scenario.0.values.\"services.db.queue\""),
+            ["scenario", "0", "values", "services.db.queue"]
+        );
         assert_eq!(segments("\"a\".b"), ["a", "b"]);
     }
 }

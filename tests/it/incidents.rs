@@ -42,7 +42,12 @@ fn error_min(r: &Value, name: &str) -> f64 {
 
 /// Seconds since the start of a service's milestone, if reached.
 fn milestone(r: &Value, name: &str, kind: &str) -> Option<f64> {
-    service(r, name)["milestones"].as_array().unwrap().iter().find(|m| m["kind"] == kind).map(|m| m["t_s"].as_f64().unwrap())
+    service(r, name)["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == kind)
+        .map(|m| m["t_s"].as_f64().unwrap())
 }
 
 #[test]
@@ -69,7 +74,10 @@ fn jwt_change_rejects_the_old_app_until_rolled_back() {
     let impact = milestone(&base, "gateway", "impact_start").unwrap();
     assert!((600.0..=720.0).contains(&impact), "from the deploy's first instance (03:10): {impact}");
     // 403s are not retried: the gateway sends the api no more attempts than requests.
-    assert!(service(&base, "api")["failed_requests"].as_f64().unwrap() <= 1.01 * service(&base, "gateway")["failed_requests"].as_f64().unwrap());
+    assert!(
+        service(&base, "api")["failed_requests"].as_f64().unwrap()
+            <= 1.01 * service(&base, "gateway")["failed_requests"].as_f64().unwrap()
+    );
 
     let back = run("01-jwt-validation-403", Some("roll-back"));
     assert!(min_avail(&back, "gateway") > floor + 0.1, "the rollback stops the deploy half-way");
@@ -98,7 +106,10 @@ fn idle_lambda_instances_expire_at_night() {
     let impact = milestone(&base, "client", "impact_start").unwrap();
     assert!((7200.0..=7300.0).contains(&impact), "once traffic is quiet (22:00): {impact}");
     let floor = min_avail(&base, "client");
-    assert!((floor - (1.0 - (-1.0f64).exp())).abs() < 0.02, "exp(-1) of requests cold at one every 10 minutes: {floor}");
+    assert!(
+        (floor - (1.0 - (-1.0f64).exp())).abs() < 0.02,
+        "exp(-1) of requests cold at one every 10 minutes: {floor}"
+    );
     assert!(impacted(&run("07-p99-low-traffic", Some("provisioned-concurrency"))).is_empty());
     let warm = run("07-p99-low-traffic", Some("scheduled-warmup"));
     assert!(error_min(&warm, "client") < error_min(&base, "client") / 4.0, "the ping shrinks the cold share");

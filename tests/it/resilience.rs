@@ -55,21 +55,18 @@ fn a_quoted_key_reaches_a_value_inside_a_scenario_set() {
 fn a_set_can_add_retries_to_a_call_without_the_table() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "t.toml", ERRORS);
-    blastsim()
-        .args(["check", p.to_str().unwrap(), "--set", "services.web.calls.db.retries.max=2"])
-        .assert()
-        .success();
-    blastsim()
-        .args(["check", p.to_str().unwrap(), "--set", "services.web.calls.db.retires.max=2"])
-        .assert()
-        .code(2);
+    blastsim().args(["check", p.to_str().unwrap(), "--set", "services.web.calls.db.retries.max=2"]).assert().success();
+    blastsim().args(["check", p.to_str().unwrap(), "--set", "services.web.calls.db.retires.max=2"]).assert().code(2);
 }
 
 #[test]
 fn check_lists_disabled_entries() {
     let out = blastsim().args(["check", "topologies/incidents/01-jwt-validation-403.toml"]).assert().success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(text.contains("disabled (enabled = false, not counted): scenario.1 `roll the deploy back` at 03:40"), "{text}");
+    assert!(
+        text.contains("disabled (enabled = false, not counted): scenario.1 `roll the deploy back` at 03:40"),
+        "{text}"
+    );
 }
 
 const SCALING: &str = r#"duration = "40m"
@@ -142,7 +139,8 @@ fn a_circuit_breaker_with_a_fallback_keeps_threads_free() {
     let dir = tempfile::tempdir().unwrap();
     let with = write(dir.path(), "with.toml", BREAKER);
     let without = write(dir.path(), "without.toml", &BREAKER.replace("breaker = {", "# breaker = {"));
-    let web = |r: &serde_json::Value| r["services"].as_array().unwrap().iter().find(|s| s["name"] == "web").unwrap().clone();
+    let web =
+        |r: &serde_json::Value| r["services"].as_array().unwrap().iter().find(|s| s["name"] == "web").unwrap().clone();
     let r = run_json(&[with.to_str().unwrap()]);
     assert_eq!(web(&r)["impacted"], false, "calls fail fast to the fallback instead of holding threads");
     let log = r["events"].as_array().unwrap();
@@ -193,7 +191,11 @@ fn shedding_keeps_goodput_at_capacity_under_overload() {
     };
     let fifo = floor(&[]);
     assert!(fifo < 0.1, "a long FIFO queue makes every answer late: {fifo}");
-    for shed in ["services.api.shedding.order=lifo", "services.api.shedding.deadline=0.5s", "services.api.shedding.adaptive-limit=true"] {
+    for shed in [
+        "services.api.shedding.order=lifo",
+        "services.api.shedding.deadline=0.5s",
+        "services.api.shedding.adaptive-limit=true",
+    ] {
         let f = floor(&[shed]);
         assert!((0.7..=0.85).contains(&f), "{shed}: goodput near the 1200/s left of 1500/s: {f}");
     }

@@ -3,13 +3,13 @@
 use super::values::{Ctx, sub};
 use crate::model::ServiceId;
 use crate::model::resilience::{
-    Autoscaling, Breaker, CallExtras, Draining, MAX_SEGMENTS, Pool, RoutePolicy, Routing, ScaleMetric, Serverless, ServiceExtras,
-    Shedding, Skew,
+    Autoscaling, Breaker, CallExtras, Draining, MAX_SEGMENTS, Pool, RoutePolicy, Routing, ScaleMetric, Serverless,
+    ServiceExtras, Shedding, Skew,
 };
 use crate::topology::error::Issue;
 use crate::topology::raw::{RateText, RawAutoscaling, RawCall, RawRouting, RawService, RawTopology};
-use toml::Value;
 use crate::topology::suggest::{did_you_mean, list};
+use toml::Value;
 
 /// The client segments the loads name, in file order, each once.
 pub fn segment_names(raw: &RawTopology) -> Vec<String> {
@@ -38,7 +38,9 @@ pub fn segment_bits(ctx: &mut Ctx, path: &[String], names: &[String]) -> u32 {
                 } else {
                     format!("the segments are {}", list(&known))
                 };
-                ctx.push(Issue::at(path, format!("no client segment `{name}`{}", did_you_mean(name, &known))).help(help));
+                ctx.push(
+                    Issue::at(path, format!("no client segment `{name}`{}", did_you_mean(name, &known))).help(help),
+                );
             }
         }
     }
@@ -71,8 +73,7 @@ pub fn service_extras(ctx: &mut Ctx, base: &[String], s: &RawService, names: &[&
             );
         }
     }
-    extras.partitions =
-        s.partitions.map(|n| ctx.int(&sub(base, "partitions"), Some(n), 1, 1, 4096) as u32);
+    extras.partitions = s.partitions.map(|n| ctx.int(&sub(base, "partitions"), Some(n), 1, 1, 4096) as u32);
     extras.routing = s.routing.as_ref().map(|r| routing(ctx, &sub(base, "routing"), r, names));
     extras.draining = s.draining.as_ref().map(|d| {
         let p = sub(base, "draining");
@@ -131,7 +132,10 @@ fn autoscaling(ctx: &mut Ctx, base: &[String], a: &RawAutoscaling, names: &[&str
     let tp = sub(base, "target");
     let target = match (metric, a.target.as_ref()) {
         (_, None) => {
-            ctx.push(Issue::at(&tp, "missing key `target`").help("add `target = 0.6` (utilisation), or a rate per instance for `metric = \"requests\"`"));
+            ctx.push(
+                Issue::at(&tp, "missing key `target`")
+                    .help("add `target = 0.6` (utilisation), or a rate per instance for `metric = \"requests\"`"),
+            );
             1.0
         }
         (ScaleMetric::Requests, Some(Value::String(r))) => ctx.rate(&tp, &RateText(r.clone()), true),
@@ -142,22 +146,27 @@ fn autoscaling(ctx: &mut Ctx, base: &[String], a: &RawAutoscaling, names: &[&str
         (_, Some(Value::Float(f))) if *f > 0.0 => *f,
         (_, Some(Value::Integer(n))) if *n > 0 => *n as f64,
         (_, Some(_)) => {
-            ctx.push(Issue::at(&tp, "must be a number more than 0").help("write a utilisation like 0.6, or a queue per instance like 10"));
+            ctx.push(
+                Issue::at(&tp, "must be a number more than 0")
+                    .help("write a utilisation like 0.6, or a queue per instance like 10"),
+            );
             1.0
         }
     };
     let min = ctx.int(&sub(base, "min"), a.min, 1, 0, u32::MAX as i64) as u32;
     let max = ctx.int(&sub(base, "max"), a.max, 100, 1, u32::MAX as i64) as u32;
     if min > max {
-        ctx.push(Issue::at(&sub(base, "min"), format!("`min` ({min}) is above `max` ({max})")).help("make `min` at most `max`"));
+        ctx.push(
+            Issue::at(&sub(base, "min"), format!("`min` ({min}) is above `max` ({max})"))
+                .help("make `min` at most `max`"),
+        );
     }
     let metrics = a.metrics.as_ref().and_then(|m| {
         let found = names.iter().position(|n| n == m).map(ServiceId);
         if found.is_none() {
-            ctx.push(
-                Issue::at(&sub(base, "metrics"), format!("no service `{m}`{}", did_you_mean(m, names)))
-                    .help(format!("name the metrics service the policy reads through a `control` call: one of {}", list(names))),
-            );
+            ctx.push(Issue::at(&sub(base, "metrics"), format!("no service `{m}`{}", did_you_mean(m, names))).help(
+                format!("name the metrics service the policy reads through a `control` call: one of {}", list(names)),
+            ));
         }
         found
     });
@@ -176,12 +185,17 @@ fn autoscaling(ctx: &mut Ctx, base: &[String], a: &RawAutoscaling, names: &[&str
 pub fn check_metrics(ctx: &mut Ctx, services: &[crate::model::Service], deps: &[crate::model::Dependency]) {
     for (i, s) in services.iter().enumerate() {
         let Some(m) = s.extras.autoscaling.as_ref().and_then(|a| a.metrics) else { continue };
-        let wired = deps.iter().any(|d| d.caller.0 == i && d.callee == m && matches!(d.kind, crate::model::DepKind::Control(_)));
+        let wired = deps
+            .iter()
+            .any(|d| d.caller.0 == i && d.callee == m && matches!(d.kind, crate::model::DepKind::Control(_)));
         if !wired {
             let (name, metrics) = (&s.name, &services[m.0].name);
             ctx.push(
-                Issue::at(&["services".to_string(), name.clone(), "autoscaling".to_string(), "metrics".to_string()], format!("`{name}` has no `control` call to `{metrics}`, so the policy cannot read its metrics"))
-                    .help(format!("declare `[services.{name}.calls.{metrics}]` with `kind = \"control\"`")),
+                Issue::at(
+                    &["services".to_string(), name.clone(), "autoscaling".to_string(), "metrics".to_string()],
+                    format!("`{name}` has no `control` call to `{metrics}`, so the policy cannot read its metrics"),
+                )
+                .help(format!("declare `[services.{name}.calls.{metrics}]` with `kind = \"control\"`")),
             );
         }
     }
@@ -194,8 +208,11 @@ fn routing(ctx: &mut Ctx, base: &[String], r: &RawRouting, names: &[&str]) -> Ro
         Some(other) => {
             let all = ["weighted", "failover"];
             ctx.push(
-                Issue::at(&sub(base, "policy"), format!("unknown routing policy `{other}`{}", did_you_mean(other, &all)))
-                    .help("use \"weighted\" or \"failover\""),
+                Issue::at(
+                    &sub(base, "policy"),
+                    format!("unknown routing policy `{other}`{}", did_you_mean(other, &all)),
+                )
+                .help("use \"weighted\" or \"failover\""),
             );
             RoutePolicy::Weighted
         }
@@ -264,7 +281,9 @@ pub fn call_extras(ctx: &mut Ctx, base: &[String], c: &RawCall) -> CallExtras {
         breaker: c.breaker.as_ref().map(|b| {
             let bp = sub(base, "breaker");
             Breaker {
-                error_threshold: b.error_threshold.map_or(0.5, |f| ctx.fraction(&sub(&bp, "error-threshold"), f, false)),
+                error_threshold: b
+                    .error_threshold
+                    .map_or(0.5, |f| ctx.fraction(&sub(&bp, "error-threshold"), f, false)),
                 window: ctx.span(&sub(&bp, "window"), b.window.as_ref(), "10s", true),
                 min_requests: ctx.number(&sub(&bp, "min-requests"), b.min_requests, 20.0, 0.0, false),
                 open_for: ctx.span(&sub(&bp, "open-for"), b.open_for.as_ref(), "30s", false),
@@ -278,8 +297,11 @@ pub fn call_extras(ctx: &mut Ctx, base: &[String], c: &RawCall) -> CallExtras {
 pub fn check_skew(ctx: &mut Ctx, base: &[String], c: &RawCall, callee: &RawService, callee_name: &str) {
     if c.skew.is_some() && callee.partitions.is_none() {
         ctx.push(
-            Issue::at_key(&sub(base, "skew"), format!("`{callee_name}` has no partitions, so a key skew changes nothing"))
-                .help(format!("add `partitions = 8` to [services.{callee_name}], or remove `skew`")),
+            Issue::at_key(
+                &sub(base, "skew"),
+                format!("`{callee_name}` has no partitions, so a key skew changes nothing"),
+            )
+            .help(format!("add `partitions = 8` to [services.{callee_name}], or remove `skew`")),
         );
     }
 }

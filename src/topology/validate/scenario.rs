@@ -173,10 +173,9 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
                 None | Some("5xx") => false,
                 Some("4xx") => true,
                 Some(other) => {
-                    ctx.push(
-                        Issue::at(&sub(base, "class"), format!("unknown error class `{other}`"))
-                            .help("use \"5xx\" (server errors, retried; the default) or \"4xx\" (client errors, not retried)"),
-                    );
+                    ctx.push(Issue::at(&sub(base, "class"), format!("unknown error class `{other}`")).help(
+                        "use \"5xx\" (server errors, retried; the default) or \"4xx\" (client errors, not retried)",
+                    ));
                     false
                 }
             };
@@ -470,7 +469,9 @@ fn label(verb: &str, kind: &ActionKind, a: &RawAction, services: &[Service], dep
             let what = match effect {
                 FaultKind::LoseCapacity(f) => percent(*f),
                 FaultKind::Latency(l) => format!("+{l}"),
-                FaultKind::Errors { rate, client } => format!("{}{}", percent(*rate), if *client { " 4xx" } else { "" }),
+                FaultKind::Errors { rate, client } => {
+                    format!("{}{}", percent(*rate), if *client { " 4xx" } else { "" })
+                }
             };
             format!("{verb} {}{} {what}", name(service), amount(am))
         }
