@@ -1,5 +1,6 @@
 //! Outputs made from a run's results: text, JSON, CSV, plots and graph drawings.
 
+pub mod blast;
 pub mod compare;
 pub mod csv;
 pub mod graph;
@@ -57,5 +58,26 @@ mod tests {
         let json = std::fs::read_to_string(tmp.path().join("report.json")).unwrap();
         assert_eq!(json, json::render(&report));
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 4);
+    }
+
+    #[test]
+    fn hostile_names_reach_no_output_raw() {
+        let (mut model, result, mut report) = (fixtures::model(), fixtures::result(), fixtures::report());
+        let evil = "<x> & \u{1b}]0;title\u{7}\u{1b}[2J\u{0}";
+        model.name = evil.to_string();
+        report.topology = evil.to_string();
+        model.services[0].name = format!("web{evil}");
+        report.services[0].name = format!("web{evil}");
+        let made = files(&model, &result, &report).unwrap();
+        let svg = String::from_utf8(made[3].1.clone()).unwrap();
+        assert!(!svg.chars().any(crate::text::is_unsafe), "no control character in the SVG");
+        assert!(svg.contains("&lt;x&gt; &amp; \u{241b}]0;title"), "markup is escaped, controls shown");
+        assert!(!svg.contains("<x>"));
+        let text = text::render(&report);
+        assert!(!text.chars().any(crate::text::is_unsafe), "{text}");
+        assert!(text.contains("\u{241b}[2J\u{2400}"), "{text}");
+        // JSON escapes control characters itself.
+        let json = json::render(&report);
+        assert!(json.contains("\\u001b") && !json.contains('\u{1b}'), "{json}");
     }
 }

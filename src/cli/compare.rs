@@ -7,7 +7,7 @@ use blastsim::analysis::compare::{self, Entry};
 use blastsim::engine::RunResult;
 use blastsim::model::Model;
 use blastsim::report;
-use blastsim::sweep::compare::{Spread, spread};
+use blastsim::sweep::compare::{CompareFile, Spread, spread};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -18,6 +18,7 @@ pub fn run(
     repeats: u32,
     out: Option<&Path>,
     format: Format,
+    no_progress: bool,
 ) -> Result<(), CliError> {
     let baseline = blastsim::topology::load_file(path, sets, None)?;
     let mut runs = vec![("baseline".to_string(), "as written".to_string(), baseline.clone())];
@@ -32,7 +33,7 @@ pub fn run(
     }
     check_runs(repeats, runs.len())?;
     if repeats > 1 {
-        return run_many(&baseline, &runs, repeats, out, format);
+        return run_many(&baseline, &runs, repeats, out, format, no_progress);
     }
     let results: Vec<Result<(RunResult, Entry), CliError>> = runs
         .par_iter()
@@ -55,7 +56,7 @@ pub fn run(
     }
     match format {
         Format::Text => stdout::print(format_args!("{}", report::compare::render(&baseline.name, &entries)))?,
-        Format::Json => stdout::print(format_args!("{}", json(&entries)))?,
+        Format::Json => stdout::print(format_args!("{}", json(&baseline, &entries)))?,
     }
     if let (Some(dir), Format::Text) = (out, format) {
         stdout::print(format_args!("\nwrote compare.json, compare.png and compare.svg to {}\n", dir.display()))?;
@@ -74,8 +75,10 @@ fn run_many(
     repeats: u32,
     out: Option<&Path>,
     format: Format,
+    no_progress: bool,
 ) -> Result<(), CliError> {
     let jobs: Vec<(usize, u32)> = (0..runs.len()).flat_map(|i| (0..repeats).map(move |r| (i, r))).collect();
+    let bar = super::progress::bar(jobs.len() as u64, no_progress);
     let results: Vec<Result<(Option<Curve>, Entry), CliError>> = jobs
         .par_iter()
         .map(|&(i, r)| {
@@ -84,9 +87,11 @@ fn run_many(
             model.seed = blastsim::sweep::run_seed(model.seed, 0, r);
             let variant = (name != "baseline").then_some(name.as_str());
             let (result, report) = blastsim::simulate(&model, variant)?;
+            bar.inc(1);
             Ok(((r == 0).then(|| worst_availability(&result)), compare::entry(name, description, &report)))
         })
         .collect();
+    bar.finish_and_clear();
     let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); runs.len()];
     let mut curves = Vec::new();
     for (r, &(i, _)) in results.into_iter().zip(&jobs) {
@@ -97,8 +102,7 @@ fn run_many(
         entries[i].push(entry);
     }
     let spreads: Vec<Spread> = entries.iter().map(|e| spread(e)).collect();
-    let mut text = serde_json::to_string_pretty(&spreads).unwrap_or_default();
-    text.push('\n');
+    let text = CompareFile::new(&baseline.name, repeats, &entries).to_json();
     if let Some(dir) = out {
         let title = format!("{}: worst service availability, first seed of {repeats}", baseline.name);
         let mut chart = report::plot::overlay(&title, &curves, |t| report::plot::tick_time(baseline, t));
@@ -129,10 +133,10 @@ fn worst_availability(result: &RunResult) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn json(entries: &[Entry]) -> String {
-    let mut text = serde_json::to_string_pretty(entries).unwrap_or_default();
-    text.push('\n');
-    text
+/// `compare.json` of single runs: the same shape as with `--runs N`.
+fn json(model: &Model, entries: &[Entry]) -> String {
+    let each: Vec<Vec<Entry>> = entries.iter().map(|e| vec![e.clone()]).collect();
+    CompareFile::new(&model.name, 1, &each).to_json()
 }
 
 fn files(
@@ -145,7 +149,11 @@ fn files(
     (chart.x_desc, chart.tick_origin_s) = report::plot::time_axis_of(model);
     let svg = chart.svg().map_err(|e| e.to_string())?;
     let png = chart.png().map_err(|e| e.to_string())?;
-    Ok(vec![("compare.json", json(entries).into_bytes()), ("compare.png", png), ("compare.svg", svg.into_bytes())])
+    Ok(vec![
+        ("compare.json", json(model, entries).into_bytes()),
+        ("compare.png", png),
+        ("compare.svg", svg.into_bytes()),
+    ])
 }
 
 /// The most seeded runs of each of the baseline and variants: each run's summary is kept to compute the intervals.

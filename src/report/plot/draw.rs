@@ -52,7 +52,8 @@ pub(crate) fn render_svg(
         paint(&root)?;
         root.present().map_err(draw_error)?;
     }
-    Ok(text)
+    // plotters escapes `&`, `<`, `>` and quotes in text, but not control characters, which XML forbids.
+    Ok(crate::text::printable(&text).into_owned())
 }
 
 /// Renders what `paint` draws as an 8-bit RGB PNG image of `size` [px], in the embedded font.
