@@ -149,10 +149,14 @@ mod tests {
         assert!(instance_passes(&shallow, 1.5, 0.0, 0.6, 0.0), "a ping answers in 1.5 s");
         assert!(!instance_passes(&shallow, 2.5, 0.0, 0.0, 0.0));
         let mut f = Fleet::new(4);
-        f.transition(1, |_| true, |k| {
-            k.hit = 1;
-            k.fault.latency_s = 3.0;
-        });
+        f.transition(
+            1,
+            |_| true,
+            |k| {
+                k.hit = 1;
+                k.fault.latency_s = 3.0;
+            },
+        );
         for s in [0, 10, 20, 30] {
             probe_each(&mut f, &shallow, Span(10_000), SimTime(s * 1000), |k| k.fault.latency_s < 2.0, None);
         }
