@@ -74,7 +74,8 @@ fn blastsim_run(name: &str, n: f64) -> Figures {
 
 fn peer(script: &str, name: &str, n: f64) -> Option<Figures> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/peers/");
-    let out = Command::new("python3").arg(format!("{path}{script}")).args([name, &format!("{n}"), "1"]).output().ok()?;
+    let out =
+        Command::new("python3").arg(format!("{path}{script}")).args([name, &format!("{n}"), "1"]).output().ok()?;
     if !out.status.success() {
         return None;
     }

@@ -7,12 +7,15 @@
 
 mod actions;
 mod calls;
+mod closed;
 pub mod fleet;
 mod oom;
 pub mod queue;
 pub mod requests;
 pub mod result;
+mod routes;
 pub mod samples;
+mod scaling;
 pub mod solver;
 pub mod state;
 pub mod traffic;
@@ -25,6 +28,7 @@ use crate::mechanisms::{health, peers, warmup};
 use crate::model::dist::{draw, standard_normal};
 use crate::model::{Model, ServiceId};
 use crate::time::{SimTime, Span};
+use fleet::Phase;
 use queue::EventQueue;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -128,6 +132,8 @@ struct Sim<'m> {
     scalings: Vec<actions::Scaling>,
     /// The run's one random stream, seeded by the model's seed.
     rng: ChaCha8Rng,
+    /// Scenario actions already noted as waiting for operator access.
+    waiting: Vec<bool>,
     solver: solver::Solver,
     /// Instants whose solve gave up before settling.
     unsettled: u64,
@@ -161,6 +167,7 @@ impl<'m> Sim<'m> {
             rollouts: Vec::new(),
             scalings: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
+            waiting: vec![false; model.scenario.len()],
             unsettled: 0,
             result: RunResult {
                 times: Vec::with_capacity(samples),
@@ -172,6 +179,7 @@ impl<'m> Sim<'m> {
     }
 
     fn start(&mut self) {
+        self.init_routes();
         self.queue.push(SimTime(self.model.step.0), Event::Tick);
         for (i, a) in self.model.scenario.iter().enumerate() {
             let at = match &a.jitter {
@@ -182,6 +190,11 @@ impl<'m> Sim<'m> {
         }
         // Settle the steady state before time starts.
         self.solve();
+        // Serverless fleets start warm for their steady load.
+        if self.params.services.iter().any(|s| s.extras.serverless.is_some()) {
+            self.keep_warm();
+            self.solve();
+        }
     }
 
     fn step(&mut self, at: SimTime, event: Event) -> Result<(), EngineError> {
@@ -227,7 +240,11 @@ impl<'m> Sim<'m> {
     fn solve(&mut self) {
         let dt = self.model.step.secs();
         self.solver.touch_changed(&self.params, &self.wiring, &self.states, &self.deps, self.now);
-        let out = self.solver.solve(&self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt);
+        let out = if self.wiring.closed {
+            closed::settle(&mut self.solver, &self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt)
+        } else {
+            self.solver.solve(&self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt)
+        };
         if !out.converged {
             self.unsettled += 1;
             if self.unsettled == 1 {
@@ -268,7 +285,20 @@ impl<'m> Sim<'m> {
         self.lifecycle();
         self.kill_out_of_memory();
         self.health_checks();
+        self.route();
+        self.keep_warm();
+        self.autoscale();
         calls::track_control(&self.params, &mut self.deps, self.now);
+        for (d, state) in calls::track_breakers(&self.params, &mut self.deps, self.now) {
+            let dep = &self.params.deps[d];
+            let what = match state {
+                crate::mechanisms::breaker::BreakerState::Closed => "closes",
+                crate::mechanisms::breaker::BreakerState::Open(_) => "opens",
+                crate::mechanisms::breaker::BreakerState::HalfOpen(_) => "half-opens",
+            };
+            let callee = self.params.services[dep.callee.0].name.clone();
+            self.note(dep.caller, format!("circuit breaker to `{callee}` {what}"));
+        }
         let next = self.now.plus(self.model.step);
         if next <= self.end {
             self.queue.push(next, Event::Tick);
@@ -280,10 +310,19 @@ impl<'m> Sim<'m> {
             let svc = &self.params.services[i];
             let Some(hc) = &svc.health else { continue };
             let st = &mut self.states[i];
-            let ok = health::probe_passes(hc, st.profile.wait_s, st.profile.hold_s, st.rates.error);
             let replace = svc.replace_failed.then(|| draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng));
             let interval = draw(hc.interval_dist.as_ref(), hc.interval, &mut self.rng);
-            let moves = health::probe(&mut st.fleet, hc, interval, self.now, ok, replace);
+            let p = st.profile;
+            let (n, slowed) = st
+                .fleet
+                .cohorts
+                .iter()
+                .filter(|k| k.phase == Phase::Serving && k.in_rotation)
+                .fold((0.0, 0.0), |(n, l), k| (n + k.count as f64, l + k.count as f64 * k.fault.latency_s));
+            let base_hold = p.hold_s - if n > 0.0 { slowed / n } else { 0.0 };
+            let error = st.rates.error;
+            let ok = |k: &fleet::Cohort| health::instance_passes(hc, k.fault.latency_s, p.wait_s, base_hold, error);
+            let moves = health::probe_each(&mut st.fleet, hc, interval, self.now, ok, replace);
             if moves.removed > 0 {
                 self.note(ServiceId(i), format!("health checks removed {} instance(s)", moves.removed));
             }
@@ -333,6 +372,18 @@ impl<'m> Sim<'m> {
                     self.note(ServiceId(i), what);
                 }
             }
+        }
+    }
+
+    /// Serverless fleets keep warm the peak concurrency of the last idle-expiry.
+    fn keep_warm(&mut self) {
+        let now_s = self.now.secs();
+        for (svc, st) in self.params.services.iter().zip(self.states.iter_mut()) {
+            let Some(sl) = &svc.extras.serverless else { continue };
+            let busy = st.rates.accepted.min(st.rates.capacity) * st.profile.hold_s;
+            st.recent.push((now_s, busy));
+            st.recent.retain(|(t, _)| *t >= now_s - sl.idle_expiry.secs());
+            st.warm = crate::mechanisms::serverless::warm(sl, &st.recent, now_s);
         }
     }
 

@@ -3,6 +3,7 @@
 mod build;
 pub mod dist;
 pub mod generate;
+pub mod resilience;
 
 use crate::time::{Clock, SimTime, Span};
 use serde::{Deserialize, Serialize};
@@ -40,6 +41,10 @@ pub struct Model {
     pub expected: Vec<Expectation>,
     /// Named what-if variants the topology carries.
     pub variants: Vec<Variant>,
+    /// Client segment names, in the order of every mix's shares.
+    pub segments: Vec<String>,
+    /// Scenario entries and calls left out with `enabled = false`, described for `check`.
+    pub disabled: Vec<String>,
 }
 
 /// The traffic engine: rates (fluid) or one simulated request at a time.
@@ -157,6 +162,8 @@ pub struct Service {
     pub warmup: Option<Warmup>,
     /// Instance memory, which buffered data fills.
     pub memory: Option<Memory>,
+    /// Segments, partitions, routing and draining.
+    pub extras: resilience::ServiceExtras,
 }
 
 /// Per-peer resources: each instance holds threads for every peer it knows.
@@ -276,6 +283,11 @@ pub enum LoadShape {
         peak_s_of_day: u64,
         start_s_of_day: u64,
     },
+    /// `clients` clients that each wait for their answer, then think for `think` before asking again.
+    Closed {
+        clients: f64,
+        think: Span,
+    },
 }
 
 /// What kind of edge a dependency is.
@@ -340,6 +352,8 @@ pub struct Dependency {
     pub priority: i32,
     /// On a timeout the callee stops working on the call too (requests mode).
     pub cancel_on_timeout: bool,
+    /// Pool, key skew and routing weight.
+    pub extras: resilience::CallExtras,
 }
 
 /// Retry policy of a dependency.
@@ -412,11 +426,13 @@ pub struct Version {
     pub extra_latency: Span,
     /// The version handles full buffers this way instead of as configured.
     pub when_full: Option<WhenFull>,
+    /// Segments (bits indexed like [`Model::segments`]) whose requests the version rejects with a client error.
+    pub rejects: u32,
 }
 
 impl Default for Version {
     fn default() -> Self {
-        Version { error_rate: 0.0, capacity_factor: 1.0, extra_latency: Span::ZERO, when_full: None }
+        Version { error_rate: 0.0, capacity_factor: 1.0, extra_latency: Span::ZERO, when_full: None, rejects: 0 }
     }
 }
 
@@ -429,6 +445,8 @@ pub struct Action {
     pub kind: ActionKind,
     /// A short label for logs and plots.
     pub label: String,
+    /// The action waits until this dependency's caller can reach its callee (operator access).
+    pub requires: Option<DepId>,
 }
 
 /// The verbs of a scenario.
@@ -459,6 +477,23 @@ pub enum ActionKind {
     Rolling { service: ServiceId, amount: Amount, pace: Pace, version: Option<Version> },
     /// Restarts crashed instances and clears injected faults (of one service, or all).
     Repair { service: Option<ServiceId> },
+    /// A fault on part of a fleet, or with a client error class.
+    Fault { service: ServiceId, amount: Amount, effect: FaultKind, duration: Option<Span> },
+    /// Stops the rolling action in progress on the service; with `back`, also
+    /// restarts the instances it reached into the version they ran before.
+    Rollback { service: ServiceId, back: bool },
+}
+
+/// What a fault on (part of) a fleet does to the instances it hits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FaultKind {
+    LoseCapacity(f64),
+    Latency(Span),
+    /// This fraction of requests fail; with `client`, as client errors (4xx) that callers do not retry.
+    Errors {
+        rate: f64,
+        client: bool,
+    },
 }
 
 impl ActionKind {
@@ -472,7 +507,9 @@ impl ActionKind {
             | ActionKind::InjectErrors { service, .. }
             | ActionKind::ScaleOut { service, .. }
             | ActionKind::ScaleIn { service, .. }
-            | ActionKind::Rolling { service, .. } => Some(*service),
+            | ActionKind::Rolling { service, .. }
+            | ActionKind::Fault { service, .. }
+            | ActionKind::Rollback { service, .. } => Some(*service),
             ActionKind::Partition { dep, .. } => Some(model.deps[dep.0].callee),
             ActionKind::Repair { service } => *service,
             ActionKind::Set { .. } => None,

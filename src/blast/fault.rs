@@ -56,7 +56,8 @@ impl Fault {
     /// A crash is a `crash` of every instance and a `repair` of the service
     /// when the fault ends; the others are timed faults that end by themselves.
     pub fn actions(&self, service: ServiceId, at: SimTime, duration: Span) -> Vec<Action> {
-        let action = |at: SimTime, kind: ActionKind, label: String| Action { at, jitter: None, kind, label };
+        let action =
+            |at: SimTime, kind: ActionKind, label: String| Action { at, jitter: None, kind, label, requires: None };
         let d = Some(duration);
         match *self {
             Fault::Crash => vec![

@@ -124,7 +124,11 @@ fn check(path: &Path, sets: &[String]) -> Result<(), CliError> {
         model.scenario.len(),
         model.expected.len(),
         model.variants.len()
-    ))
+    ))?;
+    for d in &model.disabled {
+        stdout::print(format_args!("  disabled (enabled = false, not counted): {d}\n"))?;
+    }
+    Ok(())
 }
 
 fn graph(

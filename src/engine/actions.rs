@@ -1,10 +1,11 @@
 //! Applies the scenario's triggers and operator actions to the run's state.
 
-use super::fleet::Phase;
+use super::fleet::{CohortFault, Phase};
 use super::state::{FaultEffect, Params};
 use super::{Event, Sim};
+use crate::mechanisms::draining;
 use crate::mechanisms::rolling::Rollout;
-use crate::model::{ActionKind, DepId, ServiceId};
+use crate::model::{ActionKind, DepId, FaultKind, ServiceId, Version};
 use crate::time::Span;
 
 /// A fault in force.
@@ -34,6 +35,8 @@ pub struct Scaling {
 pub enum Target {
     Service(ServiceId),
     Dep(DepId),
+    /// The instances of a service marked with this slot's bit.
+    Instances(ServiceId, u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,6 +45,7 @@ pub enum Effect {
     Latency(Span),
     Errors(f64),
     Partition,
+    Partial(FaultKind),
 }
 
 impl Sim<'_> {
@@ -49,6 +53,19 @@ impl Sim<'_> {
     pub(super) fn act(&mut self, i: usize) {
         let action = &self.model.scenario[i];
         let now = self.now;
+        if let Some(dep) = action.requires
+            && (self.deps[dep.0].partitions > 0 || self.deps[dep.0].attempt_success < 0.5)
+        {
+            if !self.waiting[i] {
+                self.waiting[i] = true;
+                let d = &self.model.deps[dep.0];
+                let (from, to) = (&self.model.services[d.caller.0].name, &self.model.services[d.callee.0].name);
+                let what = format!("{}: waits, `{from}` cannot reach `{to}`", action.label);
+                self.result.log.push(super::LogEntry { at: now, service: Some(d.callee), what, scheduled: false });
+            }
+            self.queue.push(now.plus(self.model.step), Event::Action(i));
+            return;
+        }
         self.result.log.push(super::LogEntry {
             at: now,
             service: action.kind.service(self.model),
@@ -65,13 +82,14 @@ impl Sim<'_> {
                 let startup = self.startup(*service);
                 let f = &mut self.states[service.0].fleet;
                 let n = amount.of(f.census().total);
-                f.restart(
+                let n = f.restart(
                     n,
                     now,
                     startup,
                     |k| !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. }),
                     |_| {},
                 );
+                self.drain(*service, n);
             }
             ActionKind::LoseCapacity { service, fraction, duration } => {
                 self.add_fault(Target::Service(*service), Effect::LoseCapacity(*fraction), *duration)
@@ -98,6 +116,30 @@ impl Sim<'_> {
                 self.params = Params::new(services.clone(), deps.clone());
                 self.solver = super::solver::Solver::new(&self.params, &self.wiring);
             }
+            ActionKind::Fault { service, amount, effect, duration } => {
+                let slot =
+                    (0..64u32).find(|b| !self.faults.iter().any(|f| f.target == Target::Instances(*service, *b)));
+                let Some(slot) = slot else { return };
+                let f = &mut self.states[service.0].fleet;
+                let n = amount.of(f.census().total);
+                let bit = 1u64 << slot;
+                f.transition(n, |k| k.hit & bit == 0 && k.phase != Phase::Crashed, |k| k.hit |= bit);
+                self.add_fault(Target::Instances(*service, slot), Effect::Partial(*effect), *duration);
+            }
+            ActionKind::Rollback { service, back } => {
+                let found =
+                    self.rollouts.iter().rposition(|(s, r)| s == service && r.version.is_some() && r.only.is_none());
+                let Some(idx) = found else { return };
+                let id = self.rollouts.len() as u32 + 1;
+                let f = &self.states[service.0].fleet;
+                let old = self.rollouts[idx].1.id;
+                let previous = f.cohorts.iter().find(|k| k.rolled != old).map_or_else(Version::default, |k| k.version);
+                let rollback = self.rollouts[idx].1.roll_back(id, f, previous);
+                if *back {
+                    self.rollouts.push((*service, rollback));
+                    self.roll(self.rollouts.len() - 1);
+                }
+            }
             ActionKind::Rolling { service, amount, pace, version } => {
                 let total = self.states[service.0].fleet.census().total;
                 let id = self.rollouts.len() as u32 + 1;
@@ -115,7 +157,7 @@ impl Sim<'_> {
                     self.states[s.0].fleet.restart(u32::MAX, now, startup, |k| k.phase == Phase::Crashed, |_| {});
                     let model = self.model;
                     self.faults.retain(|f| match f.target {
-                        Target::Service(t) => t != s,
+                        Target::Service(t) | Target::Instances(t, _) => t != s,
                         Target::Dep(d) => model.deps[d.0].callee != s,
                     });
                 }
@@ -128,10 +170,25 @@ impl Sim<'_> {
     pub(super) fn roll(&mut self, i: usize) {
         let service = self.rollouts[i].0;
         let startup = self.startup(service);
-        let (_, next) = self.rollouts[i].1.step(&mut self.states[service.0].fleet, self.now, startup);
+        let (n, next) = self.rollouts[i].1.step(&mut self.states[service.0].fleet, self.now, startup);
+        self.drain(service, n);
         if let Some(next) = next {
             self.queue.push(next, Event::Rolling(i));
         }
+    }
+
+    /// `n` instances of `service` leave rotation now: with draining, the
+    /// requests in flight that outlive the deregistration delay fail (counted
+    /// over the coming interval).
+    fn drain(&mut self, service: ServiceId, n: u32) {
+        let Some(d) = &self.params.services[service.0].extras.draining else { return };
+        let st = &mut self.states[service.0];
+        let serving = st.fleet.census().serving + n;
+        if n == 0 || serving == 0 {
+            return;
+        }
+        let per_instance = st.rates.accepted / serving as f64;
+        st.cut += n as f64 * draining::cut(d, per_instance);
     }
 
     /// One instance every `over / count`, or, when that is under a
@@ -195,19 +252,59 @@ impl Sim<'_> {
         for d in self.deps.iter_mut() {
             d.partitions = 0;
         }
+        let bits = |s: ServiceId, faults: &[ActiveFault]| -> u64 {
+            faults
+                .iter()
+                .filter_map(|f| match f.target {
+                    Target::Instances(t, b) if t == s => Some(1u64 << b),
+                    _ => None,
+                })
+                .fold(0, |a, b| a | b)
+        };
+        for (i, st) in self.states.iter_mut().enumerate() {
+            let live = bits(ServiceId(i), &self.faults);
+            for k in st.fleet.cohorts.iter_mut() {
+                k.hit &= live;
+                k.fault = cohort_fault(k.hit, ServiceId(i), &self.faults);
+            }
+            st.fleet.touch();
+        }
         for f in &self.faults {
             match (f.target, f.effect) {
                 (Target::Dep(d), _) => self.deps[d.0].partitions += 1,
+                (Target::Instances(..), _) => {}
                 (Target::Service(s), effect) => {
                     let e = &mut self.states[s.0].fault;
                     match effect {
                         Effect::LoseCapacity(x) => e.capacity_factor *= 1.0 - x,
                         Effect::Latency(l) => e.latency_s += l.secs(),
                         Effect::Errors(x) => e.error = 1.0 - (1.0 - e.error) * (1.0 - x),
-                        Effect::Partition => {}
+                        Effect::Partition | Effect::Partial(_) => {}
                     }
                 }
             }
         }
     }
+}
+
+/// The partial faults of `service` whose slots are set in `hit`, combined.
+fn cohort_fault(hit: u64, service: ServiceId, faults: &[ActiveFault]) -> CohortFault {
+    let mut c = CohortFault::default();
+    for f in faults {
+        let (Target::Instances(s, slot), Effect::Partial(kind)) = (f.target, f.effect) else { continue };
+        if s != service || hit & (1 << slot) == 0 {
+            continue;
+        }
+        match kind {
+            FaultKind::LoseCapacity(x) => c.capacity_factor *= 1.0 - x,
+            FaultKind::Latency(l) => c.latency_s += l.secs(),
+            FaultKind::Errors { rate, client } => {
+                c.error = 1.0 - (1.0 - c.error) * (1.0 - rate);
+                if client {
+                    c.client_error = 1.0 - (1.0 - c.client_error) * (1.0 - rate);
+                }
+            }
+        }
+    }
+    c
 }

@@ -3,8 +3,9 @@
 use super::fleet::Census;
 use super::state::{DepState, Params, ServiceState};
 use super::traffic::Wiring;
+use crate::mechanisms::sync_call::Attempt;
 use crate::mechanisms::sync_call::{self, Profile};
-use crate::mechanisms::{buffer, control, retries};
+use crate::mechanisms::{breaker, buffer, control, pool, retries};
 use crate::model::{DepKind, ServiceId, WhenFull};
 use crate::time::SimTime;
 
@@ -17,6 +18,8 @@ pub struct CallCost {
     pub success: f64,
     /// Memory its buffers use per instance [MB].
     pub buffered_mb: f64,
+    /// Chance the calls fail the request with a client error (4xx) passed up.
+    pub client: f64,
 }
 
 /// The policy a buffer follows: the configured one, unless most serving
@@ -46,23 +49,51 @@ pub fn cost(
     census: &Census,
     now: SimTime,
 ) -> CallCost {
-    let mut c = CallCost { hold_s: 0.0, success: 1.0, buffered_mb: 0.0 };
+    let mut c = CallCost { hold_s: 0.0, success: 1.0, buffered_mb: 0.0, client: 0.0 };
     let instances = census.total.max(1) as f64;
+    let routed = params.services[id.0].extras.routing.is_some();
+    let mut routed_success = 0.0;
     for &d in &wiring.outgoing[id.0] {
         let dep = &params.deps[d.0];
         let ds = &mut deps[d.0];
+        if dep.extras.off {
+            ds.calls_per_request = 0.0;
+            continue;
+        }
         let callee: Profile = states[dep.callee.0].profile;
         let callee = Profile { refused: 1.0 - (1.0 - callee.refused) * (1.0 - ds.throttled), ..callee };
-        let attempt = sync_call::attempt(&callee, dep.timeout.secs(), ds.partitions > 0);
+        let mut attempt = sync_call::attempt(&callee, dep.timeout.secs(), ds.partitions > 0);
         ds.attempt_success = attempt.success;
         match &dep.kind {
             DepKind::Sync => {
-                let outcome = retries::outcome(&dep.retries, attempt.success);
-                c.hold_s += dep.per_request * (outcome.attempts * attempt.time_s + outcome.backoff_s);
-                if !dep.fallback {
+                if let Some(p) = &dep.extras.pool {
+                    let a = pool::acquire(p, ds.leaked, ds.call_rate / instances, attempt.time_s);
+                    ds.granted = a.granted;
+                    attempt = Attempt {
+                        success: a.granted * attempt.success,
+                        time_s: a.granted * attempt.time_s + (1.0 - a.granted) * a.wait_s,
+                        permanent: a.granted * attempt.permanent,
+                    };
+                }
+                let share = if routed { ds.share } else { 1.0 };
+                let through = dep.extras.breaker.as_ref().map_or(1.0, |b| breaker::admitted(b, ds.breaker, ds.demand));
+                attempt = Attempt {
+                    success: through * attempt.success,
+                    time_s: through * attempt.time_s,
+                    permanent: through * attempt.permanent,
+                };
+                let outcome = retries::outcome_classes(&dep.retries, attempt.success, attempt.permanent);
+                let calls = dep.per_request * share;
+                c.hold_s += calls * (outcome.attempts * attempt.time_s + outcome.backoff_s);
+                if routed {
+                    routed_success += share * powi_or_f(outcome.success, dep.per_request);
+                } else if !dep.fallback {
                     c.success *= powi_or_f(outcome.success, dep.per_request);
                 }
-                ds.calls_per_request = dep.per_request * outcome.attempts;
+                if !dep.fallback {
+                    c.client += calls * attempt.permanent * outcome.attempts;
+                }
+                ds.calls_per_request = calls * outcome.attempts * through;
             }
             DepKind::Buffered(b) => {
                 let (_, blocking) = policy(b.when_full, census);
@@ -75,11 +106,19 @@ pub fn cost(
                 ds.calls_per_request = dep.per_request;
             }
             DepKind::Control(ctl) => {
-                c.success *= control::effectiveness(ctl, attempt.success, ds.short_since, now);
+                // An autoscaling policy's metrics feed the policy, not the requests.
+                let policy = params.services[id.0].extras.autoscaling.as_ref().and_then(|a| a.metrics);
+                if policy != Some(dep.callee) {
+                    c.success *= control::effectiveness(ctl, attempt.success, ds.short_since, now);
+                }
                 ds.calls_per_request = dep.per_request;
             }
         }
     }
+    if routed {
+        c.success *= routed_success.min(1.0);
+    }
+    c.client = c.client.min(1.0);
     c
 }
 
@@ -102,6 +141,10 @@ pub fn emit(
     for &d in &wiring.outgoing[id.0] {
         let dep = &params.deps[d.0];
         let ds = &mut deps[d.0];
+        if dep.extras.off {
+            ds.call_rate = 0.0;
+            continue;
+        }
         match &dep.kind {
             DepKind::Buffered(b) => {
                 let (effective, _) = policy(b.when_full, census);
@@ -110,13 +153,25 @@ pub fn emit(
                 ds.overflow = f.overflow;
                 ds.call_rate = f.attempts;
             }
-            _ => ds.call_rate = processing * ds.calls_per_request,
+            _ => {
+                ds.call_rate = processing * ds.calls_per_request;
+                ds.demand = processing * dep.per_request * ds.share;
+            }
         }
     }
 }
 
-/// Moves buffers forward by `dt_s` and updates control loops' data clocks.
+/// Moves buffers and leaking pools forward by `dt_s`.
 pub fn integrate(params: &Params, states: &[ServiceState], deps: &mut [DepState], dt_s: f64) {
+    for (dep, ds) in params.deps.iter().zip(deps.iter_mut()) {
+        if let Some(p) = &dep.extras.pool
+            && p.leak > 0.0
+        {
+            let instances = states[dep.caller.0].fleet.census().total.max(1) as f64;
+            let failed = ds.call_rate * ds.granted * (1.0 - ds.attempt_success) / instances;
+            ds.leaked = pool::leak(p, ds.leaked, failed, dt_s);
+        }
+    }
     for &i in &params.buffered {
         let (dep, ds) = (&params.deps[i], &mut deps[i]);
         if let DepKind::Buffered(b) = &dep.kind {
@@ -129,6 +184,21 @@ pub fn integrate(params: &Params, states: &[ServiceState], deps: &mut [DepState]
             ds.dropped += dropped;
         }
     }
+}
+
+/// Moves circuit breakers on at a tick; returns the calls whose breaker
+/// changed state, with the new state.
+pub fn track_breakers(params: &Params, deps: &mut [DepState], now: SimTime) -> Vec<(usize, breaker::BreakerState)> {
+    let mut changed = Vec::new();
+    for (i, (dep, ds)) in params.deps.iter().zip(deps.iter_mut()).enumerate() {
+        let Some(b) = &dep.extras.breaker else { continue };
+        let next = breaker::next(b, ds.breaker, 1.0 - ds.attempt_success, ds.demand * b.window.secs(), now);
+        if next != ds.breaker {
+            ds.breaker = next;
+            changed.push((i, next));
+        }
+    }
+    changed
 }
 
 /// Notes when control loops' data falls short of their need, at `now`.

@@ -44,6 +44,29 @@ pub struct Cohort {
     pub broken_since: Option<SimTime>,
     /// Fraction of requests failing on its expired routing entries.
     pub stale_error: f64,
+    /// Partial faults hitting it, as bits of their slots.
+    pub hit: u64,
+    /// Those faults combined (recomputed from `hit` whenever faults change).
+    pub fault: CohortFault,
+}
+
+/// Faults on part of a fleet, combined for one cohort.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CohortFault {
+    /// Multiplies capacity.
+    pub capacity_factor: f64,
+    /// Added to every request, and to probes [s].
+    pub latency_s: f64,
+    /// Fraction of requests failed (all classes).
+    pub error: f64,
+    /// The part of `error` that is client errors.
+    pub client_error: f64,
+}
+
+impl Default for CohortFault {
+    fn default() -> Self {
+        CohortFault { capacity_factor: 1.0, latency_s: 0.0, error: 0.0, client_error: 0.0 }
+    }
 }
 
 impl Cohort {
@@ -59,6 +82,8 @@ impl Cohort {
             known_peers: 0.0,
             broken_since: None,
             stale_error: 0.0,
+            hit: 0,
+            fault: CohortFault::default(),
         }
     }
 
@@ -70,7 +95,7 @@ impl Cohort {
     /// Everything but the count, as bits: cohorts with equal keys merge.
     /// Start-ups ending within the same `grid` step (readiness is checked once
     /// per step, at its end) count as equal.
-    fn key(&self, grid: Span) -> [u64; 13] {
+    fn key(&self, grid: Span) -> [u64; 14] {
         let opt = |t: Option<SimTime>| t.map_or(u64::MAX, |t| t.0);
         let (phase, a, b, c) = match self.phase {
             Phase::Booting { ready_at } => (0, ready_at.0.div_ceil(grid.0.max(1)), 0, 0),
@@ -93,6 +118,7 @@ impl Cohort {
             self.stale_error.to_bits(),
             v.extra_latency.0,
             c,
+            self.hit ^ (v.rejects as u64) << 48,
         ]
     }
 }
@@ -118,9 +144,9 @@ pub struct Census {
     pub total: u32,
     /// Sum over serving instances of their version's capacity factor.
     pub capacity_units: f64,
-    /// Mean error rate of the serving instances' versions.
+    /// Mean error rate of the serving instances' versions and partial faults.
     pub version_error: f64,
-    /// Mean extra latency of the serving instances' versions [s].
+    /// Mean extra latency of the serving instances' versions and partial faults [s].
     pub version_latency_s: f64,
     /// Mean fraction of requests failing on expired routing entries.
     pub stale_error: f64,
@@ -132,6 +158,12 @@ pub struct Census {
     pub warming: u32,
     /// Serving, in rotation, with a sound cache [instances].
     pub sound: u32,
+    /// Mean fraction of requests failed with client errors by partial faults.
+    pub client_error: f64,
+    /// Fraction of serving instances whose version rejects segments.
+    pub rejecting: f64,
+    /// The segments they reject (bits).
+    pub rejects: u32,
 }
 
 impl Fleet {
@@ -161,16 +193,22 @@ impl Fleet {
 
     pub fn census(&self) -> Census {
         let mut c = Census::default();
-        let (mut err, mut lat, mut stale) = (0.0, 0.0, 0.0);
+        let (mut err, mut lat, mut stale, mut client, mut rejecting) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for k in &self.cohorts {
             c.total += k.count;
             match (k.phase, k.in_rotation) {
                 (Phase::Serving, true) => {
                     let n = k.count as f64;
                     c.serving += k.count;
-                    c.capacity_units += n * k.version.capacity_factor;
-                    err += n * k.version.error_rate;
-                    lat += n * k.version.extra_latency.secs();
+                    let f = &k.fault;
+                    c.capacity_units += n * k.version.capacity_factor * f.capacity_factor;
+                    err += n * (1.0 - (1.0 - k.version.error_rate) * (1.0 - f.error));
+                    lat += n * (k.version.extra_latency.secs() + f.latency_s);
+                    client += n * f.client_error;
+                    if k.version.rejects != 0 {
+                        rejecting += n;
+                        c.rejects |= k.version.rejects;
+                    }
                     stale += n * k.stale_error;
                     if let Some(p) = k.version.when_full {
                         c.when_full_overridden += k.count;
@@ -190,6 +228,8 @@ impl Fleet {
             c.version_error = err / n;
             c.version_latency_s = lat / n;
             c.stale_error = stale / n;
+            c.client_error = client / n;
+            c.rejecting = rejecting / n;
         }
         c
     }
@@ -219,6 +259,11 @@ impl Fleet {
         }
         self.dirty = true;
         n - left
+    }
+
+    /// Marks the cohorts changed, so the next [`Fleet::tidy`] merges them.
+    pub fn touch(&mut self) {
+        self.dirty = true;
     }
 
     /// Crashes up to `n` serving or booting instances; returns how many.
@@ -348,7 +393,7 @@ impl Fleet {
         if self.cohorts.len() < 2 {
             return;
         }
-        let mut first: HashMap<[u64; 13], usize> = HashMap::with_capacity(self.cohorts.len());
+        let mut first: HashMap<[u64; 14], usize> = HashMap::with_capacity(self.cohorts.len());
         let mut merged: Vec<Cohort> = Vec::with_capacity(self.cohorts.len());
         for k in std::mem::take(&mut self.cohorts) {
             match first.entry(k.key(self.grid)) {

@@ -16,9 +16,9 @@ mod stats;
 
 pub use estimate::{MAX_VISITS, estimate_visits};
 
+use super::EngineError;
 use super::queue::EventQueue;
 use super::result::{LogEntry, RunResult, ServiceSeries};
-use super::EngineError;
 use crate::model::{Model, ServiceId};
 use crate::time::{SimTime, Span};
 use rand::SeedableRng;
@@ -292,7 +292,12 @@ impl<'m> Sim<'m> {
     }
 
     fn note(&mut self, service: u32, what: String) {
-        self.log.push(LogEntry { at: self.now_ms(), service: Some(ServiceId(service as usize)), what, scheduled: false });
+        self.log.push(LogEntry {
+            at: self.now_ms(),
+            service: Some(ServiceId(service as usize)),
+            what,
+            scheduled: false,
+        });
     }
 
     fn tick(&mut self) {
@@ -300,8 +305,7 @@ impl<'m> Sim<'m> {
         for s in 0..self.svcs.len() {
             let svc = &mut self.svcs[s];
             let mut sample = svc.stats.close_step(self.step_us);
-            sample.healthy =
-                svc.insts.iter().filter(|i| i.life == Life::Serving && i.in_rotation).count() as u32;
+            sample.healthy = svc.insts.iter().filter(|i| i.life == Life::Serving && i.in_rotation).count() as u32;
             sample.instances = svc.insts.iter().filter(|i| i.life != Life::Gone).count() as u32;
             sample.queue = svc.insts.iter().map(|i| i.queue.len() as f64).sum();
             sample.backlog = self.outgoing[s].iter().map(|&d| self.deps[d as usize].held).sum();

@@ -87,8 +87,18 @@ pub struct Solver {
 impl Solver {
     pub fn new(params: &Params, wiring: &Wiring) -> Solver {
         let n = params.services.len();
+        // Also services whose state moves between solves in ways their inputs do
+        // not show: leaking pools, breakers, routers, serverless fleets, closed loops.
         let volatile = (0..n)
-            .map(|i| wiring.outgoing[i].iter().any(|d| !matches!(params.deps[d.0].kind, DepKind::Sync)))
+            .map(|i| {
+                let svc = &params.services[i];
+                wiring.outgoing[i].iter().any(|d| {
+                    let dep = &params.deps[d.0];
+                    !matches!(dep.kind, DepKind::Sync) || dep.extras.pool.is_some() || dep.extras.breaker.is_some()
+                }) || svc.extras.routing.is_some()
+                    || svc.extras.serverless.is_some()
+                    || matches!(svc.load.shape, crate::model::LoadShape::Closed { .. })
+            })
             .collect();
         Solver { dirty: vec![true; n], pending: n, inputs: vec![None; n], volatile }
     }
@@ -203,7 +213,12 @@ fn moved(a: f64, b: f64) -> bool {
 }
 
 fn moved_profile(a: &Profile, b: &Profile) -> bool {
-    moved(a.refused, b.refused) || moved(a.wait_s, b.wait_s) || moved(a.hold_s, b.hold_s) || moved(a.error, b.error)
+    moved(a.refused, b.refused)
+        || moved(a.wait_s, b.wait_s)
+        || moved(a.hold_s, b.hold_s)
+        || moved(a.error, b.error)
+        || moved(a.client_error, b.client_error)
+        || moved(a.cold, b.cold)
 }
 
 #[cfg(test)]

@@ -66,10 +66,41 @@ pub struct ServiceState {
     pub warm_load: f64,
     /// Multiplies the external load this step (load noise; 1 without).
     pub load_factor: f64,
+    /// Share of each client segment in the requests it works on.
+    pub mix: crate::mechanisms::segments::Mix,
+    /// Request rate of closed-loop clients, as last settled [req/s].
+    pub closed_rate: f64,
+    /// A router's health verdicts and the shares its clients use.
+    pub routes: Option<RouteState>,
+    /// The rate closed-loop clients would have, answered as last solved [req/s].
+    pub closed_target: f64,
+    /// Requests in flight cut by instances leaving rotation, not yet counted [requests].
+    pub cut: f64,
+    /// A serverless fleet's warm instances [instances].
+    pub warm: f64,
+    /// Its concurrency at recent ticks: (seconds, instances busy).
+    pub recent: Vec<(f64, f64)>,
+    /// The autoscaling policy's last scale-out and scale-in.
+    pub last_scale_out: Option<crate::time::SimTime>,
+    pub last_scale_in: Option<crate::time::SimTime>,
+    /// The policy is stalled for want of metrics (noted once).
+    pub scaling_stalled: bool,
+}
+
+/// A router's view of its targets (in the order of its calls).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteState {
+    pub healthy: Vec<bool>,
+    /// When probes began to disagree with each verdict.
+    pub since: Vec<Option<crate::time::SimTime>>,
+    /// Shares before the last switch, the shares decided then, and when.
+    pub from: Vec<f64>,
+    pub to: Vec<f64>,
+    pub switched: crate::time::SimTime,
 }
 
 /// A dependency's state.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DepState {
     /// Attempts sent to the callee [calls/s], as last solved.
     pub call_rate: f64,
@@ -91,6 +122,16 @@ pub struct DepState {
     pub dropped: f64,
     /// A control loop's data has been short of its need since then.
     pub short_since: Option<crate::time::SimTime>,
+    /// Share of the caller's requests a router sends along this call (1 without routing).
+    pub share: f64,
+    /// Connections leaked from the call's pool, per caller instance.
+    pub leaked: f64,
+    /// Fraction of calls granted a pooled connection, as last solved.
+    pub granted: f64,
+    /// The call's circuit breaker.
+    pub breaker: crate::mechanisms::breaker::BreakerState,
+    /// Calls the caller wants to make, before its breaker [calls/s].
+    pub demand: f64,
 }
 
 /// The parameters in force: the model's, changed by `set` actions.
@@ -127,6 +168,43 @@ impl ServiceState {
             totals: Totals::default(),
             warm_load: 0.0,
             load_factor: 1.0,
+            mix: service.extras.segments,
+            closed_rate: match &service.load.shape {
+                crate::model::LoadShape::Closed { clients, think } => {
+                    crate::mechanisms::closed_loop::rate(*clients, think.secs(), service.latency.secs())
+                }
+                _ => 0.0,
+            },
+            routes: None,
+            closed_target: 0.0,
+            cut: 0.0,
+            warm: 0.0,
+            recent: Vec::new(),
+            last_scale_out: None,
+            last_scale_in: None,
+            scaling_stalled: false,
+        }
+    }
+}
+
+impl Default for DepState {
+    fn default() -> Self {
+        DepState {
+            call_rate: 0.0,
+            calls_per_request: 0.0,
+            partitions: 0,
+            throttled: 0.0,
+            attempt_success: 0.0,
+            held: 0.0,
+            writes: 0.0,
+            overflow: 0.0,
+            dropped: 0.0,
+            short_since: None,
+            share: 1.0,
+            leaked: 0.0,
+            granted: 1.0,
+            breaker: crate::mechanisms::breaker::BreakerState::Closed,
+            demand: 0.0,
         }
     }
 }

@@ -2,8 +2,12 @@
 
 use super::calls;
 use super::state::{DepState, Params, ServiceState};
+use crate::mechanisms::capacity::wait_s as wait_s_of;
 use crate::mechanisms::sync_call::{self, Profile};
-use crate::mechanisms::{buffer, capacity, load, priority, queueing};
+use crate::mechanisms::{
+    buffer, capacity, closed_loop, load, partitions, priority, queueing, segments, serverless, shedding,
+};
+use crate::model::LoadShape;
 use crate::model::{DepId, Model, ServiceId};
 use crate::time::SimTime;
 use petgraph::algo::tarjan_scc;
@@ -18,6 +22,10 @@ pub struct Wiring {
     pub incoming: Vec<Vec<DepId>>,
     /// Services some of whose callers have a priority set.
     pub prioritised: Vec<bool>,
+    /// The topology names client segments, so mixes are tracked.
+    pub segmented: bool,
+    /// Some load is a closed loop, whose rate is settled by repeated solving.
+    pub closed: bool,
 }
 
 impl Wiring {
@@ -39,7 +47,14 @@ impl Wiring {
         }
         let prioritised =
             incoming.iter().map(|ds: &Vec<DepId>| ds.iter().any(|d| model.deps[d.0].priority != 0)).collect();
-        Wiring { order, outgoing, incoming, prioritised }
+        Wiring {
+            order,
+            outgoing,
+            incoming,
+            prioritised,
+            segmented: !model.segments.is_empty(),
+            closed: model.services.iter().any(|s| matches!(s.load.shape, LoadShape::Closed { .. })),
+        }
     }
 }
 
@@ -56,16 +71,30 @@ pub(super) fn solve_service(
     dt_s: f64,
 ) {
     let svc = &params.services[id.0];
-    let external = load::rate_at(&svc.load.shape, now) * states[id.0].load_factor;
+    let external = match svc.load.shape {
+        LoadShape::Closed { .. } => states[id.0].closed_rate,
+        _ => load::rate_at(&svc.load.shape, now),
+    } * states[id.0].load_factor;
     let from_callers: f64 = wiring.incoming[id.0].iter().map(|d| deps[d.0].call_rate).sum();
     let offered = external + from_callers;
+    if wiring.segmented {
+        let mut parts = vec![(external, svc.extras.segments)];
+        parts
+            .extend(wiring.incoming[id.0].iter().map(|d| (deps[d.0].call_rate, states[params.deps[d.0].caller.0].mix)));
+        states[id.0].mix = segments::combine(&parts);
+    }
 
     let census = states[id.0].fleet.census();
     let calls = calls::cost(params, wiring, states, deps, id, &census, now);
     let st = &mut states[id.0];
     let hold_s = svc.latency.secs() + calls.hold_s + st.fault.latency_s + census.version_latency_s;
-    let mut success =
-        calls.success * (1.0 - st.fault.error) * (1.0 - census.version_error) * (1.0 - census.stale_error);
+    let rejected = census.rejecting * segments::rejected(&st.mix, census.rejects);
+    let mut success = calls.success
+        * (1.0 - st.fault.error)
+        * (1.0 - census.version_error)
+        * (1.0 - census.stale_error)
+        * (1.0 - rejected);
+    let client_error = (calls.client + census.client_error + rejected).min(1.0 - success);
     if let Some(m) = &svc.memory {
         success *= 1.0 - buffer::memory_errors(m.base_mb + calls.buffered_mb, m.limit_mb, m.fail_at);
     }
@@ -75,7 +104,15 @@ pub(super) fn solve_service(
     let workers = census.serving as f64 * svc.threads.min(svc.os_thread_limit) as f64;
     let units = (census.capacity_units - st.warm_load).max(0.0);
     let cpu = units * svc.capacity * st.fault.capacity_factor;
-    let cap = capacity::effective_capacity(cpu, workers, hold_s);
+    let mut cap = capacity::effective_capacity(cpu, workers, hold_s);
+    let (mut cold, mut cold_s) = (0.0, 0.0);
+    if let Some(sl) = &svc.extras.serverless {
+        cold = serverless::cold_share(sl, st.warm, offered.min(cap), hold_s, dt_s);
+        cold_s = sl.cold_start.secs();
+        cap = cap.min(serverless::limit_rate(sl, hold_s + cold * cold_s));
+    }
+    let queue_wait = wait_s_of(st.queue, cap);
+    let served = svc.extras.shedding.as_ref().map_or(queue_wait, |h| shedding::served_wait_s(h, queue_wait));
     let mut accepted = offered * (1.0 - refused);
     if wiring.prioritised[id.0] {
         if accepted > cap {
@@ -87,13 +124,28 @@ pub(super) fn solve_service(
             }
         }
     }
-    let limit = capacity::queue_limit(svc.queue as f64 * census.serving as f64, cap, svc.timeout.secs());
+    if let Some(n) = svc.extras.partitions {
+        accepted = admit_by_partition(params, wiring, deps, id, external, cap, n as usize) * (1.0 - refused);
+    }
+    let max_wait = svc
+        .extras
+        .shedding
+        .as_ref()
+        .map_or(svc.timeout.secs(), |h| shedding::max_wait_s(h, svc.timeout.secs(), hold_s));
+    let limit = capacity::queue_limit(svc.queue as f64 * census.serving as f64, cap, max_wait);
     let wait_s = capacity::wait_s(st.queue, cap);
+    let served_wait = svc.extras.shedding.as_ref().map_or(wait_s, |h| shedding::served_wait_s(h, wait_s));
     let overflow = if accepted > cap && st.queue >= limit * 0.999 { (accepted - cap) / accepted } else { 0.0 };
     let processing = cap.min(accepted + st.queue / dt_s.max(1e-9));
 
     let queueing = queueing_wait(svc, &census, accepted, cap, hold_s);
-    let in_time = |t: f64| sync_call::in_time(wait_s, hold_s, t) * (1.0 - queueing.exceeds(t - wait_s - hold_s));
+    // On time: the backlog's wait, the random wait below saturation, the hold, and a cold start for some.
+    let in_time = |t: f64| {
+        let one = |extra: f64| {
+            sync_call::in_time(served, hold_s + extra, t) * (1.0 - queueing.exceeds(t - served - hold_s - extra))
+        };
+        (1.0 - cold) * one(0.0) + cold * one(cold_s)
+    };
     let late = if offered > 0.0 {
         let mut on_time = external * in_time(svc.load.timeout.secs());
         for &d in &wiring.incoming[id.0] {
@@ -113,8 +165,20 @@ pub(super) fn solve_service(
         late,
         workers,
     };
-    st.profile =
-        Profile { refused: refused + (1.0 - refused) * overflow, wait_s, hold_s, error: 1.0 - success, queueing };
+    st.profile = Profile {
+        refused: refused + (1.0 - refused) * overflow,
+        wait_s: served_wait,
+        hold_s,
+        error: 1.0 - success,
+        client_error,
+        cold,
+        cold_s,
+        queueing,
+    };
+    if let LoadShape::Closed { clients, think } = svc.load.shape {
+        let target = closed_loop::rate(clients, think.secs(), wait_s + hold_s);
+        st.closed_target = target;
+    }
     calls::emit(params, wiring, deps, id, &census, processing, dt_s);
 }
 
@@ -159,6 +223,37 @@ fn admit_by_priority(
     admitted
 }
 
+/// Shares a partitioned service's `cap` among its partitions, each caller's
+/// load spread by its key skew and outside clients' evenly; records each
+/// caller's throttled fraction and returns the admitted rate [req/s].
+fn admit_by_partition(
+    params: &Params,
+    wiring: &Wiring,
+    deps: &mut [DepState],
+    id: ServiceId,
+    external: f64,
+    cap: f64,
+    n: usize,
+) -> f64 {
+    let incoming = &wiring.incoming[id.0];
+    let uniform = partitions::shares(&crate::model::resilience::Skew::Uniform, n);
+    let keyed: Vec<Vec<f64>> = incoming.iter().map(|d| partitions::shares(&params.deps[d.0].extras.skew, n)).collect();
+    let mut loads: Vec<f64> = uniform.iter().map(|s| s * external).collect();
+    for (d, shares) in incoming.iter().zip(&keyed) {
+        for (l, s) in loads.iter_mut().zip(shares) {
+            *l += s * deps[d.0].call_rate;
+        }
+    }
+    let admit = partitions::admit(&loads, cap);
+    let mut admitted = external * partitions::admitted(&uniform, &admit);
+    for (d, shares) in incoming.iter().zip(&keyed) {
+        let a = partitions::admitted(shares, &admit);
+        deps[d.0].throttled = 1.0 - a;
+        admitted += deps[d.0].call_rate * a;
+    }
+    admitted
+}
+
 /// Fraction of its limit a queue may move before the rates are solved again.
 pub const QUEUE_MOVE: f64 = 0.05;
 
@@ -189,7 +284,11 @@ pub fn integrate(params: &Params, states: &mut [ServiceState], deps: &mut [DepSt
         let r = st.rates;
         let flow = capacity::advance(st.queue, r.accepted, r.capacity, r.queue_limit, dt_s);
         let refused = (r.offered - r.accepted) * dt_s;
-        let served = flow.processed * (1.0 - r.error) * (1.0 - r.late);
+        let mut served = flow.processed * (1.0 - r.error) * (1.0 - r.late);
+        // Requests cut by draining had been counted as served when they were worked on.
+        let cut = st.cut.min(served);
+        st.cut -= cut;
+        served -= cut;
         let failed = refused + flow.dropped + (flow.processed - served);
         let offered = r.offered * dt_s;
         st.acc.offered += offered;

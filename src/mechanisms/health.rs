@@ -4,7 +4,7 @@
 //! have failed for `unhealthy_threshold` intervals, and returns once they have
 //! passed for `healthy_threshold` intervals.
 
-use crate::engine::fleet::{Fleet, Phase};
+use crate::engine::fleet::{Cohort, Fleet, Phase};
 use crate::model::HealthCheck;
 use crate::time::{SimTime, Span};
 
@@ -23,6 +23,13 @@ pub fn probe_passes(hc: &HealthCheck, wait_s: f64, hold_s: f64, error: f64) -> b
     !hc.deep || (wait_s + hold_s <= hc.timeout.secs() && error < 0.5)
 }
 
+/// Would a probe of an instance slowed by `own_s` [s] pass (a starved CPU on
+/// part of a fleet)? A shallow probe answers within its own delay; a deep one
+/// adds the request's wait and hold.
+pub fn instance_passes(hc: &HealthCheck, own_s: f64, wait_s: f64, hold_s: f64, error: f64) -> bool {
+    own_s <= hc.timeout.secs() && probe_passes(hc, wait_s, hold_s + own_s, error)
+}
+
 /// Runs the probes at `now`. `serving_ok` says whether serving instances pass;
 /// crashed ones always fail. `interval` is the time between probes for
 /// instances that start failing or passing now (`hc.interval`, or a draw from
@@ -36,6 +43,18 @@ pub fn probe(
     serving_ok: bool,
     replace: Option<Span>,
 ) -> Moves {
+    probe_each(fleet, hc, interval, now, |_| serving_ok, replace)
+}
+
+/// As [`probe`], with `serving_ok` judged per cohort (faults on part of a fleet).
+pub fn probe_each(
+    fleet: &mut Fleet,
+    hc: &HealthCheck,
+    interval: Span,
+    now: SimTime,
+    serving_ok: impl Fn(&Cohort) -> bool,
+    replace: Option<Span>,
+) -> Moves {
     let down_for = Span(hc.interval.0 * hc.unhealthy_threshold as u64);
     let up_for = Span(hc.interval.0 * hc.healthy_threshold as u64);
     // A streak starting now is dated so that it ends after `threshold` drawn intervals.
@@ -47,7 +66,7 @@ pub fn probe(
     for k in fleet.cohorts.iter_mut() {
         let passes = match k.phase {
             Phase::Booting { .. } | Phase::Warming { .. } => continue,
-            Phase::Serving => serving_ok,
+            Phase::Serving => serving_ok(k),
             Phase::Crashed => false,
         };
         if passes {
@@ -121,6 +140,27 @@ mod tests {
         assert_eq!(m.removed, 0, "three 20 s intervals: removal at 60 s");
         let m = probe(&mut f, &hc(false), Span(10_000), SimTime(60_000), true, None);
         assert_eq!(m.removed, 1);
+    }
+
+    #[test]
+    fn a_slowed_instance_fails_a_deep_probe_before_a_shallow_one() {
+        let (deep, shallow) = (hc(true), hc(false));
+        assert!(!instance_passes(&deep, 1.5, 0.0, 0.6, 0.0), "1.5 s starved + 0.6 s query > 2 s");
+        assert!(instance_passes(&shallow, 1.5, 0.0, 0.6, 0.0), "a ping answers in 1.5 s");
+        assert!(!instance_passes(&shallow, 2.5, 0.0, 0.0, 0.0));
+        let mut f = Fleet::new(4);
+        f.transition(
+            1,
+            |_| true,
+            |k| {
+                k.hit = 1;
+                k.fault.latency_s = 3.0;
+            },
+        );
+        for s in [0, 10, 20, 30] {
+            probe_each(&mut f, &shallow, Span(10_000), SimTime(s * 1000), |k| k.fault.latency_s < 2.0, None);
+        }
+        assert_eq!(f.census().serving, 3, "only the slowed instance left");
     }
 
     #[test]

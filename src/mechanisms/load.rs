@@ -3,10 +3,11 @@
 use crate::model::LoadShape;
 use crate::time::SimTime;
 
-/// The offered rate of `shape` at `t` [req/s].
+/// The offered rate of `shape` at `t` [req/s]. A closed loop's rate depends
+/// on how fast it is answered, which the engine settles (`closed_loop`): 0 here.
 pub fn rate_at(shape: &LoadShape, t: SimTime) -> f64 {
     match shape {
-        LoadShape::None => 0.0,
+        LoadShape::None | LoadShape::Closed { .. } => 0.0,
         LoadShape::Constant { rate } => *rate,
         LoadShape::Steps { rate, steps } => {
             steps.iter().take_while(|(at, _)| *at <= t).last().map_or(*rate, |(_, r)| *r)

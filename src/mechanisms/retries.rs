@@ -31,11 +31,18 @@ const SUMMED_MAX: u32 = 64;
 /// budget caps the extra attempts at `budget` per first attempt; only that
 /// share of the wanted retries happens, and adds its share of the success.
 pub fn outcome(policy: &Retries, p: f64) -> RetryOutcome {
-    let q = (1.0 - p).clamp(0.0, 1.0);
+    outcome_classes(policy, p, 0.0)
+}
+
+/// As [`outcome`], when a share `permanent` of attempts fails with a client
+/// error (4xx): those are not retried, so only the other failures are.
+pub fn outcome_classes(policy: &Retries, p: f64, permanent: f64) -> RetryOutcome {
+    let q = (1.0 - p - permanent).clamp(0.0, 1.0);
     let wait = policy.backoff.secs() * jitter_mean(policy.jitter);
     let (mut attempts, reach, mut backoff_s) =
         if policy.max <= SUMMED_MAX { summed(policy, q, wait) } else { closed_form(policy, q, wait) };
-    let mut success = 1.0 - reach;
+    // Each attempt reached succeeds with chance `p`; without client errors that is `1 - reach` exactly.
+    let mut success = if permanent == 0.0 { 1.0 - reach } else { p * attempts };
     if let Some(budget) = policy.budget {
         let cap = 1.0 + budget;
         if attempts > cap {
@@ -179,6 +186,16 @@ mod tests {
         }
         assert!((99..=100).contains(&retries), "{retries}");
         assert_eq!(spend(0.0, None), (true, 0.0));
+    }
+
+    #[test]
+    fn client_errors_are_not_retried() {
+        let o = outcome_classes(&policy(3, None), 0.7, 0.3);
+        assert_eq!(o.attempts, 1.0, "every failure is a 4xx");
+        assert!((o.success - 0.7).abs() < 1e-12);
+        let o = outcome_classes(&policy(1, None), 0.5, 0.25);
+        assert!((o.attempts - 1.25).abs() < 1e-12);
+        assert!((o.success - 0.625).abs() < 1e-12);
     }
 
     #[test]

@@ -18,11 +18,13 @@ pub struct Rollout {
     pub version: Option<Version>,
     /// When the last batch was all serving again; the pause runs from there.
     pub batch_done_at: Option<SimTime>,
+    /// Restarts only instances this rollout id reached (a rollback).
+    pub only: Option<u32>,
 }
 
 impl Rollout {
     pub fn new(id: u32, left: u32, pace: Pace, version: Option<Version>) -> Rollout {
-        Rollout { id, left, pace, version, batch_done_at: None }
+        Rollout { id, left, pace, version, batch_done_at: None, only: None }
     }
 
     /// Restarts the next instance or batch at `now`; returns how many were
@@ -49,8 +51,12 @@ impl Rollout {
             }
         }
         .min(self.left);
-        let version = self.version;
-        let pick = |k: &Cohort| k.rolled != id && !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. });
+        let (version, only) = (self.version, self.only);
+        let pick = |k: &Cohort| {
+            k.rolled != id
+                && only.is_none_or(|o| k.rolled == o)
+                && !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. })
+        };
         let done = fleet.restart(want, now, startup, pick, |k| {
             k.rolled = id;
             if let Some(v) = version {
@@ -67,6 +73,16 @@ impl Rollout {
             Pace::Batches { .. } => now.plus(startup),
         };
         (done, Some(next))
+    }
+}
+
+impl Rollout {
+    /// Stops this rollout and returns the rollback that supersedes it: the
+    /// same pace, over the instances it reached, into `previous`.
+    pub fn roll_back(&mut self, new_id: u32, fleet: &Fleet, previous: Version) -> Rollout {
+        self.left = 0;
+        let reached = fleet.cohorts.iter().filter(|k| k.rolled == self.id).map(|k| k.count).sum();
+        Rollout { only: Some(self.id), ..Rollout::new(new_id, reached, self.pace, Some(previous)) }
     }
 }
 
@@ -116,5 +132,28 @@ mod tests {
         f.promote_ready(t, None);
         f.tidy();
         assert!(f.cohorts.iter().all(|k| k.rolled == 7 && k.version == v));
+    }
+
+    #[test]
+    fn a_rollback_stops_the_deploy_and_reverts_what_it_reached() {
+        let mut f = Fleet::new(12);
+        let bad = Version { error_rate: 0.3, ..Version::default() };
+        let mut deploy = Rollout::new(1, 12, Pace::Rate(1.0), Some(bad));
+        for s in 0..3 {
+            deploy.step(&mut f, SimTime(s * 1000), Span::ZERO);
+            f.promote_ready(SimTime(s * 1000), None);
+        }
+        let mut back = deploy.roll_back(2, &f, Version::default());
+        assert_eq!(deploy.left, 0);
+        assert_eq!(back.left, 3, "the three instances the deploy reached");
+        assert_eq!(deploy.step(&mut f, SimTime(3000), Span::ZERO).1, None, "the deploy moves no further");
+        let mut t = 3000;
+        while let (_, Some(next)) = back.step(&mut f, SimTime(t), Span::ZERO) {
+            f.promote_ready(SimTime(next.0), None);
+            t = next.0;
+        }
+        f.promote_ready(SimTime(t + 1), None);
+        assert_eq!(f.census().version_error, 0.0, "no instance left on the bad version");
+        assert_eq!(f.census().serving, 12);
     }
 }

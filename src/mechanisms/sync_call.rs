@@ -13,13 +13,28 @@ pub struct Profile {
     pub hold_s: f64,
     /// Chance a worked request fails (its own errors and its dependencies').
     pub error: f64,
+    /// The part of `error` that is client errors (4xx), which callers do not retry.
+    pub client_error: f64,
+    /// Fraction of requests that meet a cold start (concurrency-scaled fleets).
+    pub cold: f64,
+    /// Extra time a cold request takes [s].
+    pub cold_s: f64,
     /// The random wait below saturation (the queueing closure), on top of `wait_s`.
     pub queueing: Wait,
 }
 
 impl Profile {
     /// A callee that answers at once and never fails.
-    pub const PERFECT: Profile = Profile { refused: 0.0, wait_s: 0.0, hold_s: 0.0, error: 0.0, queueing: Wait::NONE };
+    pub const PERFECT: Profile = Profile {
+        refused: 0.0,
+        wait_s: 0.0,
+        hold_s: 0.0,
+        error: 0.0,
+        client_error: 0.0,
+        cold: 0.0,
+        cold_s: 0.0,
+        queueing: Wait::NONE,
+    };
 }
 
 /// The chance a request waiting `wait_s` on average, then held `hold_s`, is answered
@@ -45,19 +60,30 @@ pub struct Attempt {
     pub success: f64,
     /// Expected time the caller waits on it [s].
     pub time_s: f64,
+    /// Chance it fails with a client error (4xx), not worth retrying.
+    pub permanent: f64,
 }
 
 /// An attempt against `callee` with the caller's `timeout_s`; a partitioned
 /// link hangs until the timeout.
 pub fn attempt(callee: &Profile, timeout_s: f64, partitioned: bool) -> Attempt {
     if partitioned {
-        return Attempt { success: 0.0, time_s: timeout_s };
+        return Attempt { success: 0.0, time_s: timeout_s, permanent: 0.0 };
     }
     let accepted = 1.0 - callee.refused;
-    let on_time = in_time(callee.wait_s, callee.hold_s, timeout_s)
-        * (1.0 - callee.queueing.exceeds(timeout_s - callee.wait_s - callee.hold_s));
-    let waited = (callee.wait_s + callee.queueing.mean_s() + callee.hold_s).min(timeout_s);
-    Attempt { success: accepted * on_time * (1.0 - callee.error), time_s: accepted * waited }
+    // On time: the backlog's wait, the random wait below saturation, the hold, and a cold start for some.
+    let on_time_with = |extra: f64| {
+        in_time(callee.wait_s, callee.hold_s + extra, timeout_s)
+            * (1.0 - callee.queueing.exceeds(timeout_s - callee.wait_s - callee.hold_s - extra))
+    };
+    let on_time = (1.0 - callee.cold) * on_time_with(0.0) + callee.cold * on_time_with(callee.cold_s);
+    let busy = callee.wait_s + callee.queueing.mean_s() + callee.hold_s;
+    let waited = (1.0 - callee.cold) * busy.min(timeout_s) + callee.cold * (busy + callee.cold_s).min(timeout_s);
+    Attempt {
+        success: accepted * on_time * (1.0 - callee.error),
+        time_s: accepted * waited,
+        permanent: accepted * on_time * callee.client_error,
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ impl Model {
             scenario: Vec::new(),
             expected: Vec::new(),
             variants: Vec::new(),
+            segments: Vec::new(),
+            disabled: Vec::new(),
         }
     }
 
@@ -42,6 +44,7 @@ impl Model {
             fallback: false,
             priority: 0,
             cancel_on_timeout: false,
+            extras: resilience::CallExtras::default(),
         });
         DepId(self.deps.len() - 1)
     }
@@ -49,7 +52,7 @@ impl Model {
     /// Schedules an action at `at`, keeping the scenario in time order.
     pub fn schedule(&mut self, at: SimTime, kind: ActionKind, label: &str) {
         let pos = self.scenario.partition_point(|a| a.at <= at);
-        self.scenario.insert(pos, Action { at, jitter: None, kind, label: label.to_string() });
+        self.scenario.insert(pos, Action { at, jitter: None, kind, label: label.to_string(), requires: None });
     }
 }
 
@@ -76,6 +79,7 @@ impl Service {
             peers: None,
             warmup: None,
             memory: None,
+            extras: resilience::ServiceExtras::default(),
         }
     }
 

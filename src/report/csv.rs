@@ -106,7 +106,10 @@ mod tests {
             "t_s,time,service,offered,served,failed,availability,healthy,instances,queue,backlog,threads_in_use,p50_ms,p99_ms"
         );
         assert_eq!(lines.len(), 1 + 60 * 3);
-        assert_eq!(lines[1], "60.000,02:01:00,web-front,500.0000,500.0000,0.0000,1.000000,10,10,0.0000,0.0000,12.5000,,");
+        assert_eq!(
+            lines[1],
+            "60.000,02:01:00,web-front,500.0000,500.0000,0.0000,1.000000,10,10,0.0000,0.0000,12.5000,,"
+        );
         assert!(lines[12 * 3 + 3].starts_with("780.000,02:13:00,user-db,500.0000,100.0000,400.0000,0.200000,"));
     }
 

@@ -35,6 +35,7 @@ fn service(name: &str) -> Service {
         peers: None,
         warmup: None,
         memory: None,
+        extras: Default::default(),
     }
 }
 
@@ -49,6 +50,7 @@ fn dep(caller: usize, callee: usize) -> Dependency {
         fallback: false,
         priority: 0,
         cancel_on_timeout: false,
+        extras: Default::default(),
     }
 }
 
@@ -56,7 +58,12 @@ fn dep(caller: usize, callee: usize) -> Dependency {
 /// fallback on a direct `web-front -> user-db` edge; one hour from 02:00.
 pub fn model() -> Model {
     let mut front = service("web-front");
-    front.load = Load { shape: LoadShape::Constant { rate: 500.0 }, timeout: Span(5000), noise: 0.0, arrivals: Default::default() };
+    front.load = Load {
+        shape: LoadShape::Constant { rate: 500.0 },
+        timeout: Span(5000),
+        noise: 0.0,
+        arrivals: Default::default(),
+    };
     let mut retried = dep(1, 2);
     retried.retries.max = 3;
     let mut degraded = dep(0, 2);
@@ -76,6 +83,8 @@ pub fn model() -> Model {
         scenario: Vec::new(),
         expected: Vec::new(),
         variants: Vec::new(),
+        segments: Vec::new(),
+        disabled: Vec::new(),
     }
 }
 

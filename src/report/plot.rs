@@ -1,10 +1,10 @@
 //! Recovery curves as SVG and PNG: availability over time, scheduled events marked.
 
 pub(crate) mod draw;
+pub mod latency;
 mod overlap;
 mod panels;
 pub(crate) mod side;
-pub mod latency;
 mod time_axis;
 
 use crate::analysis::report::{Report, ServiceReport};

@@ -68,7 +68,7 @@ pub fn segments(key: &str) -> Vec<String> {
 
 /// Tables a topology may leave out because every key in them has a default, by where they sit
 /// (`*` is any service or call name). Setting a key in one creates it, as writing it in the file would.
-const DEFAULT_TABLES: [(&[&str], &str); 9] = [
+const DEFAULT_TABLES: [(&[&str], &str); 17] = [
     (&[], "thresholds"),
     (&["services", "*"], "threads"),
     (&["services", "*"], "health-check"),
@@ -78,6 +78,14 @@ const DEFAULT_TABLES: [(&[&str], &str); 9] = [
     (&["services", "*"], "memory"),
     (&["services", "*", "calls", "*"], "retries"),
     (&["services", "*", "calls", "*"], "buffer"),
+    (&["services", "*", "calls", "*"], "pool"),
+    (&["services", "*", "calls", "*"], "skew"),
+    (&["services", "*", "calls", "*"], "breaker"),
+    (&["services", "*"], "routing"),
+    (&["services", "*"], "draining"),
+    (&["services", "*"], "serverless"),
+    (&["services", "*"], "autoscaling"),
+    (&["services", "*"], "shedding"),
 ];
 
 /// The tables that may be left out at `here`.
@@ -354,6 +362,21 @@ fn shown(path: &[String], leaf: Option<&str>) -> String {
     let mut all: Vec<&str> = path.iter().map(String::as_str).collect();
     all.extend(leaf);
     all.join(".")
+}
+
+#[cfg(test)]
+mod quoting_tests {
+    use super::segments;
+
+    #[test]
+    fn quoted_segments_keep_their_dots() {
+        assert_eq!(segments("services.db.queue"), ["services", "db", "queue"]);
+        assert_eq!(
+            segments("scenario.0.values.\"services.db.queue\""),
+            ["scenario", "0", "values", "services.db.queue"]
+        );
+        assert_eq!(segments("\"a\".b"), ["a", "b"]);
+    }
 }
 
 #[cfg(test)]

@@ -62,8 +62,85 @@ pub struct RawService {
     pub peers: Option<RawPeers>,
     pub warmup: Option<RawWarmup>,
     pub memory: Option<RawMemory>,
+    pub partitions: Option<i64>,
+    pub routing: Option<RawRouting>,
+    pub draining: Option<RawDraining>,
+    pub serverless: Option<RawServerless>,
+    pub autoscaling: Option<RawAutoscaling>,
+    pub shedding: Option<RawShedding>,
     #[serde(default)]
     pub calls: Ordered<RawCall>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRouting {
+    pub policy: Option<String>,
+    pub ttl: Option<DurationText>,
+    pub checker: Option<String>,
+    pub interval: Option<DurationText>,
+    pub unhealthy_threshold: Option<i64>,
+    pub healthy_threshold: Option<i64>,
+    pub fail_open: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawDraining {
+    pub deregistration_delay: Option<DurationText>,
+    pub long_fraction: Option<f64>,
+    pub long_latency: Option<DurationText>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawShedding {
+    pub order: Option<String>,
+    pub deadline: Option<DurationText>,
+    pub adaptive_limit: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawAutoscaling {
+    pub metric: Option<String>,
+    pub target: Option<Value>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub scale_out_cooldown: Option<DurationText>,
+    pub scale_in_cooldown: Option<DurationText>,
+    pub metrics: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawServerless {
+    pub concurrency_limit: Option<i64>,
+    pub idle_expiry: Option<DurationText>,
+    pub cold_start: Option<DurationText>,
+    pub provisioned: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawPool {
+    pub size: Option<f64>,
+    pub acquire_timeout: Option<DurationText>,
+    pub leak: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSkew {
+    pub zipf: Option<f64>,
+    pub weights: Option<Vec<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRequires {
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +208,9 @@ pub struct RawLoad {
     pub timeout: Option<DurationText>,
     pub noise: Option<f64>,
     pub arrivals: Option<String>,
+    pub clients: Option<f64>,
+    pub think: Option<DurationText>,
+    pub segments: Option<Ordered<f64>>,
 }
 
 impl RawLoad {
@@ -147,6 +227,8 @@ impl RawLoad {
             ("amplitude", self.amplitude.is_some()),
             ("peak", self.peak.is_some()),
             ("timeout", self.timeout.is_some()),
+            ("clients", self.clients.is_some()),
+            ("think", self.think.is_some()),
         ];
         all.into_iter().filter(|(_, given)| *given).map(|(k, _)| k).collect()
     }
@@ -173,6 +255,21 @@ pub struct RawCall {
     pub cancel_on_timeout: Option<bool>,
     pub retries: Option<RawRetries>,
     pub buffer: Option<RawBuffer>,
+    pub pool: Option<RawPool>,
+    pub skew: Option<RawSkew>,
+    pub weight: Option<f64>,
+    pub failover: Option<i64>,
+    pub breaker: Option<RawBreaker>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawBreaker {
+    pub error_threshold: Option<f64>,
+    pub window: Option<DurationText>,
+    pub min_requests: Option<f64>,
+    pub open_for: Option<DurationText>,
+    pub probes: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -220,6 +317,9 @@ pub struct RawAction {
     pub capacity_factor: Option<f64>,
     pub when_full: Option<String>,
     pub over: Option<DurationText>,
+    pub class: Option<String>,
+    pub rejects: Option<Vec<String>>,
+    pub requires: Option<RawRequires>,
 }
 
 impl RawAction {
@@ -241,6 +341,8 @@ impl RawAction {
             ("capacity-factor", self.capacity_factor.is_some()),
             ("when-full", self.when_full.is_some()),
             ("over", self.over.is_some()),
+            ("class", self.class.is_some()),
+            ("rejects", self.rejects.is_some()),
         ];
         all.into_iter().filter(|(_, given)| *given).map(|(k, _)| k).collect()
     }

@@ -24,13 +24,6 @@ pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Iss
             |key: &str| vec!["scenario".to_string(), p.raw_index.to_string(), "values".to_string(), key.to_string()];
         let before = issues.len();
         for (key, value) in &p.values {
-            let segs = super::overrides::segments(key);
-            if segs.len() == 5 && segs[0] == "services" && segs[2] == "calls" && segs[4] == "enabled" {
-                issues.push(Issue::at_key(&at(key), "a scenario `set` cannot turn a call on or off").help(
-                    "use a variant or `--set` for `enabled`; to cut a call during the run, use a `partition` action",
-                ));
-                continue;
-            }
             if let Err(e) = apply(&mut doc, key, from_toml(value)) {
                 let help = e.help.unwrap_or_else(|| "set only keys of tables the topology declares".into());
                 issues.push(Issue::at_key(&at(key), format!("cannot set `{key}`: {}", e.message)).help(help));
@@ -50,7 +43,12 @@ pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Iss
                 continue;
             }
         };
-        let mut ctx = Ctx { clock: model.clock.clone(), duration: Some(model.duration), ..Ctx::default() };
+        let mut ctx = Ctx {
+            clock: model.clock.clone(),
+            duration: Some(model.duration),
+            segments: model.segments.clone(),
+            ..Ctx::default()
+        };
         let (services, deps) = validate_services(&mut ctx, &raw.services);
         for issue in ctx.issues {
             let key = p
@@ -67,13 +65,36 @@ pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Iss
         }
         let names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
         let after = Model { services: services.clone(), deps: deps.clone(), ..model.clone() };
-        if names != base_names || pairs(&after) != base_pairs {
-            issues.push(
-                Issue::at_key(&at(first_key), "a scenario `set` cannot add or remove services or calls")
-                    .help("declare every service and call in the topology, and change only their parameters"),
-            );
+        let after_pairs = pairs(&after);
+        if names != base_names || after_pairs.iter().any(|p| !base_pairs.contains(p)) {
+            let switched_on = p.values.iter().find(|(k, v)| k.ends_with(".enabled") && v.as_bool() == Some(true));
+            let (message, help) = match switched_on {
+                Some(_) => (
+                    "a scenario `set` cannot switch on a call that is off from the start",
+                    "declare the call enabled and switch it off with a `set` at \"+0s\", then on again",
+                ),
+                None => (
+                    "a scenario `set` cannot add or remove services or calls",
+                    "declare every service and call in the topology, and change only their parameters",
+                ),
+            };
+            issues.push(Issue::at_key(&at(switched_on.map_or(first_key, |(k, _)| k)), message).help(help));
             continue;
         }
+        // Calls switched off (`enabled = false`) stay in place, marked off.
+        let deps: Vec<_> = model
+            .deps
+            .iter()
+            .zip(&base_pairs)
+            .map(|(base, pair)| match after_pairs.iter().position(|p| p == pair) {
+                Some(i) => deps[i].clone(),
+                None => {
+                    let mut off = base.clone();
+                    off.extras.off = true;
+                    off
+                }
+            })
+            .collect();
         if let ActionKind::Set { services: s, deps: d, .. } = &mut model.scenario[p.model_index].kind {
             *s = services;
             *d = deps;

@@ -453,18 +453,18 @@ when-full = "grow"
             ],
         ),
         (
-            "set action turns a call off",
+            "set action turns on a call that is off from the start",
             format!(
                 "{BASE}{}",
                 r#"[[scenario]]
 at = "+1h"
 action = "set"
-values = { "services.web.calls.db.enabled" = false }
+values = { "services.web.calls.db.enabled" = true }
 "#
             ),
-            &[],
+            &["services.web.calls.db.enabled=false"],
             &[
-                "12:12 `scenario.0.values.\"services.web.calls.db.enabled\"`: a scenario `set` cannot turn a call on or off",
+                "13:12 `scenario.0.values.\"services.web.calls.db.enabled\"`: a scenario `set` cannot switch on a call that is off from the start",
             ],
         ),
         (

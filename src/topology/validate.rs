@@ -2,6 +2,7 @@
 
 mod expect;
 mod modes;
+mod resilience;
 mod scan;
 mod scenario;
 mod services;
@@ -66,8 +67,11 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
         Some(other) => {
             let all = ["fluid", "requests"];
             ctx.issues.push(
-                Issue::at(&sub(&top, "mode"), format!("unknown mode `{other}`{}", crate::topology::suggest::did_you_mean(other, &all)))
-                    .help("use \"fluid\" (rates, the default) or \"requests\" (one simulated request at a time)"),
+                Issue::at(
+                    &sub(&top, "mode"),
+                    format!("unknown mode `{other}`{}", crate::topology::suggest::did_you_mean(other, &all)),
+                )
+                .help("use \"fluid\" (rates, the default) or \"requests\" (one simulated request at a time)"),
             );
             Mode::Fluid
         }
@@ -75,6 +79,7 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
     let max_events = ctx.int(&sub(&top, "max-events"), raw.max_events, 10_000_000, 1, i64::MAX) as u64;
     let thresholds = thresholds(&mut ctx, raw);
 
+    ctx.segments = resilience::segment_names(raw);
     let before = ctx.issues.len();
     let (services, deps) = validate_services(&mut ctx, &raw.services);
     let services_ok = ctx.issues.len() == before;
@@ -100,6 +105,8 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
         scenario,
         expected,
         variants,
+        segments: ctx.segments.clone(),
+        disabled: ctx.disabled.clone(),
     };
     Validated { model, pending_sets, services_ok, issues: ctx.issues }
 }

@@ -20,7 +20,8 @@ fn mode_requests_writes_latency_outputs() {
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("requests mode") && text.contains("Latency of successful requests"), "{text}");
     assert!(text.contains("latency.png, latency.svg"), "{text}");
-    let report: serde_json::Value = serde_json::from_str(&fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["mode"], "requests");
     let latency = &report["services"][1]["latency"];
     for key in ["p50_ms", "p90_ms", "p99_ms", "p999_ms", "mean_ms", "max_ms"] {
@@ -144,7 +145,8 @@ fn both_modes_find_the_same_impact_and_milestones_within_a_few_steps() {
     let requests = blastsim::simulate(&slow_db(Mode::Requests), None).unwrap().1;
     for (f, r) in fluid.services.iter().zip(&requests.services) {
         assert_eq!(f.impacted, r.impacted, "{}", f.name);
-        let kinds = |s: &blastsim::analysis::report::ServiceReport| s.milestones.iter().map(|m| m.kind).collect::<Vec<_>>();
+        let kinds =
+            |s: &blastsim::analysis::report::ServiceReport| s.milestones.iter().map(|m| m.kind).collect::<Vec<_>>();
         assert_eq!(kinds(f), kinds(r), "{}", f.name);
         for (a, b) in f.milestones.iter().zip(&r.milestones) {
             assert!((a.t_s - b.t_s).abs() <= 30.0, "{} {:?}: fluid {} s, requests {} s", f.name, a.kind, a.t_s, b.t_s);

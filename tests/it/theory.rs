@@ -149,7 +149,11 @@ fn injected_latency_holds_threads_longer() {
     // Little's law again after +500 ms: 100/s * 0.51 s = 51 threads.
     let mut m = Model::new("little-latency", HOUR);
     let svc = m.add_service(Service::new("svc", 2, 1000.0).with_load(100.0));
-    m.schedule(SimTime(60_000), ActionKind::InjectLatency { service: svc, latency: Span(500), dist: None, duration: None }, "slow");
+    m.schedule(
+        SimTime(60_000),
+        ActionKind::InjectLatency { service: svc, latency: Span(500), dist: None, duration: None },
+        "slow",
+    );
     let result = run(&m);
     for s in steady(&result, svc) {
         assert_close(s.threads_in_use, 100.0 * 0.510, "threads");

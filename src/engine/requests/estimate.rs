@@ -19,7 +19,8 @@ pub fn estimate_visits(model: &Model) -> f64 {
     let steps = (model.duration.0 / step).max(1);
     let mut external = vec![0.0; n];
     for (i, s) in model.services.iter().enumerate() {
-        external[i] = (0..steps).map(|k| load::rate_at(&s.load.shape, SimTime(k * step))).sum::<f64>() * model.step.secs();
+        external[i] =
+            (0..steps).map(|k| load::rate_at(&s.load.shape, SimTime(k * step))).sum::<f64>() * model.step.secs();
     }
     // Visits per service: external plus what callers send, iterated to a fixed point.
     let mut visits = external.clone();

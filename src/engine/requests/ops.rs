@@ -66,7 +66,10 @@ impl Sim<'_> {
                 self.apply_faults();
             }
             // Refused in requests mode by validation.
-            ActionKind::Set { .. } | ActionKind::Rolling { .. } => {}
+            ActionKind::Set { .. }
+            | ActionKind::Rolling { .. }
+            | ActionKind::Fault { .. }
+            | ActionKind::Rollback { .. } => {}
         }
     }
 

@@ -45,7 +45,11 @@ fn the_same_seed_gives_the_same_run() {
 #[test]
 fn a_crash_fails_the_requests_in_flight_and_those_sent_after() {
     let mut m = mm1(8.0, 200);
-    m.schedule(SimTime(100_000), ActionKind::Crash { service: crate::model::ServiceId(0), amount: Amount::All }, "crash");
+    m.schedule(
+        SimTime(100_000),
+        ActionKind::Crash { service: crate::model::ServiceId(0), amount: Amount::All },
+        "crash",
+    );
     let r = run(&m).unwrap();
     let s = &r.services[0];
     assert!(s.totals.failed > 700.0, "{:?}", s.totals);

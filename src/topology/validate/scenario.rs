@@ -4,7 +4,7 @@ use super::services::when_full;
 use super::values::{Ctx, describe, sub};
 use crate::model::dist::Dist;
 use crate::model::{
-    Action, ActionKind, Amount, DepId, DepKind, Dependency, Pace, Service, ServiceId, Version, WhenFull,
+    Action, ActionKind, Amount, DepId, DepKind, Dependency, FaultKind, Pace, Service, ServiceId, Version, WhenFull,
 };
 use crate::time::{SimTime, Span, parse_rate};
 use crate::topology::error::Issue;
@@ -23,12 +23,12 @@ pub struct PendingSet {
     pub values: Vec<(String, Value)>,
 }
 
-const ACTIONS: [(&str, &[&str]); 12] = [
+const ACTIONS: [(&str, &[&str]); 14] = [
     ("crash", &["service", "count", "fraction"]),
     ("restart", &["service", "count", "fraction"]),
-    ("lose-capacity", &["service", "fraction", "for"]),
-    ("inject-latency", &["service", "latency", "for"]),
-    ("inject-errors", &["service", "rate", "for"]),
+    ("lose-capacity", &["service", "fraction", "for", "count"]),
+    ("inject-latency", &["service", "latency", "for", "count", "fraction"]),
+    ("inject-errors", &["service", "rate", "for", "count", "fraction", "class"]),
     ("partition", &["from", "to", "for"]),
     ("scale-out", &["service", "count", "over"]),
     ("scale-in", &["service", "count", "over"]),
@@ -47,9 +47,12 @@ const ACTIONS: [(&str, &[&str]); 12] = [
             "capacity-factor",
             "latency",
             "when-full",
+            "rejects",
         ],
     ),
     ("repair", &["service"]),
+    ("rollback", &["service"]),
+    ("cancel", &["service"]),
 ];
 
 /// Validates the scenario; returns it sorted by time (stable) and the `set` actions still to compute.
@@ -69,8 +72,12 @@ pub fn validate_scenario(
                 (_, Some(dist)) => dist,
                 (span, None) => Dist::Fixed { value_s: span.secs() },
             });
+            let requires = a.requires.as_ref().and_then(|r| requires(ctx, &sub(&base, "requires"), r, services, deps));
             if a.enabled != Some(false) {
-                entries.push((at, i, Action { at, jitter, kind, label }, values));
+                entries.push((at, i, Action { at, jitter, kind, label, requires }, values));
+            } else {
+                let when = a.at.as_ref().map_or(String::new(), |v| format!(" at {}", v.as_str().unwrap_or("?")));
+                ctx.disabled.push(format!("scenario.{i} `{label}`{when}"));
             }
         }
     }
@@ -134,7 +141,14 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
             let fraction = ctx
                 .required(&sub(base, "fraction"), a.fraction.as_ref(), "0.5")
                 .map(|f| ctx.fraction(&sub(base, "fraction"), *f, false));
-            ActionKind::LoseCapacity { service: service?, fraction: fraction?, duration: span_for(ctx) }
+            let (service, fraction, duration) = (service?, fraction?, span_for(ctx));
+            match a.count {
+                Some(c) => {
+                    let amount = Amount::Count(ctx.int(&sub(base, "count"), Some(c), 1, 1, u32::MAX as i64) as u32);
+                    ActionKind::Fault { service, amount, effect: FaultKind::LoseCapacity(fraction), duration }
+                }
+                None => ActionKind::LoseCapacity { service, fraction, duration },
+            }
         }
         "inject-latency" => {
             let service = svc(ctx, "service", a.service.as_ref());
@@ -142,7 +156,11 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
                 .required(&sub(base, "latency"), a.latency.as_ref(), "\"2s\"")
                 .map(|l| ctx.latency(&sub(base, "latency"), Some(l), "1s", true));
             let (latency, dist) = latency?;
-            ActionKind::InjectLatency { service: service?, latency, dist, duration: span_for(ctx) }
+            let (service, duration) = (service?, span_for(ctx));
+            match amount(ctx, base, a, Amount::All) {
+                Amount::All => ActionKind::InjectLatency { service, latency, dist, duration },
+                amount => ActionKind::Fault { service, amount, effect: FaultKind::Latency(latency), duration },
+            }
         }
         "inject-errors" => {
             let service = svc(ctx, "service", a.service.as_ref());
@@ -157,7 +175,21 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
                     return None;
                 }
             };
-            ActionKind::InjectErrors { service: service?, rate, duration: span_for(ctx) }
+            let client = match a.class.as_deref() {
+                None | Some("5xx") => false,
+                Some("4xx") => true,
+                Some(other) => {
+                    ctx.push(Issue::at(&sub(base, "class"), format!("unknown error class `{other}`")).help(
+                        "use \"5xx\" (server errors, retried; the default) or \"4xx\" (client errors, not retried)",
+                    ));
+                    false
+                }
+            };
+            let (service, duration) = (service?, span_for(ctx));
+            match amount(ctx, base, a, Amount::All) {
+                Amount::All if !client => ActionKind::InjectErrors { service, rate, duration },
+                amount => ActionKind::Fault { service, amount, effect: FaultKind::Errors { rate, client }, duration },
+            }
         }
         "partition" => {
             let from = svc(ctx, "from", a.from.as_ref());
@@ -215,12 +247,19 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
             let service = svc(ctx, "service", a.service.as_ref());
             let amount = amount(ctx, base, a, Amount::All);
             let pace = pace(ctx, base, a);
-            let version = (*verb == "rolling-deploy").then(|| version(ctx, base, a));
+            let mut version = (*verb == "rolling-deploy").then(|| version(ctx, base, a));
+            if let (Some(v), Some(names)) = (version.as_mut(), a.rejects.as_ref()) {
+                v.rejects = super::resilience::segment_bits(ctx, &sub(base, "rejects"), names);
+            }
             let service = service?;
             if let Some(Version { when_full: Some(w), .. }) = version {
                 deploy_when_full(ctx, &sub(base, "when-full"), w, service, services, deps);
             }
             ActionKind::Rolling { service, amount, pace: pace?, version }
+        }
+        "rollback" | "cancel" => {
+            let service = svc(ctx, "service", a.service.as_ref())?;
+            ActionKind::Rollback { service, back: *verb == "rollback" }
         }
         _ => ActionKind::Repair {
             service: match &a.service {
@@ -234,6 +273,30 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
     }
     let label = label(verb, &kind, a, services, deps);
     Some((at?, kind, label, values))
+}
+
+/// The dependency an action needs reachable before it can be carried out.
+fn requires(
+    ctx: &mut Ctx,
+    base: &[String],
+    r: &crate::topology::raw::RawRequires,
+    services: &[Service],
+    deps: &[Dependency],
+) -> Option<DepId> {
+    let from = ctx.required(&sub(base, "from"), r.from.as_ref(), "\"ops\"");
+    let to = ctx.required(&sub(base, "to"), r.to.as_ref(), "\"app\"");
+    let from = service_id(ctx, &sub(base, "from"), from?, services);
+    let to = service_id(ctx, &sub(base, "to"), to?, services);
+    let (from, to) = (from?, to?);
+    let found = deps.iter().position(|d| d.caller == from && d.callee == to).map(DepId);
+    if found.is_none() {
+        let (f, t) = (&services[from.0].name, &services[to.0].name);
+        ctx.push(
+            Issue::at(&sub(base, "to"), format!("`{f}` does not call `{t}`: there is no path to require"))
+                .help(format!("declare the access path as `[services.{f}.calls.{t}]` with `kind = \"control\"`")),
+        );
+    }
+    found
 }
 
 /// Flattens `{ services = { db = { queue = 5 } } }` (unquoted dotted keys) into `services.db.queue`.
@@ -346,7 +409,7 @@ fn version(ctx: &mut Ctx, base: &[String], a: &RawAction) -> Version {
         }
     };
     let when_full = a.when_full.as_deref().and_then(|w| when_full(ctx, &sub(base, "when-full"), w));
-    Version { error_rate, capacity_factor, extra_latency, when_full }
+    Version { error_rate, capacity_factor, extra_latency, when_full, rejects: 0 }
 }
 
 /// A new version's `when-full` needs buffered calls to act on, and memory to grow into.
@@ -417,6 +480,17 @@ fn label(verb: &str, kind: &ActionKind, a: &RawAction, services: &[Service], dep
             };
             format!("{verb} {}{} {pace}", name(service), amount(am))
         }
+        ActionKind::Fault { service, amount: am, effect, .. } => {
+            let what = match effect {
+                FaultKind::LoseCapacity(f) => percent(*f),
+                FaultKind::Latency(l) => format!("+{l}"),
+                FaultKind::Errors { rate, client } => {
+                    format!("{}{}", percent(*rate), if *client { " 4xx" } else { "" })
+                }
+            };
+            format!("{verb} {}{} {what}", name(service), amount(am))
+        }
+        ActionKind::Rollback { service, .. } => format!("{verb} {}", name(service)),
         ActionKind::Repair { service: Some(s) } => format!("repair {}", name(s)),
         ActionKind::Repair { service: None } => "repair all".to_string(),
     }

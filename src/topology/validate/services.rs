@@ -1,10 +1,11 @@
 //! Validation of `[services.NAME]` tables and their `calls` into services and dependencies.
 
+use super::resilience;
 use super::values::{Ctx, sub};
 use crate::mechanisms::queueing::Variability;
 use crate::model::{
-    Arrivals, Buffer, Discipline, Control, DepKind, Dependency, HealthCheck, Jitter, Load, LoadShape, Memory, PeerThreads, Retries, Service,
-    ServiceId, Warmup, WarmupSource, WhenFull,
+    Arrivals, Buffer, Control, DepKind, Dependency, Discipline, HealthCheck, Jitter, Load, LoadShape, Memory,
+    PeerThreads, Retries, Service, ServiceId, Warmup, WarmupSource, WhenFull,
 };
 use crate::time::{SimTime, Span};
 use crate::topology::error::Issue;
@@ -19,7 +20,11 @@ pub const MAX_RETRIES: i64 = 100;
 pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Service>, Vec<Dependency>) {
     let names: Vec<&str> = raw.0.iter().map(|(n, _)| n.as_str()).collect();
     let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let services: Vec<Service> = raw.0.iter().map(|(name, s)| service(ctx, name, s)).collect();
+    let mut services: Vec<Service> = raw.0.iter().map(|(name, s)| service(ctx, name, s)).collect();
+    for ((name, s), svc) in raw.0.iter().zip(services.iter_mut()) {
+        let base = vec!["services".to_string(), name.clone()];
+        svc.extras = resilience::service_extras(ctx, &base, s, &names);
+    }
     let mut deps = Vec::new();
     for (caller_i, (caller, s)) in raw.0.iter().enumerate() {
         for (callee, call) in &s.calls.0 {
@@ -42,8 +47,11 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
                 );
                 continue;
             };
-            let dep = dependency(ctx, &path, ServiceId(caller_i), ServiceId(callee_i), call);
+            let mut dep = dependency(ctx, &path, ServiceId(caller_i), ServiceId(callee_i), call);
+            dep.extras = resilience::call_extras(ctx, &path, call);
+            resilience::check_skew(ctx, &path, call, &raw.0[callee_i].1, callee);
             if !call.enabled.unwrap_or(true) {
+                ctx.disabled.push(format!("services.{caller}.calls.{callee}"));
                 continue;
             }
             if let DepKind::Buffered(Buffer { when_full: WhenFull::Grow, .. }) = dep.kind
@@ -61,6 +69,7 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
             deps.push(dep);
         }
     }
+    resilience::check_metrics(ctx, &services, &deps);
     (services, deps)
 }
 
@@ -154,7 +163,13 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
     };
     let variability = Variability {
         arrival_cv: ctx.number(&sub(&base, "arrival-cv"), s.arrival_cv, arrivals_cv, 0.0, false),
-        service_cv: ctx.number(&sub(&base, "service-cv"), s.service_cv, latency_dist.map_or(1.0, |d| d.cv()), 0.0, false),
+        service_cv: ctx.number(
+            &sub(&base, "service-cv"),
+            s.service_cv,
+            latency_dist.map_or(1.0, |d| d.cv()),
+            0.0,
+            false,
+        ),
     };
     let peers = s.peers.as_ref().map(|p| peers(ctx, &sub(&base, "peers"), p, workers, os_limit));
     let warmup = s.warmup.as_ref().map(|w| warmup(ctx, &sub(&base, "warmup"), w));
@@ -180,6 +195,7 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         peers,
         warmup,
         memory,
+        extras: Default::default(),
     }
 }
 
@@ -287,11 +303,12 @@ fn buffer(ctx: &mut Ctx, base: &[String], b: &RawBuffer) -> Buffer {
     }
 }
 
-const LOAD_KINDS: [(&str, &[&str]); 4] = [
+const LOAD_KINDS: [(&str, &[&str]); 5] = [
     ("constant", &["rate"]),
     ("steps", &["rate", "steps"]),
     ("ramp", &["from", "to", "start", "end"]),
     ("daily", &["mean", "amplitude", "peak"]),
+    ("closed", &["clients", "think"]),
 ];
 
 fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> Load {
@@ -361,6 +378,13 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
                 }
             }
             initial.map(|rate| LoadShape::Steps { rate, steps })
+        }
+        "closed" => {
+            let clients = ctx
+                .required(&sub(base, "clients"), l.clients.as_ref(), "200")
+                .map(|&c| ctx.number(&sub(base, "clients"), Some(c), 1.0, 0.0, true));
+            let think = ctx.span(&sub(base, "think"), l.think.as_ref(), "0s", false);
+            clients.map(|clients| LoadShape::Closed { clients, think })
         }
         "ramp" => {
             let from = rate(ctx, "from", l.from.as_ref());
@@ -510,5 +534,6 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
         fallback: c.fallback.unwrap_or(false),
         priority: ctx.int(&sub(base, "priority"), c.priority, 0, i32::MIN as i64, i32::MAX as i64) as i32,
         cancel_on_timeout: c.cancel_on_timeout.unwrap_or(false),
+        extras: Default::default(),
     }
 }

@@ -16,6 +16,10 @@ pub struct Ctx {
     pub clock: Option<Clock>,
     /// The run's length, when valid; times after it are refused.
     pub duration: Option<Span>,
+    /// The client segments the loads name.
+    pub segments: Vec<String>,
+    /// Scenario entries and calls left out with `enabled = false`.
+    pub disabled: Vec<String>,
     /// Each service's id by name, once the services are validated.
     pub service_ids: HashMap<String, ServiceId>,
 }
