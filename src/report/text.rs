@@ -12,6 +12,10 @@ use std::fmt::Write;
 /// the scheduled events; and, when the report carries expectations, the expected
 /// timeline beside the simulated one with the score line.
 pub fn render(report: &Report) -> String {
+    crate::text::printable(&render_unchecked(report)).into_owned()
+}
+
+fn render_unchecked(report: &Report) -> String {
     let mut out = String::new();
     header(&mut out, report);
     out.push('\n');

@@ -192,7 +192,7 @@ pub struct RawRetries {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawAction {
     pub at: Option<Value>,
-    pub jitter: Option<RawDist>,
+    pub jitter: Option<SpreadText>,
     pub enabled: Option<bool>,
     pub action: Option<String>,
     pub note: Option<String>,

@@ -1,6 +1,7 @@
 //! Validation: turns the raw file into a [`Model`], collecting every problem with its key path.
 
 mod expect;
+mod scan;
 mod scenario;
 mod services;
 mod values;
@@ -9,6 +10,7 @@ use super::error::Issue;
 use super::raw::RawTopology;
 use crate::model::{Model, ServiceId, Thresholds, Variant};
 use crate::time::Span;
+pub use scan::scan;
 pub use scenario::PendingSet;
 pub use services::validate_services;
 pub use values::Ctx;
