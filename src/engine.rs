@@ -51,6 +51,10 @@ pub enum EngineError {
     )]
     TooManySamples { samples: u64, services: u64, steps: u64, limit: u64 },
     #[error(
+        "the run stopped at {at}: its time series changed {limit} times across its services, over the limit of what is kept in memory: raise `step` or shorten `duration`"
+    )]
+    TooManyChanges { at: String, limit: u64 },
+    #[error(
         "requests mode would simulate about {estimate} request visits, over the limit of {limit}: use fluid mode (`mode = \"fluid\"` or `--mode fluid`), a shorter `duration` or a lower load"
     )]
     TooManyRequests { estimate: String, limit: String },
@@ -66,8 +70,13 @@ impl EngineError {
 /// The most times a step is split where queues move fast.
 pub const MAX_SUBSTEPS: u64 = 100;
 
-/// The most samples (services x steps) a run keeps, about 3.6 GB of time series.
-pub const MAX_SAMPLES: u64 = 50_000_000;
+/// The most sample slots (services x steps) a run may have. Equal samples in a
+/// row share one stored run, so most slots cost nothing; what is stored is
+/// bounded by [`MAX_KEPT`] while running.
+pub const MAX_SAMPLES: u64 = 1_000_000_000;
+
+/// The most runs of equal samples a run keeps, about 3.4 GB of time series.
+pub const MAX_KEPT: u64 = 50_000_000;
 
 /// Something scheduled in the event queue.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -137,6 +146,8 @@ struct Sim<'m> {
     solver: solver::Solver,
     /// Instants whose solve gave up before settling.
     unsettled: u64,
+    /// Runs of equal samples stored so far, across services.
+    kept: u64,
     result: RunResult,
 }
 
@@ -169,6 +180,7 @@ impl<'m> Sim<'m> {
             rng: ChaCha8Rng::seed_from_u64(model.seed),
             waiting: vec![false; model.scenario.len()],
             unsettled: 0,
+            kept: 0,
             result: RunResult {
                 times: Vec::with_capacity(samples),
                 services: (0..model.services.len()).map(|_| ServiceSeries::default()).collect(),
@@ -208,7 +220,7 @@ impl<'m> Sim<'m> {
         }
         self.advance(at);
         match event {
-            Event::Tick => self.tick(),
+            Event::Tick => self.tick()?,
             Event::Action(i) => self.act(i),
             Event::FaultEnd(id) => self.end_fault(id),
             Event::Rolling(i) => self.roll(i),
@@ -257,7 +269,7 @@ impl<'m> Sim<'m> {
         }
     }
 
-    fn tick(&mut self) {
+    fn tick(&mut self) -> Result<(), EngineError> {
         self.result.times.push(self.now);
         let step_s = self.model.step.secs();
         let mut backlog = vec![0.0; self.states.len()];
@@ -268,7 +280,9 @@ impl<'m> Sim<'m> {
             let census = st.fleet.census();
             let a = std::mem::take(&mut st.acc);
             let done = a.served + a.failed;
-            self.result.services[i].samples.push(Sample {
+            let series = &mut self.result.services[i].samples;
+            let runs = series.runs();
+            series.push(Sample {
                 offered: a.offered / step_s,
                 served: a.served / step_s,
                 failed: a.failed / step_s,
@@ -281,6 +295,10 @@ impl<'m> Sim<'m> {
                 p50_ms: None,
                 p99_ms: None,
             });
+            self.kept += (series.runs() - runs) as u64;
+        }
+        if self.kept > MAX_KEPT {
+            return Err(EngineError::TooManyChanges { at: self.model.show_time(self.now), limit: MAX_KEPT });
         }
         self.lifecycle();
         self.kill_out_of_memory();
@@ -303,6 +321,7 @@ impl<'m> Sim<'m> {
         if next <= self.end {
             self.queue.push(next, Event::Tick);
         }
+        Ok(())
     }
 
     fn health_checks(&mut self) {

@@ -4,6 +4,29 @@ use crate::model::Version;
 use crate::time::{SimTime, Span};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A fast, unkeyed hash for cohort keys (bits the engine made, not user input).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// Where an instance is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -393,7 +416,8 @@ impl Fleet {
         if self.cohorts.len() < 2 {
             return;
         }
-        let mut first: HashMap<[u64; 14], usize> = HashMap::with_capacity(self.cohorts.len());
+        let mut first: HashMap<[u64; 14], usize, BuildHasherDefault<KeyHasher>> =
+            HashMap::with_capacity_and_hasher(self.cohorts.len(), BuildHasherDefault::default());
         let mut merged: Vec<Cohort> = Vec::with_capacity(self.cohorts.len());
         for k in std::mem::take(&mut self.cohorts) {
             match first.entry(k.key(self.grid)) {

@@ -79,6 +79,8 @@ pub struct Solver {
     pending: usize,
     /// Each service's inputs when last solved.
     inputs: Vec<Option<Inputs>>,
+    /// Each service's inputs at this instant.
+    current: Vec<Option<Inputs>>,
     /// Services that read time or buffer levels (control loops, buffers):
     /// solved at every instant.
     volatile: Vec<bool>,
@@ -100,7 +102,7 @@ impl Solver {
                     || matches!(svc.load.shape, crate::model::LoadShape::Closed { .. })
             })
             .collect();
-        Solver { dirty: vec![true; n], pending: n, inputs: vec![None; n], volatile }
+        Solver { dirty: vec![true; n], pending: n, inputs: vec![None; n], current: vec![None; n], volatile }
     }
 
     /// Marks the services whose inputs changed since they were last solved. O(services).
@@ -114,8 +116,9 @@ impl Solver {
     ) {
         for i in 0..states.len() {
             let id = ServiceId(i);
-            let inputs = Inputs::of(params, wiring, states, deps, id, now);
-            if self.volatile[i] || self.inputs[i] != Some(inputs) {
+            let inputs = Some(Inputs::of(params, wiring, states, deps, id, now));
+            self.current[i] = inputs;
+            if self.volatile[i] || self.inputs[i] != inputs {
                 self.touch(id);
             }
         }
@@ -158,7 +161,11 @@ impl Solver {
                 }
                 self.pending -= 1;
                 out.solved += 1;
-                self.inputs[id.0] = Some(Inputs::of(params, wiring, states, deps, id, now));
+                // Solving changes none of a service's own inputs.
+                self.inputs[id.0] = match self.current[id.0] {
+                    Some(c) => Some(c),
+                    None => Some(Inputs::of(params, wiring, states, deps, id, now)),
+                };
                 let profile = states[id.0].profile;
                 sent.clear();
                 sent.extend(wiring.outgoing[id.0].iter().map(|d| (deps[d.0].call_rate, deps[d.0].overflow)));
@@ -167,6 +174,7 @@ impl Solver {
                 self.propagate(params, wiring, states, deps, id, profile, &sent, throttled, damp);
             }
         }
+        self.current.fill(None);
         out
     }
 

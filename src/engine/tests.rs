@@ -145,7 +145,7 @@ fn a_run_too_long_for_its_step_is_refused_before_it_starts() {
     let mut m = Model::new("wide", Span(86_400_000));
     m.step = Span(1000);
     m.max_events = u64::MAX;
-    for i in 0..1000 {
+    for i in 0..12_000 {
         m.add_service(Service::new(&format!("s{i}"), 1, 1.0));
     }
     let err = run(&m).unwrap_err();
