@@ -19,8 +19,8 @@ use measure::Loss;
 use rayon::prelude::*;
 use serde::Serialize;
 
-/// The version of `blast.json`'s layout.
-pub const SCHEMA: &str = "blastsim-blast/1";
+/// The version of `blast.json`'s layout (docs/schemas/blast.schema.json).
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// The default length of the fault.
 pub const DEFAULT_FOR: Span = Span(15 * 60_000);
@@ -58,7 +58,7 @@ pub enum BlastError {
 /// The whole answer: `blast.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Blast {
-    pub schema: &'static str,
+    pub schema_version: u32,
     pub topology: String,
     pub fault: FaultReport,
     /// Worst first.
@@ -207,7 +207,7 @@ pub fn run(model: &Model, req: &Request) -> Result<Blast, BlastError> {
             .then(b.failed_requests.total_cmp(&a.failed_requests))
     });
     Ok(Blast {
-        schema: SCHEMA,
+        schema_version: SCHEMA_VERSION,
         topology: model.name.clone(),
         fault: FaultReport {
             fault: req.fault,
