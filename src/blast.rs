@@ -139,12 +139,10 @@ pub fn window(model: &Model, at: Option<SimTime>, duration: Option<Span>) -> Res
 /// start clock, or an offset from the start (`+2h`, `2h`).
 pub fn parse_at(model: &Model, text: &str) -> Result<SimTime, String> {
     let text = text.trim();
-    if let Some(clock) = &model.clock {
-        if text.contains(':') {
-            return clock
-                .at(text)
-                .ok_or_else(|| format!("--at {text}: not a clock time; write one like 05:00 or 05:00:30"));
-        }
+    if let (Some(clock), true) = (&model.clock, text.contains(':')) {
+        return clock
+            .at(text)
+            .ok_or_else(|| format!("--at {text}: not a clock time; write one like 05:00 or 05:00:30"));
     }
     let offset = text.strip_prefix('+').unwrap_or(text);
     let span = crate::time::parse_span(offset).map_err(|e| {
