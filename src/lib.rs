@@ -3,11 +3,13 @@
 pub mod analysis;
 pub mod blast;
 pub mod engine;
+pub mod fit;
 pub mod generate;
 pub mod import;
 pub mod mechanisms;
 pub mod model;
 pub mod report;
+pub mod sensitivity;
 pub mod sweep;
 pub mod text;
 pub mod time;

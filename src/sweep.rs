@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub enum SweepError {
     /// A point's values make the topology invalid (bad key, bad value): bad input.
     #[error("{}", topology::render_error(.source))]
-    Topology { point: String, source: TopologyError, hint: Option<String> },
+    Topology { point: String, source: Box<TopologyError>, hint: Option<String> },
     /// Bad input that is not the topology's: the service, the run count.
     #[error("{0}")]
     Usage(String),
@@ -108,7 +108,7 @@ pub fn prepare(req: &Request) -> Result<Plan, SweepError> {
             topology::load_file(req.topology, &sets, req.variant).map_err(|source| SweepError::Topology {
                 point: describe(&spec.params, values),
                 hint: fraction_hint(&spec.params, &source),
-                source,
+                source: Box::new(source),
             })
         })
         .collect::<Result<Vec<Model>, SweepError>>()?;

@@ -13,7 +13,7 @@ fn node_id(index: usize) -> String {
     format!("s{index}")
 }
 
-fn edge_label(dep: &Dependency) -> String {
+pub(crate) fn edge_label(dep: &Dependency) -> String {
     let mut parts = vec![match &dep.kind {
         DepKind::Sync => "sync".to_string(),
         DepKind::Buffered(b) => format!("buffered {}, {}", b.size, when_full(b.when_full)),
@@ -201,8 +201,9 @@ pub fn dot_with(model: &Model, include: Option<&[bool]>, shades: &[Option<Shade>
     out
 }
 
-/// Mermaid labels are quoted; quotes, `#`, `&`, `<` and `>` inside become entities (`#quot;`),
-/// so no name is read as markup, and control characters become visible stand-ins.
+/// Mermaid labels are quoted; quotes, `#`, `&`, `<`, `>`, backticks and pipes inside become
+/// entities (`#quot;`), so no name is read as markup or ends an edge label, and control
+/// characters become visible stand-ins.
 fn mermaid_quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -213,6 +214,8 @@ fn mermaid_quote(text: &str) -> String {
             '&' => out.push_str("#amp;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
+            '`' => out.push_str("#96;"),
+            '|' => out.push_str("#124;"),
             '\n' => out.push(' '),
             c => out.push(c),
         }
@@ -342,6 +345,8 @@ mod tests {
         model.services[1].name = "say \"hi\"".to_string();
         assert!(dot(&model, None).contains("s1 [label=\"say \\\"hi\\\"\"];"));
         assert!(mermaid(&model, None).contains("s1[\"say #quot;hi#quot;\"]"));
+        model.services[1].name = "a|b `c` <i>&#\n".to_string();
+        assert!(mermaid(&model, None).contains("s1[\"a#124;b #96;c#96; #lt;i#gt;#amp;#35; \"]"));
     }
 
     #[test]

@@ -57,14 +57,14 @@ fn run_json_without_a_clock_gives_offsets() {
 }
 
 #[test]
-fn out_writes_exactly_the_four_files() {
+fn out_writes_exactly_the_contract_files_and_the_draft() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
     let json = stdout_of(blastsim().args(["run", &shipped(THREE_TIER), "--format", "json", "--out"]).arg(&dir));
     let mut names: Vec<String> =
         fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["recovery.png", "recovery.svg", "report.json", "timeseries.csv"]);
+    assert_eq!(names, ["recovery.png", "recovery.svg", "report.html", "report.json", "report.md", "timeseries.csv"]);
 
     assert_eq!(fs::read_to_string(dir.join("report.json")).unwrap(), json);
     let png = fs::read(dir.join("recovery.png")).unwrap();
@@ -90,7 +90,10 @@ fn out_writes_exactly_the_four_files() {
 fn out_with_text_says_where_it_wrote() {
     let tmp = tempfile::tempdir().unwrap();
     let text = stdout_of(blastsim().args(["run", &shipped(THREE_TIER), "--out"]).arg(tmp.path()));
-    assert!(text.contains("wrote report.json, timeseries.csv, recovery.png and recovery.svg to"), "{text}");
+    assert!(
+        text.contains("wrote report.json, timeseries.csv, recovery.png, recovery.svg, report.md and report.html to"),
+        "{text}"
+    );
 }
 
 #[test]
