@@ -19,8 +19,8 @@ use measure::Loss;
 use rayon::prelude::*;
 use serde::Serialize;
 
-/// The version of `blast.json`'s layout.
-pub const SCHEMA: &str = "blastsim-blast/1";
+/// The version of `blast.json`'s layout (docs/schemas/blast.schema.json).
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// The default length of the fault.
 pub const DEFAULT_FOR: Span = Span(15 * 60_000);
@@ -58,7 +58,7 @@ pub enum BlastError {
 /// The whole answer: `blast.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Blast {
-    pub schema: &'static str,
+    pub schema_version: u32,
     pub topology: String,
     pub fault: FaultReport,
     /// Worst first.
@@ -139,12 +139,10 @@ pub fn window(model: &Model, at: Option<SimTime>, duration: Option<Span>) -> Res
 /// start clock, or an offset from the start (`+2h`, `2h`).
 pub fn parse_at(model: &Model, text: &str) -> Result<SimTime, String> {
     let text = text.trim();
-    if let Some(clock) = &model.clock {
-        if text.contains(':') {
-            return clock
-                .at(text)
-                .ok_or_else(|| format!("--at {text}: not a clock time; write one like 05:00 or 05:00:30"));
-        }
+    if let (Some(clock), true) = (&model.clock, text.contains(':')) {
+        return clock
+            .at(text)
+            .ok_or_else(|| format!("--at {text}: not a clock time; write one like 05:00 or 05:00:30"));
     }
     let offset = text.strip_prefix('+').unwrap_or(text);
     let span = crate::time::parse_span(offset).map_err(|e| {
@@ -207,7 +205,7 @@ pub fn run(model: &Model, req: &Request) -> Result<Blast, BlastError> {
             .then(b.failed_requests.total_cmp(&a.failed_requests))
     });
     Ok(Blast {
-        schema: SCHEMA,
+        schema_version: SCHEMA_VERSION,
         topology: model.name.clone(),
         fault: FaultReport {
             fault: req.fault,

@@ -49,7 +49,7 @@ fn the_root_callee_of_a_chain_hurts_most_and_fallbacks_and_buffers_contain() {
 
 #[test]
 fn a_recovery_burst_through_a_shared_callee_reaches_beyond_the_callers() {
-    let b = blast::run(&model(DIAMOND), &request(Fault::parse("latency=40s").unwrap())).unwrap();
+    let b = blast::run(&model(DIAMOND), &request(Fault::parse("latency=20s").unwrap())).unwrap();
     let ledger = row(&b, "ledger");
     assert_eq!(ledger.static_reach, ["report"]);
     assert_eq!(ledger.beyond_reach, ["checkout", "shared"], "{ledger:?}");
@@ -86,7 +86,7 @@ fn json_of(args: &[&str]) -> Value {
 #[test]
 fn blast_json_follows_the_contract() {
     let v = json_of(&[DIAMOND, "--service", "db", "--service", "cache", "--at", "+10m", "--for", "5m"]);
-    assert_eq!(v["schema"], "blastsim-blast/1");
+    assert_eq!(v["schema_version"], 1);
     assert_eq!(v["fault"]["kind"], "crash");
     assert_eq!(v["fault"]["at_s"], 600.0);
     assert_eq!(v["fault"]["for_s"], 300.0);
@@ -155,7 +155,7 @@ fn bad_flags_exit_2_and_say_what_to_write() {
 
 #[test]
 fn blast_text_and_imported_topology_are_golden() {
-    let out = blastsim().args(["blast", DIAMOND, "--fault", "latency=40s"]).assert().success().get_output().clone();
+    let out = blastsim().args(["blast", DIAMOND, "--fault", "latency=20s"]).assert().success().get_output().clone();
     insta::assert_snapshot!("blast_text__diamond_latency", String::from_utf8(out.stdout).unwrap());
     let out = blastsim()
         .args(["import", "--from", "jaeger", "tests/fixtures/import/jaeger-dependencies.json"])

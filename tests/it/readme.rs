@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 const EXTERNAL: [&str; 6] = ["sbatch", "kubectl", "parallel", "| dot", "man ./", "/results"];
 
 /// The documents whose commands are run.
-const DOCS: [&str; 3] = ["README.md", "docs/sweeps.md", "docs/format.md"];
+const DOCS: [&str; 5] = ["README.md", "docs/sweeps.md", "docs/format.md", "docs/blast.md", "docs/import.md"];
 
 /// The commands of a Markdown text, in order.
 pub fn commands(markdown: &str) -> Vec<String> {
@@ -151,6 +151,9 @@ fn every_command_in_the_docs_runs() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&root.join("topologies"), &tmp.path().join("topologies"));
+    copy_dir(&root.join("tests/fixtures/import"), &tmp.path().join("tests/fixtures/import"));
+    let diamond = "tests/fixtures/blast-diamond.toml";
+    std::fs::copy(root.join(diamond), tmp.path().join(diamond)).unwrap();
     let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
     let mut ran = 0;
     for doc in DOCS {

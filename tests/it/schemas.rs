@@ -208,11 +208,23 @@ fn real_outputs_follow_their_schemas_and_use_every_declared_key() {
     v.check("sweep.schema.json", "", &sweep(&["--variant", "big"], "full"), "sweep.json");
     v.check("sweep.schema.json", "", &sweep(&["--shard", "1/2"], "shard"), "shard sweep.json");
 
-    let unused: Vec<String> = ["report.schema.json", "compare.schema.json", "sweep.schema.json", "stats.schema.json"]
-        .into_iter()
-        .flat_map(Validator::declared)
-        .filter(|p| !v.seen.contains(p))
-        .collect();
+    for fault in ["crash", "latency=2s", "errors=0.5", "capacity=0.5"] {
+        let out = blastsim()
+            .arg("blast")
+            .arg(tmp.path().join("t.toml"))
+            .args(["--fault", fault, "--format", "json"])
+            .assert()
+            .success();
+        let blast: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+        v.check("blast.schema.json", "", &blast, &format!("blast --fault {fault}"));
+    }
+
+    let unused: Vec<String> =
+        ["report.schema.json", "compare.schema.json", "sweep.schema.json", "stats.schema.json", "blast.schema.json"]
+            .into_iter()
+            .flat_map(Validator::declared)
+            .filter(|p| !v.seen.contains(p))
+            .collect();
     assert!(unused.is_empty(), "declared in a schema but in no output checked: {unused:#?}");
 }
 
