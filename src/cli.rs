@@ -1,9 +1,11 @@
 //! Command definitions and their execution; errors carry their exit code.
 
+mod blast;
 mod commands;
 mod compare;
 mod examples;
 mod generate;
+mod import;
 mod manual;
 mod merge;
 mod progress;
@@ -93,6 +95,10 @@ pub enum Command {
         #[arg(value_name = "SHARD", required = true)]
         shards: Vec<PathBuf>,
     },
+    /// Fail each service in turn and rank them by what their failure does, beside the static blast radius.
+    Blast(blast::BlastArgs),
+    /// Write a topology skeleton from a trace system's service graph (Jaeger, OpenTelemetry, X-Ray).
+    Import(import::ImportArgs),
     /// Validate a topology and report every problem at once.
     #[command(after_help = examples::CHECK)]
     Check {
@@ -114,6 +120,12 @@ pub enum Command {
         /// Mark the services a run impacted, from its report.json.
         #[arg(long, value_name = "REPORT")]
         report: Option<PathBuf>,
+        /// Draw only this service's neighbourhood: its callers and callees within --depth calls.
+        #[arg(long, value_name = "SERVICE")]
+        focus: Option<String>,
+        /// How many calls away from the focused service to draw.
+        #[arg(long, value_name = "N", default_value_t = 1, requires = "focus")]
+        depth: u32,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
     #[command(after_help = examples::COMPLETIONS)]

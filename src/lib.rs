@@ -1,8 +1,10 @@
 //! blastsim: simulates how failures spread through a graph of services, and how fast it gets back.
 
 pub mod analysis;
+pub mod blast;
 pub mod engine;
 pub mod generate;
+pub mod import;
 pub mod mechanisms;
 pub mod model;
 pub mod report;

@@ -1,5 +1,6 @@
 //! Outputs made from a run's results: text, JSON, CSV, plots and graph drawings.
 
+pub mod blast;
 pub mod compare;
 pub mod csv;
 pub mod doc;

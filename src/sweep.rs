@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub enum SweepError {
     /// A point's values make the topology invalid (bad key, bad value): bad input.
     #[error("{}", topology::render_error(.source))]
-    Topology { point: String, source: TopologyError, hint: Option<String> },
+    Topology { point: String, source: Box<TopologyError>, hint: Option<String> },
     /// Bad input that is not the topology's: the service, the run count.
     #[error("{0}")]
     Usage(String),
@@ -105,12 +105,11 @@ pub fn prepare(req: &Request) -> Result<Plan, SweepError> {
         .map(|values| {
             let mut sets = req.sets.to_vec();
             sets.extend(spec.params.iter().zip(values).map(|(p, v)| format!("{}={}", p.key, v.to_toml())));
-            topology::load_file(req.topology, &sets, req.variant)
-                .map_err(|source| SweepError::Topology {
-                    point: describe(&spec.params, values),
-                    hint: fraction_hint(&spec.params, &source),
-                    source,
-                })
+            topology::load_file(req.topology, &sets, req.variant).map_err(|source| SweepError::Topology {
+                point: describe(&spec.params, values),
+                hint: fraction_hint(&spec.params, &source),
+                source: Box::new(source),
+            })
         })
         .collect::<Result<Vec<Model>, SweepError>>()?;
     let first = &models[0];

@@ -20,7 +20,8 @@ mod tests_values;
 
 pub use check::check_file;
 pub use error::{InvalidTopology, Problem, SyntaxError, TopologyError, render_error};
-pub use file::MAX_BYTES as MAX_FILE_BYTES;
+pub use file::{MAX_BYTES as MAX_FILE_BYTES, read_regular};
+pub use suggest::nearest;
 
 use crate::model::{Model, Variant};
 use raw::{Ordered, RawTopology, RawVariant};

@@ -63,7 +63,8 @@ mod tests {
     #[test]
     fn the_rate_has_one_decimal_and_no_colour() {
         let screen = Screen::default();
-        let bar = styled(ProgressBar::with_draw_target(Some(10), ProgressDrawTarget::term_like(Box::new(screen.clone()))));
+        let bar =
+            styled(ProgressBar::with_draw_target(Some(10), ProgressDrawTarget::term_like(Box::new(screen.clone()))));
         bar.inc(3);
         std::thread::sleep(std::time::Duration::from_millis(20));
         bar.inc(1);

@@ -50,7 +50,12 @@ impl CompareFile {
             .iter()
             .filter_map(|e| Some(VariantRuns { spread: spread(e), first_run: e.first()?.clone() }))
             .collect();
-        CompareFile { schema_version: crate::report::json::SCHEMA_VERSION, topology: topology.to_string(), runs, variants }
+        CompareFile {
+            schema_version: crate::report::json::SCHEMA_VERSION,
+            topology: topology.to_string(),
+            runs,
+            variants,
+        }
     }
 
     /// The file as pretty JSON with a final newline.

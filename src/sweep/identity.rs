@@ -17,7 +17,8 @@ pub fn fingerprint(bytes: &[u8]) -> String {
 /// run: `--set`, the variant, the seed, the swept parameters, the runs per
 /// point, the service and the metric.
 pub fn overrides_hash(spec: &Spec) -> String {
-    let key = serde_json::json!([spec.sets, spec.variant, spec.seed, spec.params, spec.runs, spec.service, spec.metric]);
+    let key =
+        serde_json::json!([spec.sets, spec.variant, spec.seed, spec.params, spec.runs, spec.service, spec.metric]);
     fingerprint(key.to_string().as_bytes())
 }
 

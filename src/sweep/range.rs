@@ -112,7 +112,8 @@ fn parse_list(range: &str) -> Result<Vec<Value>, (String, String)> {
             "separate values with single commas: V1,V2,V3".into(),
         ));
     }
-    let ints: Option<Vec<i64>> = items.iter().map(|s| split_int(s).filter(|(_, u)| u.is_empty()).map(|(i, _)| i)).collect();
+    let ints: Option<Vec<i64>> =
+        items.iter().map(|s| split_int(s).filter(|(_, u)| u.is_empty()).map(|(i, _)| i)).collect();
     if let Some(ints) = ints {
         return Ok(ints.into_iter().map(Value::Int).collect());
     }
@@ -382,7 +383,10 @@ mod tests {
         assert_eq!(values(&format!("k={big}..{}:3", big + 4)), [big, big + 2, big + 4].map(|i| i.to_string()));
         assert_eq!(values(&format!("k={big}..{}:step=1", big + 2)), [big, big + 1, big + 2].map(|i| i.to_string()));
         assert_eq!(values(&format!("k={big},1")), [big.to_string(), "1".to_string()]);
-        assert_eq!(values("k=9223372036854775806..9223372036854775807:2"), ["9223372036854775806", "9223372036854775807"]);
+        assert_eq!(
+            values("k=9223372036854775806..9223372036854775807:2"),
+            ["9223372036854775806", "9223372036854775807"]
+        );
         assert_eq!(values("k=0..10:3"), ["0", "5", "10"]);
     }
 

@@ -227,3 +227,21 @@ fn a_small_topology_runs_from_a_temp_file() {
     assert_eq!(impacted(&report), Vec::<String>::new());
     assert_eq!(service(&report, "web")["offered_requests"], 50.0 * 3600.0);
 }
+
+#[test]
+fn graph_focus_draws_one_neighbourhood() {
+    let path = "tests/fixtures/blast-diamond.toml";
+    let text = stdout_of(blastsim().args(["graph", path, "--focus", "api", "--format", "mermaid"]));
+    for name in ["\"front\"", "\"api\"", "\"db\""] {
+        assert!(text.contains(name), "{name}: {text}");
+    }
+    assert!(!text.contains("\"cache\"") && !text.contains("\"report\""), "{text}");
+    assert!(text.contains("classDef focus"), "{text}");
+    let wide = stdout_of(blastsim().args(["graph", path, "--focus", "db", "--depth", "2"]));
+    assert!(wide.contains("label=\"front\"") && !wide.contains("label=\"cache\""), "{wide}");
+    let near = stdout_of(blastsim().args(["graph", path, "--focus", "db"]));
+    assert!(!near.contains("label=\"front\""), "depth 1 stops at api: {near}");
+    let err = blastsim().args(["graph", path, "--focus", "dbb"]).assert().code(2).get_output().stderr.clone();
+    assert!(String::from_utf8(err).unwrap().contains("did you mean `db`?"));
+    blastsim().args(["graph", path, "--depth", "2"]).assert().code(2);
+}

@@ -1,9 +1,11 @@
 //! The integration tests of blastsim: one binary, one module per behaviour.
 
 mod bad_input;
+mod blast;
 mod cli;
 mod closed_pipe;
 mod generate;
+mod import;
 mod kinesis;
 mod large;
 mod merge;

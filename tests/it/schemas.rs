@@ -63,7 +63,10 @@ impl Validator {
         }
         if let (Some(p), Some(text)) = (s.get("pattern").and_then(Value::as_str), v.as_str()) {
             assert_eq!(p, "^[0-9a-f]{16}$", "{file}#{ptr}: the validator knows only the hex-16 pattern");
-            assert!(text.len() == 16 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "{path}");
+            assert!(
+                text.len() == 16 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+                "{path}"
+            );
         }
         if let Some(obj) = v.as_object() {
             let props = s.get("properties").and_then(Value::as_object);
