@@ -385,6 +385,10 @@ mod tests {
         chart.layout = Layout::Panels;
         chart.curves.truncate(1);
         assert!(chart.panels());
+        chart.curves = (0..500).map(|k| Curve { label: format!("svc-{k} (min 55.0%)"), ..template.clone() }).collect();
+        assert_eq!(chart.canvas(), panels::canvas(&chart));
+        assert!(chart.canvas().1 < 3000, "a bounded image however many services: {:?}", chart.canvas());
+        assert!(chart.svg().unwrap().contains("Not drawn: 452 more impacted services"));
     }
 
     #[test]

@@ -9,6 +9,8 @@ use plotters::prelude::*;
 const PANEL_H: u32 = 210;
 const TITLE_H: u32 = 40;
 const FOOTER_LINE_H: u32 = 17;
+/// At most this many panels (12 rows of 4), so the image stays a few megabytes whatever the graph.
+pub const MAX_PANELS: usize = 48;
 
 fn columns(n: usize) -> usize {
     match n {
@@ -18,8 +20,14 @@ fn columns(n: usize) -> usize {
     }
 }
 
+/// The coloured curves that get a panel: the first [`MAX_PANELS`] (by impact start in a recovery chart).
 fn strong<'c>(chart: &'c Chart) -> Vec<&'c super::Curve> {
-    chart.curves.iter().filter(|c| !c.faint).collect()
+    chart.curves.iter().filter(|c| !c.faint).take(MAX_PANELS).collect()
+}
+
+/// Coloured curves left without a panel.
+fn left_out(chart: &Chart) -> usize {
+    chart.curves.iter().filter(|c| !c.faint).count().saturating_sub(MAX_PANELS)
 }
 
 /// The events under the panels, one string each.
@@ -38,7 +46,7 @@ fn footer_lines(chart: &Chart) -> u32 {
 pub(super) fn canvas(chart: &Chart) -> (u32, u32) {
     let n = strong(chart).len().max(1);
     let rows = n.div_ceil(columns(n)) as u32;
-    let extra = u32::from(chart.faint_label.is_some());
+    let extra = u32::from(chart.faint_label.is_some()) + u32::from(left_out(chart) > 0);
     (chart.size.0, TITLE_H + rows * PANEL_H + (footer_lines(chart) + extra + 1) * FOOTER_LINE_H)
 }
 
@@ -91,6 +99,14 @@ pub(super) fn draw<DB: DrawingBackend>(chart: &Chart, area: &DrawingArea<DB, Shi
     let mut y = 6;
     if let Some(label) = chart.faint_label.as_ref() {
         below.draw(&Text::new(format!("Not drawn: {label}."), (12, y), &font)).map_err(draw_error)?;
+        y += FOOTER_LINE_H as i32;
+    }
+    if left_out(chart) > 0 {
+        let text = format!(
+            "Not drawn: {} more impacted services, after the first {MAX_PANELS} to be impacted (report.md lists them all).",
+            left_out(chart)
+        );
+        below.draw(&Text::new(text, (12, y), &font)).map_err(draw_error)?;
         y += FOOTER_LINE_H as i32;
     }
     let events = footer(chart);
