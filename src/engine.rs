@@ -11,16 +11,19 @@ pub mod fleet;
 mod oom;
 pub mod queue;
 pub mod result;
+pub mod samples;
+pub mod solver;
 pub mod state;
 pub mod traffic;
 
 pub use result::{LogEntry, RunResult, Sample, ServiceSeries, Totals};
+pub use samples::Samples;
 
 use crate::mechanisms::rolling::Rollout;
 use crate::mechanisms::{health, peers, warmup};
 use crate::model::dist::{draw, standard_normal};
 use crate::model::{Model, ServiceId};
-use crate::time::SimTime;
+use crate::time::{SimTime, Span};
 use queue::EventQueue;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -43,6 +46,9 @@ pub enum EngineError {
     )]
     TooManySamples { samples: u64, services: u64, steps: u64, limit: u64 },
 }
+
+/// The most times a step is split where queues move fast.
+pub const MAX_SUBSTEPS: u64 = 100;
 
 /// The most samples (services x steps) a run keeps, about 3.6 GB of time series.
 pub const MAX_SAMPLES: u64 = 50_000_000;
@@ -107,6 +113,9 @@ struct Sim<'m> {
     scalings: Vec<actions::Scaling>,
     /// The run's one random stream, seeded by the model's seed.
     rng: ChaCha8Rng,
+    solver: solver::Solver,
+    /// Instants whose solve gave up before settling.
+    unsettled: u64,
     result: RunResult,
 }
 
@@ -115,14 +124,18 @@ impl<'m> Sim<'m> {
         let samples = (model.duration.0 / model.step.0.max(1)) as usize + 1;
         let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();
         for (svc, st) in model.services.iter().zip(states.iter_mut()) {
+            st.fleet.set_grid(model.step);
             if let Some(p) = &svc.peers {
                 peers::settle(&mut st.fleet, p);
             }
         }
+        let params = Params::new(model.services.clone(), model.deps.clone());
+        let wiring = Wiring::new(model);
         Sim {
             model,
-            params: Params::new(model.services.clone(), model.deps.clone()),
-            wiring: Wiring::new(model),
+            solver: solver::Solver::new(&params, &wiring),
+            params,
+            wiring,
             states,
             deps: vec![DepState::default(); model.deps.len()],
             queue: EventQueue::new(),
@@ -133,11 +146,10 @@ impl<'m> Sim<'m> {
             rollouts: Vec::new(),
             scalings: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
+            unsettled: 0,
             result: RunResult {
                 times: Vec::with_capacity(samples),
-                services: (0..model.services.len())
-                    .map(|_| ServiceSeries { samples: Vec::with_capacity(samples), ..ServiceSeries::default() })
-                    .collect(),
+                services: (0..model.services.len()).map(|_| ServiceSeries::default()).collect(),
                 log: Vec::new(),
                 events: 0,
             },
@@ -153,11 +165,8 @@ impl<'m> Sim<'m> {
             };
             self.queue.push(at, Event::Action(i));
         }
-        // Settle the steady state before time starts: load flows down the graph
-        // one level per pass.
-        for _ in 0..self.wiring.order.len().clamp(1, 64) {
-            self.solve();
-        }
+        // Settle the steady state before time starts.
+        self.solve();
     }
 
     fn step(&mut self, at: SimTime, event: Event) -> Result<(), EngineError> {
@@ -169,8 +178,7 @@ impl<'m> Sim<'m> {
                 end: self.model.show_time(self.end),
             });
         }
-        traffic::integrate(&self.params, &mut self.states, &mut self.deps, at.since(self.now).secs());
-        self.now = at;
+        self.advance(at);
         match event {
             Event::Tick => self.tick(),
             Event::Action(i) => self.act(i),
@@ -182,9 +190,39 @@ impl<'m> Sim<'m> {
         Ok(())
     }
 
+    /// Integrates the traffic up to `at`, solving again wherever a queue has
+    /// moved enough to change what its callers see (never more often than
+    /// [`MAX_SUBSTEPS`] times a step).
+    fn advance(&mut self, at: SimTime) {
+        let shortest = Span((self.model.step.0 / MAX_SUBSTEPS).max(1));
+        while self.now < at {
+            let left = at.since(self.now);
+            let settled = traffic::settled_span(&self.states, left.secs());
+            let dt = if settled >= left.secs() { left } else { Span::from_secs_f64(settled).clamp(shortest, left) };
+            traffic::integrate(&self.params, &mut self.states, &mut self.deps, dt.secs());
+            self.now = self.now.plus(dt);
+            if self.now < at {
+                self.solve();
+            }
+        }
+    }
+
+    /// Solves every service's rates at `now` to a fixed point; notes the first
+    /// instant that does not settle, and at the end how many did not.
     fn solve(&mut self) {
         let dt = self.model.step.secs();
-        traffic::solve(&self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt);
+        self.solver.touch_changed(&self.params, &self.wiring, &self.states, &self.deps, self.now);
+        let out = self.solver.solve(&self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt);
+        if !out.converged {
+            self.unsettled += 1;
+            if self.unsettled == 1 {
+                let what = format!(
+                    "warning: the fluid solver did not settle within {} sweeps; rates here are approximate",
+                    solver::MAX_SWEEPS
+                );
+                self.result.log.push(LogEntry { at: self.now, service: out.unsettled, what, scheduled: false });
+            }
+        }
     }
 
     fn tick(&mut self) {
@@ -292,6 +330,10 @@ impl<'m> Sim<'m> {
     }
 
     fn finish(mut self) -> RunResult {
+        if self.unsettled > 1 {
+            let what = format!("warning: the fluid solver did not settle at {} instants of the run", self.unsettled);
+            self.result.log.push(LogEntry { at: self.now, service: None, what, scheduled: false });
+        }
         for (i, st) in self.states.iter().enumerate() {
             self.result.services[i].totals = st.totals;
         }

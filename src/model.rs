@@ -54,11 +54,26 @@ pub struct Thresholds {
     /// Recovery starts when availability leaves the bottom of its trough for
     /// good: the bottom is the minimum plus this fraction of the impact's depth.
     pub recovery_band: f64,
+    /// `mostly_recovered` and `recovered` need the curve to stay at or above
+    /// their level at least this long before the run ends [s].
+    #[serde(default = "default_recovery_hold_s")]
+    pub recovery_hold_s: f64,
+}
+
+fn default_recovery_hold_s() -> f64 {
+    Thresholds::default().recovery_hold_s
 }
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Thresholds { impact: 0.99, severe: 0.90, mostly_recovered: 0.95, recovered: 0.99, recovery_band: 0.01 }
+        Thresholds {
+            impact: 0.99,
+            severe: 0.90,
+            mostly_recovered: 0.95,
+            recovered: 0.99,
+            recovery_band: 0.01,
+            recovery_hold_s: 300.0,
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod compare;
 pub mod file;
+pub mod identity;
 pub mod range;
 pub mod stats;
 
@@ -25,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub enum SweepError {
     /// A point's values make the topology invalid (bad key, bad value): bad input.
     #[error("{}", topology::render_error(.source))]
-    Topology { point: String, source: TopologyError },
+    Topology { point: String, source: Box<TopologyError>, hint: Option<String> },
     /// Bad input that is not the topology's: the service, the run count.
     #[error("{0}")]
     Usage(String),
@@ -71,6 +72,8 @@ pub fn prepare(req: &Request) -> Result<Plan, SweepError> {
     }
     let mut spec = Spec {
         topology: req.topology.display().to_string(),
+        topology_hash: String::new(),
+        overrides_hash: String::new(),
         sets: req.sets.to_vec(),
         variant: req.variant.map(str::to_string),
         params: req.params.clone(),
@@ -102,11 +105,20 @@ pub fn prepare(req: &Request) -> Result<Plan, SweepError> {
         .map(|values| {
             let mut sets = req.sets.to_vec();
             sets.extend(spec.params.iter().zip(values).map(|(p, v)| format!("{}={}", p.key, v.to_toml())));
-            topology::load_file(req.topology, &sets, req.variant)
-                .map_err(|source| SweepError::Topology { point: describe(&spec.params, values), source })
+            topology::load_file(req.topology, &sets, req.variant).map_err(|source| SweepError::Topology {
+                point: describe(&spec.params, values),
+                hint: fraction_hint(&spec.params, &source),
+                source: Box::new(source),
+            })
         })
         .collect::<Result<Vec<Model>, SweepError>>()?;
     let first = &models[0];
+    if first.services.is_empty() {
+        return Err(SweepError::Usage(format!(
+            "{} has no services, so a sweep has nothing to measure; add a service (`[services.NAME]`) first",
+            req.topology.display()
+        )));
+    }
     spec.seed = req.seed.unwrap_or(first.seed);
     spec.service = match req.service {
         Some(name) if first.service_id(name).is_some() => name.to_string(),
@@ -122,7 +134,30 @@ pub fn prepare(req: &Request) -> Result<Plan, SweepError> {
             None => first.services.first().map(|s| s.name.clone()).unwrap_or_default(),
         },
     };
+    let bytes = std::fs::read(req.topology).map_err(|e| {
+        SweepError::Usage(format!("cannot read {} again to fingerprint it: {e}", req.topology.display()))
+    })?;
+    spec.topology_hash = identity::fingerprint(&bytes);
+    spec.overrides_hash = identity::overrides_hash(&spec);
     Ok(Plan { spec, models })
+}
+
+/// When a key wants an integer and a range was spaced into fractions (the
+/// default 11 points of `1..4`), how to sweep whole numbers instead.
+fn fraction_hint(params: &[Param], error: &TopologyError) -> Option<String> {
+    let wants_integer = topology::render_error(error).contains("integer");
+    let p = params.iter().find(|p| p.values.iter().any(|v| matches!(v, Value::Float(_))))?;
+    let (a, b) = (p.values.first()?, p.values.last()?);
+    wants_integer.then(|| {
+        format!(
+            "`{}={}` gives {} evenly spaced points, not all whole numbers; for an integer key give a step (`{}={a}..{b}:step=1`) or a list (`{}={a},{b}`)",
+            p.key,
+            p.range,
+            p.values.len(),
+            p.key,
+            p.key
+        )
+    })
 }
 
 /// `key=value, key=value`: a point as people read it.

@@ -106,11 +106,15 @@ pub fn parse_span(text: &str) -> Result<Span, String> {
         total += number * scale;
         rest = &rest[unit_len..];
     }
-    if !total.is_finite() {
-        return Err(format!("`{s}` is too large"));
+    if !total.is_finite() || total > MAX_SPAN.0 as f64 {
+        return Err(format!("`{s}` is out of range; durations go up to {MAX_SPAN} (about 2,700 years)"));
     }
     Ok(Span(total.round() as u64))
 }
+
+/// The longest duration a topology may write: 1,000,000 days [ms]. Sums of a few such spans stay far
+/// inside `u64`, so simulated times never saturate.
+pub const MAX_SPAN: Span = Span(1_000_000 * 86_400_000);
 
 /// Parses a rate such as `300/h`, `2000/s`, `5/m` into events per second.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
@@ -122,6 +126,12 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
         .trim()
         .parse()
         .map_err(|_| format!("`{}` in `{s}` is not a number; write a rate like \"300/h\"", num.trim()))?;
+    if n.is_nan() || (n.is_infinite() && num.to_ascii_lowercase().contains("inf")) {
+        return Err(format!("`{}` in `{s}` is not a finite number; write a rate like \"300/h\"", num.trim()));
+    }
+    if n.is_infinite() {
+        return Err(format!("`{}` in `{s}` is out of range; write a rate like \"300/h\"", num.trim()));
+    }
     let per = match unit.trim() {
         "ms" => 0.001,
         "s" => 1.0,
@@ -132,7 +142,7 @@ pub fn parse_rate(text: &str) -> Result<f64, String> {
             return Err(format!("`{other}` is not a time unit in `{s}`; use /s, /m, /h or /d"));
         }
     };
-    if !(n.is_finite() && n >= 0.0) {
+    if n < 0.0 {
         return Err(format!("`{s}` is negative; write a rate like \"300/h\""));
     }
     Ok(n / per)
@@ -257,6 +267,24 @@ mod tests {
         assert_eq!(parse_span("1h30m"), Ok(Span(5_400_000)));
         assert_eq!(parse_span("1.5s"), Ok(Span(1500)));
         assert_eq!(parse_span("2d"), Ok(Span(172_800_000)));
+    }
+
+    #[test]
+    fn spans_past_the_limit_are_out_of_range() {
+        for text in ["18446744073709551616ms", "99999999999999h", "1000001d", "999999d24h1ms"] {
+            let err = parse_span(text).unwrap_err();
+            assert!(err.contains("out of range"), "{text}: {err}");
+        }
+        assert_eq!(parse_span("1000000d"), Ok(MAX_SPAN));
+    }
+
+    #[test]
+    fn rates_say_what_is_wrong() {
+        assert!(parse_rate("nan/s").unwrap_err().contains("`nan` in `nan/s` is not a finite number"));
+        assert!(parse_rate("inf/s").unwrap_err().contains("not a finite number"));
+        assert!(parse_rate("-inf/s").unwrap_err().contains("not a finite number"));
+        assert!(parse_rate("1e400/s").unwrap_err().contains("`1e400` in `1e400/s` is out of range"));
+        assert!(parse_rate("-5/s").unwrap_err().contains("is negative"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The topology file format: parsing, overrides and validation into a [`crate::model::Model`].
 
+mod check;
 mod error;
 mod file;
 mod locate;
@@ -14,9 +15,13 @@ mod validate;
 mod tests;
 #[cfg(test)]
 mod tests_bad;
+#[cfg(test)]
+mod tests_values;
 
+pub use check::check_file;
 pub use error::{InvalidTopology, Problem, SyntaxError, TopologyError, render_error};
-pub use file::MAX_BYTES as MAX_FILE_BYTES;
+pub use file::{MAX_BYTES as MAX_FILE_BYTES, read_regular};
+pub use suggest::nearest;
 
 use crate::model::{Model, Variant};
 use raw::{Ordered, RawTopology, RawVariant};
@@ -80,6 +85,12 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
         })
         .collect();
     let mut checked = validate::validate(&raw, stem, model_variants);
+    if let Ok(table) = toml::from_str::<toml::Table>(&text) {
+        let found = validate::scan(&table);
+        // Other checks may trip over the same NaN or name; the scan's problem says it best.
+        checked.issues.retain(|i| !found.iter().any(|n| i.path.starts_with(&n.path)));
+        checked.issues.splice(0..0, found);
+    }
     if checked.services_ok {
         let more = sets::compute(&mut checked.model, &checked.pending_sets, &text);
         checked.issues.extend(more);

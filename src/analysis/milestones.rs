@@ -24,9 +24,12 @@ pub fn find(times: &[SimTime], availability: &[f64], step: Span, th: &Thresholds
     {
         out.push((MilestoneKind::RecoveryStart, times[k]));
     }
+    // Back for good: the curve stays at or above the level from the end of
+    // its last step below it, for at least the hold before the run ends.
+    let held = |j: usize| times[last].since(times[j]).secs() >= th.recovery_hold_s;
     let back_above = |level: f64| {
         let j = availability.iter().rposition(|&a| a < level)?;
-        (j < last).then(|| times[j])
+        (j < last && held(j)).then(|| times[j])
     };
     if first_below(th.mostly_recovered).is_some()
         && let Some(t) = back_above(th.mostly_recovered)
@@ -81,7 +84,7 @@ mod tests {
     #[test]
     fn an_outage_and_its_recovery_are_dated_at_step_boundaries() {
         let (t, a) = curve(&[1.0, 0.98, 0.5, 0.0, 0.0, 0.3, 0.96, 0.999, 1.0]);
-        let m = find(&t, &a, Span(60_000), &Thresholds::default());
+        let m = find(&t, &a, Span(60_000), &Thresholds { recovery_hold_s: 120.0, ..Thresholds::default() });
         assert_eq!(
             kinds(&m),
             [("impact_start", 1), ("severe", 2), ("recovery_start", 5), ("mostly_recovered", 6), ("recovered", 7)]
@@ -93,6 +96,20 @@ mod tests {
         let (t, a) = curve(&[1.0, 0.2, 0.0, 0.1]);
         let m = find(&t, &a, Span(60_000), &Thresholds::default());
         assert_eq!(kinds(&m), [("impact_start", 1), ("severe", 1)]);
+    }
+
+    #[test]
+    fn a_recovery_needs_the_hold_before_the_run_ends() {
+        let (t, a) = curve(&[1.0, 0.5, 0.999, 0.5, 0.999, 0.5, 1.0, 1.0]);
+        let th = Thresholds { recovery_hold_s: 180.0, ..Thresholds::default() };
+        let kinds_of = |th: &Thresholds| kinds(&find(&t, &a, Span(60_000), th));
+        assert!(!kinds_of(&th).iter().any(|k| k.0 == "recovered"), "2 min above is not 3: not recovered");
+        let short = Thresholds { recovery_hold_s: 120.0, ..th };
+        assert!(kinds_of(&short).contains(&("recovered", 6)));
+        let (t, a) = curve(&[1.0, 0.5, 0.999, 0.5, 0.999, 0.5, 1.0]);
+        let m = find(&t, &a, Span(60_000), &Thresholds { recovery_hold_s: 0.0, ..th });
+        assert!(kinds(&m).contains(&("recovered", 6)), "no hold: the last sample still counts");
+        assert!(!kinds(&find(&t, &a, Span(60_000), &th)).iter().any(|k| k.0 == "recovered"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use blastsim::analysis::compare::{self, Entry};
 use blastsim::engine::RunResult;
 use blastsim::model::Model;
 use blastsim::report;
-use blastsim::sweep::compare::{Spread, spread};
+use blastsim::sweep::compare::{CompareFile, Spread, spread};
 use rayon::prelude::*;
 use std::path::Path;
 
@@ -18,6 +18,7 @@ pub fn run(
     repeats: u32,
     out: Option<&Path>,
     format: Format,
+    no_progress: bool,
 ) -> Result<(), CliError> {
     let baseline = blastsim::topology::load_file(path, sets, None)?;
     let mut runs = vec![("baseline".to_string(), "as written".to_string(), baseline.clone())];
@@ -32,33 +33,39 @@ pub fn run(
     }
     check_runs(repeats, runs.len())?;
     if repeats > 1 {
-        return run_many(&baseline, &runs, repeats, out, format);
+        return run_many(&baseline, &runs, repeats, out, format, no_progress);
     }
-    let results: Vec<Result<(RunResult, Entry), CliError>> = runs
+    let results: Vec<Result<(RunResult, Entry, blastsim::analysis::Report), CliError>> = runs
         .par_iter()
         .map(|(name, description, model)| {
             let variant = (name != "baseline").then_some(name.as_str());
             let (result, report) = blastsim::simulate(model, variant)?;
-            Ok((result, compare::entry(name, description, &report)))
+            let entry = compare::entry(name, description, &report);
+            Ok((result, entry, report))
         })
         .collect();
     let mut entries = Vec::with_capacity(results.len());
     let mut curves = Vec::with_capacity(results.len());
+    let mut baseline_report = None;
     for r in results {
-        let (result, entry) = r?;
+        let (result, entry, report) = r?;
         curves.push((entry.name.clone(), worst_availability(&result)));
         entries.push(entry);
+        baseline_report.get_or_insert(report);
     }
     if let Some(dir) = out {
-        let files = files(&baseline, &entries, &curves).map_err(CliError::Output)?;
+        let files = files(&baseline, &entries, &curves, baseline_report.as_ref()).map_err(CliError::Output)?;
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
         Format::Text => stdout::print(format_args!("{}", report::compare::render(&baseline.name, &entries)))?,
-        Format::Json => stdout::print(format_args!("{}", json(&entries)))?,
+        Format::Json => stdout::print(format_args!("{}", json(&baseline, &entries)))?,
     }
     if let (Some(dir), Format::Text) = (out, format) {
-        stdout::print(format_args!("\nwrote compare.json, compare.png and compare.svg to {}\n", dir.display()))?;
+        stdout::print(format_args!(
+            "\nwrote compare.json, compare.png, compare.svg, report.md and report.html to {}\n",
+            dir.display()
+        ))?;
     }
     Ok(())
 }
@@ -74,8 +81,10 @@ fn run_many(
     repeats: u32,
     out: Option<&Path>,
     format: Format,
+    no_progress: bool,
 ) -> Result<(), CliError> {
     let jobs: Vec<(usize, u32)> = (0..runs.len()).flat_map(|i| (0..repeats).map(move |r| (i, r))).collect();
+    let bar = super::progress::bar(jobs.len() as u64, no_progress);
     let results: Vec<Result<(Option<Curve>, Entry), CliError>> = jobs
         .par_iter()
         .map(|&(i, r)| {
@@ -84,9 +93,11 @@ fn run_many(
             model.seed = blastsim::sweep::run_seed(model.seed, 0, r);
             let variant = (name != "baseline").then_some(name.as_str());
             let (result, report) = blastsim::simulate(&model, variant)?;
+            bar.inc(1);
             Ok(((r == 0).then(|| worst_availability(&result)), compare::entry(name, description, &report)))
         })
         .collect();
+    bar.finish_and_clear();
     let mut entries: Vec<Vec<Entry>> = vec![Vec::new(); runs.len()];
     let mut curves = Vec::new();
     for (r, &(i, _)) in results.into_iter().zip(&jobs) {
@@ -97,16 +108,22 @@ fn run_many(
         entries[i].push(entry);
     }
     let spreads: Vec<Spread> = entries.iter().map(|e| spread(e)).collect();
-    let mut text = serde_json::to_string_pretty(&spreads).unwrap_or_default();
-    text.push('\n');
+    let text = CompareFile::new(&baseline.name, repeats, &entries).to_json();
     if let Some(dir) = out {
         let title = format!("{}: worst service availability, first seed of {repeats}", baseline.name);
         let mut chart = report::plot::overlay(&title, &curves, |t| report::plot::tick_time(baseline, t));
         (chart.x_desc, chart.tick_origin_s) = report::plot::time_axis_of(baseline);
         let svg = chart.svg().map_err(|e| CliError::Output(e.to_string()))?;
         let png = chart.png().map_err(|e| CliError::Output(e.to_string()))?;
-        let files =
-            [("compare.json", text.clone().into_bytes()), ("compare.png", png), ("compare.svg", svg.into_bytes())];
+        let draft = report::doc::compare_runs(baseline, &spreads, repeats);
+        let html = report::html::render(&draft, &chart, report::clock_origin(baseline), None);
+        let files = [
+            ("compare.json", text.clone().into_bytes()),
+            ("compare.png", png),
+            ("compare.svg", svg.into_bytes()),
+            ("report.md", report::markdown::render(&draft).into_bytes()),
+            ("report.html", html.into_bytes()),
+        ];
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
@@ -114,7 +131,10 @@ fn run_many(
         Format::Json => stdout::print(format_args!("{text}"))?,
     }
     if let (Some(dir), Format::Text) = (out, format) {
-        stdout::print(format_args!("\nwrote compare.json, compare.png and compare.svg to {}\n", dir.display()))?;
+        stdout::print(format_args!(
+            "\nwrote compare.json, compare.png, compare.svg, report.md and report.html to {}\n",
+            dir.display()
+        ))?;
     }
     Ok(())
 }
@@ -129,23 +149,33 @@ fn worst_availability(result: &RunResult) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn json(entries: &[Entry]) -> String {
-    let mut text = serde_json::to_string_pretty(entries).unwrap_or_default();
-    text.push('\n');
-    text
+/// `compare.json` of single runs: the same shape as with `--runs N`.
+fn json(model: &Model, entries: &[Entry]) -> String {
+    let each: Vec<Vec<Entry>> = entries.iter().map(|e| vec![e.clone()]).collect();
+    CompareFile::new(&model.name, 1, &each).to_json()
 }
 
 fn files(
     model: &Model,
     entries: &[Entry],
     curves: &[(String, Vec<(f64, f64)>)],
+    baseline: Option<&blastsim::analysis::Report>,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
     let title = format!("{}: worst service availability, baseline and variants", model.name);
     let mut chart = report::plot::overlay(&title, curves, |t| report::plot::tick_time(model, t));
     (chart.x_desc, chart.tick_origin_s) = report::plot::time_axis_of(model);
     let svg = chart.svg().map_err(|e| e.to_string())?;
     let png = chart.png().map_err(|e| e.to_string())?;
-    Ok(vec![("compare.json", json(entries).into_bytes()), ("compare.png", png), ("compare.svg", svg.into_bytes())])
+    let draft = report::doc::compare(model, entries, baseline.map(|r| report::graph::mermaid(model, Some(r))));
+    let graph = report::html::GraphData::new(model, baseline);
+    let html = report::html::render(&draft, &chart, report::clock_origin(model), Some(&graph));
+    Ok(vec![
+        ("compare.json", json(model, entries).into_bytes()),
+        ("compare.png", png),
+        ("compare.svg", svg.into_bytes()),
+        ("report.md", report::markdown::render(&draft).into_bytes()),
+        ("report.html", html.into_bytes()),
+    ])
 }
 
 /// The most seeded runs of each of the baseline and variants: each run's summary is kept to compute the intervals.

@@ -2,7 +2,7 @@
 
 use super::commands::CliError;
 use super::stdout;
-use super::sweep::progress;
+use super::progress::bar as progress;
 use super::{Format, TopologyArgs};
 use blastsim::fit::{Evaluator, eval};
 use blastsim::report;

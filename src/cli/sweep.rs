@@ -4,8 +4,6 @@ use super::commands::CliError;
 use super::stdout;
 use blastsim::report;
 use blastsim::sweep::{self, Metric, Request, Shard, SweepError, SweepFile, range};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -64,7 +62,7 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     let plan = sweep::prepare(&req).map_err(sweep_error)?;
     let jobs = (0..plan.spec.jobs()).filter(|&j| shard.is_none_or(|s| s.owns(j))).count();
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
-    let bar = progress(jobs as u64, args.no_progress);
+    let bar = super::progress::bar(jobs as u64, args.no_progress);
     let file = sweep::run(&plan, shard, &STOP, &|| bar.inc(1));
     bar.finish_and_clear();
     let file = file.map_err(sweep_error)?;
@@ -103,21 +101,11 @@ pub fn finish(out: &Path, file: &SweepFile) -> Result<(), CliError> {
     }
 }
 
-pub fn progress(len: u64, hide: bool) -> ProgressBar {
-    if hide || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec:.1}  {eta} left")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar
-}
-
 fn sweep_error(e: SweepError) -> CliError {
     match e {
-        SweepError::Topology { point, source } => {
-            CliError::Usage(format!("at the point {point}:\n{}", blastsim::topology::render_error(&source)))
+        SweepError::Topology { point, source, hint } => {
+            let hint = hint.map(|h| format!("\nhelp: {h}")).unwrap_or_default();
+            CliError::Usage(format!("at the point {point}:\n{}{hint}", blastsim::topology::render_error(&source)))
         }
         SweepError::Usage(m) => CliError::Usage(m),
         e @ SweepError::Engine { .. } => CliError::Output(e.to_string()),

@@ -19,9 +19,13 @@ pub struct ActiveFault {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scaling {
     pub service: ServiceId,
-    pub left: u32,
-    /// Instances per step.
-    pub each: u32,
+    /// Instances to launch or remove in all.
+    pub count: u32,
+    /// Launched or removed so far.
+    pub done: u32,
+    /// Steps taken so far, of `slots`.
+    pub taken: u64,
+    pub slots: u64,
     pub step: Span,
     pub out: bool,
 }
@@ -92,6 +96,7 @@ impl Sim<'_> {
                     }
                 }
                 self.params = Params::new(services.clone(), deps.clone());
+                self.solver = super::solver::Solver::new(&self.params, &self.wiring);
             }
             ActionKind::Rolling { service, amount, pace, version } => {
                 let total = self.states[service.0].fleet.census().total;
@@ -129,19 +134,28 @@ impl Sim<'_> {
         }
     }
 
+    /// One instance every `over / count`, or, when that is under a
+    /// millisecond, the instances due in each millisecond of `over`.
     fn start_scaling(&mut self, service: ServiceId, count: u32, over: Span, out: bool) {
-        let (step, each) =
-            if over.is_zero() || count == 0 { (Span::ZERO, count) } else { (Span(over.0 / count as u64), 1) };
-        self.scalings.push(Scaling { service, left: count, each, step, out });
+        let (step, slots) = if over.is_zero() || count == 0 {
+            (Span::ZERO, 1)
+        } else if over.0 >= count as u64 {
+            (Span(over.0 / count as u64), count as u64)
+        } else {
+            (Span(1), over.0)
+        };
+        self.scalings.push(Scaling { service, count, done: 0, taken: 0, slots, step, out });
         self.scale(self.scalings.len() - 1);
     }
 
     /// The next step of gradual scaling `i`.
     pub(super) fn scale(&mut self, i: usize) {
         let s = &mut self.scalings[i];
-        let n = s.each.min(s.left);
-        s.left -= n;
-        let (service, out, more, step) = (s.service, s.out, s.left > 0, s.step);
+        s.taken += 1;
+        let due = (s.taken * s.count as u64 / s.slots) as u32;
+        let n = due - s.done;
+        s.done = due;
+        let (service, out, more, step) = (s.service, s.out, s.taken < s.slots, s.step);
         if out {
             let startup = self.startup(service);
             self.states[service.0].fleet.launch(n, self.now, startup);

@@ -2,6 +2,8 @@
 
 use crate::model::Version;
 use crate::time::{SimTime, Span};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Where an instance is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -66,10 +68,12 @@ impl Cohort {
     }
 
     /// Everything but the count, as bits: cohorts with equal keys merge.
-    fn key(&self) -> [u64; 13] {
+    /// Start-ups ending within the same `grid` step (readiness is checked once
+    /// per step, at its end) count as equal.
+    fn key(&self, grid: Span) -> [u64; 13] {
         let opt = |t: Option<SimTime>| t.map_or(u64::MAX, |t| t.0);
         let (phase, a, b, c) = match self.phase {
-            Phase::Booting { ready_at } => (0, ready_at.0, 0, 0),
+            Phase::Booting { ready_at } => (0, ready_at.0.div_ceil(grid.0.max(1)), 0, 0),
             Phase::Warming { progress_s, need_s, since } => (1, progress_s.to_bits(), since.0, need_s.to_bits()),
             Phase::Serving => (2, 0, 0, 0),
             Phase::Crashed => (3, 0, 0, 0),
@@ -99,6 +103,8 @@ pub struct Fleet {
     pub cohorts: Vec<Cohort>,
     /// Cohorts changed since the last [`Fleet::tidy`].
     dirty: bool,
+    /// Booting instances are promoted at multiples of this (the run's step).
+    grid: Span,
 }
 
 /// Fleet-wide sums the traffic model needs.
@@ -130,7 +136,27 @@ pub struct Census {
 
 impl Fleet {
     pub fn new(instances: u32) -> Fleet {
-        Fleet { cohorts: vec![Cohort::serving(instances, Version::default())], dirty: false }
+        Fleet { cohorts: vec![Cohort::serving(instances, Version::default())], dirty: false, grid: Span(1) }
+    }
+
+    /// The fleet whose booting instances are only promoted at multiples of
+    /// `grid`, so those ready within the same step merge into one cohort.
+    pub fn set_grid(&mut self, grid: Span) {
+        self.grid = grid;
+    }
+
+    /// Adds cohort `k`, merged into the last cohort when they are identical:
+    /// a rolling action or a scale-out moving instances one by one keeps one
+    /// cohort per step, not one per instance. O(1).
+    fn push(&mut self, k: Cohort) {
+        if let Some(last) = self.cohorts.last_mut()
+            && last.key(self.grid) == k.key(self.grid)
+        {
+            last.count += k.count;
+        } else {
+            self.cohorts.push(k);
+        }
+        self.dirty = true;
     }
 
     pub fn census(&self) -> Census {
@@ -188,7 +214,9 @@ impl Fleet {
             change(&mut m);
             moved.push(m);
         }
-        self.cohorts.extend(moved);
+        for m in moved {
+            self.push(m);
+        }
         self.dirty = true;
         n - left
     }
@@ -236,8 +264,7 @@ impl Fleet {
             k.known_peers = self.membership_view();
             k.phase = Phase::Booting { ready_at: now.plus(startup) };
             k.in_rotation = false;
-            self.cohorts.push(k);
-            self.dirty = true;
+            self.push(k);
         }
     }
 
@@ -312,27 +339,27 @@ impl Fleet {
     }
 
     /// Drops empty cohorts and merges identical ones, keeping the first's
-    /// place, if anything changed since the last call. O(n log n).
+    /// place, if anything changed since the last call. O(n).
     pub fn tidy(&mut self) {
         if !std::mem::take(&mut self.dirty) {
             return;
         }
         self.cohorts.retain(|k| k.count > 0);
-        let mut order: Vec<([u64; 13], usize)> = self.cohorts.iter().map(Cohort::key).zip(0..).collect();
-        order.sort_unstable();
-        let mut keep = vec![true; self.cohorts.len()];
-        for run in order.chunk_by(|a, b| a.0 == b.0) {
-            let first = run[0].1;
-            for &(_, j) in &run[1..] {
-                self.cohorts[first].count += self.cohorts[j].count;
-                keep[j] = false;
+        if self.cohorts.len() < 2 {
+            return;
+        }
+        let mut first: HashMap<[u64; 13], usize> = HashMap::with_capacity(self.cohorts.len());
+        let mut merged: Vec<Cohort> = Vec::with_capacity(self.cohorts.len());
+        for k in std::mem::take(&mut self.cohorts) {
+            match first.entry(k.key(self.grid)) {
+                Entry::Occupied(at) => merged[*at.get()].count += k.count,
+                Entry::Vacant(slot) => {
+                    slot.insert(merged.len());
+                    merged.push(k);
+                }
             }
         }
-        let mut i = 0;
-        self.cohorts.retain(|_| {
-            i += 1;
-            keep[i - 1]
-        });
+        self.cohorts = merged;
     }
 }
 

@@ -182,6 +182,40 @@ fn a_repaired_faults_end_does_not_end_a_later_fault() {
     assert!(avail(&r, s, minutes(40)) < 0.6, "the later fault outlives the first one's end at +25m");
 }
 
+#[test]
+fn the_largest_retry_count_costs_no_more_than_a_small_one() {
+    let (mut m, front) = retry_storm(None);
+    m.deps[0].retries.max = u32::MAX;
+    let r = run(&m).unwrap();
+    assert!(avail(&r, front, minutes(9)) > 0.999);
+    assert!(avail(&r, front, minutes(60)) < 0.1, "a dead callee takes every retry");
+}
+
+#[test]
+fn a_scale_out_of_a_million_instances_over_five_minutes_ends() {
+    let mut m = Model::new("scale-out", Span(1_800_000));
+    let s = m.add_service(Service::new("s", 10, 100.0).with_load(500.0));
+    m.schedule(minutes(5), ActionKind::ScaleOut { service: s, count: 1_000_000, over: Span(300_000) }, "scale out");
+    let r = run(&m).unwrap();
+    let last = r.services[s.0].samples.last().unwrap();
+    assert_eq!((last.instances, last.healthy), (1_000_010, 1_000_010));
+    let mid = r.times.iter().position(|&t| t >= minutes(7)).unwrap();
+    let grown = r.services[s.0].samples[mid].instances;
+    assert!(grown > 300_000 && grown < 600_000, "launched at a steady pace: {grown} by +7m");
+}
+
+#[test]
+fn a_rolling_restart_of_a_hundred_thousand_instances_ends() {
+    let mut m = Model::new("rolling", Span(1_800_000));
+    let s = m.add_service(Service::new("s", 100_000, 1.0).with_load(50_000.0));
+    let pace = crate::model::Pace::Rate(1000.0);
+    m.schedule(minutes(1), ActionKind::Rolling { service: s, amount: Amount::All, pace, version: None }, "restart");
+    let r = run(&m).unwrap();
+    let last = r.services[s.0].samples.last().unwrap();
+    assert_eq!((last.instances, last.healthy), (100_000, 100_000));
+    assert!(r.events > 100_000, "one restart per millisecond: {}", r.events);
+}
+
 fn hoarding(hard_limit: &str) -> (Model, RunResult) {
     let text = format!(
         r#"duration = "1h"

@@ -12,7 +12,7 @@ use petgraph::graph::DiGraph;
 /// The graph's adjacency, fixed for a run.
 #[derive(Debug, Clone)]
 pub struct Wiring {
-    /// Services ordered callees first (cycles broken by using the last step's values).
+    /// Services ordered callees first (the solver iterates over cycles).
     pub order: Vec<ServiceId>,
     pub outgoing: Vec<Vec<DepId>>,
     pub incoming: Vec<Vec<DepId>>,
@@ -43,23 +43,10 @@ impl Wiring {
     }
 }
 
-/// Recomputes the rates of every service at `now`, callees first.
+/// Recomputes the rates of service `id` at `now` from its fleet, its callers' loads and its callees' profiles.
 ///
 /// `dt_s` is the coming interval, used to bound how fast a queue can be worked off.
-pub fn solve(
-    params: &Params,
-    wiring: &Wiring,
-    states: &mut [ServiceState],
-    deps: &mut [DepState],
-    now: SimTime,
-    dt_s: f64,
-) {
-    for &id in &wiring.order {
-        solve_service(params, wiring, states, deps, id, now, dt_s);
-    }
-}
-
-fn solve_service(
+pub(super) fn solve_service(
     params: &Params,
     wiring: &Wiring,
     states: &mut [ServiceState],
@@ -150,6 +137,26 @@ fn admit_by_priority(
         admitted += deps[d.0].call_rate * share;
     }
     admitted
+}
+
+/// Fraction of its limit a queue may move before the rates are solved again.
+pub const QUEUE_MOVE: f64 = 0.05;
+
+/// The longest interval, up to `dt_s` [s], over which no queue moves by more
+/// than [`QUEUE_MOVE`] of its limit at the solved rates: a queue's wait feeds
+/// back into its callers' timeouts and threads, so a step that fills or
+/// empties it at once would overshoot. O(services).
+pub fn settled_span(states: &[ServiceState], dt_s: f64) -> f64 {
+    let mut span = dt_s;
+    for st in states {
+        let r = &st.rates;
+        let net = r.accepted - r.capacity;
+        let movable = if net > 0.0 { r.queue_limit - st.queue } else { st.queue };
+        if net != 0.0 && movable > 0.0 {
+            span = span.min(QUEUE_MOVE * r.queue_limit / net.abs());
+        }
+    }
+    span
 }
 
 /// Moves every service's queue and counters forward by `dt_s` seconds at the solved rates.

@@ -5,6 +5,10 @@ use std::fmt::Write;
 
 /// Renders the comparison: one row per run, then error-minutes per service.
 pub fn render(topology: &str, entries: &[Entry]) -> String {
+    crate::text::printable(&render_unchecked(topology, entries)).into_owned()
+}
+
+fn render_unchecked(topology: &str, entries: &[Entry]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "blastsim comparison: {topology} ({} runs)\n", entries.len());
     let mut rows = vec![vec![
@@ -53,6 +57,10 @@ pub fn render(topology: &str, entries: &[Entry]) -> String {
 /// Renders a comparison over N seeded runs each: mean and 95% interval of
 /// error-minutes and full recovery, and how many runs recovered.
 pub fn render_runs(topology: &str, spreads: &[crate::sweep::compare::Spread]) -> String {
+    crate::text::printable(&render_runs_unchecked(topology, spreads)).into_owned()
+}
+
+fn render_runs_unchecked(topology: &str, spreads: &[crate::sweep::compare::Spread]) -> String {
     use crate::report::sweep::{interval, show_duration};
     let mut out = String::new();
     let runs = spreads.first().map_or(0, |s| s.runs);
@@ -74,7 +82,7 @@ pub fn render_runs(topology: &str, spreads: &[crate::sweep::compare::Spread]) ->
     out
 }
 
-fn table(out: &mut String, rows: &[Vec<String>]) {
+pub(crate) fn table(out: &mut String, rows: &[Vec<String>]) {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> =
         (0..cols).map(|c| rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0)).collect();

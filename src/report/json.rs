@@ -1,15 +1,30 @@
 //! The `report.json` export: the report as pretty-printed JSON.
 
 use crate::analysis::report::Report;
+use serde::Serialize;
 
-/// Renders a report as pretty JSON ending in a newline.
+/// The version of the `report.json`, `compare.json` and `sweep.json` layouts
+/// (`schema_version` in each; the schemas are in `docs/schemas/`). It goes up
+/// when a field is removed or changes meaning, not when one is added.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A value with `schema_version` as its first field.
+#[derive(Serialize)]
+struct Versioned<'a, T: Serialize> {
+    schema_version: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+/// Renders a report as pretty JSON ending in a newline, `schema_version` first.
 ///
 /// The output is a pure function of the report: the same report gives the
 /// same bytes. Non-finite numbers become `null`.
 pub fn render(report: &Report) -> String {
     // A Report holds only structs, strings, numbers and options: serialising
     // it into memory cannot fail.
-    let mut text = serde_json::to_string_pretty(report).expect("a Report always serialises");
+    let versioned = Versioned { schema_version: SCHEMA_VERSION, body: report };
+    let mut text = serde_json::to_string_pretty(&versioned).expect("a Report always serialises");
     text.push('\n');
     text
 }
@@ -25,6 +40,7 @@ mod tests {
         let text = render(&fixtures::report());
         assert!(text.ends_with("}\n"));
         let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["schema_version"], SCHEMA_VERSION);
         let front = &value["services"][0];
         assert_eq!(front["name"], "web-front");
         assert_eq!(front["milestones"][0]["kind"], "impact_start");

@@ -139,5 +139,13 @@ fn tornado<DB: DrawingBackend>(file: &SensitivityFile, root: &DrawingArea<DB, Sh
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], c.filled()));
     }
     cc.draw_series(LineSeries::new([(0.0, 0.0), (0.0, n as f64)], BLACK.stroke_width(1))).map_err(draw_error)?;
-    crate::report::plot::draw::legend(&mut cc, SeriesLabelPosition::LowerRight)
+    // The bars grow from the middle: the lower right corner stays clear for the legend.
+    cc.configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .margin(14)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FAMILY, 14))
+        .draw()
+        .map_err(draw_error)
 }

@@ -90,6 +90,10 @@ fn num(x: Option<f64>) -> String {
 
 /// The table `sweep` prints: one row per point.
 pub fn text(file: &SweepFile) -> String {
+    crate::text::printable(&text_unchecked(file)).into_owned()
+}
+
+fn text_unchecked(file: &SweepFile) -> String {
     let spec = &file.spec;
     let mut out = String::new();
     let _ = writeln!(

@@ -12,6 +12,10 @@ use std::fmt::Write;
 /// the scheduled events; and, when the report carries expectations, the expected
 /// timeline beside the simulated one with the score line.
 pub fn render(report: &Report) -> String {
+    crate::text::printable(&render_unchecked(report)).into_owned()
+}
+
+fn render_unchecked(report: &Report) -> String {
     let mut out = String::new();
     header(&mut out, report);
     out.push('\n');
@@ -81,13 +85,26 @@ fn services(out: &mut String, report: &Report) {
                 format!("{:.1}", s.error_minutes),
             ];
             row.extend(MILESTONE_HEADERS.iter().map(|(kind, _)| {
-                s.milestones.iter().find(|m| m.kind == *kind).map_or_else(|| "-".to_string(), |m| m.at.clone())
+                let found = s.milestones.iter().find(|m| m.kind == *kind);
+                found.map_or_else(|| unreached(s, *kind, &report.thresholds).to_string(), |m| m.at.clone())
             }));
             row
         })
         .collect();
     let numeric = [false, false, true, true, true, false, false, false, false, false];
     table(out, &headers, &rows, &numeric);
+}
+
+/// What a missing milestone's cell says: a recovery the curve needed but did
+/// not hold to the end of the run is "unrecovered"; anything else "-".
+fn unreached(s: &ServiceReport, kind: MilestoneKind, th: &crate::model::Thresholds) -> &'static str {
+    let level = match kind {
+        MilestoneKind::MostlyRecovered => th.mostly_recovered,
+        MilestoneKind::Recovered => th.recovered,
+        _ => return "-",
+    };
+    let recovered = s.milestones.iter().any(|m| m.kind == MilestoneKind::Recovered);
+    if s.min_availability < level && !recovered { "unrecovered" } else { "-" }
 }
 
 fn events(out: &mut String, report: &Report) {

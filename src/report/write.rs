@@ -17,18 +17,31 @@ pub enum WriteError {
     TargetIsDir { path: PathBuf },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
-    #[error("cannot move {} into place as {}: {source}", from.display(), path.display())]
-    Rename { from: PathBuf, path: PathBuf, source: io::Error },
+    #[error(
+        "cannot replace {}: {source}; no output file was changed (check that you own every file there, or choose another output directory)",
+        path.display()
+    )]
+    Replace { path: PathBuf, source: io::Error },
+    #[error(
+        "cannot replace {}: {source}; and putting the old files back failed too ({restore}): the old files are in {}",
+        path.display(),
+        kept.display()
+    )]
+    RollbackFailed { path: PathBuf, source: io::Error, restore: String, kept: PathBuf },
 }
 
 /// Writes `files` (name, contents) into `dir`, creating it when missing.
 ///
-/// Every file is first written in full to a temporary name in `dir`, then all
-/// are renamed into place, so no output is ever seen half-written. When
-/// anything fails before the renames (bad name, unwritable directory, disk
-/// full), the temporaries are removed and no output file is touched. A rename
-/// failing after earlier ones succeeded (rare: the checks run first) leaves
-/// the earlier files new and the rest as they were, never a partial file.
+/// All or nothing: every file is written in full into a fresh, uniquely named
+/// staging directory inside `dir` (`.blastsim-out-XXXXXX`, so on the same
+/// file system), then swapped in: each existing output is renamed aside into
+/// the staging directory and the new one renamed into its place. When any
+/// step fails (bad name, unwritable directory, disk full, an old file that
+/// cannot be moved), every step already taken is undone, so `dir` holds
+/// exactly the old files again, and the error says so. Files of `dir` that
+/// are not among the outputs are never touched. During the swap (a few
+/// renames) a reader may see an output missing; a process killed during it
+/// may leave a mix, with the old files kept in the staging directory.
 pub fn write_outputs(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), WriteError> {
     check_names(files)?;
     fs::create_dir_all(dir).map_err(|source| WriteError::CreateDir { path: dir.to_path_buf(), source })?;
@@ -38,25 +51,84 @@ pub fn write_outputs(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), WriteE
             return Err(WriteError::TargetIsDir { path });
         }
     }
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
-    for (i, (name, contents)) in files.iter().enumerate() {
-        let temp = dir.join(format!(".{name}.{}-{i}.tmp", std::process::id()));
-        if let Err((created, source)) = write_file(&temp, contents) {
-            if created {
-                let _ = fs::remove_file(&temp);
+    stage(dir, files)?.swap()
+}
+
+/// New files written in full into a staging directory, not yet in place.
+struct Staged {
+    stage: tempfile::TempDir,
+    /// (staged new file, target, where the old target goes).
+    moves: Vec<(PathBuf, PathBuf, PathBuf)>,
+}
+
+fn stage(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Staged, WriteError> {
+    let stage = tempfile::Builder::new()
+        .prefix(".blastsim-out-")
+        .tempdir_in(dir)
+        .map_err(|source| WriteError::Write { path: dir.join(".blastsim-out-*"), source })?;
+    let old = stage.path().join("old");
+    fs::create_dir(&old).map_err(|source| WriteError::Write { path: old.clone(), source })?;
+    let mut moves = Vec::with_capacity(files.len());
+    for (name, contents) in files {
+        let temp = stage.path().join(name);
+        write_file(&temp, contents).map_err(|source| WriteError::Write { path: temp.clone(), source })?;
+        moves.push((temp, dir.join(name), old.join(name)));
+    }
+    Ok(Staged { stage, moves })
+}
+
+/// One step of the swap, undone in reverse order on failure.
+enum Step {
+    MovedAside(usize),
+    Placed(usize),
+}
+
+impl Staged {
+    /// Moves every old output aside and every new one into place; on the
+    /// first failure, undoes what was done.
+    fn swap(self) -> Result<(), WriteError> {
+        let mut done: Vec<Step> = Vec::with_capacity(2 * self.moves.len());
+        for (i, (temp, target, aside)) in self.moves.iter().enumerate() {
+            let result = match fs::symlink_metadata(target) {
+                // A directory is never moved aside: renaming a file over it fails.
+                Ok(meta) if !meta.is_dir() => fs::rename(target, aside).map(|()| done.push(Step::MovedAside(i))),
+                Ok(_) => Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(e),
             }
-            remove_all(&staged);
-            return Err(WriteError::Write { path: temp, source });
+            .and_then(|()| fs::rename(temp, target).map(|()| done.push(Step::Placed(i))));
+            if let Err(source) = result {
+                let target = target.clone();
+                return Err(self.undo(done, target, source));
+            }
         }
-        staged.push((temp, dir.join(name)));
-    }
-    for (done, (temp, path)) in staged.iter().enumerate() {
-        if let Err(source) = fs::rename(temp, path) {
-            remove_all(&staged[done..]);
-            return Err(WriteError::Rename { from: temp.clone(), path: path.clone(), source });
+        if let Some(dir) = self.moves.first().and_then(|(_, t, _)| t.parent()) {
+            let _ = fs::File::open(dir).and_then(|d| d.sync_all());
         }
+        Ok(())
     }
-    Ok(())
+
+    fn undo(self, done: Vec<Step>, path: PathBuf, source: io::Error) -> WriteError {
+        let mut failures = Vec::new();
+        for step in done.into_iter().rev() {
+            let (temp, target, aside) = &self.moves[match step {
+                Step::MovedAside(i) | Step::Placed(i) => i,
+            }];
+            let (from, to) = match step {
+                Step::Placed(_) => (target, temp),
+                Step::MovedAside(_) => (aside, target),
+            };
+            if let Err(e) = fs::rename(from, to) {
+                failures.push(format!("{} -> {}: {e}", from.display(), to.display()));
+            }
+        }
+        if failures.is_empty() {
+            return WriteError::Replace { path, source };
+        }
+        // Keep the staging directory: it holds the old files that could not go back.
+        let kept = self.stage.keep();
+        WriteError::RollbackFailed { path, source, restore: failures.join("; "), kept }
+    }
 }
 
 fn check_names(files: &[(&str, Vec<u8>)]) -> Result<(), WriteError> {
@@ -64,6 +136,7 @@ fn check_names(files: &[(&str, Vec<u8>)]) -> Result<(), WriteError> {
         let plain = !name.is_empty()
             && *name != "."
             && *name != ".."
+            && *name != "old"
             && !name.contains(['/', '\\'])
             && Path::new(name).file_name() == Some(std::ffi::OsStr::new(name));
         if !plain {
@@ -76,87 +149,11 @@ fn check_names(files: &[(&str, Vec<u8>)]) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// Writes a new file; on failure, says whether the file was created.
-fn write_file(path: &Path, contents: &[u8]) -> Result<(), (bool, io::Error)> {
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| (false, e))?;
-    file.write_all(contents).and_then(|()| file.sync_all()).map_err(|e| (true, e))
-}
-
-fn remove_all(staged: &[(PathBuf, PathBuf)]) {
-    for (temp, _) in staged {
-        let _ = fs::remove_file(temp);
-    }
+fn write_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> =
-            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-        names.sort();
-        names
-    }
-
-    fn outputs() -> Vec<(&'static str, Vec<u8>)> {
-        vec![("report.json", b"{}\n".to_vec()), ("timeseries.csv", b"t_s\n".to_vec())]
-    }
-
-    #[test]
-    fn writes_every_file_and_creates_the_directory() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("out/run1");
-        write_outputs(&dir, &outputs()).unwrap();
-        assert_eq!(names(&dir), ["report.json", "timeseries.csv"]);
-        assert_eq!(fs::read(dir.join("report.json")).unwrap(), b"{}\n");
-        write_outputs(&dir, &[("report.json", b"[]\n".to_vec())]).unwrap();
-        assert_eq!(fs::read(dir.join("report.json")).unwrap(), b"[]\n");
-    }
-
-    #[test]
-    fn leaves_nothing_when_the_directory_is_a_file() {
-        let tmp = tempfile::tempdir().unwrap();
-        let file = tmp.path().join("taken");
-        fs::write(&file, "x").unwrap();
-        let err = write_outputs(&file, &outputs()).unwrap_err();
-        assert!(matches!(err, WriteError::CreateDir { .. }), "{err}");
-        assert!(err.to_string().contains("taken"), "{err}");
-        assert_eq!(names(tmp.path()), ["taken"]);
-        assert_eq!(fs::read(&file).unwrap(), b"x");
-    }
-
-    #[test]
-    fn leaves_nothing_when_one_target_is_a_directory() {
-        let tmp = tempfile::tempdir().unwrap();
-        fs::create_dir(tmp.path().join("timeseries.csv")).unwrap();
-        let err = write_outputs(tmp.path(), &outputs()).unwrap_err();
-        assert!(matches!(err, WriteError::TargetIsDir { .. }), "{err}");
-        assert_eq!(names(tmp.path()), ["timeseries.csv"]);
-    }
-
-    #[test]
-    fn removes_temporaries_when_a_write_fails() {
-        let tmp = tempfile::tempdir().unwrap();
-        // Occupy the second file's temporary name so creating it fails.
-        let blocker = format!(".timeseries.csv.{}-1.tmp", std::process::id());
-        fs::create_dir(tmp.path().join(&blocker)).unwrap();
-        let err = write_outputs(tmp.path(), &outputs()).unwrap_err();
-        assert!(matches!(err, WriteError::Write { .. }), "{err}");
-        assert!(err.to_string().contains(&blocker), "{err}");
-        assert_eq!(names(tmp.path()), [blocker]);
-    }
-
-    #[test]
-    fn refuses_paths_and_duplicates_before_touching_anything() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("never");
-        for bad in ["", "..", "a/b", "../x"] {
-            let err = write_outputs(&dir, &[(bad, Vec::new())]).unwrap_err();
-            assert!(matches!(err, WriteError::BadName { .. }), "{bad}: {err}");
-        }
-        let twice = [("a.csv", Vec::new()), ("a.csv", Vec::new())];
-        assert!(matches!(write_outputs(&dir, &twice), Err(WriteError::Duplicate { .. })));
-        assert!(!dir.exists());
-    }
-}
+mod tests;

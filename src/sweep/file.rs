@@ -9,6 +9,12 @@ use serde::{Deserialize, Serialize};
 pub struct Spec {
     /// The topology path as given on the command line.
     pub topology: String,
+    /// Fingerprint of the topology file's bytes ([`super::identity::fingerprint`]).
+    #[serde(default)]
+    pub topology_hash: String,
+    /// Fingerprint of the overrides below ([`super::identity::overrides_hash`]).
+    #[serde(default)]
+    pub overrides_hash: String,
     /// `--set` overrides applied to every point, before the swept values.
     pub sets: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,6 +149,9 @@ pub struct PointSummary {
 /// Everything `sweep.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepFile {
+    /// The layout's version ([`crate::report::json::SCHEMA_VERSION`]; 0 in files made before it existed).
+    #[serde(default)]
+    pub schema_version: u32,
     pub spec: Spec,
     /// Present in a shard's file; `blastsim merge` joins the shards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -165,6 +174,7 @@ impl SweepFile {
         runs.sort_by_key(|r| (r.point, r.run));
         let points = if shard.is_none() { summaries(&spec, &runs) } else { Vec::new() };
         SweepFile {
+            schema_version: crate::report::json::SCHEMA_VERSION,
             spec,
             shard,
             complete: runs.len() == runs_planned,
@@ -217,8 +227,20 @@ pub fn merge(files: Vec<SweepFile>) -> Result<SweepFile, String> {
     };
     let mut seen = vec![false; n];
     for (i, f) in files.iter().enumerate() {
-        if f.spec != spec {
-            return Err(format!("file {} was made by a different sweep (its spec differs from file 1's)", i + 1));
+        if let Some(diff) = super::identity::difference(&spec, &f.spec) {
+            return Err(format!(
+                "file {} was made by a different sweep than file 1: {diff}; run every shard with the same topology and options",
+                i + 1
+            ));
+        }
+        if !f.complete {
+            let shard = f.shard.map(|s| format!("shard {}/{}", s.k, s.n)).unwrap_or_default();
+            return Err(format!(
+                "file {} ({shard}) was interrupted: {} of {} runs finished (\"complete\": false); rerun that shard to the end, then merge",
+                i + 1,
+                f.runs_done,
+                f.runs_planned
+            ));
         }
         match f.shard {
             Some(s) if s.n == n && s.k >= 1 && s.k <= n => {

@@ -112,6 +112,11 @@ fn parse_list(range: &str) -> Result<Vec<Value>, (String, String)> {
             "separate values with single commas: V1,V2,V3".into(),
         ));
     }
+    let ints: Option<Vec<i64>> =
+        items.iter().map(|s| split_int(s).filter(|(_, u)| u.is_empty()).map(|(i, _)| i)).collect();
+    if let Some(ints) = ints {
+        return Ok(ints.into_iter().map(Value::Int).collect());
+    }
     let numbers: Option<Vec<f64>> = items.iter().map(|s| bare_number(s)).collect();
     Ok(match numbers {
         Some(ns) => numbers_to_values(&ns, ""),
@@ -123,6 +128,14 @@ fn parse_range(a: &str, rest: &str) -> Result<(Vec<Value>, bool), (String, Strin
     let mut parts = rest.split(':');
     let b = parts.next().unwrap_or("");
     let opts: Vec<&str> = parts.collect();
+    let (a_text, b_text) = (a.trim(), b.trim());
+    let plus = a_text.starts_with('+');
+    if plus != b_text.starts_with('+') {
+        return Err((
+            "only one end starts with `+`".into(),
+            "give both ends of a relative time a `+`, e.g. +1m..+20m:3".into(),
+        ));
+    }
     let (a, unit_a) = range_end(a, "start")?;
     let (b, unit_b) = range_end(b, "end")?;
     if unit_a != unit_b {
@@ -145,6 +158,9 @@ fn parse_range(a: &str, rest: &str) -> Result<(Vec<Value>, bool), (String, Strin
         } else {
             return Err((format!("`:{opt}` is not a count, `log` or `step=S`"), FORMS.into()));
         }
+    }
+    if !log && let Some(values) = integer_range(a_text, b_text, count, step.is_some().then_some(opts.as_slice())) {
+        return Ok((values.into_iter().map(|i| with_unit(Value::Int(i), plus, unit_a)).collect(), false));
     }
     let values = match (count, step) {
         (Some(_), Some(_)) => {
@@ -183,7 +199,66 @@ fn parse_range(a: &str, rest: &str) -> Result<(Vec<Value>, bool), (String, Strin
             linspace(a, b, n, log)
         }
     };
-    Ok((numbers_to_values(&values, unit_a), log))
+    let values = numbers_to_values(&values, "");
+    Ok((values.into_iter().map(|v| with_unit(v, plus, unit_a)).collect(), log))
+}
+
+/// A number with its unit and the `+` of a relative time; a bare number stays a number.
+fn with_unit(v: Value, plus: bool, unit: &str) -> Value {
+    if unit.is_empty() && !plus {
+        return v;
+    }
+    Value::Text(format!("{}{v}{unit}", if plus { "+" } else { "" }))
+}
+
+/// The values of a range whose ends (and step) are integers and whose every
+/// point is one, computed in integers so values past 2^53 stay exact;
+/// `None` when they are not (the float path then decides).
+fn integer_range(a: &str, b: &str, count: Option<usize>, step_opts: Option<&[&str]>) -> Option<Vec<i64>> {
+    let (a, unit_a) = split_int(a)?;
+    let (b, unit_b) = split_int(b)?;
+    if unit_a != unit_b || a.unsigned_abs() < 1 << 53 && b.unsigned_abs() < 1 << 53 {
+        return None;
+    }
+    let (a, b) = (a as i128, b as i128);
+    let values: Vec<i128> = match step_opts {
+        Some(opts) => {
+            let s = opts.iter().find_map(|o| o.strip_prefix("step="))?;
+            let (s, unit) = split_int(s.trim())?;
+            let s = s as i128;
+            if !(unit.is_empty() || unit == unit_a) || s <= 0 || b < a || (b - a) / s >= MAX_POINTS as i128 {
+                return None;
+            }
+            (0..=(b - a) / s).map(|i| a + s * i).collect()
+        }
+        None => {
+            let n = count.unwrap_or(DEFAULT_POINTS);
+            if n == 0 || n > MAX_POINTS {
+                return None;
+            }
+            if n == 1 {
+                vec![a]
+            } else {
+                let d = (n - 1) as i128;
+                if (b - a) % d != 0 {
+                    return None;
+                }
+                (0..n as i128).map(|i| a + (b - a) / d * i).collect()
+            }
+        }
+    };
+    values.into_iter().map(|v| i64::try_from(v).ok()).collect()
+}
+
+/// `-12ms` -> (-12, `ms`): an integer with an optional sign, then the unit.
+fn split_int(s: &str) -> Option<(i64, &str)> {
+    let digits_end = s.char_indices().find(|&(i, c)| !(c.is_ascii_digit() || i == 0 && (c == '-' || c == '+')));
+    let end = digits_end.map_or(s.len(), |(i, _)| i);
+    let unit = &s[end..];
+    if unit.starts_with(['.', 'e', 'E']) {
+        return None;
+    }
+    Some((s[..end].parse().ok()?, unit))
 }
 
 fn range_end<'a>(s: &'a str, which: &str) -> Result<(f64, &'a str), (String, String)> {
@@ -292,6 +367,27 @@ mod tests {
         let p = parse("scenario.2.rate=100/h..600/h:6").unwrap();
         assert_eq!((p.key.as_str(), p.range.as_str(), p.log), ("scenario.2.rate", "100/h..600/h:6", false));
         assert_eq!((p.values[1].number(), p.values[1].unit()), (Some(200.0), "/h"));
+    }
+
+    #[test]
+    fn relative_times_keep_their_plus() {
+        assert_eq!(values("scenario.0.at=+1m..+20m:3"), ["\"+1m\"", "\"+10.5m\"", "\"+20m\""]);
+        assert_eq!(values("k=+10m..+30m:step=10m"), ["\"+10m\"", "\"+20m\"", "\"+30m\""]);
+        assert_eq!(values("k=+1m,+5m"), ["\"+1m\"", "\"+5m\""]);
+        assert!(parse("k=+1m..20m:3").unwrap_err().to_string().contains("only one end starts with `+`"));
+    }
+
+    #[test]
+    fn integers_past_2_pow_53_stay_exact() {
+        let big = 9_007_199_254_740_993_i64; // 2^53 + 1: not a float
+        assert_eq!(values(&format!("k={big}..{}:3", big + 4)), [big, big + 2, big + 4].map(|i| i.to_string()));
+        assert_eq!(values(&format!("k={big}..{}:step=1", big + 2)), [big, big + 1, big + 2].map(|i| i.to_string()));
+        assert_eq!(values(&format!("k={big},1")), [big.to_string(), "1".to_string()]);
+        assert_eq!(
+            values("k=9223372036854775806..9223372036854775807:2"),
+            ["9223372036854775806", "9223372036854775807"]
+        );
+        assert_eq!(values("k=0..10:3"), ["0", "5", "10"]);
     }
 
     #[test]

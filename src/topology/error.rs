@@ -43,6 +43,18 @@ pub enum TopologyError {
         help: Option<String>,
     },
 
+    /// `check` found problems in more than one run of the topology (the baseline, its variants).
+    #[error("`{name}`: {}", several(errors.len()))]
+    #[diagnostic(
+        code(topology::check),
+        help("a variant is the baseline with its `set` applied: each problem is listed under the run it was found in")
+    )]
+    Several {
+        name: String,
+        #[related]
+        errors: Vec<TopologyError>,
+    },
+
     /// `--variant` names a variant the topology does not define.
     #[error("unknown variant `{name}`; the topology defines {}", list(variants))]
     #[diagnostic(code(topology::unknown_variant), help("{}", variant_help(name, variants)))]
@@ -78,6 +90,10 @@ pub struct InvalidTopology {
     pub src: NamedSource<IndexedText>,
     #[related]
     pub problems: Vec<Problem>,
+}
+
+fn several(n: usize) -> String {
+    format!("{n} of its runs (the baseline and each variant) have problems")
 }
 
 fn count(n: usize) -> String {
@@ -174,7 +190,13 @@ pub fn invalid(name: &str, text: &str, issues: Vec<Issue>) -> TopologyError {
 /// Turns a parse or type error of the `toml` crate into a located, readable error.
 pub fn from_toml(name: &str, text: &str, err: &toml::de::Error) -> TopologyError {
     let span = err.span();
-    let (message, help) = rewrite_message(err.message().trim());
+    let (mut message, mut help) = rewrite_message(err.message().trim());
+    if message == "duplicate key"
+        && let Some(name) = span.as_ref().and_then(|s| text.get(s.clone())).map(str::trim).filter(|n| !n.is_empty())
+    {
+        message = format!("duplicate key `{name}`");
+        help = Some(format!("a key is written once per table; keep one `{name}` and remove the other"));
+    }
     let locator = Locator::new(text);
     let key = span.as_ref().and_then(|s| locator.key_at(s.clone())).map(|p| dotted(&p));
     let label = if message.starts_with("unknown key") { "unknown key" } else { "here" };
@@ -212,7 +234,9 @@ pub fn rewrite_message(message: &str) -> (String, Option<String>) {
             "i64" | "u32" | "u64" | "i32" => "an integer",
             "f64" => "a number",
             "a boolean" | "bool" => "true or false",
-            other => other,
+            "a sequence" => "an array",
+            "map" => "a table",
+            other => table_kind(other).unwrap_or(other),
         };
         return (format!("expected {expected}, found {found}"), None);
     }
@@ -222,7 +246,46 @@ pub fn rewrite_message(message: &str) -> (String, Option<String>) {
         let guess = did_you_mean(word, &valid);
         return (format!("unknown value `{word}`{guess}"), Some(format!("use one of {}", list(&valid))));
     }
-    (message.to_string(), None)
+    (scrub(message), None)
+}
+
+/// What the table read into an internal `struct RawX` is, in the format's words.
+fn table_kind(expected: &str) -> Option<&'static str> {
+    let name = expected.strip_prefix("struct ")?;
+    Some(match name {
+        "RawService" => "a service table like `[services.api]` with `instances` and `capacity`",
+        "RawCall" => "a call table like `[services.web.calls.api]`",
+        "RawDist" => "a distribution like { dist = \"exponential\", mean = \"10s\" }",
+        "RawRetries" => "a table like { max = 3, backoff = \"100ms\" }",
+        "RawAction" => "a scenario entry like { at = \"+1h\", action = \"crash\", service = \"db\" }",
+        "RawExpect" => "an expected milestone like { service = \"db\", kind = \"impact_start\", at = \"05:15\" }",
+        "RawVariant" => "a variant table like `[variants.NAME]` with `description` and `set`",
+        "RawStep" => "a step like { at = \"+1h\", rate = \"500/s\" }",
+        _ => "a table",
+    })
+}
+
+/// Replaces any internal type name left in a parser message (`struct RawLoad`) by what it is.
+fn scrub(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("Raw") {
+        let after = &rest[i + 3..];
+        let len = after.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(after.len());
+        let is_type = len > 0 && after.starts_with(|c: char| c.is_ascii_uppercase());
+        if !is_type {
+            out.push_str(&rest[..i + 3]);
+            rest = after;
+            continue;
+        }
+        let head = &rest[..i];
+        let head = head.strip_suffix("struct ").unwrap_or(head);
+        out.push_str(head);
+        out.push_str(table_kind(&format!("struct Raw{}", &after[..len])).unwrap_or("a table"));
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Renders an error as text without colour: `file:line:col`, the source line with a label, and the help.
@@ -232,5 +295,6 @@ pub fn render_error(err: &TopologyError) -> String {
     if handler.render_report(&mut out, err).is_err() {
         out = err.to_string();
     }
-    out
+    // Messages and snippets echo the input: control characters in it are shown, never sent.
+    crate::text::printable(&out).into_owned()
 }

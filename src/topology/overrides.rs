@@ -16,9 +16,14 @@ impl SetError {
     }
 }
 
-/// Splits a `--set` argument into its key and value text.
+/// Splits a `--set` argument into its key and value text at the first `=` outside a quoted key segment.
 pub fn split_arg(arg: &str) -> Result<(String, String), SetError> {
-    match arg.split_once('=') {
+    let mut quoted = false;
+    let equals = arg.char_indices().find(|&(_, c)| {
+        quoted ^= c == '"';
+        c == '=' && !quoted
+    });
+    match equals.map(|(i, _)| (&arg[..i], &arg[i + 1..])) {
         Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.trim().to_string())),
         _ => Err(SetError::new(
             format!("`{arg}` is not KEY=VALUE"),
@@ -47,9 +52,75 @@ pub fn from_toml(value: &toml::Value) -> Value {
     }
 }
 
-/// Splits a dotted key into its segments.
+/// Splits a dotted key into its segments; a segment in double quotes may hold dots and `=`.
 pub fn segments(key: &str) -> Vec<String> {
-    key.split('.').map(|s| s.trim().trim_matches('"').to_string()).collect()
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    for c in key.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '.' if !quoted => out.push(String::new()),
+            c => out.last_mut().expect("one segment at least").push(c),
+        }
+    }
+    out.into_iter().map(|s| s.trim().to_string()).collect()
+}
+
+/// Tables a topology may leave out because every key in them has a default, by where they sit
+/// (`*` is any service or call name). Setting a key in one creates it, as writing it in the file would.
+const DEFAULT_TABLES: [(&[&str], &str); 9] = [
+    (&[], "thresholds"),
+    (&["services", "*"], "threads"),
+    (&["services", "*"], "health-check"),
+    (&["services", "*"], "load"),
+    (&["services", "*"], "peers"),
+    (&["services", "*"], "warmup"),
+    (&["services", "*"], "memory"),
+    (&["services", "*", "calls", "*"], "retries"),
+    (&["services", "*", "calls", "*"], "buffer"),
+];
+
+/// The tables that may be left out at `here`.
+fn default_tables_at(here: &[String]) -> impl Iterator<Item = &'static str> + '_ {
+    DEFAULT_TABLES
+        .iter()
+        .filter(move |(at, _)| at.len() == here.len() && at.iter().zip(here).all(|(a, h)| *a == "*" || a == h))
+        .map(|(_, name)| *name)
+}
+
+fn is_default_table(here: &[String], seg: &str) -> bool {
+    default_tables_at(here).any(|name| name == seg)
+}
+
+/// Creates the missing tables along `parents` that the format lets a topology leave out.
+fn create_default_tables(doc: &mut DocumentMut, parents: &[String]) {
+    for i in 0..parents.len() {
+        let (here, seg) = (&parents[..i], &parents[i]);
+        if !is_default_table(here, seg) {
+            continue;
+        }
+        let Ok(cur) = walk(doc.as_item_mut(), here) else { return };
+        match cur {
+            Cur::Item(item) => {
+                if let Some(t) = item.as_table_mut()
+                    && !t.contains_key(seg)
+                {
+                    t.insert(seg, Item::Table(Table::new()));
+                } else if let Some(t) = item.as_inline_table_mut()
+                    && !t.contains_key(seg)
+                {
+                    t.insert(seg, Value::InlineTable(toml_edit::InlineTable::new()));
+                }
+            }
+            Cur::Table(t) if !t.contains_key(seg) => {
+                t.insert(seg, Item::Table(Table::new()));
+            }
+            Cur::Value(Value::InlineTable(t)) if !t.contains_key(seg) => {
+                t.insert(seg, Value::InlineTable(toml_edit::InlineTable::new()));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Sets `key` to `value` in `doc`. The table holding the key must exist; the key
@@ -91,6 +162,7 @@ fn apply_path(doc: &mut DocumentMut, path: &[String], value: Value) -> Result<()
         holder.set_implicit(true);
         table.insert(last, Item::Table(holder));
     }
+    create_default_tables(doc, parents);
     let parent = walk(doc.as_item_mut(), parents)?;
     set_leaf(parent, parents, leaf, value)
 }
@@ -168,7 +240,9 @@ fn check_child(cur: &Cur, here: &[String], seg: &str) -> Result<(), SetError> {
     match cur.children() {
         Children::Keys(keys) if keys.iter().any(|k| k == seg) => Ok(()),
         Children::Keys(keys) => {
-            let guess = did_you_mean(seg, &keys);
+            let mut candidates = keys.clone();
+            candidates.extend(default_tables_at(here).map(String::from));
+            let guess = did_you_mean(seg, &candidates);
             let place = if here.is_empty() { "the topology".to_string() } else { format!("`{}`", shown(here, None)) };
             Err(SetError::new(
                 format!("no table `{full}`{guess}"),
@@ -325,8 +399,8 @@ mod tests {
         let text = "[services.db]\ninstances = 2\n";
         let err = run(text, "services.dbb.instances", "4").unwrap_err();
         assert_eq!(err.message, "no table `services.dbb`; did you mean `db`?");
-        let err = run(text, "services.db.threads.workers", "4").unwrap_err();
-        assert_eq!(err.message, "no table `services.db.threads`");
+        let err = run(text, "services.db.thread.workers", "4").unwrap_err();
+        assert_eq!(err.message, "no table `services.db.thread`; did you mean `threads`?");
         let err = run(text, "services.db", "4").unwrap_err();
         assert_eq!(err.message, "`services.db` is a table; set one of its keys");
     }
@@ -348,5 +422,29 @@ mod tests {
         let text = "[services.db]\ninstances = 2\n";
         let out = run(text, "services.db", "{ instances = 3, queue = 5 }").unwrap();
         assert!(out.contains("instances = 3") && out.contains("queue = 5"), "{out}");
+    }
+
+    #[test]
+    fn tables_left_to_their_defaults_are_created() {
+        let text = "[services.db]\ninstances = 2\n[services.db.calls.x]\n";
+        let out = run(text, "services.db.threads.workers", "4").unwrap();
+        let back: toml::Table = toml::from_str(&out).unwrap();
+        assert_eq!(back["services"]["db"]["threads"]["workers"].as_integer(), Some(4), "{out}");
+        let out = run(text, "services.db.calls.x.retries.max", "3").unwrap();
+        let back: toml::Table = toml::from_str(&out).unwrap();
+        assert_eq!(back["services"]["db"]["calls"]["x"]["retries"]["max"].as_integer(), Some(3), "{out}");
+        let out = run(text, "thresholds.impact", "0.9").unwrap();
+        assert!(out.contains("[thresholds]") && out.contains("impact = 0.9"), "{out}");
+        // Names are never made up: a service or call must be declared.
+        let err = run(text, "services.dbx.threads.workers", "4").unwrap_err();
+        assert_eq!(err.message, "no table `services.dbx`; did you mean `db`?");
+    }
+
+    #[test]
+    fn quoted_segments_keep_dots_and_equals() {
+        assert_eq!(segments("services.\"a.b\".queue"), ["services", "a.b", "queue"]);
+        let (key, value) = split_arg("services.\"a=b\".queue=3").unwrap();
+        assert_eq!((key.as_str(), value.as_str()), ("services.\"a=b\".queue", "3"));
+        assert_eq!(segments(&key), ["services", "a=b", "queue"]);
     }
 }

@@ -39,6 +39,7 @@ pub struct RawThresholds {
     pub mostly_recovered: Option<f64>,
     pub recovered: Option<f64>,
     pub recovery_band: Option<f64>,
+    pub recovery_hold: Option<DurationText>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,7 +193,7 @@ pub struct RawRetries {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawAction {
     pub at: Option<Value>,
-    pub jitter: Option<RawDist>,
+    pub jitter: Option<SpreadText>,
     pub enabled: Option<bool>,
     pub action: Option<String>,
     pub note: Option<String>,

@@ -1,6 +1,7 @@
 //! Validation: turns the raw file into a [`Model`], collecting every problem with its key path.
 
 mod expect;
+mod scan;
 mod scenario;
 mod services;
 mod values;
@@ -9,6 +10,7 @@ use super::error::Issue;
 use super::raw::RawTopology;
 use crate::model::{Model, ServiceId, Thresholds, Variant};
 use crate::time::Span;
+pub use scan::scan;
 pub use scenario::PendingSet;
 pub use services::validate_services;
 pub use values::Ctx;
@@ -100,13 +102,15 @@ fn thresholds(ctx: &mut Ctx, raw: &RawTopology) -> Thresholds {
         Some(v) => v,
         None => default,
     };
-    let out = Thresholds {
+    let mut out = Thresholds {
         impact: level("impact", t.impact, d.impact),
         severe: level("severe", t.severe, d.severe),
         mostly_recovered: level("mostly-recovered", t.mostly_recovered, d.mostly_recovered),
         recovered: level("recovered", t.recovered, d.recovered),
         recovery_band: level("recovery-band", t.recovery_band, d.recovery_band),
+        recovery_hold_s: d.recovery_hold_s,
     };
+    out.recovery_hold_s = ctx.span(&sub(&base, "recovery-hold"), t.recovery_hold.as_ref(), "5m", false).secs();
     let order = [
         ("severe", out.severe, "mostly-recovered", out.mostly_recovered),
         ("mostly-recovered", out.mostly_recovered, "recovered", out.recovered),

@@ -253,3 +253,102 @@ fn compare_runs_over_the_limit() {
     let stderr = rejected(&[("small.toml", SMALL)], &["compare", "small.toml", "--runs", "4000000000"]);
     insta::assert_snapshot!("compare_runs_over_limit", stderr);
 }
+
+#[test]
+fn nan_by_set_is_refused() {
+    let stderr =
+        rejected(&[("small.toml", SMALL)], &["run", "small.toml", "--set", "services.web.calls.db.per-request=nan"]);
+    insta::assert_snapshot!("set_nan", stderr);
+}
+
+#[test]
+fn a_rate_that_is_not_a_number() {
+    insta::assert_snapshot!("rate_nan", rejected_small("capacity = \"200/s\"", "capacity = \"nan/s\""));
+}
+
+#[test]
+fn a_duration_past_u64_is_bad_input() {
+    insta::assert_snapshot!(
+        "duration_out_of_range",
+        rejected_small("duration = \"1h\"", "duration = \"18446744073709551616ms\"")
+    );
+}
+
+#[test]
+fn a_duplicate_key_is_named() {
+    insta::assert_snapshot!("duplicate_key", rejected_small("instances = 2", "instances = 2\ninstances = 3"));
+}
+
+#[test]
+fn retries_past_the_maximum() {
+    let stderr = rejected_small("[services.web.calls.db]", "[services.web.calls.db]\nretries = { max = 4294967295 }");
+    insta::assert_snapshot!("retries_max", stderr);
+}
+
+#[test]
+fn a_negative_seed_names_the_range() {
+    for cmd in ["run", "compare", "sweep"] {
+        let mut args = vec![cmd, "small.toml", "--seed", "-1"];
+        if cmd == "sweep" {
+            args.extend(["--param", "services.db.instances=1,2"]);
+        }
+        let stderr = rejected(&[("small.toml", SMALL)], &args);
+        assert!(
+            stderr.contains("seeds are whole numbers from 0 to 2^64-1 (18446744073709551615), found `-1`"),
+            "{stderr}"
+        );
+    }
+}
+
+/// [`SMALL`] with a good variant, one that sets a missing path and one that sets a bad value.
+const WITH_VARIANTS: &str = r#"
+[variants.good]
+set = { "services.db.instances" = 2 }
+
+[variants.missing-path]
+set = { "services.dbx.instances" = 2 }
+
+[variants.bad-value]
+set = { "services.db.capacity" = "0/s" }
+"#;
+
+#[test]
+fn check_validates_every_variant() {
+    let text = format!("{SMALL}{WITH_VARIANTS}");
+    let stderr = rejected(&[("v.toml", &text)], &["check", "v.toml"]);
+    assert!(stderr.contains("variant `missing-path` `services.dbx.instances`: no table `services.dbx`"), "{stderr}");
+    assert!(stderr.contains("v.toml (with variant `bad-value`)"), "{stderr}");
+    assert!(!stderr.contains("variant `good`"), "{stderr}");
+    insta::assert_snapshot!("check_variants", stderr);
+}
+
+#[test]
+fn check_reports_the_baseline_and_the_variants_problems_once() {
+    let text = format!("{SMALL}{WITH_VARIANTS}").replacen("instances = 2", "instances = 0", 1);
+    let stderr = rejected(&[("v.toml", &text)], &["check", "v.toml"]);
+    assert!(stderr.contains("3 of its runs"), "{stderr}");
+    // The baseline's problem is not repeated under each variant.
+    assert_eq!(stderr.matches("`services.web.instances`: must be at least 1, found 0").count(), 1, "{stderr}");
+}
+
+#[test]
+fn json_inputs_name_no_internal_type_and_refuse_a_fifo() {
+    let stderr = rejected(&[("small.toml", SMALL), ("r.json", "[]")], &["graph", "small.toml", "--report", "r.json"]);
+    assert!(stderr.contains("expected an object") && !stderr.contains("struct"), "{stderr}");
+    let stderr = rejected(&[("sweep.json", "[1]")], &["merge", "--out", "merged", "sweep.json"]);
+    assert!(stderr.contains("expected an object") && !stderr.contains("struct"), "{stderr}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "small.toml", SMALL);
+    assert!(std::process::Command::new("mkfifo").arg(tmp.path().join("r.json")).status().unwrap().success());
+    let out = blastsim()
+        .current_dir(tmp.path())
+        .args(["graph", "small.toml", "--report", "r.json"])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("not a regular file (a FIFO)"), "{stderr}");
+}

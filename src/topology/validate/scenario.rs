@@ -2,6 +2,7 @@
 
 use super::services::when_full;
 use super::values::{Ctx, describe, sub};
+use crate::model::dist::Dist;
 use crate::model::{
     Action, ActionKind, Amount, DepId, DepKind, Dependency, Pace, Service, ServiceId, Version, WhenFull,
 };
@@ -63,7 +64,11 @@ pub fn validate_scenario(
         let base = vec!["scenario".to_string(), i.to_string()];
         if let Some((at, kind, label, values)) = action(ctx, &base, a, services, deps) {
             let label = a.note.clone().unwrap_or(label);
-            let jitter = a.jitter.as_ref().and_then(|d| ctx.dist(&sub(&base, "jitter"), d));
+            // A plain duration is a fixed delay: the same as { dist = "fixed", value = ... }.
+            let jitter = a.jitter.as_ref().map(|j| match ctx.spread(&sub(&base, "jitter"), Some(j), "0s", false) {
+                (_, Some(dist)) => dist,
+                (span, None) => Dist::Fixed { value_s: span.secs() },
+            });
             if a.enabled != Some(false) {
                 entries.push((at, i, Action { at, jitter, kind, label }, values));
             }

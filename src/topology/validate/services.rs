@@ -11,6 +11,9 @@ use crate::topology::raw::{Ordered, RawBuffer, RawCall, RawLoad, RawMemory, RawP
 use crate::topology::suggest::{did_you_mean, list};
 use std::collections::HashMap;
 
+/// The most retries a call may make per request: past a handful, more retries only add load.
+pub const MAX_RETRIES: i64 = 100;
+
 /// Validates every service and dependency; dependencies come in caller order, then callee order as written.
 pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Service>, Vec<Dependency>) {
     let names: Vec<&str> = raw.0.iter().map(|(n, _)| n.as_str()).collect();
@@ -450,7 +453,7 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
                 );
             }
             Retries {
-                max: ctx.int(&sub(&rp, "max"), r.max, 0, 0, u32::MAX as i64) as u32,
+                max: ctx.int(&sub(&rp, "max"), r.max, 0, 0, MAX_RETRIES) as u32,
                 backoff: ctx.span(&sub(&rp, "backoff"), r.backoff.as_ref(), "100ms", false),
                 multiplier,
                 jitter,

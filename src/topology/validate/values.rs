@@ -230,8 +230,14 @@ impl Ctx {
     pub fn int(&mut self, path: &[String], value: Option<i64>, default: i64, min: i64, max: i64) -> i64 {
         match value {
             Some(v) if v < min || v > max => {
-                let expected =
-                    if max >= u32::MAX as i64 { format!("at least {min}") } else { format!("between {min} and {max}") };
+                // Below the range, a bound past any sensible value is left unsaid; above it, it is the point.
+                let expected = if v > max {
+                    format!("at most {max}")
+                } else if max >= u32::MAX as i64 {
+                    format!("at least {min}")
+                } else {
+                    format!("between {min} and {max}")
+                };
                 self.push(
                     Issue::at(path, format!("must be {expected}, found {v}"))
                         .help(format!("write a whole number {expected}")),
@@ -318,10 +324,18 @@ impl Ctx {
                     return None;
                 }
             }
+        } else if text.starts_with('-') {
+            self.push(
+                Issue::at(path, format!("`{text}` is before the start of the run; times are offsets after it"))
+                    .help("write an offset from the start like \"+5m\", or a clock time like \"05:15\""),
+            );
+            return None;
         } else {
+            // Suggest `+TEXT` only when that is itself a valid offset.
+            let example = if parse_span(&text).is_ok() { format!("+{text}") } else { "+3h15m".to_string() };
             self.push(
                 Issue::at(path, format!("`{text}` is not a time"))
-                    .help(format!("write an offset from the start like \"+{text}\", or a clock time like \"05:15\"")),
+                    .help(format!("write an offset from the start like \"{example}\", or a clock time like \"05:15\"")),
             );
             return None;
         };

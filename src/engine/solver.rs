@@ -1,0 +1,221 @@
+//! The fixed point of one instant: services are re-solved until callers' loads and callees' profiles agree.
+//!
+//! A service's rates depend on its callees' profiles (what its calls cost)
+//! and on its callers' loads (what arrives), so one pass in any order reads
+//! some values from the previous instant. The solver sweeps the services
+//! callees first, re-solving only those whose inputs moved since they were
+//! last solved, until nothing moves by more than [`TOLERANCE`] or
+//! [`MAX_SWEEPS`] sweeps have run. Past [`DAMP_AFTER`] sweeps the loads a
+//! service sends are damped (half the step each time), which settles loops
+//! that would otherwise overshoot, such as a retry storm's.
+
+use super::fleet::Census;
+use super::state::{DepState, FaultEffect, Params, ServiceState};
+use super::traffic::{self, Wiring};
+use crate::mechanisms::load;
+use crate::mechanisms::sync_call::Profile;
+use crate::model::{DepKind, ServiceId};
+use crate::time::SimTime;
+
+/// Relative change under which a rate or a profile counts as settled.
+pub const TOLERANCE: f64 = 1e-9;
+/// Most sweeps of one solve.
+pub const MAX_SWEEPS: usize = 200;
+/// Sweeps after which the loads services send are damped.
+pub const DAMP_AFTER: usize = 20;
+
+/// How a solve ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outcome {
+    /// Sweeps over the services it took.
+    pub sweeps: usize,
+    /// Services solved, counting repeats.
+    pub solved: usize,
+    /// Everything settled within the tolerance.
+    pub converged: bool,
+    /// A service still moving when the solve gave up.
+    pub unsettled: Option<ServiceId>,
+}
+
+/// What a service's solve reads besides its neighbours' results (which the
+/// sweeps propagate): equal inputs give equal rates, so it need not be solved again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Inputs {
+    census: Census,
+    /// Outside load at the instant, noise included [req/s].
+    external: f64,
+    queue: f64,
+    warm_load: f64,
+    fault: FaultEffect,
+    /// Partitions on its outgoing links.
+    partitions: u32,
+}
+
+impl Inputs {
+    fn of(
+        params: &Params,
+        wiring: &Wiring,
+        states: &[ServiceState],
+        deps: &[DepState],
+        id: ServiceId,
+        now: SimTime,
+    ) -> Inputs {
+        let st = &states[id.0];
+        Inputs {
+            census: st.fleet.census(),
+            external: load::rate_at(&params.services[id.0].load.shape, now) * st.load_factor,
+            queue: st.queue,
+            warm_load: st.warm_load,
+            fault: st.fault,
+            partitions: wiring.outgoing[id.0].iter().map(|d| deps[d.0].partitions).sum(),
+        }
+    }
+}
+
+/// Which services must be solved again; kept between instants.
+#[derive(Debug, Clone)]
+pub struct Solver {
+    dirty: Vec<bool>,
+    pending: usize,
+    /// Each service's inputs when last solved.
+    inputs: Vec<Option<Inputs>>,
+    /// Services that read time or buffer levels (control loops, buffers):
+    /// solved at every instant.
+    volatile: Vec<bool>,
+}
+
+impl Solver {
+    pub fn new(params: &Params, wiring: &Wiring) -> Solver {
+        let n = params.services.len();
+        let volatile = (0..n)
+            .map(|i| wiring.outgoing[i].iter().any(|d| !matches!(params.deps[d.0].kind, DepKind::Sync)))
+            .collect();
+        Solver { dirty: vec![true; n], pending: n, inputs: vec![None; n], volatile }
+    }
+
+    /// Marks the services whose inputs changed since they were last solved. O(services).
+    pub fn touch_changed(
+        &mut self,
+        params: &Params,
+        wiring: &Wiring,
+        states: &[ServiceState],
+        deps: &[DepState],
+        now: SimTime,
+    ) {
+        for i in 0..states.len() {
+            let id = ServiceId(i);
+            let inputs = Inputs::of(params, wiring, states, deps, id, now);
+            if self.volatile[i] || self.inputs[i] != Some(inputs) {
+                self.touch(id);
+            }
+        }
+    }
+
+    /// Marks service `s` to be solved again.
+    pub fn touch(&mut self, s: ServiceId) {
+        if !std::mem::replace(&mut self.dirty[s.0], true) {
+            self.pending += 1;
+        }
+    }
+
+    /// Solves the marked services, and those their changes reach, to a fixed point at `now`.
+    ///
+    /// `dt_s` is the coming interval. O(sweeps x touched services and their links).
+    pub fn solve(
+        &mut self,
+        params: &Params,
+        wiring: &Wiring,
+        states: &mut [ServiceState],
+        deps: &mut [DepState],
+        now: SimTime,
+        dt_s: f64,
+    ) -> Outcome {
+        let mut out = Outcome { sweeps: 0, solved: 0, converged: true, unsettled: None };
+        let mut sent = Vec::new();
+        while self.pending > 0 {
+            if out.sweeps == MAX_SWEEPS {
+                out.converged = false;
+                out.unsettled = wiring.order.iter().copied().find(|s| self.dirty[s.0]);
+                self.dirty.fill(false);
+                self.pending = 0;
+                break;
+            }
+            let damp = out.sweeps >= DAMP_AFTER;
+            out.sweeps += 1;
+            for &id in &wiring.order {
+                if !std::mem::replace(&mut self.dirty[id.0], false) {
+                    continue;
+                }
+                self.pending -= 1;
+                out.solved += 1;
+                self.inputs[id.0] = Some(Inputs::of(params, wiring, states, deps, id, now));
+                let profile = states[id.0].profile;
+                sent.clear();
+                sent.extend(wiring.outgoing[id.0].iter().map(|d| (deps[d.0].call_rate, deps[d.0].overflow)));
+                let throttled: f64 = wiring.incoming[id.0].iter().map(|d| deps[d.0].throttled).sum();
+                traffic::solve_service(params, wiring, states, deps, id, now, dt_s);
+                self.propagate(params, wiring, states, deps, id, profile, &sent, throttled, damp);
+            }
+        }
+        out
+    }
+
+    /// After service `id` was solved, marks whom its changes reach: its callers
+    /// if its profile or their throttling moved, a callee whose load moved,
+    /// itself if its buffers' overflow moved.
+    #[allow(clippy::too_many_arguments)]
+    fn propagate(
+        &mut self,
+        params: &Params,
+        wiring: &Wiring,
+        states: &[ServiceState],
+        deps: &mut [DepState],
+        id: ServiceId,
+        profile: Profile,
+        sent: &[(f64, f64)],
+        throttled: f64,
+        damp: bool,
+    ) {
+        let now_throttled: f64 = wiring.incoming[id.0].iter().map(|d| deps[d.0].throttled).sum();
+        if moved_profile(&profile, &states[id.0].profile) || moved(throttled, now_throttled) {
+            for d in &wiring.incoming[id.0] {
+                self.touch(params.deps[d.0].caller);
+            }
+        }
+        for (d, &(rate, overflow)) in wiring.outgoing[id.0].iter().zip(sent) {
+            let ds = &mut deps[d.0];
+            if damp {
+                ds.call_rate = rate + 0.5 * (ds.call_rate - rate);
+            }
+            if moved(rate, ds.call_rate) {
+                self.touch(params.deps[d.0].callee);
+            }
+            if moved(overflow, ds.overflow) {
+                self.touch(id);
+            }
+        }
+    }
+}
+
+/// `a` and `b` differ by more than the tolerance, relative to the larger.
+fn moved(a: f64, b: f64) -> bool {
+    a != b && (!a.is_finite() || !b.is_finite() || (a - b).abs() > TOLERANCE * a.abs().max(b.abs()))
+}
+
+fn moved_profile(a: &Profile, b: &Profile) -> bool {
+    moved(a.refused, b.refused) || moved(a.wait_s, b.wait_s) || moved(a.hold_s, b.hold_s) || moved(a.error, b.error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiny_relative_changes_are_settled() {
+        assert!(!moved(1.0, 1.0 + 1e-12));
+        assert!(moved(1.0, 1.001));
+        assert!(!moved(f64::INFINITY, f64::INFINITY));
+        assert!(moved(0.0, 1e-300));
+        assert!(moved(f64::INFINITY, 5.0));
+    }
+}
