@@ -225,7 +225,7 @@ enabled = false
         ];
         let want: Vec<(String, String)> = want.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
         assert_eq!(keys, want);
-        assert_eq!(lookup(TEXT, "services.web.instances").unwrap().integer, true);
+        assert!(lookup(TEXT, "services.web.instances").unwrap().integer);
         assert_eq!(lookup(TEXT, "scenario.0.fraction").unwrap().value, 0.5);
         assert!(lookup(TEXT, "services.web.nothing").is_none());
     }

@@ -151,7 +151,19 @@ impl<'a> Search<'a> {
             .dims
             .iter()
             .map(|d| {
-                let base = super::keys::lookup(&self.eval.text, &d.key).map(|n| n.with(n.value));
+                // The last `--set` of the key wins over the file's value.
+                let set = self.eval.sets.iter().rev().find_map(|s| s.strip_prefix(&format!("{}=", d.key)));
+                let from_set = set.and_then(|v| {
+                    let v = v.trim().trim_matches('"');
+                    super::keys::Number::of_text(v).or_else(|| {
+                        v.parse::<f64>().ok().map(|x| super::keys::Number {
+                            value: x,
+                            unit: String::new(),
+                            integer: false,
+                        })
+                    })
+                });
+                let base = from_set.or_else(|| super::keys::lookup(&self.eval.text, &d.key));
                 let unit = d.value(0.0).unit().to_string();
                 base.and_then(|n| n.in_unit(&unit)).map_or(0.5, |x| d.unit_of(&Value::Float(x)))
             })
