@@ -33,5 +33,9 @@ pub fn man(command: Option<&str>) -> Result<(), CliError> {
 
 fn emit(bytes: &[u8]) -> Result<(), CliError> {
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(bytes).and_then(|()| stdout.flush()).map_err(|e| CliError::Output(format!("cannot print: {e}")))
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CliError::StdoutClosed),
+        Err(e) => Err(CliError::Output(format!("cannot write to stdout: {e}"))),
+    }
 }
