@@ -1,12 +1,16 @@
 //! Command definitions and their execution; errors carry their exit code.
 
+mod blast;
 mod commands;
 mod compare;
 mod examples;
+mod fit;
 mod generate;
+mod import;
 mod manual;
 mod merge;
 mod progress;
+mod sensitivity;
 mod stdout;
 mod sweep;
 
@@ -46,12 +50,15 @@ pub enum Command {
     Run {
         #[command(flatten)]
         topology: TopologyArgs,
-        /// Also write report.json, timeseries.csv, recovery.png and recovery.svg here.
+        /// Also write report.json, timeseries.csv, recovery.png, recovery.svg, report.md and report.html here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// What to print on stdout.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// How the recovery plot arranges its curves: `auto` gives one panel per impacted service past 10 of them.
+        #[arg(long, value_enum, default_value_t = PlotLayout::Auto)]
+        plot: PlotLayout,
     },
     /// Run the baseline and every variant the topology defines, side by side.
     #[command(after_help = examples::COMPARE)]
@@ -67,7 +74,7 @@ pub enum Command {
         /// Seeded runs of each; with more than one, show mean and 95% interval instead of single numbers.
         #[arg(long, value_name = "N", default_value_t = 1)]
         runs: u32,
-        /// Also write compare.json, compare.png and compare.svg here.
+        /// Also write compare.json, compare.png, compare.svg, report.md and report.html here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// What to print on stdout.
@@ -90,6 +97,14 @@ pub enum Command {
         #[arg(value_name = "SHARD", required = true)]
         shards: Vec<PathBuf>,
     },
+    /// Fail each service in turn and rank them by what their failure does, beside the static blast radius.
+    Blast(blast::BlastArgs),
+    /// Write a topology skeleton from a trace system's service graph (Jaeger, OpenTelemetry, X-Ray).
+    Import(import::ImportArgs),
+    /// Fit parameters to the expected timeline: the best values, what the timeline pins down, held-out errors.
+    Fit(fit::FitArgs),
+    /// How much the score and every milestone move when each numeric parameter is scaled.
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Validate a topology and report every problem at once.
     #[command(after_help = examples::CHECK)]
     Check {
@@ -111,6 +126,12 @@ pub enum Command {
         /// Mark the services a run impacted, from its report.json.
         #[arg(long, value_name = "REPORT")]
         report: Option<PathBuf>,
+        /// Draw only this service's neighbourhood: its callers and callees within --depth calls.
+        #[arg(long, value_name = "SERVICE")]
+        focus: Option<String>,
+        /// How many calls away from the focused service to draw.
+        #[arg(long, value_name = "N", default_value_t = 1, requires = "focus")]
+        depth: u32,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell).
     #[command(after_help = examples::COMPLETIONS)]
@@ -130,6 +151,14 @@ pub enum Command {
 pub enum Format {
     Text,
     Json,
+}
+
+/// `--plot`: all curves on one plot, or small multiples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlotLayout {
+    Auto,
+    Overlay,
+    Panels,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,13 +8,16 @@
 mod actions;
 mod calls;
 pub mod fleet;
+mod oom;
 pub mod queue;
 pub mod result;
+pub mod samples;
 pub mod solver;
 pub mod state;
 pub mod traffic;
 
 pub use result::{LogEntry, RunResult, Sample, ServiceSeries, Totals};
+pub use samples::Samples;
 
 use crate::mechanisms::rolling::Rollout;
 use crate::mechanisms::{health, peers, warmup};
@@ -126,10 +129,13 @@ impl<'m> Sim<'m> {
                 peers::settle(&mut st.fleet, p);
             }
         }
+        let params = Params::new(model.services.clone(), model.deps.clone());
+        let wiring = Wiring::new(model);
         Sim {
             model,
-            params: Params::new(model.services.clone(), model.deps.clone()),
-            wiring: Wiring::new(model),
+            solver: solver::Solver::new(&params, &wiring),
+            params,
+            wiring,
             states,
             deps: vec![DepState::default(); model.deps.len()],
             queue: EventQueue::new(),
@@ -140,13 +146,10 @@ impl<'m> Sim<'m> {
             rollouts: Vec::new(),
             scalings: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
-            solver: solver::Solver::new(model.services.len()),
             unsettled: 0,
             result: RunResult {
                 times: Vec::with_capacity(samples),
-                services: (0..model.services.len())
-                    .map(|_| ServiceSeries { samples: Vec::with_capacity(samples), ..ServiceSeries::default() })
-                    .collect(),
+                services: (0..model.services.len()).map(|_| ServiceSeries::default()).collect(),
                 log: Vec::new(),
                 events: 0,
             },
@@ -208,7 +211,7 @@ impl<'m> Sim<'m> {
     /// instant that does not settle, and at the end how many did not.
     fn solve(&mut self) {
         let dt = self.model.step.secs();
-        self.solver.touch_all();
+        self.solver.touch_changed(&self.params, &self.wiring, &self.states, &self.deps, self.now);
         let out = self.solver.solve(&self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt);
         if !out.converged {
             self.unsettled += 1;
@@ -246,6 +249,7 @@ impl<'m> Sim<'m> {
             });
         }
         self.lifecycle();
+        self.kill_out_of_memory();
         self.health_checks();
         calls::track_control(&self.params, &mut self.deps, self.now);
         let next = self.now.plus(self.model.step);

@@ -5,6 +5,7 @@ pub mod capacity;
 pub mod control;
 pub mod health;
 pub mod load;
+pub mod oom;
 pub mod peers;
 pub mod priority;
 pub mod retries;

@@ -169,6 +169,8 @@ pub struct Memory {
     /// Use over the limit, as a fraction of it, at which every request fails;
     /// errors rise linearly from the limit to there.
     pub fail_at: f64,
+    /// Use past which an instance is killed and restarts, losing its buffers [MB] (`None`: never).
+    pub hard_limit_mb: Option<f64>,
 }
 
 /// How the load balancer probes instances.

@@ -1,10 +1,16 @@
 //! Outputs made from a run's results: text, JSON, CSV, plots and graph drawings.
 
+pub mod blast;
 pub mod compare;
 pub mod csv;
+pub mod doc;
+pub mod fit;
 pub mod graph;
+pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod plot;
+pub mod sensitivity;
 pub mod sweep;
 pub mod text;
 pub mod write;
@@ -27,16 +33,36 @@ pub enum RenderError {
 }
 
 /// The files `run --out DIR` writes, in memory: `report.json`,
-/// `timeseries.csv`, `recovery.png` and `recovery.svg`; pass them to
-/// [`write_outputs`].
+/// `timeseries.csv`, `recovery.png`, `recovery.svg`, and the post-mortem
+/// draft as `report.md` and `report.html`; pass them to [`write_outputs`].
 pub fn files(model: &Model, result: &RunResult, report: &Report) -> Result<Vec<(&'static str, Vec<u8>)>, RenderError> {
-    let chart = plot::recovery(model, result, report);
+    files_with(model, result, report, plot::Layout::Auto)
+}
+
+/// [`files`], with the recovery plot's curves arranged by `layout`.
+pub fn files_with(
+    model: &Model,
+    result: &RunResult,
+    report: &Report,
+    layout: plot::Layout,
+) -> Result<Vec<(&'static str, Vec<u8>)>, RenderError> {
+    let mut chart = plot::recovery(model, result, report);
+    chart.layout = layout;
+    let draft = doc::run(model, report);
+    let graph = html::GraphData::new(model, Some(report));
     Ok(vec![
         ("report.json", json::render(report).into_bytes()),
         ("timeseries.csv", csv::render(model, result)?.into_bytes()),
         ("recovery.png", chart.png()?),
         ("recovery.svg", chart.svg()?.into_bytes()),
+        ("report.md", markdown::render(&draft).into_bytes()),
+        ("report.html", html::render(&draft, &chart, clock_origin(model), Some(&graph)).into_bytes()),
     ])
+}
+
+/// The start's second of the day when the model has a clock.
+pub fn clock_origin(model: &Model) -> Option<f64> {
+    model.clock.as_ref().map(|c| c.start_of_day_s as f64)
 }
 
 #[cfg(test)]
@@ -47,16 +73,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_run_writes_the_four_contract_files() {
+    fn a_run_writes_the_contract_files_and_the_draft() {
         let (model, result, report) = (fixtures::model(), fixtures::result(), fixtures::report());
         let made = files(&model, &result, &report).unwrap();
         let names: Vec<&str> = made.iter().map(|f| f.0).collect();
-        assert_eq!(names, ["report.json", "timeseries.csv", "recovery.png", "recovery.svg"]);
+        assert_eq!(
+            names,
+            ["report.json", "timeseries.csv", "recovery.png", "recovery.svg", "report.md", "report.html"]
+        );
         let tmp = tempfile::tempdir().unwrap();
         write_outputs(tmp.path(), &made).unwrap();
         let json = std::fs::read_to_string(tmp.path().join("report.json")).unwrap();
         assert_eq!(json, json::render(&report));
-        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 4);
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 6);
     }
 
     #[test]

@@ -32,6 +32,36 @@ fn stand_in(c: char) -> char {
     }
 }
 
+/// `message` (a parser's) with the program's own type names replaced by what they are in the
+/// file: `expected struct Spec with 8 elements` reads `expected an object`.
+pub fn without_type_names(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("struct ").or_else(|| rest.find("enum ")) {
+        let (word, what) =
+            if rest[i..].starts_with("struct ") { ("struct ", "an object") } else { ("enum ", "a known name") };
+        let after = &rest[i + word.len()..];
+        let name_len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+        if name_len == 0 || !after.starts_with(|c: char| c.is_ascii_uppercase()) {
+            out.push_str(&rest[..i + word.len()]);
+            rest = after;
+            continue;
+        }
+        out.push_str(&rest[..i]);
+        out.push_str(what);
+        rest = &after[name_len..];
+        // "with 8 elements": the count of the type's fields, meaningless to the reader.
+        if let Some(tail) = rest.strip_prefix(" with ")
+            && let Some(end) = tail.find(" elements")
+            && tail[..end].chars().all(|c| c.is_ascii_digit())
+        {
+            rest = &tail[end + " elements".len()..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Names a character for a message: `U+001B`.
 pub fn code_point(c: char) -> String {
     format!("U+{:04X}", c as u32)
@@ -49,5 +79,19 @@ mod tests {
         assert_eq!(unsafe_char("ok é λ"), None);
         assert_eq!(unsafe_char("x\u{7}"), Some('\u{7}'));
         assert_eq!(code_point('\u{1b}'), "U+001B");
+    }
+
+    #[test]
+    fn type_names_leave_parser_messages() {
+        assert_eq!(
+            without_type_names("invalid length 0, expected struct Spec with 8 elements at line 1 column 11"),
+            "invalid length 0, expected an object at line 1 column 11"
+        );
+        assert_eq!(
+            without_type_names("invalid type: integer `1`, expected struct Report"),
+            "invalid type: integer `1`, expected an object"
+        );
+        assert_eq!(without_type_names("expected enum MilestoneKind"), "expected a known name");
+        assert_eq!(without_type_names("a struct field, an enum value"), "a struct field, an enum value");
     }
 }

@@ -20,7 +20,8 @@ mod tests_values;
 
 pub use check::check_file;
 pub use error::{InvalidTopology, Problem, SyntaxError, TopologyError, render_error};
-pub use file::MAX_BYTES as MAX_FILE_BYTES;
+pub use file::{MAX_BYTES as MAX_FILE_BYTES, read_regular};
+pub use suggest::nearest;
 
 use crate::model::{Model, Variant};
 use raw::{Ordered, RawTopology, RawVariant};
@@ -109,7 +110,8 @@ pub fn variant_names(path: &Path) -> Result<Vec<String>, TopologyError> {
     Ok(variants.0.into_iter().map(|(n, _)| n).collect())
 }
 
-fn read(path: &Path) -> Result<String, TopologyError> {
+/// Reads a topology file's text (a regular file of bounded size); errors are bad input.
+pub fn read(path: &Path) -> Result<String, TopologyError> {
     file::read(path)
 }
 

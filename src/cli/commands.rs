@@ -1,7 +1,7 @@
 //! What each subcommand does, in terms of the library.
 
-use super::{Cli, Command, Format, GraphFormat, TopologyArgs};
-use super::{compare, generate, merge, stdout, sweep};
+use super::{Cli, Command, Format, GraphFormat, PlotLayout, TopologyArgs};
+use super::{blast, compare, fit, generate, import, merge, sensitivity, stdout, sweep};
 use blastsim::model::Model;
 use blastsim::{report, topology};
 use std::path::Path;
@@ -43,21 +43,27 @@ impl CliError {
 /// Runs the command line's command.
 pub fn execute(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Run { topology, out, format } => run(&topology, out.as_deref(), format),
+        Command::Run { topology, out, format, plot } => run(&topology, out.as_deref(), format, plot),
         Command::Check { topology, sets } => check(&topology, &sets),
         Command::Compare { topology, sets, seed, runs, out, format, no_progress } => {
             compare::run(&topology, &sets, seed, runs, out.as_deref(), format, no_progress)
         }
         Command::Sweep(args) => sweep::run(&args),
         Command::Merge { out, shards } => merge::run(&out, &shards),
+        Command::Fit(args) => fit::run(&args),
+        Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Generate(args) => generate::run(&args),
-        Command::Graph { topology, format, report } => graph(&topology, format, report.as_deref()),
+        Command::Graph { topology, format, report, focus, depth } => {
+            graph(&topology, format, report.as_deref(), focus.as_deref(), depth)
+        }
+        Command::Blast(args) => blast::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Completions { shell } => super::manual::completions(shell),
         Command::Man { command } => super::manual::man(command.as_deref()),
     }
 }
 
-fn load(args: &TopologyArgs) -> Result<Model, CliError> {
+pub(super) fn load(args: &TopologyArgs) -> Result<Model, CliError> {
     let mut model = topology::load_file(&args.topology, &args.sets, args.variant.as_deref())?;
     if let Some(seed) = args.seed {
         model.seed = seed;
@@ -65,11 +71,17 @@ fn load(args: &TopologyArgs) -> Result<Model, CliError> {
     Ok(model)
 }
 
-fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), CliError> {
+fn run(args: &TopologyArgs, out: Option<&Path>, format: Format, plot: PlotLayout) -> Result<(), CliError> {
     let model = load(args)?;
     let (result, report) = blastsim::simulate(&model, args.variant.as_deref())?;
     if let Some(dir) = out {
-        let files = report::files(&model, &result, &report).map_err(|e| CliError::Output(e.to_string()))?;
+        let layout = match plot {
+            PlotLayout::Auto => report::plot::Layout::Auto,
+            PlotLayout::Overlay => report::plot::Layout::Overlay,
+            PlotLayout::Panels => report::plot::Layout::Panels,
+        };
+        let files =
+            report::files_with(&model, &result, &report, layout).map_err(|e| CliError::Output(e.to_string()))?;
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
@@ -80,7 +92,7 @@ fn run(args: &TopologyArgs, out: Option<&Path>, format: Format) -> Result<(), Cl
         && format == Format::Text
     {
         stdout::print(format_args!(
-            "\nwrote report.json, timeseries.csv, recovery.png and recovery.svg to {}\n",
+            "\nwrote report.json, timeseries.csv, recovery.png, recovery.svg, report.md and report.html to {}\n",
             dir.display()
         ))?;
     }
@@ -100,21 +112,41 @@ fn check(path: &Path, sets: &[String]) -> Result<(), CliError> {
     ))
 }
 
-fn graph(path: &Path, format: GraphFormat, report_path: Option<&Path>) -> Result<(), CliError> {
+fn graph(
+    path: &Path,
+    format: GraphFormat,
+    report_path: Option<&Path>,
+    focus: Option<&str>,
+    depth: u32,
+) -> Result<(), CliError> {
     let model = topology::load_file(path, &[], None)?;
     let report = match report_path {
         Some(p) => Some(read_report(p)?),
         None => None,
     };
+    let mut shades = report::graph::report_shades(&model, report.as_ref());
+    let include = match focus {
+        Some(name) => {
+            let id = model.service_id(name).ok_or_else(|| CliError::Usage(blast::unknown_service(&model, name)))?;
+            if shades[id.0].is_none() {
+                shades[id.0] = Some(report::graph::focus_shade());
+            }
+            Some(report::graph::neighbourhood(&model, id.0, depth))
+        }
+        None => None,
+    };
     let text = match format {
-        GraphFormat::Dot => report::graph::dot(&model, report.as_ref()),
-        GraphFormat::Mermaid => report::graph::mermaid(&model, report.as_ref()),
+        GraphFormat::Dot => report::graph::dot_with(&model, include.as_deref(), &shades),
+        GraphFormat::Mermaid => report::graph::mermaid_with(&model, include.as_deref(), &shades),
     };
     stdout::print(format_args!("{text}"))
 }
 
+/// The largest report.json or sweep.json read [bytes]: 1 GiB, the JSON of ten million runs.
+pub const MAX_JSON_BYTES: u64 = 1024 * 1024 * 1024;
+
 fn read_report(path: &Path) -> Result<blastsim::analysis::Report, CliError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = topology::read_regular(path, MAX_JSON_BYTES).map_err(|e| {
         CliError::Usage(format!(
             "cannot read the report {}: {e}; pass a report.json written by `blastsim run --out DIR`",
             path.display()
@@ -122,8 +154,9 @@ fn read_report(path: &Path) -> Result<blastsim::analysis::Report, CliError> {
     })?;
     serde_json::from_str(&text).map_err(|e| {
         CliError::Usage(format!(
-            "{} is not a blastsim report.json ({e}); pass one written by `blastsim run --out DIR`",
-            path.display()
+            "{} is not a blastsim report.json ({}); pass one written by `blastsim run --out DIR`",
+            path.display(),
+            blastsim::text::without_type_names(&e.to_string())
         ))
     })
 }

@@ -35,23 +35,26 @@ pub fn run(
     if repeats > 1 {
         return run_many(&baseline, &runs, repeats, out, format, no_progress);
     }
-    let results: Vec<Result<(RunResult, Entry), CliError>> = runs
+    let results: Vec<Result<(RunResult, Entry, blastsim::analysis::Report), CliError>> = runs
         .par_iter()
         .map(|(name, description, model)| {
             let variant = (name != "baseline").then_some(name.as_str());
             let (result, report) = blastsim::simulate(model, variant)?;
-            Ok((result, compare::entry(name, description, &report)))
+            let entry = compare::entry(name, description, &report);
+            Ok((result, entry, report))
         })
         .collect();
     let mut entries = Vec::with_capacity(results.len());
     let mut curves = Vec::with_capacity(results.len());
+    let mut baseline_report = None;
     for r in results {
-        let (result, entry) = r?;
+        let (result, entry, report) = r?;
         curves.push((entry.name.clone(), worst_availability(&result)));
         entries.push(entry);
+        baseline_report.get_or_insert(report);
     }
     if let Some(dir) = out {
-        let files = files(&baseline, &entries, &curves).map_err(CliError::Output)?;
+        let files = files(&baseline, &entries, &curves, baseline_report.as_ref()).map_err(CliError::Output)?;
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
@@ -59,7 +62,10 @@ pub fn run(
         Format::Json => stdout::print(format_args!("{}", json(&baseline, &entries)))?,
     }
     if let (Some(dir), Format::Text) = (out, format) {
-        stdout::print(format_args!("\nwrote compare.json, compare.png and compare.svg to {}\n", dir.display()))?;
+        stdout::print(format_args!(
+            "\nwrote compare.json, compare.png, compare.svg, report.md and report.html to {}\n",
+            dir.display()
+        ))?;
     }
     Ok(())
 }
@@ -109,8 +115,15 @@ fn run_many(
         (chart.x_desc, chart.tick_origin_s) = report::plot::time_axis_of(baseline);
         let svg = chart.svg().map_err(|e| CliError::Output(e.to_string()))?;
         let png = chart.png().map_err(|e| CliError::Output(e.to_string()))?;
-        let files =
-            [("compare.json", text.clone().into_bytes()), ("compare.png", png), ("compare.svg", svg.into_bytes())];
+        let draft = report::doc::compare_runs(baseline, &spreads, repeats);
+        let html = report::html::render(&draft, &chart, report::clock_origin(baseline), None);
+        let files = [
+            ("compare.json", text.clone().into_bytes()),
+            ("compare.png", png),
+            ("compare.svg", svg.into_bytes()),
+            ("report.md", report::markdown::render(&draft).into_bytes()),
+            ("report.html", html.into_bytes()),
+        ];
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
     match format {
@@ -118,7 +131,10 @@ fn run_many(
         Format::Json => stdout::print(format_args!("{text}"))?,
     }
     if let (Some(dir), Format::Text) = (out, format) {
-        stdout::print(format_args!("\nwrote compare.json, compare.png and compare.svg to {}\n", dir.display()))?;
+        stdout::print(format_args!(
+            "\nwrote compare.json, compare.png, compare.svg, report.md and report.html to {}\n",
+            dir.display()
+        ))?;
     }
     Ok(())
 }
@@ -143,16 +159,22 @@ fn files(
     model: &Model,
     entries: &[Entry],
     curves: &[(String, Vec<(f64, f64)>)],
+    baseline: Option<&blastsim::analysis::Report>,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
     let title = format!("{}: worst service availability, baseline and variants", model.name);
     let mut chart = report::plot::overlay(&title, curves, |t| report::plot::tick_time(model, t));
     (chart.x_desc, chart.tick_origin_s) = report::plot::time_axis_of(model);
     let svg = chart.svg().map_err(|e| e.to_string())?;
     let png = chart.png().map_err(|e| e.to_string())?;
+    let draft = report::doc::compare(model, entries, baseline.map(|r| report::graph::mermaid(model, Some(r))));
+    let graph = report::html::GraphData::new(model, baseline);
+    let html = report::html::render(&draft, &chart, report::clock_origin(model), Some(&graph));
     Ok(vec![
         ("compare.json", json(model, entries).into_bytes()),
         ("compare.png", png),
         ("compare.svg", svg.into_bytes()),
+        ("report.md", report::markdown::render(&draft).into_bytes()),
+        ("report.html", html.into_bytes()),
     ])
 }
 

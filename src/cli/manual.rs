@@ -3,7 +3,6 @@
 use super::Cli;
 use super::commands::CliError;
 use clap::CommandFactory;
-use std::io::Write;
 
 /// Prints the completion script for `shell` on stdout.
 pub fn completions(shell: clap_complete::Shell) -> Result<(), CliError> {
@@ -32,10 +31,5 @@ pub fn man(command: Option<&str>) -> Result<(), CliError> {
 }
 
 fn emit(bytes: &[u8]) -> Result<(), CliError> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(CliError::StdoutClosed),
-        Err(e) => Err(CliError::Output(format!("cannot write to stdout: {e}"))),
-    }
+    super::stdout::print(format_args!("{}", String::from_utf8_lossy(bytes)))
 }

@@ -18,7 +18,7 @@ pub fn run(out: &Path, inputs: &[PathBuf]) -> Result<(), CliError> {
 /// A shard's sweep.json, given as the file or the directory holding it.
 fn read(path: &Path) -> Result<SweepFile, CliError> {
     let file = if path.is_dir() { path.join("sweep.json") } else { path.to_path_buf() };
-    let text = std::fs::read_to_string(&file).map_err(|e| {
+    let text = blastsim::topology::read_regular(&file, super::commands::MAX_JSON_BYTES).map_err(|e| {
         CliError::Usage(format!(
             "cannot read {}: {e}; pass the sweep.json (or its directory) that `blastsim sweep --shard K/N` wrote",
             file.display()
@@ -26,8 +26,9 @@ fn read(path: &Path) -> Result<SweepFile, CliError> {
     })?;
     serde_json::from_str(&text).map_err(|e| {
         CliError::Usage(format!(
-            "{} is not a blastsim sweep.json ({e}); pass one written by `blastsim sweep --shard K/N`",
-            file.display()
+            "{} is not a blastsim sweep.json ({}); pass one written by `blastsim sweep --shard K/N`",
+            file.display(),
+            blastsim::text::without_type_names(&e.to_string())
         ))
     })
 }

@@ -96,6 +96,7 @@ impl Sim<'_> {
                     }
                 }
                 self.params = Params::new(services.clone(), deps.clone());
+                self.solver = super::solver::Solver::new(&self.params, &self.wiring);
             }
             ActionKind::Rolling { service, amount, pace, version } => {
                 let total = self.states[service.0].fleet.census().total;

@@ -1,5 +1,6 @@
 //! What a run produces: sampled time series per service, totals and the event log.
 
+use super::samples::Samples;
 use crate::model::ServiceId;
 use crate::time::SimTime;
 
@@ -19,8 +20,8 @@ pub struct RunResult {
 /// The samples and totals of one service.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServiceSeries {
-    /// One sample per entry of [`RunResult::times`].
-    pub samples: Vec<Sample>,
+    /// One sample per entry of [`RunResult::times`], as runs of equal samples.
+    pub samples: Samples,
     pub totals: Totals,
 }
 

@@ -9,10 +9,12 @@
 //! service sends are damped (half the step each time), which settles loops
 //! that would otherwise overshoot, such as a retry storm's.
 
-use super::state::{DepState, Params, ServiceState};
+use super::fleet::Census;
+use super::state::{DepState, FaultEffect, Params, ServiceState};
 use super::traffic::{self, Wiring};
+use crate::mechanisms::load;
 use crate::mechanisms::sync_call::Profile;
-use crate::model::ServiceId;
+use crate::model::{DepKind, ServiceId};
 use crate::time::SimTime;
 
 /// Relative change under which a rate or a profile counts as settled.
@@ -35,16 +37,78 @@ pub struct Outcome {
     pub unsettled: Option<ServiceId>,
 }
 
+/// What a service's solve reads besides its neighbours' results (which the
+/// sweeps propagate): equal inputs give equal rates, so it need not be solved again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Inputs {
+    census: Census,
+    /// Outside load at the instant, noise included [req/s].
+    external: f64,
+    queue: f64,
+    warm_load: f64,
+    fault: FaultEffect,
+    /// Partitions on its outgoing links.
+    partitions: u32,
+}
+
+impl Inputs {
+    fn of(
+        params: &Params,
+        wiring: &Wiring,
+        states: &[ServiceState],
+        deps: &[DepState],
+        id: ServiceId,
+        now: SimTime,
+    ) -> Inputs {
+        let st = &states[id.0];
+        Inputs {
+            census: st.fleet.census(),
+            external: load::rate_at(&params.services[id.0].load.shape, now) * st.load_factor,
+            queue: st.queue,
+            warm_load: st.warm_load,
+            fault: st.fault,
+            partitions: wiring.outgoing[id.0].iter().map(|d| deps[d.0].partitions).sum(),
+        }
+    }
+}
+
 /// Which services must be solved again; kept between instants.
 #[derive(Debug, Clone)]
 pub struct Solver {
     dirty: Vec<bool>,
     pending: usize,
+    /// Each service's inputs when last solved.
+    inputs: Vec<Option<Inputs>>,
+    /// Services that read time or buffer levels (control loops, buffers):
+    /// solved at every instant.
+    volatile: Vec<bool>,
 }
 
 impl Solver {
-    pub fn new(services: usize) -> Solver {
-        Solver { dirty: vec![true; services], pending: services }
+    pub fn new(params: &Params, wiring: &Wiring) -> Solver {
+        let n = params.services.len();
+        let volatile = (0..n)
+            .map(|i| wiring.outgoing[i].iter().any(|d| !matches!(params.deps[d.0].kind, DepKind::Sync)))
+            .collect();
+        Solver { dirty: vec![true; n], pending: n, inputs: vec![None; n], volatile }
+    }
+
+    /// Marks the services whose inputs changed since they were last solved. O(services).
+    pub fn touch_changed(
+        &mut self,
+        params: &Params,
+        wiring: &Wiring,
+        states: &[ServiceState],
+        deps: &[DepState],
+        now: SimTime,
+    ) {
+        for i in 0..states.len() {
+            let id = ServiceId(i);
+            let inputs = Inputs::of(params, wiring, states, deps, id, now);
+            if self.volatile[i] || self.inputs[i] != Some(inputs) {
+                self.touch(id);
+            }
+        }
     }
 
     /// Marks service `s` to be solved again.
@@ -52,12 +116,6 @@ impl Solver {
         if !std::mem::replace(&mut self.dirty[s.0], true) {
             self.pending += 1;
         }
-    }
-
-    /// Marks every service.
-    pub fn touch_all(&mut self) {
-        self.dirty.fill(true);
-        self.pending = self.dirty.len();
     }
 
     /// Solves the marked services, and those their changes reach, to a fixed point at `now`.
@@ -90,6 +148,7 @@ impl Solver {
                 }
                 self.pending -= 1;
                 out.solved += 1;
+                self.inputs[id.0] = Some(Inputs::of(params, wiring, states, deps, id, now));
                 let profile = states[id.0].profile;
                 sent.clear();
                 sent.extend(wiring.outgoing[id.0].iter().map(|d| (deps[d.0].call_rate, deps[d.0].overflow)));

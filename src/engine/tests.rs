@@ -215,3 +215,46 @@ fn a_rolling_restart_of_a_hundred_thousand_instances_ends() {
     assert_eq!((last.instances, last.healthy), (100_000, 100_000));
     assert!(r.events > 100_000, "one restart per millisecond: {}", r.events);
 }
+
+fn hoarding(hard_limit: &str) -> (Model, RunResult) {
+    let text = format!(
+        r#"duration = "1h"
+[services.app]
+instances = 10
+capacity = "100/s"
+startup = "2m"
+load = {{ kind = "constant", rate = "500/s" }}
+memory = {{ limit = "110MB", base = "100MB", fail-at = 0.5{hard_limit} }}
+[services.app.calls.sink]
+kind = "buffered"
+buffer = {{ size = 1000, when-full = "grow", item-size = "1KB", drain = "100/s" }}
+[services.sink]
+instances = 1
+capacity = "10000/s"
+[[scenario]]
+at = "+10m"
+action = "crash"
+service = "sink"
+fraction = 1.0
+"#
+    );
+    let model = crate::topology::load_str("hoarding.toml", &text, &[], None).unwrap();
+    let result = run(&model).unwrap();
+    (model, result)
+}
+
+#[test]
+fn a_host_past_its_hard_memory_limit_is_killed_and_restarts_with_empty_buffers() {
+    // 50 buffered calls/s of 1 KB per host: 20 MB over the base after ~410 s.
+    let (_, r) = hoarding(", hard-limit = \"120MB\"");
+    let kills: Vec<SimTime> = r.log.iter().filter(|e| e.what.contains("hard memory limit")).map(|e| e.at).collect();
+    assert!(!kills.is_empty());
+    let first = kills[0].secs() - 600.0;
+    assert!((400.0..430.0).contains(&first), "first kill {first} s after the sink died");
+    let app = ServiceId(0);
+    assert_eq!(avail(&r, app, kills[0].plus(Span(60_000))), 0.0, "down while restarting");
+    assert_eq!(avail(&r, app, kills[0].plus(Span(150_000))), 1.0, "back, with empty buffers, after its start-up");
+    let (_, soft) = hoarding("");
+    assert!(soft.log.iter().all(|e| !e.what.contains("hard memory limit")));
+    assert_eq!(avail(&soft, app, minutes(59)), 0.0, "without a hard limit the host stays wedged");
+}

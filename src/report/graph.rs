@@ -13,7 +13,7 @@ fn node_id(index: usize) -> String {
     format!("s{index}")
 }
 
-fn edge_label(dep: &Dependency) -> String {
+pub(crate) fn edge_label(dep: &Dependency) -> String {
     let mut parts = vec![match &dep.kind {
         DepKind::Sync => "sync".to_string(),
         DepKind::Buffered(b) => format!("buffered {}, {}", b.size, when_full(b.when_full)),
@@ -43,9 +43,81 @@ fn when_full(w: WhenFull) -> &'static str {
     }
 }
 
-/// The report of each service when it was impacted, in model order.
-fn impacted<'r>(model: &Model, report: Option<&'r Report>) -> Vec<Option<&'r ServiceReport>> {
-    model.services.iter().map(|s| report?.services.iter().find(|r| r.name == s.name && r.impacted)).collect()
+/// How one node stands out: its fill, border, a note under its name and its Mermaid class.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shade {
+    pub fill: String,
+    pub stroke: String,
+    /// Shown after the name (on a second line in DOT, in parentheses in Mermaid); may be empty.
+    pub note: String,
+    /// The Mermaid class the node joins; nodes of one class share its fill and border.
+    pub class: String,
+}
+
+/// Impacted services, filled red with their minimum availability, from a run's report.
+pub fn report_shades(model: &Model, report: Option<&Report>) -> Vec<Option<Shade>> {
+    let impacted = |name: &str| report?.services.iter().find(|r| r.name == name && r.impacted);
+    model
+        .services
+        .iter()
+        .map(|s| {
+            impacted(&s.name).map(|r| Shade {
+                fill: IMPACTED_FILL.into(),
+                stroke: IMPACTED_STROKE.into(),
+                note: min_text(r),
+                class: "impacted".into(),
+            })
+        })
+        .collect()
+}
+
+/// Each failed service shaded by its blast size: five steps from pale to dark
+/// red by the number of services its failure impacted, the count and
+/// error-minutes in its label. Services not in the ranking stay plain.
+pub fn blast_shades(model: &Model, blast: &crate::blast::Blast) -> Vec<Option<Shade>> {
+    const FILLS: [&str; 5] = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"];
+    let most = blast.ranking.iter().map(|r| r.impacted.len()).max().unwrap_or(0).max(1);
+    model
+        .services
+        .iter()
+        .map(|s| {
+            let row = blast.ranking.iter().find(|r| r.service == s.name)?;
+            let level = (row.impacted.len() * (FILLS.len() - 1)).div_ceil(most).min(FILLS.len() - 1);
+            Some(Shade {
+                fill: FILLS[level].into(),
+                stroke: IMPACTED_STROKE.into(),
+                note: format!("blast {}, {:.1} err-min", row.impacted.len(), row.error_minutes),
+                class: format!("blast{level}"),
+            })
+        })
+        .collect()
+}
+
+/// The services within `depth` calls of `center`: its callers, their callers
+/// and so on up to `depth` hops, and likewise its callees. O(depth x deps).
+pub fn neighbourhood(model: &Model, center: usize, depth: u32) -> Vec<bool> {
+    let mut keep = vec![false; model.services.len()];
+    keep[center] = true;
+    for up in [true, false] {
+        let mut frontier = vec![center];
+        for _ in 0..depth {
+            let mut next = Vec::new();
+            for d in &model.deps {
+                let (from, to) = if up { (d.callee.0, d.caller.0) } else { (d.caller.0, d.callee.0) };
+                if frontier.contains(&from) && !next.contains(&to) {
+                    next.push(to);
+                }
+            }
+            next.iter().for_each(|&s| keep[s] = true);
+            frontier = next;
+        }
+    }
+    keep
+}
+
+/// The shade that marks the focused service of a neighbourhood drawing.
+pub fn focus_shade() -> Shade {
+    Shade { fill: "#fff2b3".into(), stroke: "#806600".into(), note: String::new(), class: "focus".into() }
 }
 
 fn min_text(service: &ServiceReport) -> String {
@@ -77,20 +149,37 @@ fn dot_quote(text: &str) -> String {
 /// fallback. With a report, impacted
 /// services are filled red and their label gives the minimum availability.
 pub fn dot(model: &Model, report: Option<&Report>) -> String {
+    dot_with(model, None, &report_shades(model, report))
+}
+
+/// As [`dot`], with any shading (one entry per service).
+pub fn dot_shaded(model: &Model, shades: &[Option<Shade>]) -> String {
+    dot_with(model, None, shades)
+}
+
+/// As [`dot`], drawing only the services `include` keeps and the calls between them.
+pub fn dot_with(model: &Model, include: Option<&[bool]>, shades: &[Option<Shade>]) -> String {
+    let kept = |i: usize| include.is_none_or(|k| k[i]);
     let mut out = String::new();
     let _ = writeln!(out, "digraph {} {{", dot_quote(&model.name));
     let _ = writeln!(out, "  rankdir=LR;");
     let _ = writeln!(out, "  node [shape=box, style=rounded, fontname=\"sans-serif\"];");
     let _ = writeln!(out, "  edge [fontname=\"sans-serif\", fontsize=10];");
-    for (i, (service, hit)) in model.services.iter().zip(impacted(model, report)).enumerate() {
-        match hit {
-            Some(r) => {
-                let label = format!("{}\n{}", service.name, min_text(r));
+    for (i, service) in model.services.iter().enumerate().filter(|(i, _)| kept(*i)) {
+        match shades.get(i).and_then(Option::as_ref) {
+            Some(shade) => {
+                let label = if shade.note.is_empty() {
+                    service.name.clone()
+                } else {
+                    format!("{}\n{}", service.name, shade.note)
+                };
                 let _ = writeln!(
                     out,
-                    "  {} [label={}, style=\"rounded,filled\", fillcolor=\"{IMPACTED_FILL}\", color=\"{IMPACTED_STROKE}\"];",
+                    "  {} [label={}, style=\"rounded,filled\", fillcolor=\"{}\", color=\"{}\"];",
                     node_id(i),
-                    dot_quote(&label)
+                    dot_quote(&label),
+                    shade.fill,
+                    shade.stroke
                 );
             }
             None => {
@@ -98,7 +187,7 @@ pub fn dot(model: &Model, report: Option<&Report>) -> String {
             }
         }
     }
-    for dep in &model.deps {
+    for dep in model.deps.iter().filter(|d| kept(d.caller.0) && kept(d.callee.0)) {
         let style = if dep.fallback { ", style=dashed" } else { "" };
         let _ = writeln!(
             out,
@@ -112,8 +201,9 @@ pub fn dot(model: &Model, report: Option<&Report>) -> String {
     out
 }
 
-/// Mermaid labels are quoted; quotes, `#`, `&`, `<` and `>` inside become entities (`#quot;`),
-/// so no name is read as markup, and control characters become visible stand-ins.
+/// Mermaid labels are quoted; quotes, `#`, `&`, `<`, `>`, backticks and pipes inside become
+/// entities (`#quot;`), so no name is read as markup or ends an edge label, and control
+/// characters become visible stand-ins.
 fn mermaid_quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -124,6 +214,8 @@ fn mermaid_quote(text: &str) -> String {
             '&' => out.push_str("#amp;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
+            '`' => out.push_str("#96;"),
+            '|' => out.push_str("#124;"),
             '\n' => out.push(' '),
             c => out.push(c),
         }
@@ -138,16 +230,27 @@ fn mermaid_quote(text: &str) -> String {
 /// their minimum availability in the label and the `impacted` class
 /// (`classDef impacted ...` and `class s0,s2 impacted`).
 pub fn mermaid(model: &Model, report: Option<&Report>) -> String {
+    mermaid_with(model, None, &report_shades(model, report))
+}
+
+/// As [`mermaid`], with any shading (one entry per service).
+pub fn mermaid_shaded(model: &Model, shades: &[Option<Shade>]) -> String {
+    mermaid_with(model, None, shades)
+}
+
+/// As [`mermaid`], drawing only the services `include` keeps and the calls between them.
+pub fn mermaid_with(model: &Model, include: Option<&[bool]>, shades: &[Option<Shade>]) -> String {
+    let kept = |i: usize| include.is_none_or(|k| k[i]);
+    let shade = |i: usize| shades.get(i).and_then(Option::as_ref);
     let mut out = String::from("flowchart LR\n");
-    let hits = impacted(model, report);
-    for (i, (service, hit)) in model.services.iter().zip(&hits).enumerate() {
-        let label = match hit {
-            Some(r) => format!("{} ({})", service.name, min_text(r)),
+    for (i, service) in model.services.iter().enumerate().filter(|(i, _)| kept(*i)) {
+        let label = match shade(i).filter(|s| !s.note.is_empty()) {
+            Some(s) => format!("{} ({})", service.name, s.note),
             None => service.name.clone(),
         };
         let _ = writeln!(out, "  {}[{}]", node_id(i), mermaid_quote(&label));
     }
-    for dep in &model.deps {
+    for dep in model.deps.iter().filter(|d| kept(d.caller.0) && kept(d.callee.0)) {
         let arrow = if dep.fallback { "-.->" } else { "-->" };
         let _ = writeln!(
             out,
@@ -157,10 +260,20 @@ pub fn mermaid(model: &Model, report: Option<&Report>) -> String {
             node_id(dep.callee.0)
         );
     }
-    let marked: Vec<String> = hits.iter().enumerate().filter(|(_, h)| h.is_some()).map(|(i, _)| node_id(i)).collect();
-    if !marked.is_empty() {
-        let _ = writeln!(out, "  classDef impacted fill:{IMPACTED_FILL},stroke:{IMPACTED_STROKE},stroke-width:2px");
-        let _ = writeln!(out, "  class {} impacted", marked.join(","));
+    let mut classes: Vec<&Shade> = Vec::new();
+    for i in (0..model.services.len()).filter(|&i| kept(i)) {
+        if let Some(s) = shade(i).filter(|s| !classes.iter().any(|c| c.class == s.class)) {
+            classes.push(s);
+        }
+    }
+    for class in classes {
+        let members: Vec<String> = (0..model.services.len())
+            .filter(|&i| kept(i) && shade(i).is_some_and(|s| s.class == class.class))
+            .map(node_id)
+            .collect();
+        let _ =
+            writeln!(out, "  classDef {} fill:{},stroke:{},stroke-width:2px", class.class, class.fill, class.stroke);
+        let _ = writeln!(out, "  class {} {}", members.join(","), class.class);
     }
     out
 }
@@ -232,6 +345,22 @@ mod tests {
         model.services[1].name = "say \"hi\"".to_string();
         assert!(dot(&model, None).contains("s1 [label=\"say \\\"hi\\\"\"];"));
         assert!(mermaid(&model, None).contains("s1[\"say #quot;hi#quot;\"]"));
+        model.services[1].name = "a|b `c` <i>&#\n".to_string();
+        assert!(mermaid(&model, None).contains("s1[\"a#124;b #96;c#96; #lt;i#gt;#amp;#35; \"]"));
+    }
+
+    #[test]
+    fn a_neighbourhood_follows_calls_each_way_up_to_its_depth() {
+        // web-front -> auth-api -> user-db, and web-front -> user-db.
+        let model = fixtures::model();
+        assert_eq!(neighbourhood(&model, 1, 1), [true, true, true]);
+        assert_eq!(neighbourhood(&model, 1, 0), [false, true, false]);
+        let mut chain = fixtures::model();
+        chain.deps.retain(|d| !d.fallback);
+        assert_eq!(neighbourhood(&chain, 2, 1), [false, true, true], "callers of callers need depth 2");
+        assert_eq!(neighbourhood(&chain, 2, 2), [true, true, true]);
+        let focused = dot_with(&chain, Some(&[false, true, true]), &[]);
+        assert!(!focused.contains("web-front") && focused.contains("  s1 -> s2 "), "{focused}");
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! Recovery curves as SVG and PNG: availability over time, scheduled events marked.
 
 pub(crate) mod draw;
+mod overlap;
+mod panels;
+pub(crate) mod side;
 mod time_axis;
 
 use crate::analysis::report::{Report, ServiceReport};
@@ -10,6 +13,21 @@ use crate::time::SimTime;
 
 /// Default plot size [px].
 pub const SIZE: (u32, u32) = (1400, 700);
+
+/// With [`Layout::Auto`], charts with more coloured curves than this get one panel each.
+pub const PANELS_PAST: usize = 10;
+
+/// How a chart arranges its curves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// All on one plot up to [`PANELS_PAST`] coloured curves, small multiples beyond.
+    #[default]
+    Auto,
+    /// All curves on one plot.
+    Overlay,
+    /// Small multiples: one panel per coloured curve, sharing the time axis.
+    Panels,
+}
 
 /// Why a plot could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -61,8 +79,25 @@ pub struct Chart<'a> {
     pub markers: Vec<Marker>,
     /// Horizontal dotted reference lines: (availability [%], label).
     pub levels: Vec<(f64, String)>,
-    /// [px]
+    /// [px]; small multiples grow taller to fit their panels.
     pub size: (u32, u32),
+    pub layout: Layout,
+}
+
+impl Chart<'_> {
+    /// Whether the chart draws as small multiples.
+    pub fn panels(&self) -> bool {
+        match self.layout {
+            Layout::Auto => self.curves.iter().filter(|c| !c.faint).count() > PANELS_PAST,
+            Layout::Overlay => false,
+            Layout::Panels => true,
+        }
+    }
+
+    /// The canvas size [px]: `size`, or as tall as the panels need.
+    pub fn canvas(&self) -> (u32, u32) {
+        if self.panels() { panels::canvas(self) } else { self.size }
+    }
 }
 
 /// The recovery chart of a run: every impacted service's availability in
@@ -121,6 +156,7 @@ pub fn recovery<'a>(model: &'a Model, result: &RunResult, report: &Report) -> Ch
         markers,
         levels,
         size: SIZE,
+        layout: Layout::Auto,
     }
 }
 
@@ -157,6 +193,7 @@ pub fn overlay<'a>(
         markers: Vec::new(),
         levels: Vec::new(),
         size: SIZE,
+        layout: Layout::Auto,
     }
 }
 
@@ -225,6 +262,7 @@ pub fn tick_time(model: &Model, t: f64) -> String {
 mod tests {
     use super::*;
     use crate::report::fixtures;
+    use plotters::style::RGBAColor;
 
     /// Set `BLASTSIM_PLOT_DIR` to keep the rendered plots for a look.
     fn keep(name: &str, bytes: &[u8]) {
@@ -308,6 +346,7 @@ mod tests {
             })
             .collect();
         chart.faint_label = Some("2 services not impacted (grey)".to_string());
+        chart.layout = Layout::Overlay;
         chart.markers = (0..9)
             .map(|k| Marker {
                 t_s: 10_000.0 + k as f64 * 900.0,
@@ -315,7 +354,54 @@ mod tests {
             })
             .collect();
         keep("busy.png", &chart.png().unwrap());
-        assert!(chart.svg().unwrap().contains("rolling restart of the front-..."));
+        let svg = chart.svg().unwrap();
+        assert!(svg.contains("rolling restart of the front-end fleet, batch 8"), "event texts are listed whole");
+        for k in 0..12 {
+            assert!(svg.contains(&format!("service-{k} (min {k}.0%)")), "every legend entry is drawn");
+        }
+    }
+
+    #[test]
+    fn many_services_get_one_panel_each() {
+        let (model, result, report) = (fixtures::model(), fixtures::result(), fixtures::report());
+        let mut chart = recovery(&model, &result, &report);
+        assert!(!chart.panels(), "two impacted services share one plot");
+        let template = chart.curves[0].clone();
+        chart.curves =
+            (0..=PANELS_PAST).map(|k| Curve { label: format!("svc-{k} (min 55.0%)"), ..template.clone() }).collect();
+        assert!(chart.panels(), "past {PANELS_PAST} coloured curves");
+        let (w, h) = chart.canvas();
+        assert_eq!(w, SIZE.0);
+        assert!(h > SIZE.1, "three rows of four panels: {h} px");
+        let svg = chart.svg().unwrap();
+        keep("panels.svg", svg.as_bytes());
+        keep("panels.png", &chart.png().unwrap());
+        for k in 0..=PANELS_PAST {
+            assert!(svg.contains(&format!("svc-{k} (min 55.0%)")));
+        }
+        chart.layout = Layout::Overlay;
+        assert!(!chart.panels());
+        chart.layout = Layout::Panels;
+        chart.curves.truncate(1);
+        assert!(chart.panels());
+    }
+
+    #[test]
+    fn identical_curves_stay_visible() {
+        let (model, result, report) = (fixtures::model(), fixtures::result(), fixtures::report());
+        let mut chart = recovery(&model, &result, &report);
+        let twin = Curve { label: "twin (min 55.0%)".into(), ..chart.curves[0].clone() };
+        chart.curves.insert(1, twin);
+        let svg = chart.svg().unwrap();
+        keep("twins.png", &chart.png().unwrap());
+        assert!(svg.contains("twin (min 55.0%) (same as web-front)"), "the legend says which curves coincide");
+        assert!(svg.contains("where curves run together"), "and how they are drawn");
+        // The twin's colour (the second) is drawn in many short dashes.
+        let second = {
+            let RGBAColor(r, g, b, _) = draw::color(1);
+            format!("#{r:02X}{g:02X}{b:02X}")
+        };
+        assert!(svg.matches(&second).count() > 20, "{} pieces", svg.matches(&second).count());
     }
 
     #[test]

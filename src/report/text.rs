@@ -96,16 +96,15 @@ fn services(out: &mut String, report: &Report) {
 }
 
 /// What a missing milestone's cell says: a recovery the curve needed but did
-/// not hold to the end of the run is "not by end"; anything else "-".
+/// not hold to the end of the run is "unrecovered"; anything else "-".
 fn unreached(s: &ServiceReport, kind: MilestoneKind, th: &crate::model::Thresholds) -> &'static str {
     let level = match kind {
         MilestoneKind::MostlyRecovered => th.mostly_recovered,
         MilestoneKind::Recovered => th.recovered,
         _ => return "-",
     };
-    // A full recovery implies the partial one, whatever a hand-made report says.
-    let later = kind == MilestoneKind::MostlyRecovered && s.milestones.iter().any(|m| m.kind == MilestoneKind::Recovered);
-    if s.min_availability < level && !later { "not by end" } else { "-" }
+    let recovered = s.milestones.iter().any(|m| m.kind == MilestoneKind::Recovered);
+    if s.min_availability < level && !recovered { "unrecovered" } else { "-" }
 }
 
 fn events(out: &mut String, report: &Report) {

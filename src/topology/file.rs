@@ -1,53 +1,57 @@
-//! Reading a topology file: only regular files, at most [`MAX_BYTES`], so a FIFO or `/dev/zero` cannot hang or fill memory.
+//! Reading input files: only regular files, of bounded size, so a FIFO or `/dev/zero` cannot hang or fill memory.
 
 use super::TopologyError;
-use std::io::Read;
+use std::io::{Error, ErrorKind, Read};
 use std::path::Path;
 
 /// The largest topology file read [bytes]: 64 MiB, far above any hand-written or generated topology.
 pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads the topology at `path` as UTF-8 text.
-///
-/// Looks at the file's type before opening it (opening a FIFO blocks until a writer comes), refuses
-/// anything but a regular file, and reads at most [`MAX_BYTES`] + 1 bytes whatever the file claims.
+/// Reads the topology at `path` as UTF-8 text: a regular file of at most [`MAX_BYTES`].
 pub fn read(path: &Path) -> Result<String, TopologyError> {
-    let meta = std::fs::metadata(path).map_err(|e| unreadable(path, e))?;
-    if !meta.is_file() {
-        let what = kind_of(&meta.file_type());
-        let err = std::io::Error::other(format!("not a regular file ({what})"));
-        return Err(TopologyError::Unreadable {
-            path: path.to_path_buf(),
-            source: err,
-            fix: "give the path of a TOML file; topologies are read only from regular files".to_string(),
-        });
-    }
-    if meta.len() > MAX_BYTES {
-        return Err(too_large(path, meta.len()));
-    }
-    let file = std::fs::File::open(path).map_err(|e| unreadable(path, e))?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(MAX_BYTES + 1).read_to_end(&mut bytes).map_err(|e| unreadable(path, e))?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(too_large(path, bytes.len() as u64));
-    }
-    String::from_utf8(bytes).map_err(|_| {
-        unreadable(path, std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+    read_regular(path, MAX_BYTES).map_err(|source| {
+        let fix = match source.kind() {
+            ErrorKind::NotFound => {
+                "check the path; topologies are TOML files like `topologies/three-tier-slow-db.toml`"
+            }
+            ErrorKind::PermissionDenied => "make the file readable, or copy it somewhere you can read",
+            ErrorKind::InvalidData => "a topology is UTF-8 text; save the file as UTF-8",
+            ErrorKind::InvalidInput => "give the path of a TOML file; topologies are read only from regular files",
+            ErrorKind::FileTooLarge => "check the path: a topology is a TOML text file of at most 64 MiB",
+            _ => "check that the path names a readable TOML file",
+        };
+        TopologyError::Unreadable { path: path.to_path_buf(), source, fix: fix.to_string() }
     })
 }
 
-fn too_large(path: &Path, len: u64) -> TopologyError {
+/// Reads the regular file at `path` as UTF-8 text, refusing one over `max` bytes.
+///
+/// Looks at the file's type before opening it (opening a FIFO blocks until a writer comes) and
+/// refuses anything but a regular file (`InvalidInput`); reads at most `max` + 1 bytes whatever
+/// the file claims, and refuses more (`FileTooLarge`); text that is not UTF-8 is `InvalidData`.
+pub fn read_regular(path: &Path, max: u64) -> std::io::Result<String> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        let what = kind_of(&meta.file_type());
+        return Err(Error::new(ErrorKind::InvalidInput, format!("not a regular file ({what})")));
+    }
+    if meta.len() > max {
+        return Err(too_large(meta.len(), max));
+    }
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(bytes.len() as u64, max));
+    }
+    String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
+}
+
+fn too_large(len: u64, max: u64) -> Error {
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     // A file read through the bounded reader (its size unknown beforehand) stops one byte past the limit.
-    let size = if len > MAX_BYTES + 1 { format!(" ({:.1} MiB)", mib(len)) } else { String::new() };
-    TopologyError::Unreadable {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(format!(
-            "the file is larger than the {:.0} MiB limit for topologies{size}",
-            mib(MAX_BYTES)
-        )),
-        fix: "check the path: a topology is a TOML text file of at most 64 MiB".to_string(),
-    }
+    let size = if len > max + 1 { format!(" ({:.1} MiB)", mib(len)) } else { String::new() };
+    Error::new(ErrorKind::FileTooLarge, format!("the file is larger than the {:.0} MiB limit{size}", mib(max)))
 }
 
 fn kind_of(t: &std::fs::FileType) -> &'static str {
@@ -65,16 +69,4 @@ fn kind_of(t: &std::fs::FileType) -> &'static str {
         }
     }
     if t.is_dir() { "a directory" } else { "not a file" }
-}
-
-fn unreadable(path: &Path, source: std::io::Error) -> TopologyError {
-    let fix = match source.kind() {
-        std::io::ErrorKind::NotFound => {
-            "check the path; topologies are TOML files like `topologies/three-tier-slow-db.toml`"
-        }
-        std::io::ErrorKind::PermissionDenied => "make the file readable, or copy it somewhere you can read",
-        std::io::ErrorKind::InvalidData => "a topology is UTF-8 text; save the file as UTF-8",
-        _ => "check that the path names a readable TOML file",
-    };
-    TopologyError::Unreadable { path: path.to_path_buf(), source, fix: fix.to_string() }
 }

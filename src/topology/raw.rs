@@ -90,6 +90,7 @@ pub struct RawMemory {
     pub limit: Option<SizeText>,
     pub base: Option<SizeText>,
     pub fail_at: Option<f64>,
+    pub hard_limit: Option<SizeText>,
 }
 
 #[derive(Debug, Deserialize)]

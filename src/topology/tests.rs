@@ -292,7 +292,7 @@ capacity = "100/s"
 threads = { workers = 100, os-limit = 4000 }
 peers = { per-peer = 2, base-threads = 50, learn = "30m", cells = 4, cache-ttl = "2h", expiry-spread = "15m" }
 warmup = { duration = "20m", source = "store", store-capacity = 5, peer-share = 0.2, peer-cost = 2, deadline = "90m" }
-memory = { limit = "4GB", base = "512MB", fail-at = 0.25 }
+memory = { limit = "4GB", base = "512MB", fail-at = 0.25, hard-limit = "6GB" }
 
 [services.router.calls.metrics]
 kind = "buffered"
@@ -392,8 +392,11 @@ fn peers_warmup_and_memory_parse_with_defaults() {
             deadline: Span(3_600_000),
         })
     );
-    assert_eq!(router.memory, Some(Memory { limit_mb: 4096.0, base_mb: 512.0, fail_at: 0.25 }));
-    assert_eq!(metrics.memory, Some(Memory { limit_mb: 1024.0, base_mb: 0.0, fail_at: 0.5 }));
+    assert_eq!(
+        router.memory,
+        Some(Memory { limit_mb: 4096.0, base_mb: 512.0, fail_at: 0.25, hard_limit_mb: Some(6144.0) })
+    );
+    assert_eq!(metrics.memory, Some(Memory { limit_mb: 1024.0, base_mb: 0.0, fail_at: 0.5, hard_limit_mb: None }));
     assert_eq!(
         (m.services[2].peers.clone(), m.services[2].warmup.clone(), m.services[2].memory.clone()),
         (None, None, None)

@@ -308,6 +308,14 @@ deadline = "0s"
             ],
         ),
         (
+            "hard limit under the limit",
+            format!("{BASE}memory = {{ limit = \"4GB\", hard-limit = \"2GB\" }}\n"),
+            &[],
+            &[
+                "9:40 `services.db.memory.hard-limit`: must be above `limit` (4096 MB), found \"2GB\"",
+            ],
+        ),
+        (
             "size is a number",
             format!("{BASE}memory = {{ limit = 4096 }}\n"),
             &[],

@@ -330,3 +330,25 @@ fn check_reports_the_baseline_and_the_variants_problems_once() {
     // The baseline's problem is not repeated under each variant.
     assert_eq!(stderr.matches("`services.web.instances`: must be at least 1, found 0").count(), 1, "{stderr}");
 }
+
+#[test]
+fn json_inputs_name_no_internal_type_and_refuse_a_fifo() {
+    let stderr = rejected(&[("small.toml", SMALL), ("r.json", "[]")], &["graph", "small.toml", "--report", "r.json"]);
+    assert!(stderr.contains("expected an object") && !stderr.contains("struct"), "{stderr}");
+    let stderr = rejected(&[("sweep.json", "[1]")], &["merge", "--out", "merged", "sweep.json"]);
+    assert!(stderr.contains("expected an object") && !stderr.contains("struct"), "{stderr}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "small.toml", SMALL);
+    assert!(std::process::Command::new("mkfifo").arg(tmp.path().join("r.json")).status().unwrap().success());
+    let out = blastsim()
+        .current_dir(tmp.path())
+        .args(["graph", "small.toml", "--report", "r.json"])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("not a regular file (a FIFO)"), "{stderr}");
+}

@@ -57,14 +57,14 @@ fn run_json_without_a_clock_gives_offsets() {
 }
 
 #[test]
-fn out_writes_exactly_the_four_files() {
+fn out_writes_exactly_the_contract_files_and_the_draft() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
     let json = stdout_of(blastsim().args(["run", &shipped(THREE_TIER), "--format", "json", "--out"]).arg(&dir));
     let mut names: Vec<String> =
         fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    assert_eq!(names, ["recovery.png", "recovery.svg", "report.json", "timeseries.csv"]);
+    assert_eq!(names, ["recovery.png", "recovery.svg", "report.html", "report.json", "report.md", "timeseries.csv"]);
 
     assert_eq!(fs::read_to_string(dir.join("report.json")).unwrap(), json);
     let png = fs::read(dir.join("recovery.png")).unwrap();
@@ -90,7 +90,10 @@ fn out_writes_exactly_the_four_files() {
 fn out_with_text_says_where_it_wrote() {
     let tmp = tempfile::tempdir().unwrap();
     let text = stdout_of(blastsim().args(["run", &shipped(THREE_TIER), "--out"]).arg(tmp.path()));
-    assert!(text.contains("wrote report.json, timeseries.csv, recovery.png and recovery.svg to"), "{text}");
+    assert!(
+        text.contains("wrote report.json, timeseries.csv, recovery.png, recovery.svg, report.md and report.html to"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -223,4 +226,22 @@ fn a_small_topology_runs_from_a_temp_file() {
     assert_eq!(report["topology"], "small");
     assert_eq!(impacted(&report), Vec::<String>::new());
     assert_eq!(service(&report, "web")["offered_requests"], 50.0 * 3600.0);
+}
+
+#[test]
+fn graph_focus_draws_one_neighbourhood() {
+    let path = "tests/fixtures/blast-diamond.toml";
+    let text = stdout_of(blastsim().args(["graph", path, "--focus", "api", "--format", "mermaid"]));
+    for name in ["\"front\"", "\"api\"", "\"db\""] {
+        assert!(text.contains(name), "{name}: {text}");
+    }
+    assert!(!text.contains("\"cache\"") && !text.contains("\"report\""), "{text}");
+    assert!(text.contains("classDef focus"), "{text}");
+    let wide = stdout_of(blastsim().args(["graph", path, "--focus", "db", "--depth", "2"]));
+    assert!(wide.contains("label=\"front\"") && !wide.contains("label=\"cache\""), "{wide}");
+    let near = stdout_of(blastsim().args(["graph", path, "--focus", "db"]));
+    assert!(!near.contains("label=\"front\""), "depth 1 stops at api: {near}");
+    let err = blastsim().args(["graph", path, "--focus", "dbb"]).assert().code(2).get_output().stderr.clone();
+    assert!(String::from_utf8(err).unwrap().contains("did you mean `db`?"));
+    blastsim().args(["graph", path, "--depth", "2"]).assert().code(2);
 }

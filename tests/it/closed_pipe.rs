@@ -30,6 +30,8 @@ fn every_printing_command_exits_quietly_when_stdout_is_closed() {
         vec!["graph", topology, "--format", "mermaid"],
         vec!["compare", "topologies/retry-storm.toml"],
         vec!["generate", "--services", "2000"],
+        vec!["man"],
+        vec!["completions", "bash"],
     ] {
         let (code, stderr) = run_into_closed_pipe(&args);
         assert_eq!(code, Some(0), "{args:?} exits 0; stderr: {stderr}");

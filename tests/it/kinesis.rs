@@ -159,3 +159,16 @@ fn three_hours_of_local_metrics_delay_the_autoscaling_stall_by_three_hours() {
     let delay = Span::from_secs_f64(local - base);
     assert!((delay.secs() - 3.0 * 3600.0).abs() <= 600.0, "delay {delay}");
 }
+
+#[test]
+fn without_the_1036_action_lambdas_hosts_are_killed_and_recover_only_after_cloudwatch() {
+    let r = report(&load(&["scenario.4.enabled=false"], None));
+    let kills = r.events.iter().filter(|e| e.service.as_deref() == Some("lambda") && e.what.contains("hard memory"));
+    assert!(kills.count() >= 2, "the hosts run out of memory more than once");
+    let at = |service: &str, kind: MilestoneKind| {
+        let s = r.services.iter().find(|s| s.name == service).unwrap();
+        s.milestones.iter().find(|m| m.kind == kind).map(|m| m.t_s)
+    };
+    let lambda = at("lambda", MilestoneKind::Recovered).expect("a kill after CloudWatch is back lets Lambda recover");
+    assert!(lambda > at("cloudwatch", MilestoneKind::RecoveryStart).unwrap());
+}

@@ -1,13 +1,17 @@
 //! The integration tests of blastsim: one binary, one module per behaviour.
 
 mod bad_input;
+mod blast;
 mod cli;
 mod closed_pipe;
+mod fit;
 mod generate;
+mod import;
 mod kinesis;
 mod large;
 mod merge;
 mod properties;
+mod report_draft;
 mod readme;
 mod schemas;
 mod self_contained;

@@ -277,3 +277,39 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// `blast` on a healthy generated graph: whatever a failure impacts is
+    /// connected to it, and contained and beyond-reach split the static radius exactly.
+    #[test]
+    fn blast_rows_partition_the_static_radius(spec in spec()) {
+        let Some(healthy) = build(&spec, false) else { return Err(TestCaseError::reject("load diverges")) };
+        let req = blastsim::blast::Request {
+            fault: blastsim::blast::Fault::Crash,
+            at: None,
+            duration: None,
+            services: Vec::new(),
+            runs: 1,
+            keep_scenario: false,
+            settle: blastsim::blast::DEFAULT_SETTLE,
+        };
+        let b = blastsim::blast::run(&healthy, &req).expect("a generated model runs");
+        prop_assert_eq!(b.ranking.len(), healthy.services.len());
+        for row in &b.ranking {
+            let failed = healthy.service_id(&row.service).unwrap();
+            let reach = reachable_from(&healthy, failed);
+            for name in &row.impacted {
+                prop_assert!(reach[healthy.service_id(name).unwrap().0], "{} impacted by {}\n{}", name, row.service, describe(&healthy));
+            }
+            for name in &row.static_reach {
+                let hit = row.impacted.contains(name);
+                prop_assert_eq!(!hit, row.contained.contains(name), "{}", name);
+            }
+            for name in &row.beyond_reach {
+                prop_assert!(!row.static_reach.contains(name) && row.impacted.contains(name), "{}", name);
+            }
+        }
+    }
+}

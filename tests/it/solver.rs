@@ -51,7 +51,7 @@ fn a_steady_retry_storm_does_not_flip_between_steps() {
     // From +30m on nothing changes any more: the storm holds steady.
     let from = result.times.iter().position(|t| t.secs() >= 1800.0).unwrap();
     for (i, series) in result.services.iter().enumerate() {
-        let s = &series.samples[from..];
+        let s = &series.samples.to_vec()[from..];
         let jump = s.windows(2).map(|w| (w[1].availability - w[0].availability).abs()).fold(0.0, f64::max);
         assert!(jump < 0.05, "service {i}: availability jumps by {jump:.3} between steps");
         assert!(s.iter().any(|x| x.availability < 0.9), "service {i}: the storm is on");

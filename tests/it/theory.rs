@@ -12,9 +12,9 @@ fn run(model: &Model) -> RunResult {
 }
 
 /// The samples of `service` in the second half of the run (steady state).
-fn steady(result: &RunResult, service: ServiceId) -> &[Sample] {
+fn steady(result: &RunResult, service: ServiceId) -> Vec<Sample> {
     let samples = &result.services[service.0].samples;
-    &samples[samples.len() / 2..]
+    samples.iter().skip(samples.len() / 2).copied().collect()
 }
 
 fn assert_close(found: f64, expected: f64, what: &str) {

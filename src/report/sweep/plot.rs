@@ -1,11 +1,12 @@
 //! The sweep plot: a metric against one swept parameter with its 95% band, or a heat map over two.
 
 use super::Metric;
-use crate::report::plot::draw::{FAMILY, color, draw_error, legend, render_png, render_svg};
+use crate::report::plot::draw::{FAMILY, SIDE_W, Swatch, color, draw_error, render_png, render_svg};
 use crate::report::plot::{PlotError, SIZE};
 use crate::sweep::{SweepFile, Value, describe};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// A point's (mean, 95% interval) in plot units.
 pub type Cell = (f64, Option<(f64, f64)>);
@@ -28,6 +29,8 @@ pub struct SweepChart {
     pub unrecovered: Vec<bool>,
     /// Recovery is shown in hours (else minutes).
     pub hours: bool,
+    /// Seeded runs per point.
+    pub runs: u32,
 }
 
 impl SweepChart {
@@ -63,13 +66,9 @@ impl SweepChart {
         } else {
             format!("{} against {}", metric.describe(), keys.first().map_or("", String::as_str))
         };
+        let runs = if spec.runs == 1 { "1 run per point".to_string() } else { format!("{} runs per point", spec.runs) };
         SweepChart {
-            title: format!(
-                "{}: {what} ({}, {} runs per point)",
-                topology_name(&spec.topology),
-                spec.service,
-                spec.runs
-            ),
+            title: format!("{}: {what} ({}, {runs})", topology_name(&spec.topology), spec.service),
             metric,
             keys,
             labels,
@@ -78,6 +77,7 @@ impl SweepChart {
             cells,
             unrecovered: file.points.iter().map(|p| p.recovered.k < p.recovered.n).collect(),
             hours,
+            runs: spec.runs,
         }
     }
 
@@ -113,11 +113,13 @@ impl SweepChart {
         let ys =
             self.cells.iter().flatten().flat_map(|(m, b)| [*m].into_iter().chain(b.map(|b| b.0)).chain(b.map(|b| b.1)));
         let (y0, y1) = span(ys.chain([0.0]));
-        // Headroom above the data keeps the legend, top right, clear of it.
-        let (pad_x, pad_y) = ((x1 - x0) * 0.04, (y1 - y0) * 0.25);
-        let mut cc = ChartBuilder::on(area)
+        let (pad_x, pad_y) = ((x1 - x0) * 0.04, (y1 - y0) * 0.08);
+        // The legend sits in a panel of its own, right of the plot.
+        let (area, side) = area.split_horizontally(area.dim_in_pixel().0.saturating_sub(SIDE_W));
+        let mut entries = Vec::new();
+        let mut cc = ChartBuilder::on(&area)
             .margin(16)
-            .margin_right(30)
+            .margin_right(12)
             .x_label_area_size(50)
             .y_label_area_size(80)
             .build_cartesian_2d((x0 - pad_x)..(x1 + pad_x), (y0.min(0.0))..(y1 + pad_y))
@@ -158,14 +160,17 @@ impl SweepChart {
                 cc.draw_series([Polygon::new(outline, color.mix(0.18).filled())]).map_err(draw_error)?;
             }
             let style = color.stroke_width(2);
-            let label = match groups {
-                1 => "mean, 95% interval shaded".to_string(),
-                _ => describe_rest(&self.keys, &self.labels, g),
+            let what = match (self.runs, band.len() >= 2) {
+                (1, _) => "one run per point, no interval",
+                (_, true) => "mean, 95% interval shaded",
+                (_, false) => "mean",
             };
-            cc.draw_series(LineSeries::new(cells.iter().map(|c| (c.0, c.1)), style))
-                .map_err(draw_error)?
-                .label(label)
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
+            let label = match groups {
+                1 => what.to_string(),
+                _ => format!("{} ({what})", describe_rest(&self.keys, &self.labels, g)),
+            };
+            cc.draw_series(LineSeries::new(cells.iter().map(|c| (c.0, c.1)), style)).map_err(draw_error)?;
+            entries.push((Swatch::Line(color), label));
             cc.draw_series(cells.iter().map(|c| Circle::new((c.0, c.1), 4, color.filled()))).map_err(draw_error)?;
             let open = ShapeStyle { color: BLACK.to_rgba(), filled: false, stroke_width: 2 };
             let ringed = cells.iter().filter(|c| c.3 && self.metric == Metric::Recovery);
@@ -173,12 +178,9 @@ impl SweepChart {
         }
         if self.metric == Metric::Recovery && self.unrecovered.iter().any(|u| *u) {
             let open = ShapeStyle { color: BLACK.to_rgba(), filled: false, stroke_width: 2 };
-            cc.draw_series(LineSeries::new(Vec::<(f64, f64)>::new(), open))
-                .map_err(draw_error)?
-                .label("ringed: some runs never recovered")
-                .legend(move |(x, y)| Circle::new((x + 12, y), 6, open));
+            entries.push((Swatch::Ring(open.color), "ringed: some runs never recovered".to_string()));
         }
-        legend(&mut cc, SeriesLabelPosition::UpperRight)
+        crate::report::plot::side::draw(&side, &entries, &[])
     }
 
     /// Cells coloured by the mean, labelled with it (and its interval when there is one).
@@ -228,11 +230,12 @@ impl SweepChart {
                 let mark = if self.unrecovered[k] && self.metric == Metric::Recovery { ">=" } else { "" };
                 let text = format!("{mark}{}", short(mean));
                 let ink = if t < 0.55 { WHITE } else { BLACK };
-                let (x0, y0) = cc.backend_coord(&(SegmentValue::Exact(i), SegmentValue::Exact(j + 1)));
-                let (x1, y1) = cc.backend_coord(&(SegmentValue::Exact(i + 1), SegmentValue::Exact(j)));
-                let (w, h) = plot.estimate_text_size(&text, &font).map_err(draw_error)?;
-                let pos = ((x0 + x1) / 2 - w as i32 / 2, (y0 + y1) / 2 - h as i32 / 2);
-                plot.draw(&Text::new(text, pos, font.clone().color(&ink))).map_err(draw_error)?;
+                // Backend pixels, made relative to the area the text is drawn on.
+                let (cx, cy) = cc.backend_coord(&(SegmentValue::CenterOf(i), SegmentValue::CenterOf(j)));
+                let (bx, by) = plot.get_base_pixel();
+                let centre = (cx - bx, cy - by);
+                let centred = font.clone().color(&ink).pos(Pos::new(HPos::Center, VPos::Center));
+                plot.draw(&Text::new(text, centre, &centred)).map_err(draw_error)?;
             }
         }
         let steps = 100;
@@ -245,8 +248,13 @@ impl SweepChart {
                 .map_err(draw_error)?;
         }
         let small = (FAMILY, 13).into_font();
-        legend.draw(&Text::new(short(hi), (56, top - 6), small.clone())).map_err(draw_error)?;
-        legend.draw(&Text::new(short(lo), (56, bottom - 8), small.clone())).map_err(draw_error)?;
+        let at_left = TextStyle::from(small.clone()).pos(Pos::new(HPos::Left, VPos::Center));
+        for v in bar_ticks(lo, hi) {
+            let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+            let y = bottom - ((bottom - top) as f64 * t).round() as i32;
+            legend.draw(&PathElement::new([(50, y), (56, y)], BLACK.stroke_width(1))).map_err(draw_error)?;
+            legend.draw(&Text::new(short(v), (59, y), &at_left)).map_err(draw_error)?;
+        }
         let unit = match (self.metric, self.hours) {
             (Metric::Recovery, true) => "recovery (h)",
             (Metric::Recovery, false) => "recovery (min)",
@@ -272,6 +280,29 @@ impl SweepChart {
         let v = if self.x_log { 10f64.powf(x) } else { x };
         format!("{}{unit}", short(v))
     }
+}
+
+/// Colour-bar labels: both ends and the round values between them, none
+/// closer than a twelfth of the bar to another.
+fn bar_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if hi <= lo {
+        return vec![lo];
+    }
+    let raw = (hi - lo) / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let gap = (hi - lo) / 12.0;
+    let mut ticks = vec![lo];
+    let mut k = (lo / step).ceil();
+    while k * step < hi {
+        let v = k * step;
+        if v - lo >= gap && hi - v >= gap {
+            ticks.push(v);
+        }
+        k += 1.0;
+    }
+    ticks.push(hi);
+    ticks
 }
 
 fn describe_rest(keys: &[String], labels: &[Vec<String>], group: usize) -> String {
@@ -323,4 +354,19 @@ fn ramp(t: f64) -> RGBColor {
 fn topology_name(path: &str) -> &str {
     let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
     file.strip_suffix(".toml").unwrap_or(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_colour_bar_is_labelled_between_its_ends() {
+        assert_eq!(bar_ticks(10.2, 47.9), [10.2, 20.0, 30.0, 40.0, 47.9]);
+        let unit: Vec<String> = bar_ticks(0.0, 1.0).iter().map(|v| short(*v)).collect();
+        assert_eq!(unit, ["0", "0.2", "0.4", "0.6", "0.8", "1"]);
+        assert_eq!(bar_ticks(3.0, 3.0), [3.0]);
+        let t = bar_ticks(11.6, 48.0);
+        assert!(t.len() >= 5 && t.windows(2).all(|w| w[1] - w[0] >= 3.0), "{t:?}");
+    }
 }

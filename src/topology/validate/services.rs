@@ -229,6 +229,17 @@ fn memory(ctx: &mut Ctx, base: &[String], m: &RawMemory) -> Memory {
         limit_mb,
         base_mb: ctx.size(&sub(base, "base"), m.base.as_ref(), "0MB", false),
         fail_at: ctx.number(&sub(base, "fail-at"), m.fail_at, 0.5, 0.0, true),
+        hard_limit_mb: m.hard_limit.as_ref().map(|h| {
+            let path = sub(base, "hard-limit");
+            let mb = ctx.size(&path, Some(h), "8GB", true);
+            if mb <= limit_mb {
+                ctx.push(
+                    Issue::at(&path, format!("must be above `limit` ({limit_mb} MB), found \"{}\"", h.0))
+                        .help("the hard limit is where an instance is killed, past the limit where contention starts"),
+                );
+            }
+            mb
+        }),
     }
 }
 

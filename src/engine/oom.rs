@@ -1,0 +1,44 @@
+//! The out-of-memory killer at each step: instances past their hard memory limit restart.
+
+use super::Sim;
+use super::fleet::Phase;
+use crate::mechanisms::oom;
+use crate::model::{DepKind, ServiceId};
+
+impl Sim<'_> {
+    /// Kills and restarts the running instances of every service whose
+    /// per-instance memory (base plus buffered calls) is past its hard limit;
+    /// their buffered calls are lost.
+    pub(super) fn kill_out_of_memory(&mut self) {
+        for i in 0..self.states.len() {
+            let Some(memory) = self.params.services[i].memory.clone() else { continue };
+            if memory.hard_limit_mb.is_none() {
+                continue;
+            }
+            let total = self.states[i].fleet.census().total;
+            let instances = total.max(1) as f64;
+            let mine: Vec<usize> =
+                self.params.buffered.iter().copied().filter(|&d| self.params.deps[d].caller.0 == i).collect();
+            let buffered_mb: f64 = mine
+                .iter()
+                .map(|&d| match &self.params.deps[d].kind {
+                    DepKind::Buffered(b) => self.deps[d].held / instances * b.item_mb,
+                    _ => 0.0,
+                })
+                .sum();
+            if !oom::killed(&memory, memory.base_mb + buffered_mb) {
+                continue;
+            }
+            let startup = self.startup(ServiceId(i));
+            let running = |k: &super::fleet::Cohort| matches!(k.phase, Phase::Serving | Phase::Warming { .. });
+            let killed = self.states[i].fleet.restart(u32::MAX, self.now, startup, running, |_| {});
+            for &d in &mine {
+                self.deps[d].held = oom::surviving_backlog(self.deps[d].held, killed, total);
+            }
+            if killed > 0 {
+                let what = format!("{killed} instance(s) passed the hard memory limit: killed, restarting");
+                self.note(ServiceId(i), what);
+            }
+        }
+    }
+}
