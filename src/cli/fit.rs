@@ -1,8 +1,8 @@
 //! `blastsim fit`: fits parameters to the expected timeline, with a progress bar and Ctrl-C that keeps what finished.
 
 use super::commands::CliError;
-use super::stdout;
 use super::progress::bar as progress;
+use super::stdout;
 use super::{Format, TopologyArgs};
 use blastsim::fit::{self, Evaluator, eval};
 use blastsim::report;

@@ -1,8 +1,8 @@
 //! `blastsim sensitivity`: one-at-a-time and Morris sensitivity, with a progress bar and Ctrl-C that keeps what finished.
 
 use super::commands::CliError;
-use super::stdout;
 use super::progress::bar as progress;
+use super::stdout;
 use super::{Format, TopologyArgs};
 use blastsim::fit::{Evaluator, eval};
 use blastsim::report;
