@@ -238,7 +238,11 @@ impl<'m> Sim<'m> {
         while self.now < at {
             let left = at.since(self.now);
             let settled = traffic::settled_span(&self.states, left.secs());
-            let dt = if settled >= left.secs() { left } else { Span::from_secs_f64(settled).clamp(shortest, left) };
+            let dt = if settled >= left.secs() {
+                left
+            } else {
+                Span::from_secs_f64(settled).clamp(shortest.min(left), left)
+            };
             traffic::integrate(&self.params, &mut self.states, &mut self.deps, dt.secs());
             self.now = self.now.plus(dt);
             if self.now < at {

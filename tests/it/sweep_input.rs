@@ -65,7 +65,7 @@ fn completions_and_man_pages_are_generated() {
 
 #[test]
 fn every_command_help_ends_with_examples() {
-    for command in ["run", "compare", "sweep", "merge", "check", "graph", "completions", "man"] {
+    for command in ["run", "compare", "sweep", "merge", "check", "generate", "graph", "completions", "man"] {
         let out = blastsim().args([command, "--help"]).assert().success();
         let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
         assert!(text.contains("Examples:\n  blastsim "), "{command} --help:\n{text}");
