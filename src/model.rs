@@ -451,6 +451,8 @@ pub struct Action {
 
 /// The verbs of a scenario.
 #[derive(Debug, Clone, PartialEq)]
+// Inject-latency carries an inline (Copy) distribution; actions are few, so their size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum ActionKind {
     /// Instances stop answering; traffic sent to them fails until health checks remove them.
     Crash { service: ServiceId, amount: Amount },

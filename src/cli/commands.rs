@@ -106,7 +106,7 @@ fn check(path: &Path, sets: &[String]) -> Result<(), CliError> {
     let requests = if model.mode == blastsim::model::Mode::Requests {
         let visits = blastsim::engine::requests::estimate_visits(&model);
         let limit = blastsim::engine::requests::MAX_VISITS as f64;
-        if !(visits <= limit) {
+        if visits.is_nan() || visits > limit {
             return Err(CliError::Engine(blastsim::engine::EngineError::TooManyRequests {
                 estimate: if visits.is_finite() { format!("{visits:.3e}") } else { "unbounded".to_string() },
                 limit: format!("{limit:.0e}"),

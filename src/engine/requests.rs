@@ -140,6 +140,8 @@ struct Fault {
 }
 
 #[derive(Clone, Copy)]
+// An empirical distribution is kept inline so the type stays `Copy` on the hot path; its size is deliberate.
+#[allow(clippy::large_enum_variant)]
 enum FaultKind {
     Capacity(u32, f64),
     Latency(u32, Extra),
@@ -180,7 +182,7 @@ struct Sim<'m> {
 /// Refuses a run whose estimated request visits exceed [`MAX_VISITS`].
 pub fn run(model: &Model) -> Result<RunResult, EngineError> {
     let estimate = estimate_visits(model);
-    if !(estimate <= MAX_VISITS as f64) {
+    if estimate.is_nan() || estimate > MAX_VISITS as f64 {
         return Err(EngineError::TooManyRequests {
             estimate: if estimate.is_finite() { format!("{estimate:.3e}") } else { "unbounded".to_string() },
             limit: format!("{:.0e}", MAX_VISITS as f64),

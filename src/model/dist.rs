@@ -5,6 +5,8 @@ use rand::{Rng, RngExt};
 
 /// A distribution of a duration, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
+// An empirical distribution is kept inline so the type stays `Copy` on the hot path; its size is deliberate.
+#[allow(clippy::large_enum_variant)]
 pub enum Dist {
     /// Always this value.
     Fixed { value_s: f64 },
