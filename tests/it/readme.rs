@@ -13,8 +13,9 @@
 use crate::support::blastsim;
 use std::path::{Path, PathBuf};
 
-/// Commands needing systems a test does not have: skipped, by a word they contain.
-const EXTERNAL: [&str; 6] = ["sbatch", "kubectl", "parallel", "| dot", "man ./", "/results"];
+/// Commands needing systems a test does not have, or the scale runs of the Speed table (minutes in a debug
+/// build): skipped, by a word they contain.
+const EXTERNAL: [&str; 8] = ["sbatch", "kubectl", "parallel", "| dot", "man ./", "/results", "g1000", "g10000"];
 
 /// The documents whose commands are run.
 const DOCS: [&str; 5] = ["README.md", "docs/sweeps.md", "docs/format.md", "docs/blast.md", "docs/import.md"];
