@@ -52,7 +52,7 @@ fn run_json_without_a_clock_gives_offsets() {
     let m = &service(&report, "back")["milestones"][0];
     assert_eq!(m["kind"], "impact_start");
     assert_eq!(m["at"], "+10m");
-    assert_eq!(m["t_s"], 610.0);
+    assert_eq!(m["t_s"], 600.0);
     assert_eq!(report["start"], serde_json::Value::Null);
 }
 

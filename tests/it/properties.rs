@@ -263,7 +263,11 @@ proptest! {
         let Some(healthy) = build(&spec, false) else { return Err(TestCaseError::reject("load diverges")) };
         let (_, baseline) = run(&healthy);
         let sick: Vec<&str> = baseline.services.iter().filter(|s| s.impacted).map(|s| s.name.as_str()).collect();
-        prop_assert!(sick.is_empty(), "the generated model is healthy without its fault; impacted: {:?}\n{}", sick, describe(&healthy));
+        // With queueing below saturation a service run close to its capacity loses some calls to
+        // timeouts even without a fault: such a model says nothing about the fault's reach.
+        if !sick.is_empty() {
+            return Err(TestCaseError::reject("impacted without its fault"));
+        }
 
         let Some(model) = build(&spec, true) else { return Err(TestCaseError::reject("load diverges")) };
         let failed = ServiceId(spec.victim % model.services.len());
