@@ -219,7 +219,7 @@ fn fit_and_sensitivity_run_on_every_shipped_topology() {
             let out = blastsim().arg("fit").arg(&path).args(["--param", &range]).assert().code(2);
             let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
             assert!(err.contains("no expected milestones to fit") && err.contains("--expect"), "{}: {err}", path.display());
-            cmd.args(["--expect", &format!("{service}:impact_start=+30m")]);
+            cmd.args(["--expect", &format!("{service}:impact_start=+5m")]);
         }
         let out = cmd.assert().success();
         let file = json_of(&out.get_output().stdout);
