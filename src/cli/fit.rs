@@ -132,8 +132,8 @@ pub fn output(file: &FitFile, out: Option<&Path>, format: Format) -> Result<(), 
     }
     let names = "fit.json, fit.png and fit.svg";
     if !file.complete {
-        let wrote = out
-            .map_or(String::new(), |d| format!("; wrote {names} (marked \"complete\": false) to {}", d.display()));
+        let wrote =
+            out.map_or(String::new(), |d| format!("; wrote {names} (marked \"complete\": false) to {}", d.display()));
         return Err(CliError::Interrupted(format!(
             "interrupted: {} of {} runs finished{wrote}",
             file.points.len(),

@@ -128,7 +128,12 @@ pub fn merge(files: &[FitFile]) -> Result<(Evaluator, Request, Cache), String> {
         held_out: spec.held_out.clone(),
         miss_penalty_min: spec.miss_penalty_min,
     };
-    let req = Request { dims: first.params.clone(), budget: first.budget, seed: first.seed, tolerance_min: first.tolerance_min };
+    let req = Request {
+        dims: first.params.clone(),
+        budget: first.budget,
+        seed: first.seed,
+        tolerance_min: first.tolerance_min,
+    };
     Ok((eval, req, cache))
 }
 

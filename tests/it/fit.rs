@@ -116,7 +116,8 @@ fn a_sharded_fit_merges_into_the_unsharded_fit_byte_for_byte() {
     let mut shards = Vec::new();
     for k in 1..=3 {
         let dir = tmp.path().join(format!("shard-{k}"));
-        let out = fit_command(tmp.path(), "1").args(["--shard", &format!("{k}/3"), "--out"]).arg(&dir).assert().success();
+        let out =
+            fit_command(tmp.path(), "1").args(["--shard", &format!("{k}/3"), "--out"]).arg(&dir).assert().success();
         let printed = String::from_utf8_lossy(&out.get_output().stdout).to_string();
         assert!(printed.starts_with(&format!("shard {k}/3: ")), "{printed}");
         assert!(!dir.join("fit.png").exists(), "a shard writes fit.json only");
@@ -131,15 +132,23 @@ fn a_sharded_fit_merges_into_the_unsharded_fit_byte_for_byte() {
     assert!(printed.starts_with("fit of ") && printed.contains("held out"), "{printed}");
     for name in ["fit.json", "fit.png", "fit.svg"] {
         let (a, b) = (tmp.path().join("whole").join(name), merged.join(name));
-        assert!(std::fs::read(a).unwrap() == std::fs::read(b).unwrap(), "the merged {name} differs from the whole fit's");
+        assert!(
+            std::fs::read(a).unwrap() == std::fs::read(b).unwrap(),
+            "the merged {name} differs from the whole fit's"
+        );
     }
 
     let out = blastsim().args(["merge", "--out"]).arg(tmp.path().join("m2")).args(&shards[..2]).assert().code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("missing shard 3/3"), "{err}");
     let other = tmp.path().join("other");
-    fit_command(tmp.path(), "1").args(["--miss-penalty", "100", "--shard", "3/3", "--out"]).arg(&other).assert().success();
-    let out = blastsim().args(["merge", "--out"]).arg(tmp.path().join("m3")).args(&shards[..2]).arg(&other).assert().code(2);
+    fit_command(tmp.path(), "1")
+        .args(["--miss-penalty", "100", "--shard", "3/3", "--out"])
+        .arg(&other)
+        .assert()
+        .success();
+    let out =
+        blastsim().args(["merge", "--out"]).arg(tmp.path().join("m3")).args(&shards[..2]).arg(&other).assert().code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("different fit") && err.contains("`miss_penalty_min` differs"), "{err}");
 }
@@ -218,7 +227,11 @@ fn fit_and_sensitivity_run_on_every_shipped_topology() {
         if !text.contains("[[expect]]") {
             let out = blastsim().arg("fit").arg(&path).args(["--param", &range]).assert().code(2);
             let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-            assert!(err.contains("no expected milestones to fit") && err.contains("--expect"), "{}: {err}", path.display());
+            assert!(
+                err.contains("no expected milestones to fit") && err.contains("--expect"),
+                "{}: {err}",
+                path.display()
+            );
             cmd.args(["--expect", &format!("{service}:impact_start=+5m")]);
         }
         let out = cmd.assert().success();
