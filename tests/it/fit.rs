@@ -186,13 +186,15 @@ fn sensitivity_ranks_an_influential_parameter_above_an_inert_one() {
     }
 }
 
-/// web runs at 30% of its capacity or less: once db is back, web must be back with it, whatever its capacity.
+/// web runs at 30% of its capacity or less: its capacity moves neither db's recovery nor its own, which follows db's.
+/// (Before the solver's queues were stepped within their time constant, web stayed at 88% for good from 2500/s
+/// up, and its capacity moved db's recovery by up to 1.5 min, differently at each step.)
 #[test]
-#[ignore = "fluid solver: with web's capacity at 2500/s or more web stays at 88% availability after db has fully recovered (at 1000/s it recovers with db); web's capacity also moves db's recovery by up to 1.5 min, non-monotonically and differently at each step"]
 fn a_caller_with_spare_capacity_recovers_with_its_callee() {
     let tmp = tempfile::tempdir().unwrap();
     let topology = write(tmp.path(), "known.toml", KNOWN);
-    for capacity in ["1000/s", "2500/s", "4000/s"] {
+    let mut seen = Vec::new();
+    for capacity in ["800/s", "1000/s", "1250/s", "2500/s", "4000/s"] {
         let set = format!("services.web.capacity=\"{capacity}\"");
         let out = blastsim().arg("run").arg(&topology).args(["--set", &set, "--format", "json"]).assert().success();
         let report = json_of(&out.get_output().stdout);
@@ -202,8 +204,10 @@ fn a_caller_with_spare_capacity_recovers_with_its_callee() {
             m.and_then(|m| m["t_s"].as_f64())
         };
         let (web, db) = (recovered("web"), recovered("db").expect("db recovers"));
-        assert!(web.is_some_and(|w| (w - db).abs() <= 120.0), "web {capacity}: recovered {web:?}, db {db}");
+        assert!(web.is_some_and(|w| (w - db).abs() <= 30.0), "web {capacity}: recovered {web:?}, db {db}");
+        seen.push((capacity, web, db));
     }
+    assert!(seen.iter().all(|s| (s.1, s.2) == (seen[0].1, seen[0].2)), "web's capacity moves the recovery: {seen:?}");
 }
 
 #[test]
