@@ -19,10 +19,17 @@
 //! So the pass takes a couple of minutes in a debug build, the test cuts the
 //! work, never what is parsed, checked or written, by [`cut`] (each run is the
 //! same work, there are fewer of them; the test prints every command as it ran it):
-//! `--runs N` becomes 1, `--budget N` 2, `--morris N` 1; a sweep range's
-//! point count `:N` becomes 2 and a list of values keeps its first two; a
-//! `sensitivity` without `--param` varies only `duration` at the factor 1.1.
-//! Commands that need systems a test does not have are skipped by [`SKIPPED`].
+//! `--runs N` becomes 1 (a `sweep` without `--runs` gets `--runs 1`),
+//! `--budget N` 1, `--morris N` 1; a sweep range's point count `:N` becomes 2
+//! and a list of values keeps its first two; a `sensitivity` without
+//! `--param` varies only `duration` at the factor 1.1.
+//!
+//! The examples each command's `--help` ends with run the same way, in a
+//! scratch directory of their own, skipped by [`HELP_SKIPPED`].
+//! A Slurm array task's command runs as every task of the array in turn, and
+//! a sweep shown as its first shard (`--shard 1/N --out DIR/1`) as every
+//! shard ([`script`]), so the merges shown after them have all their shards. Commands that need systems a test does not have are skipped
+//! by [`SKIPPED`].
 
 use crate::support::blastsim;
 use std::collections::BTreeSet;
@@ -32,11 +39,10 @@ use std::time::{Duration, Instant};
 
 /// Commands needing systems a test does not have, by a word they contain, with the reason. Each entry must
 /// match a command, so a stale one is noticed.
-const SKIPPED: [(&str, &str); 3] = [
-    ("$SLURM_ARRAY_TASK_ID", "a task of a Slurm job array: its shard number comes from the array's environment"),
-    ("shards/*", "merges the shards that the Slurm array or GNU parallel runs above it wrote"),
-    ("/results/", "reads the shared volume of a Kubernetes Indexed Job"),
-];
+const SKIPPED: [(&str, &str); 1] = [("/results/", "reads the shared volume of a Kubernetes Indexed Job")];
+
+/// The variable a Slurm array sets to the task's number.
+const SLURM_TASK: &str = "$SLURM_ARRAY_TASK_ID";
 
 /// Fixtures, beside `topologies/`, that the docs' commands read.
 const FIXTURES: [&str; 2] = ["tests/fixtures/import", "tests/fixtures/blast-diamond.toml"];
@@ -147,18 +153,33 @@ fn inline_commands(line: &str) -> Vec<String> {
         .collect()
 }
 
+/// The shell text the test runs for a command: its fence's variables, then the command with its cuts; a
+/// Slurm array task's command (it reads `$SLURM_ARRAY_TASK_ID`) runs as every task of its array, one after
+/// the other, the array's size read from `--shard "$SLURM_ARRAY_TASK_ID/N"`; a sweep shown as its first
+/// shard runs as every shard ([`every_shard`]).
+fn script(shown: &Shown) -> String {
+    let line = cut(&shown.line);
+    let Some(at) = line.find(&format!("{SLURM_TASK}/")) else { return format!("{}{}", shown.vars, every_shard(&line)) };
+    let tasks: String = line[at + SLURM_TASK.len() + 1..].chars().take_while(char::is_ascii_digit).collect();
+    let var = &SLURM_TASK[1..];
+    format!("{}for {var} in $(seq 1 {tasks}); do {line} || exit 1; done", shown.vars)
+}
+
 /// The command line as the test runs it: the cuts of the module's documentation.
 pub fn cut(line: &str) -> String {
     let mut words: Vec<String> = line.split(' ').map(str::to_string).collect();
     for i in 1..words.len() {
         let value = match words[i - 1].as_str() {
             "--runs" | "--morris" => "1".to_string(),
-            "--budget" => "2".to_string(),
+            "--budget" => "1".to_string(),
             "--factors" => "1.1".to_string(),
             "--param" if words[1] == "sweep" => fewer_points(&words[i]),
             _ => continue,
         };
         words[i] = value;
+    }
+    if words.get(1).is_some_and(|w| w == "sweep") && !words.iter().any(|w| w == "--runs") {
+        words.extend(["--runs", "1"].map(String::from));
     }
     if words.get(1).is_some_and(|w| w == "sensitivity") && !words.iter().any(|w| w == "--param") {
         words.extend(["--param", "duration"].map(String::from));
@@ -259,6 +280,22 @@ fn bin_dir() -> PathBuf {
     Path::new(&program).parent().expect("the binary has a directory").to_path_buf()
 }
 
+/// A scratch directory holding a copy of `topologies/` and of the fixtures the docs name.
+fn scratch(root: &Path) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&root.join("topologies"), &tmp.path().join("topologies"));
+    for fixture in FIXTURES {
+        let (from, to) = (root.join(fixture), tmp.path().join(fixture));
+        if from.is_dir() {
+            copy_dir(&from, &to);
+        } else {
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(from, to).unwrap();
+        }
+    }
+    tmp
+}
+
 /// README.md and every docs/*.md, README first.
 fn documents(root: &Path) -> Vec<String> {
     let mut docs: Vec<String> = std::fs::read_dir(root.join("docs"))
@@ -300,10 +337,10 @@ fn extraction_finds_fenced_continued_and_inline_commands() {
 #[test]
 fn cuts_are_the_documented_ones() {
     assert_eq!(cut("blastsim compare t --runs 10 --out o"), "blastsim compare t --runs 1 --out o");
-    assert_eq!(cut("blastsim fit t $P --budget 200 --out o"), "blastsim fit t $P --budget 2 --out o");
+    assert_eq!(cut("blastsim fit t $P --budget 200 --out o"), "blastsim fit t $P --budget 1 --out o");
     assert_eq!(
         cut("blastsim sweep t --param 'a=100/h..600/h:11' --param 'b=50,100,200,400' --param c=1..3:5:log"),
-        "blastsim sweep t --param 'a=100/h..600/h:2' --param 'b=50,100' --param c=1..3:2:log"
+        "blastsim sweep t --param 'a=100/h..600/h:2' --param 'b=50,100' --param c=1..3:2:log --runs 1"
     );
     assert_eq!(
         cut("blastsim sensitivity t --morris 2 --out o"),
@@ -311,6 +348,22 @@ fn cuts_are_the_documented_ones() {
     );
     assert_eq!(cut("blastsim sensitivity t --param k"), "blastsim sensitivity t --param k");
     assert_eq!(cut("blastsim run t --set 'duration=\"40h\"'"), "blastsim run t --set 'duration=\"40h\"'");
+}
+
+#[test]
+fn a_slurm_task_runs_as_every_task_of_its_array() {
+    let task = Shown {
+        vars: String::new(),
+        line: "blastsim sweep t --runs 200 --shard \"$SLURM_ARRAY_TASK_ID/16\" --out \"shards/$SLURM_ARRAY_TASK_ID\""
+            .into(),
+    };
+    assert_eq!(
+        script(&task),
+        "for SLURM_ARRAY_TASK_ID in $(seq 1 16); do blastsim sweep t --runs 1 --shard \"$SLURM_ARRAY_TASK_ID/16\" \
+         --out \"shards/$SLURM_ARRAY_TASK_ID\" || exit 1; done"
+    );
+    let merge = Shown { vars: String::new(), line: "blastsim merge --out results shards/*".into() };
+    assert!(linked(&task, &merge));
 }
 
 #[test]
@@ -332,17 +385,7 @@ fn commands_sharing_a_file_run_in_order_and_the_rest_apart() {
 #[test]
 fn every_command_in_the_docs_runs() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&root.join("topologies"), &tmp.path().join("topologies"));
-    for fixture in FIXTURES {
-        let (from, to) = (root.join(fixture), tmp.path().join(fixture));
-        if from.is_dir() {
-            copy_dir(&from, &to);
-        } else {
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::copy(from, to).unwrap();
-        }
-    }
+    let tmp = scratch(root);
     let mut shown: Vec<(String, Shown)> = Vec::new();
     let mut seen = BTreeSet::new();
     let mut unused: BTreeSet<&str> = SKIPPED.iter().map(|(word, _)| *word).collect();
@@ -361,6 +404,11 @@ fn every_command_in_the_docs_runs() {
     assert!(unused.is_empty(), "skip entries that match no command (drop them): {unused:?}");
     assert!(shown.len() >= 30, "only {} commands found: the extraction lost some", shown.len());
 
+    run_all(tmp.path(), &shown);
+}
+
+/// Runs every command in `dir`, the chains that share no file in parallel; fails listing every failure.
+fn run_all(dir: &Path, shown: &[(String, Shown)]) {
     let commands: Vec<Shown> = shown.iter().map(|(_, c)| c.clone()).collect();
     let queue = Mutex::new(chains(&commands).into_iter());
     let failures = Mutex::new(Vec::new());
@@ -373,16 +421,16 @@ fn every_command_in_the_docs_runs() {
                 while let Some(chain) = queue.lock().unwrap().next() {
                     for i in chain {
                         let (doc, command) = &shown[i];
-                        let run = cut(&command.line);
+                        let run = script(command);
                         let clock = Instant::now();
                         let out = std::process::Command::new("sh")
-                            .args(["-c", &format!("{}{run}", command.vars)])
-                            .current_dir(tmp.path())
+                            .args(["-c", &run])
+                            .current_dir(dir)
                             .env("PATH", &path)
                             .output()
                             .unwrap();
                         let took = clock.elapsed();
-                        println!("{:>6.1} s  {doc}: `{run}`", took.as_secs_f64());
+                        println!("{:>6.1} s  {doc}: `{}`", took.as_secs_f64(), run.replace('\n', " "));
                         if !out.status.success() {
                             failures.lock().unwrap().push(failure(doc, &command.line, &run, &out, took));
                         }
@@ -403,4 +451,90 @@ fn failure(doc: &str, line: &str, run: &str, out: &std::process::Output, took: D
         took.as_secs_f64(),
         String::from_utf8_lossy(&out.stderr)
     )
+}
+
+/// Help examples skipped, by a word they contain, with the reason (each must match an example).
+const HELP_SKIPPED: [(&str, &str); 5] = [
+    ("| dot", "needs Graphviz, which is not a dependency"),
+    ("> /etc/", "installs a completion script into the system"),
+    ("${fpath", "installs into zsh's function path"),
+    ("> ~/", "installs into the home directory"),
+    ("man ./", "opens the page with man(1)"),
+];
+
+/// The examples that `blastsim COMMAND --help` ends with, with `\` continuations joined.
+pub fn help_examples(help: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    for line in help.lines().skip_while(|l| l.trim() != "Examples:").skip(1) {
+        let text = line.trim();
+        if pending.is_empty() && !text.starts_with("blastsim ") {
+            continue;
+        }
+        match text.strip_suffix('\\') {
+            Some(head) => pending.push_str(head),
+            None => {
+                pending.push_str(text);
+                out.push(std::mem::take(&mut pending).split_whitespace().collect::<Vec<_>>().join(" "));
+            }
+        }
+    }
+    out
+}
+
+/// A sharded sweep example (`--shard 1/N --out DIR/1`) as every shard of it, as the merge examples expect.
+fn every_shard(example: &str) -> String {
+    let Some(at) = example.find("--shard 1/") else { return example.to_string() };
+    let shards: String = example[at + 10..].chars().take_while(char::is_ascii_digit).collect();
+    let line = example.replace("--shard 1/", "--shard $k/").replace("/1 ", "/$k ");
+    let line = line.strip_suffix("/1").map_or(line.clone(), |head| format!("{head}/$k"));
+    format!("for k in $(seq 1 {shards}); do {line} || exit 1; done")
+}
+
+#[test]
+fn help_examples_are_read_whole() {
+    let help = "Usage: x\n\nExamples:\n  blastsim run a.toml\n  blastsim sweep a.toml \\\n      --param 'k=1..2' --shard 1/4 --out shards/1\n";
+    let examples = help_examples(help);
+    assert_eq!(examples, ["blastsim run a.toml", "blastsim sweep a.toml --param 'k=1..2' --shard 1/4 --out shards/1"]);
+    assert_eq!(
+        every_shard(&examples[1]),
+        "for k in $(seq 1 4); do blastsim sweep a.toml --param 'k=1..2' --shard $k/4 --out shards/$k || exit 1; done"
+    );
+}
+
+#[test]
+fn every_example_in_the_help_runs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = scratch(root);
+    let stdout = |args: &[&str]| {
+        let out = blastsim().args(args).output().unwrap();
+        assert!(out.status.success(), "blastsim {args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let top = stdout(&["--help"]);
+    let names: Vec<String> = top
+        .lines()
+        .skip_while(|l| l.trim() != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|name| name != "help")
+        .collect();
+    assert!(names.len() >= 10, "{names:?}");
+    let mut shown = Vec::new();
+    let mut unused: BTreeSet<&str> = HELP_SKIPPED.iter().map(|(word, _)| *word).collect();
+    for name in &names {
+        for example in help_examples(&stdout(&[name, "--help"])) {
+            if let Some((word, why)) = HELP_SKIPPED.iter().find(|(word, _)| example.contains(word)) {
+                println!("skipped  `{example}` ({why})");
+                unused.remove(word);
+                continue;
+            }
+            shown.push((format!("blastsim {name} --help"), Shown { vars: String::new(), line: example }));
+        }
+    }
+    assert!(unused.is_empty(), "skip entries that match no example (drop them): {unused:?}");
+    assert!(shown.len() >= 12, "only {} examples found: the extraction lost some", shown.len());
+    run_all(tmp.path(), &shown);
 }
