@@ -6,6 +6,7 @@ mod cli;
 mod closed_pipe;
 mod fit;
 mod generate;
+mod help_examples;
 mod import;
 mod incidents;
 mod kinesis;

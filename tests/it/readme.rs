@@ -24,8 +24,8 @@
 //! and a list of values keeps its first two; a `sensitivity` without
 //! `--param` varies only `duration` at the factor 1.1.
 //!
-//! The examples each command's `--help` ends with run the same way, in a
-//! scratch directory of their own, skipped by [`HELP_SKIPPED`].
+//! The examples each command's `--help` ends with run the same way
+//! (`help_examples.rs`).
 //! A Slurm array task's command runs as every task of the array in turn, and
 //! a sweep shown as its first shard (`--shard 1/N --out DIR/1`) as every
 //! shard ([`script`]), so the merges shown after them have all their shards. Commands that need systems a test does not have are skipped
@@ -157,7 +157,7 @@ fn inline_commands(line: &str) -> Vec<String> {
 /// Slurm array task's command (it reads `$SLURM_ARRAY_TASK_ID`) runs as every task of its array, one after
 /// the other, the array's size read from `--shard "$SLURM_ARRAY_TASK_ID/N"`; a sweep shown as its first
 /// shard runs as every shard ([`every_shard`]).
-fn script(shown: &Shown) -> String {
+pub fn script(shown: &Shown) -> String {
     let line = cut(&shown.line);
     let Some(at) = line.find(&format!("{SLURM_TASK}/")) else { return format!("{}{}", shown.vars, every_shard(&line)) };
     let tasks: String = line[at + SLURM_TASK.len() + 1..].chars().take_while(char::is_ascii_digit).collect();
@@ -281,7 +281,7 @@ fn bin_dir() -> PathBuf {
 }
 
 /// A scratch directory holding a copy of `topologies/` and of the fixtures the docs name.
-fn scratch(root: &Path) -> tempfile::TempDir {
+pub fn scratch(root: &Path) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     copy_dir(&root.join("topologies"), &tmp.path().join("topologies"));
     for fixture in FIXTURES {
@@ -408,7 +408,7 @@ fn every_command_in_the_docs_runs() {
 }
 
 /// Runs every command in `dir`, the chains that share no file in parallel; fails listing every failure.
-fn run_all(dir: &Path, shown: &[(String, Shown)]) {
+pub fn run_all(dir: &Path, shown: &[(String, Shown)]) {
     let commands: Vec<Shown> = shown.iter().map(|(_, c)| c.clone()).collect();
     let queue = Mutex::new(chains(&commands).into_iter());
     let failures = Mutex::new(Vec::new());
@@ -453,88 +453,11 @@ fn failure(doc: &str, line: &str, run: &str, out: &std::process::Output, took: D
     )
 }
 
-/// Help examples skipped, by a word they contain, with the reason (each must match an example).
-const HELP_SKIPPED: [(&str, &str); 5] = [
-    ("| dot", "needs Graphviz, which is not a dependency"),
-    ("> /etc/", "installs a completion script into the system"),
-    ("${fpath", "installs into zsh's function path"),
-    ("> ~/", "installs into the home directory"),
-    ("man ./", "opens the page with man(1)"),
-];
-
-/// The examples that `blastsim COMMAND --help` ends with, with `\` continuations joined.
-pub fn help_examples(help: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut pending = String::new();
-    for line in help.lines().skip_while(|l| l.trim() != "Examples:").skip(1) {
-        let text = line.trim();
-        if pending.is_empty() && !text.starts_with("blastsim ") {
-            continue;
-        }
-        match text.strip_suffix('\\') {
-            Some(head) => pending.push_str(head),
-            None => {
-                pending.push_str(text);
-                out.push(std::mem::take(&mut pending).split_whitespace().collect::<Vec<_>>().join(" "));
-            }
-        }
-    }
-    out
-}
-
 /// A sharded sweep example (`--shard 1/N --out DIR/1`) as every shard of it, as the merge examples expect.
-fn every_shard(example: &str) -> String {
+pub fn every_shard(example: &str) -> String {
     let Some(at) = example.find("--shard 1/") else { return example.to_string() };
     let shards: String = example[at + 10..].chars().take_while(char::is_ascii_digit).collect();
     let line = example.replace("--shard 1/", "--shard $k/").replace("/1 ", "/$k ");
     let line = line.strip_suffix("/1").map_or(line.clone(), |head| format!("{head}/$k"));
     format!("for k in $(seq 1 {shards}); do {line} || exit 1; done")
-}
-
-#[test]
-fn help_examples_are_read_whole() {
-    let help = "Usage: x\n\nExamples:\n  blastsim run a.toml\n  blastsim sweep a.toml \\\n      --param 'k=1..2' --shard 1/4 --out shards/1\n";
-    let examples = help_examples(help);
-    assert_eq!(examples, ["blastsim run a.toml", "blastsim sweep a.toml --param 'k=1..2' --shard 1/4 --out shards/1"]);
-    assert_eq!(
-        every_shard(&examples[1]),
-        "for k in $(seq 1 4); do blastsim sweep a.toml --param 'k=1..2' --shard $k/4 --out shards/$k || exit 1; done"
-    );
-}
-
-#[test]
-fn every_example_in_the_help_runs() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = scratch(root);
-    let stdout = |args: &[&str]| {
-        let out = blastsim().args(args).output().unwrap();
-        assert!(out.status.success(), "blastsim {args:?}");
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let top = stdout(&["--help"]);
-    let names: Vec<String> = top
-        .lines()
-        .skip_while(|l| l.trim() != "Commands:")
-        .skip(1)
-        .take_while(|l| !l.trim().is_empty())
-        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
-        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-        .filter(|name| name != "help")
-        .collect();
-    assert!(names.len() >= 10, "{names:?}");
-    let mut shown = Vec::new();
-    let mut unused: BTreeSet<&str> = HELP_SKIPPED.iter().map(|(word, _)| *word).collect();
-    for name in &names {
-        for example in help_examples(&stdout(&[name, "--help"])) {
-            if let Some((word, why)) = HELP_SKIPPED.iter().find(|(word, _)| example.contains(word)) {
-                println!("skipped  `{example}` ({why})");
-                unused.remove(word);
-                continue;
-            }
-            shown.push((format!("blastsim {name} --help"), Shown { vars: String::new(), line: example }));
-        }
-    }
-    assert!(unused.is_empty(), "skip entries that match no example (drop them): {unused:?}");
-    assert!(shown.len() >= 12, "only {} examples found: the extraction lost some", shown.len());
-    run_all(tmp.path(), &shown);
 }
