@@ -18,6 +18,7 @@ pub mod samples;
 mod scaling;
 pub mod solver;
 pub mod state;
+mod stepper;
 pub mod traffic;
 
 pub use result::{Latency, LogEntry, RunResult, Sample, ServiceSeries, Totals};
@@ -43,7 +44,7 @@ pub enum EngineError {
     )]
     EventLimit { limit: u64, at: String, end: String },
     #[error(
-        "the run would take {steps} steps of {step}, over `max-events` ({limit}): raise `step` or shorten `duration`, or raise `max-events` if the run is meant to be this long"
+        "the run would take {steps} steps of {step}, over `max-events` ({limit}): raise `step` (or `tick`) or shorten `duration`, or raise `max-events` if the run is meant to be this long"
     )]
     TooManySteps { steps: u64, step: String, limit: u64 },
     #[error(
@@ -114,8 +115,10 @@ pub fn run(model: &Model) -> Result<RunResult, EngineError> {
 /// would not fit in memory, before anything is allocated.
 fn check_size(model: &Model) -> Result<(), EngineError> {
     let steps = model.duration.0 / model.step.0.max(1);
-    if steps > model.max_events {
-        return Err(EngineError::TooManySteps { steps, step: model.step.to_string(), limit: model.max_events });
+    let ticks = model.duration.0 / model.step.0.min(model.tick.0).max(1);
+    if ticks > model.max_events {
+        let step = model.step.min(model.tick).to_string();
+        return Err(EngineError::TooManySteps { steps: ticks, step, limit: model.max_events });
     }
     let services = model.services.len() as u64;
     let samples = steps.saturating_mul(services);
@@ -144,6 +147,7 @@ struct Sim<'m> {
     /// Scenario actions already noted as waiting for operator access.
     waiting: Vec<bool>,
     solver: solver::Solver,
+    stepper: stepper::Stepper,
     /// Instants whose solve gave up before settling.
     unsettled: u64,
     /// Runs of equal samples stored so far, across services.
@@ -156,7 +160,7 @@ impl<'m> Sim<'m> {
         let samples = (model.duration.0 / model.step.0.max(1)) as usize + 1;
         let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();
         for (svc, st) in model.services.iter().zip(states.iter_mut()) {
-            st.fleet.set_grid(model.step);
+            st.fleet.set_grid(model.tick);
             if let Some(p) = &svc.peers {
                 peers::settle(&mut st.fleet, p);
             }
@@ -166,6 +170,7 @@ impl<'m> Sim<'m> {
         Sim {
             model,
             solver: solver::Solver::new(&params, &wiring),
+            stepper: stepper::Stepper::new(model.services.len()),
             params,
             wiring,
             states,
@@ -192,7 +197,7 @@ impl<'m> Sim<'m> {
 
     fn start(&mut self) {
         self.init_routes();
-        self.queue.push(SimTime(self.model.step.0), Event::Tick);
+        self.queue.push(self.next_tick(SimTime::ZERO), Event::Tick);
         for (i, a) in self.model.scenario.iter().enumerate() {
             let at = match &a.jitter {
                 Some(d) => a.at.plus(d.sample_span(&mut self.rng)),
@@ -234,10 +239,10 @@ impl<'m> Sim<'m> {
     /// moved enough to change what its callers see (never more often than
     /// [`MAX_SUBSTEPS`] times a step).
     fn advance(&mut self, at: SimTime) {
-        let shortest = Span((self.model.step.0 / MAX_SUBSTEPS).max(1));
+        let shortest = Span((self.model.tick.0 / MAX_SUBSTEPS).max(1));
         while self.now < at {
             let left = at.since(self.now);
-            let settled = traffic::settled_span(&self.states, left.secs());
+            let settled = self.stepper.span(&self.states, left.secs());
             let dt = if settled >= left.secs() {
                 left
             } else {
@@ -247,14 +252,17 @@ impl<'m> Sim<'m> {
             self.now = self.now.plus(dt);
             if self.now < at {
                 self.solve();
+                self.stepper.observe(&self.states);
             }
         }
+        // What happens at `at` changes more than the queues.
+        self.stepper.forget();
     }
 
     /// Solves every service's rates at `now` to a fixed point; notes the first
     /// instant that does not settle, and at the end how many did not.
     fn solve(&mut self) {
-        let dt = self.model.step.secs();
+        let dt = self.model.tick.secs();
         self.solver.touch_changed(&self.params, &self.wiring, &self.states, &self.deps, self.now);
         let out = if self.wiring.closed {
             closed::settle(&mut self.solver, &self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt)
@@ -273,7 +281,23 @@ impl<'m> Sim<'m> {
         }
     }
 
+    /// A sampling step's end, a mechanism tick, or both.
     fn tick(&mut self) -> Result<(), EngineError> {
+        if self.now.0 % self.model.step.0.max(1) == 0 {
+            self.sample()?;
+        }
+        if self.now.0 % self.model.tick.0.max(1) == 0 {
+            self.mechanisms();
+        }
+        let next = self.next_tick(self.now);
+        if next <= self.end {
+            self.queue.push(next, Event::Tick);
+        }
+        Ok(())
+    }
+
+    /// Records every service's sample of the step that ends now.
+    fn sample(&mut self) -> Result<(), EngineError> {
         self.result.times.push(self.now);
         let step_s = self.model.step.secs();
         let mut backlog = vec![0.0; self.states.len()];
@@ -304,6 +328,11 @@ impl<'m> Sim<'m> {
         if self.kept > MAX_KEPT {
             return Err(EngineError::TooManyChanges { at: self.model.show_time(self.now), limit: MAX_KEPT });
         }
+        Ok(())
+    }
+
+    /// The periodic mechanisms, once per tick.
+    fn mechanisms(&mut self) {
         self.lifecycle();
         self.kill_out_of_memory();
         self.health_checks();
@@ -321,11 +350,12 @@ impl<'m> Sim<'m> {
             let callee = self.params.services[dep.callee.0].name.clone();
             self.note(dep.caller, format!("circuit breaker to `{callee}` {what}"));
         }
-        let next = self.now.plus(self.model.step);
-        if next <= self.end {
-            self.queue.push(next, Event::Tick);
-        }
-        Ok(())
+    }
+
+    /// The first sampling step or mechanism tick after `now`.
+    fn next_tick(&self, now: SimTime) -> SimTime {
+        let after = |every: Span| SimTime((now.0 / every.0.max(1) + 1) * every.0.max(1));
+        after(self.model.step).min(after(self.model.tick))
     }
 
     fn health_checks(&mut self) {
@@ -358,10 +388,10 @@ impl<'m> Sim<'m> {
         }
     }
 
-    /// Start-ups ending, per-peer learning and cache warm-up, once per step:
-    /// instances become ready at the first step boundary after their start-up.
+    /// Start-ups ending, per-peer learning and cache warm-up, once per tick:
+    /// instances become ready at the first tick after their start-up.
     fn lifecycle(&mut self) {
-        let step = self.model.step;
+        let step = self.model.tick;
         for i in 0..self.states.len() {
             let svc = &self.params.services[i];
             let st = &mut self.states[i];

@@ -25,8 +25,12 @@ pub struct Model {
     pub clock: Option<Clock>,
     /// Simulated length of the run.
     pub duration: Span,
-    /// Fluid integration and sampling step.
+    /// Sampling step; also the longest the fluid engine integrates between two solves.
     pub step: Span,
+    /// How often the fluid engine's periodic mechanisms act (start-ups ending,
+    /// health checks, peer learning, warm-up, load noise, autoscaling, breakers,
+    /// control loops, operators waiting for access), whatever the `step`.
+    pub tick: Span,
     pub seed: u64,
     /// Which traffic engine runs the model.
     pub mode: Mode,

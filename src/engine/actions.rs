@@ -63,7 +63,7 @@ impl Sim<'_> {
                 let what = format!("{}: waits, `{from}` cannot reach `{to}`", action.label);
                 self.result.log.push(super::LogEntry { at: now, service: Some(d.callee), what, scheduled: false });
             }
-            self.queue.push(now.plus(self.model.step), Event::Action(i));
+            self.queue.push(now.plus(self.model.tick), Event::Action(i));
             return;
         }
         self.result.log.push(super::LogEntry {

@@ -182,10 +182,14 @@ pub(super) fn solve_service(
     calls::emit(params, wiring, deps, id, &census, processing, dt_s);
 }
 
-/// The random wait below saturation: each serving instance is an M/M/c (or,
-/// with variability, G/G/c) queue whose servers are what its capacity allows
-/// during one hold time (`cap x hold_s` over the fleet). Over saturation the
-/// backlog rules instead.
+/// The random wait: each serving instance is an M/M/c (or, with
+/// variability, G/G/c) queue whose servers are what its capacity allows
+/// during one hold time (`cap x hold_s` over the fleet). Its utilisation is
+/// taken at most [`queueing::SATURATION`]: nearer saturation, and over it,
+/// the backlog's own wait rules, and the random wait stays what it is there.
+/// Were it dropped at saturation, callers would see every request late just
+/// under capacity and none just over it, and a queue balanced at its
+/// capacity (as in a retry storm) would flip between the two at every solve.
 fn queueing_wait(
     svc: &crate::model::Service,
     census: &super::fleet::Census,
@@ -193,11 +197,12 @@ fn queueing_wait(
     cap: f64,
     hold_s: f64,
 ) -> queueing::Wait {
-    if census.serving == 0 || accepted >= cap || hold_s <= 0.0 {
+    if census.serving == 0 || hold_s <= 0.0 || cap <= 0.0 {
         return queueing::Wait::NONE;
     }
     let n = census.serving as f64;
-    queueing::wait(cap * hold_s / n, hold_s, accepted / n, svc.variability)
+    let arrivals = accepted.min(queueing::SATURATION * cap);
+    queueing::wait(cap * hold_s / n, hold_s, arrivals / n, svc.variability)
 }
 
 /// Shares `cap` among outside clients (priority 0) and callers by priority;
@@ -254,26 +259,6 @@ fn admit_by_partition(
     admitted
 }
 
-/// Fraction of its limit a queue may move before the rates are solved again.
-pub const QUEUE_MOVE: f64 = 0.05;
-
-/// The longest interval, up to `dt_s` [s], over which no queue moves by more
-/// than [`QUEUE_MOVE`] of its limit at the solved rates: a queue's wait feeds
-/// back into its callers' timeouts and threads, so a step that fills or
-/// empties it at once would overshoot. O(services).
-pub fn settled_span(states: &[ServiceState], dt_s: f64) -> f64 {
-    let mut span = dt_s;
-    for st in states {
-        let r = &st.rates;
-        let net = r.accepted - r.capacity;
-        let movable = if net > 0.0 { r.queue_limit - st.queue } else { st.queue };
-        if net != 0.0 && movable > 0.0 {
-            span = span.min(QUEUE_MOVE * r.queue_limit / net.abs());
-        }
-    }
-    span
-}
-
 /// Moves every service's queue and counters forward by `dt_s` seconds at the solved rates.
 pub fn integrate(params: &Params, states: &mut [ServiceState], deps: &mut [DepState], dt_s: f64) {
     if dt_s <= 0.0 {
@@ -300,5 +285,31 @@ pub fn integrate(params: &Params, states: &mut [ServiceState], deps: &mut [DepSt
         st.totals.failed += failed;
         st.totals.queued = flow.queue;
         st.queue = flow.queue;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_random_wait_does_not_vanish_at_saturation() {
+        let model = crate::topology::load_str(
+            "t.toml",
+            "duration = \"1h\"\n[services.a]\ninstances = 10\ncapacity = \"100/s\"\n",
+            &[],
+            None,
+        )
+        .unwrap();
+        let svc = &model.services[0];
+        let census = crate::engine::fleet::Fleet::new(svc.instances).census();
+        let at = |accepted: f64| queueing_wait(svc, &census, accepted, 100.0, 0.01);
+        // Just under, at and over capacity, callers see one same wait: no jump for a solve to flip across.
+        let under = at(99.999);
+        assert_eq!(under, at(100.0));
+        assert_eq!(under, at(150.0));
+        assert!(under.p_wait > 0.9 && under.cond_mean_s.is_finite(), "{under:?}");
+        // Below the cap it grows with the load as M/M/c does.
+        assert!(at(50.0).mean_s() < at(90.0).mean_s());
     }
 }

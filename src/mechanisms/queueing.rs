@@ -64,6 +64,11 @@ impl Wait {
     }
 }
 
+/// The utilisation at which the fluid engine's random wait stops growing:
+/// nearer saturation a queue's backlog is what callers wait on. The M/M/c
+/// mean wait there is fifty service times over the server count.
+pub const SATURATION: f64 = 0.98;
+
 /// Servers above which [`erlang_c`] uses the Halfin–Whitt approximation
 /// instead of the exact recurrence (which costs one step per server).
 pub const EXACT_UP_TO: f64 = 256.0;
@@ -73,7 +78,8 @@ pub const EXACT_UP_TO: f64 = 256.0;
 ///
 /// Exact by the Erlang B recurrence up to [`EXACT_UP_TO`] servers (fractional
 /// server counts interpolate between the neighbours); above, the Halfin–Whitt
-/// limit `1 / (1 + β Φ(β) / φ(β))` with `β = (c - a) / √c`. 1 at or over saturation.
+/// limit `1 / (1 + β Φ(β) / φ(β))` with `β = (c - a) / √c`; under one
+/// server, one slower server (M/M/1). 1 at or over saturation.
 pub fn erlang_c(servers: f64, load: f64) -> f64 {
     if load <= 0.0 || servers <= 0.0 {
         return if load > 0.0 { 1.0 } else { 0.0 };
@@ -85,7 +91,11 @@ pub fn erlang_c(servers: f64, load: f64) -> f64 {
         let beta = (servers - load) / servers.sqrt();
         return 1.0 / (1.0 + beta * normal_cdf(beta) / normal_pdf(beta));
     }
-    let lo = servers.floor().max(1.0);
+    if servers < 1.0 {
+        // Less than one server: one server that slow, an M/M/1 at utilisation `load / servers`.
+        return load / servers;
+    }
+    let lo = servers.floor();
     let c_lo = erlang_c_int(lo as u32, load);
     let frac = servers - lo;
     if frac <= 0.0 {
@@ -191,6 +201,14 @@ mod tests {
         assert!(close(erlang_c(10.0, 8.0), 0.4092, 5e-4));
         // c = 4, ρ = 0.8: a = 3.2, C = 0.5964.
         assert!(close(erlang_c(4.0, 3.2), 0.5964, 5e-4));
+    }
+
+    #[test]
+    fn under_one_server_is_one_slower_server() {
+        // A tenth of a server offered 0.098 Erlangs is 98% busy: M/M/1 at 0.98.
+        assert!(close(erlang_c(0.1, 0.098), 0.98, 1e-12));
+        // It joins the one-server value without a jump.
+        assert!(close(erlang_c(1.0 - 1e-12, 0.5), erlang_c(1.0, 0.5), 1e-9));
     }
 
     #[test]

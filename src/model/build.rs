@@ -11,6 +11,7 @@ impl Model {
             clock: None,
             duration,
             step: Span(10_000),
+            tick: Span(10_000),
             seed: 0,
             mode: Mode::Fluid,
             max_events: 10_000_000,

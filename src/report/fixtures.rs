@@ -74,6 +74,7 @@ pub fn model() -> Model {
         clock: Some(Clock::parse("2020-11-25T02:00:00-08:00").unwrap()),
         duration: Span(3_600_000),
         step: Span(60_000),
+        tick: Span(10_000),
         seed: 7,
         mode: Default::default(),
         max_events: 1_000_000,

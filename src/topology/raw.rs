@@ -16,6 +16,7 @@ pub struct RawTopology {
     pub start: Option<Value>,
     pub duration: Option<DurationText>,
     pub step: Option<DurationText>,
+    pub tick: Option<DurationText>,
     pub seed: Option<i64>,
     pub mode: Option<String>,
     pub max_events: Option<i64>,

@@ -77,7 +77,7 @@ fn three_tier_parses_with_defaults() {
     assert_eq!(m.name, "three-tier");
     assert_eq!(m.description, "web -> app -> db");
     assert_eq!(m.duration, Span(6 * 3_600_000));
-    assert_eq!(m.step, Span(10_000));
+    assert_eq!((m.step, m.tick), (Span(10_000), Span(10_000)));
     assert_eq!((m.seed, m.max_events), (0, 10_000_000));
     let names: Vec<&str> = m.services.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["web", "app", "db"]);

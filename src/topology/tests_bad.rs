@@ -57,6 +57,12 @@ fn bad_inputs_give_exact_messages() {
         ),
         ("not toml", "duration = \"2h\n".to_string(), &[], &["1:15 invalid basic string, expected `\"`"]),
         (
+            "tick past the run",
+            BASE.replace("duration = \"2h\"", "duration = \"2h\"\ntick = \"3h\""),
+            &[],
+            &["2:8 `tick`: `tick` (3h) is longer than `duration` (2h): periodic mechanisms would never act"],
+        ),
+        (
             "missing duration and capacity, zero instances",
             BASE.replace("duration = \"2h\"\n", "").replace("instances = 1\ncapacity = \"100/s\"", "instances = 0"),
             &[],

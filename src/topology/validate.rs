@@ -60,6 +60,16 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
             .help("make `step` shorter than the run, like \"10s\""),
         );
     }
+    let tick = ctx.span(&sub(&top, "tick"), raw.tick.as_ref(), "10s", true);
+    if !duration.is_zero() && tick > duration {
+        ctx.issues.push(
+            Issue::at(
+                &sub(&top, "tick"),
+                format!("`tick` ({tick}) is longer than `duration` ({duration}): periodic mechanisms would never act"),
+            )
+            .help("make `tick` shorter than the run, like \"10s\""),
+        );
+    }
     let seed = ctx.int(&sub(&top, "seed"), raw.seed, 0, 0, i64::MAX) as u64;
     let mode = match raw.mode.as_deref() {
         None | Some("fluid") => Mode::Fluid,
@@ -96,6 +106,7 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
         clock: ctx.clock.clone(),
         duration,
         step,
+        tick,
         seed,
         mode,
         max_events,
