@@ -16,7 +16,8 @@ fn refused(text: &str, args: &[&str]) -> String {
 fn a_start_clock_with_a_multi_byte_character_is_refused() {
     // Byte 8 of the time of day fell inside `겲` and slicing there panicked (exit 101).
     let bad = "2020-11-25T02:00:0\u{ac32}Z";
-    let in_file = refused(&SMALL.replacen("duration = \"1h\"", &format!("duration = \"1h\"\nstart = \"{bad}\""), 1), &[]);
+    let in_file =
+        refused(&SMALL.replacen("duration = \"1h\"", &format!("duration = \"1h\"\nstart = \"{bad}\""), 1), &[]);
     assert!(in_file.contains("is not a start clock"), "{in_file}");
     let by_set = refused(SMALL, &["--set", &format!("start=\"{bad}\"")]);
     assert!(by_set.contains("is not a start clock"), "{by_set}");
