@@ -7,6 +7,7 @@ mod closed_pipe;
 mod fit;
 mod fuzz_found;
 mod generate;
+mod help_examples;
 mod import;
 mod incidents;
 mod kinesis;
