@@ -14,8 +14,10 @@ use super::state::{DepState, FaultEffect, Params, ServiceState};
 use super::traffic::{self, Wiring};
 use crate::mechanisms::load;
 use crate::mechanisms::sync_call::Profile;
-use crate::model::{DepKind, ServiceId};
+use crate::model::{DepKind, LoadShape, ServiceId};
 use crate::time::SimTime;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// Relative change under which a rate or a profile counts as settled.
 pub const TOLERANCE: f64 = 1e-9;
@@ -73,17 +75,35 @@ impl Inputs {
 }
 
 /// Which services must be solved again; kept between instants.
+///
+/// The marked services wait in two heaps of positions in the callees-first
+/// order: the current sweep takes them in order, and a service marked at or
+/// before the position being solved waits for the next sweep. That is the
+/// order a scan of every service per sweep would give, at a cost in what is
+/// marked rather than in the size of the graph.
 #[derive(Debug, Clone)]
 pub struct Solver {
     dirty: Vec<bool>,
-    pending: usize,
+    /// Each service's position in [`Wiring::order`].
+    position: Vec<u32>,
+    /// Marked positions of the current sweep, and of the next.
+    sweep: BinaryHeap<Reverse<u32>>,
+    later: BinaryHeap<Reverse<u32>>,
+    /// The position being solved, during a sweep.
+    cursor: Option<u32>,
     /// Each service's inputs when last solved.
     inputs: Vec<Option<Inputs>>,
-    /// Each service's inputs at this instant.
+    /// Each service's inputs at this instant, and which are known.
     current: Vec<Option<Inputs>>,
+    known: Vec<usize>,
     /// Services that read time or buffer levels (control loops, buffers):
     /// solved at every instant.
     volatile: Vec<bool>,
+    /// Services whose inputs move with time alone: volatile ones and
+    /// outside loads that follow a clock (steps, ramps, days).
+    timed: Vec<ServiceId>,
+    /// A solve gave up: some services' last inputs are older than their last check.
+    stale: bool,
 }
 
 impl Solver {
@@ -91,7 +111,7 @@ impl Solver {
         let n = params.services.len();
         // Also services whose state moves between solves in ways their inputs do
         // not show: leaking pools, breakers, routers, serverless fleets, closed loops.
-        let volatile = (0..n)
+        let volatile: Vec<bool> = (0..n)
             .map(|i| {
                 let svc = &params.services[i];
                 wiring.outgoing[i].iter().any(|d| {
@@ -99,10 +119,36 @@ impl Solver {
                     !matches!(dep.kind, DepKind::Sync) || dep.extras.pool.is_some() || dep.extras.breaker.is_some()
                 }) || svc.extras.routing.is_some()
                     || svc.extras.serverless.is_some()
-                    || matches!(svc.load.shape, crate::model::LoadShape::Closed { .. })
+                    || matches!(svc.load.shape, LoadShape::Closed { .. })
             })
             .collect();
-        Solver { dirty: vec![true; n], pending: n, inputs: vec![None; n], current: vec![None; n], volatile }
+        let timed = (0..n)
+            .filter(|&i| {
+                volatile[i]
+                    || matches!(
+                        params.services[i].load.shape,
+                        LoadShape::Steps { .. } | LoadShape::Ramp { .. } | LoadShape::Daily { .. }
+                    )
+            })
+            .map(ServiceId)
+            .collect();
+        let mut position = vec![0; n];
+        for (p, s) in wiring.order.iter().enumerate() {
+            position[s.0] = p as u32;
+        }
+        Solver {
+            dirty: vec![true; n],
+            sweep: (0..n as u32).map(Reverse).collect(),
+            later: BinaryHeap::new(),
+            position,
+            cursor: None,
+            inputs: vec![None; n],
+            current: vec![None; n],
+            known: Vec::new(),
+            volatile,
+            timed,
+            stale: false,
+        }
     }
 
     /// Marks the services whose inputs changed since they were last solved. O(services).
@@ -114,26 +160,70 @@ impl Solver {
         deps: &[DepState],
         now: SimTime,
     ) {
+        self.stale = false;
         for i in 0..states.len() {
-            let id = ServiceId(i);
-            let inputs = Some(Inputs::of(params, wiring, states, deps, id, now));
-            self.current[i] = inputs;
-            if self.volatile[i] || self.inputs[i] != inputs {
-                self.touch(id);
-            }
+            self.check(params, wiring, states, deps, ServiceId(i), now);
+        }
+    }
+
+    /// Marks, among `moved` (services whose queue moved) and those whose
+    /// inputs follow the clock, the ones whose inputs changed since they were
+    /// last solved, when nothing else moved since the last check (only the
+    /// queues and the clock); otherwise checks every service.
+    /// O(moved + timed services).
+    pub fn touch_moved(
+        &mut self,
+        params: &Params,
+        wiring: &Wiring,
+        states: &[ServiceState],
+        deps: &[DepState],
+        now: SimTime,
+        moved: &[ServiceId],
+    ) {
+        if self.stale {
+            return self.touch_changed(params, wiring, states, deps, now);
+        }
+        for k in 0..moved.len() + self.timed.len() {
+            let id = if k < moved.len() { moved[k] } else { self.timed[k - moved.len()] };
+            self.check(params, wiring, states, deps, id, now);
+        }
+    }
+
+    fn check(
+        &mut self,
+        params: &Params,
+        wiring: &Wiring,
+        states: &[ServiceState],
+        deps: &[DepState],
+        id: ServiceId,
+        now: SimTime,
+    ) {
+        let inputs = Some(Inputs::of(params, wiring, states, deps, id, now));
+        if self.current[id.0].is_none() {
+            self.known.push(id.0);
+        }
+        self.current[id.0] = inputs;
+        if self.volatile[id.0] || self.inputs[id.0] != inputs {
+            self.touch(id);
         }
     }
 
     /// Marks service `s` to be solved again.
     pub fn touch(&mut self, s: ServiceId) {
-        if !std::mem::replace(&mut self.dirty[s.0], true) {
-            self.pending += 1;
+        if std::mem::replace(&mut self.dirty[s.0], true) {
+            return;
+        }
+        let p = self.position[s.0];
+        if self.cursor.is_some_and(|c| p <= c) {
+            self.later.push(Reverse(p));
+        } else {
+            self.sweep.push(Reverse(p));
         }
     }
 
     /// Solves the marked services, and those their changes reach, to a fixed point at `now`.
     ///
-    /// `dt_s` is the coming interval. O(sweeps x touched services and their links).
+    /// `dt_s` is the coming interval. O(sweeps x touched services and their links, x log).
     pub fn solve(
         &mut self,
         params: &Params,
@@ -145,21 +235,25 @@ impl Solver {
     ) -> Outcome {
         let mut out = Outcome { sweeps: 0, solved: 0, converged: true, unsettled: None };
         let mut sent = Vec::new();
-        while self.pending > 0 {
+        while !self.sweep.is_empty() || !self.later.is_empty() {
+            if self.sweep.is_empty() {
+                std::mem::swap(&mut self.sweep, &mut self.later);
+            }
             if out.sweeps == MAX_SWEEPS {
                 out.converged = false;
-                out.unsettled = wiring.order.iter().copied().find(|s| self.dirty[s.0]);
-                self.dirty.fill(false);
-                self.pending = 0;
+                out.unsettled = self.sweep.peek().map(|&Reverse(p)| wiring.order[p as usize]);
+                for Reverse(p) in self.sweep.drain().chain(self.later.drain()) {
+                    self.dirty[wiring.order[p as usize].0] = false;
+                }
+                self.stale = true;
                 break;
             }
             let damp = out.sweeps >= DAMP_AFTER;
             out.sweeps += 1;
-            for &id in &wiring.order {
-                if !std::mem::replace(&mut self.dirty[id.0], false) {
-                    continue;
-                }
-                self.pending -= 1;
+            while let Some(Reverse(p)) = self.sweep.pop() {
+                let id = wiring.order[p as usize];
+                self.cursor = Some(p);
+                self.dirty[id.0] = false;
                 out.solved += 1;
                 // Solving changes none of a service's own inputs.
                 self.inputs[id.0] = match self.current[id.0] {
@@ -173,8 +267,11 @@ impl Solver {
                 traffic::solve_service(params, wiring, states, deps, id, now, dt_s);
                 self.propagate(params, wiring, states, deps, id, profile, &sent, throttled, damp);
             }
+            self.cursor = None;
         }
-        self.current.fill(None);
+        for i in self.known.drain(..) {
+            self.current[i] = None;
+        }
         out
     }
 
