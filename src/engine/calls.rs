@@ -61,7 +61,11 @@ pub fn cost(
             continue;
         }
         let callee: Profile = states[dep.callee.0].profile;
-        let callee = Profile { refused: 1.0 - (1.0 - callee.refused) * (1.0 - ds.throttled), ..callee };
+        let callee = Profile {
+            refused: 1.0 - (1.0 - callee.refused) * (1.0 - ds.throttled),
+            queueing: callee.queueing.scaled(ds.wait_factor),
+            ..callee
+        };
         let mut attempt = sync_call::attempt(&callee, dep.timeout.secs(), ds.partitions > 0);
         ds.attempt_success = attempt.success;
         match &dep.kind {

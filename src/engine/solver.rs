@@ -263,7 +263,7 @@ impl Solver {
                 let profile = states[id.0].profile;
                 sent.clear();
                 sent.extend(wiring.outgoing[id.0].iter().map(|d| (deps[d.0].call_rate, deps[d.0].overflow)));
-                let throttled: f64 = wiring.incoming[id.0].iter().map(|d| deps[d.0].throttled).sum();
+                let throttled = admission(wiring, deps, id);
                 traffic::solve_service(params, wiring, states, deps, id, now, dt_s);
                 self.propagate(params, wiring, states, deps, id, profile, &sent, throttled, damp);
             }
@@ -288,11 +288,14 @@ impl Solver {
         id: ServiceId,
         profile: Profile,
         sent: &[(f64, f64)],
-        throttled: f64,
+        throttled: (f64, f64),
         damp: bool,
     ) {
-        let now_throttled: f64 = wiring.incoming[id.0].iter().map(|d| deps[d.0].throttled).sum();
-        if moved_profile(&profile, &states[id.0].profile) || moved(throttled, now_throttled) {
+        let now_throttled = admission(wiring, deps, id);
+        if moved_profile(&profile, &states[id.0].profile)
+            || moved(throttled.0, now_throttled.0)
+            || moved(throttled.1, now_throttled.1)
+        {
             for d in &wiring.incoming[id.0] {
                 self.touch(params.deps[d.0].caller);
             }
@@ -312,6 +315,13 @@ impl Solver {
     }
 }
 
+/// What service `id` does to its callers' calls besides its profile: the
+/// shares it turns away and how long each waits by priority (summed).
+fn admission(wiring: &Wiring, deps: &[DepState], id: ServiceId) -> (f64, f64) {
+    let incoming = &wiring.incoming[id.0];
+    (incoming.iter().map(|d| deps[d.0].throttled).sum(), incoming.iter().map(|d| deps[d.0].wait_factor).sum())
+}
+
 /// `a` and `b` differ by more than the tolerance, relative to the larger.
 fn moved(a: f64, b: f64) -> bool {
     a != b && (!a.is_finite() || !b.is_finite() || (a - b).abs() > TOLERANCE * a.abs().max(b.abs()))
@@ -324,6 +334,8 @@ fn moved_profile(a: &Profile, b: &Profile) -> bool {
         || moved(a.error, b.error)
         || moved(a.client_error, b.client_error)
         || moved(a.cold, b.cold)
+        || moved(a.queueing.p_wait, b.queueing.p_wait)
+        || moved(a.queueing.cond_mean_s, b.queueing.cond_mean_s)
 }
 
 #[cfg(test)]

@@ -113,6 +113,9 @@ pub struct DepState {
     pub partitions: u32,
     /// Fraction of this caller's calls the callee turns away by priority.
     pub throttled: f64,
+    /// How much longer this caller's calls wait in the callee's random queue
+    /// than first come, first served would make them (priorities; 1 without).
+    pub wait_factor: f64,
     /// Chance one attempt succeeds, as last solved.
     pub attempt_success: f64,
     /// Calls waiting in the caller's buffers (the backlog) [calls].
@@ -198,6 +201,7 @@ impl Default for DepState {
             calls_per_request: 0.0,
             partitions: 0,
             throttled: 0.0,
+            wait_factor: 1.0,
             attempt_success: 0.0,
             held: 0.0,
             writes: 0.0,

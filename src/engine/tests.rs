@@ -164,9 +164,19 @@ fn priority_serves_the_important_caller_first_and_lets_go_when_capacity_returns(
     let trigger = ActionKind::LoseCapacity { service: store, fraction: 0.5, duration: Some(Span(600_000)) };
     m.schedule(minutes(10), trigger, "store loses half");
     let r = run(&m).unwrap();
-    assert!(avail(&r, vip, minutes(15)) > 0.999, "650/s of capacity covers the vip's 600/s first");
+    // Served first, the vip's calls still meet a random queue at 92% of the
+    // store's capacity: a few in a thousand wait past the 1 s timeout
+    // (first come, first served at 98% it would be about one in four).
+    let vip_15 = avail(&r, vip, minutes(15));
+    assert!(vip_15 > 0.99, "650/s of capacity covers the vip's 600/s first: {vip_15}");
     assert!(avail(&r, bulk, minutes(15)) < 0.2, "bulk gets the remaining 50/s of its 600/s");
-    assert!(avail(&r, bulk, minutes(30)) > 0.999, "and all of it again once capacity returns");
+    // Behind the vip at 92% utilisation, a few of bulk's calls in a thousand
+    // time out even at full capacity: it gets back to where it was.
+    let (before, after) = (avail(&r, bulk, minutes(5)), avail(&r, bulk, minutes(30)));
+    assert!(
+        after > 0.99 && (after - before).abs() < 1e-6,
+        "and all of it again once capacity returns: {before} {after}"
+    );
 }
 
 #[test]

@@ -147,17 +147,20 @@ pub(super) fn solve_service(
             w
         }
     };
+    let external_factor =
+        if wiring.prioritised[id.0] { class_waits(params, wiring, deps, id, external, accepted, cap) } else { 1.0 };
     // On time: the backlog's wait, the random wait below saturation, the hold, and a cold start for some.
-    let in_time = |t: f64| {
+    let in_time = |t: f64, factor: f64| {
+        let queueing = queueing.scaled(factor);
         let one = |extra: f64| {
             sync_call::in_time(served, hold_s + extra, t) * (1.0 - queueing.exceeds(t - served - hold_s - extra))
         };
         (1.0 - cold) * one(0.0) + cold * one(cold_s)
     };
     let late = if offered > 0.0 {
-        let mut on_time = external * in_time(svc.load.timeout.secs());
+        let mut on_time = external * in_time(svc.load.timeout.secs(), external_factor);
         for &d in &wiring.incoming[id.0] {
-            on_time += deps[d.0].call_rate * in_time(params.deps[d.0].timeout.secs());
+            on_time += deps[d.0].call_rate * in_time(params.deps[d.0].timeout.secs(), deps[d.0].wait_factor);
         }
         (1.0 - on_time / offered).clamp(0.0, 1.0)
     } else {
@@ -234,6 +237,32 @@ fn admit_by_priority(
         admitted += deps[d.0].call_rate * share;
     }
     admitted
+}
+
+/// Sets how long each caller of a prioritised service waits in its random
+/// queue against first come, first served; returns outside clients' factor
+/// (priority 0). Classes are what each caller gets admitted.
+fn class_waits(
+    params: &Params,
+    wiring: &Wiring,
+    deps: &mut [DepState],
+    id: ServiceId,
+    external: f64,
+    accepted: f64,
+    cap: f64,
+) -> f64 {
+    let incoming = &wiring.incoming[id.0];
+    let mut classes = Vec::with_capacity(incoming.len() + 1);
+    classes.push((0, external));
+    classes.extend(
+        incoming.iter().map(|d| (params.deps[d.0].priority, deps[d.0].call_rate * (1.0 - deps[d.0].throttled))),
+    );
+    let utilisation = if cap > 0.0 { (accepted / cap).min(queueing::SATURATION) } else { 0.0 };
+    let factors = priority::wait_factors(&classes, cap, utilisation);
+    for (&d, &f) in incoming.iter().zip(&factors[1..]) {
+        deps[d.0].wait_factor = f;
+    }
+    factors[0]
 }
 
 /// Shares a partitioned service's `cap` among its partitions, each caller's

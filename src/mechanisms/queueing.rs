@@ -45,6 +45,11 @@ impl Wait {
     /// No queueing at all.
     pub const NONE: Wait = Wait { p_wait: 0.0, cond_mean_s: 0.0 };
 
+    /// The same queue seen by a class whose mean wait is `factor` times the whole's.
+    pub fn scaled(&self, factor: f64) -> Wait {
+        Wait { cond_mean_s: self.cond_mean_s * factor, ..*self }
+    }
+
     /// Mean wait over all requests [s].
     pub fn mean_s(&self) -> f64 {
         self.p_wait * self.cond_mean_s
