@@ -296,10 +296,10 @@ impl<'m> Sim<'m> {
 
     /// A sampling step's end, a mechanism tick, or both.
     fn tick(&mut self) -> Result<(), EngineError> {
-        if self.now.0 % self.model.step.0.max(1) == 0 {
+        if self.now.0.is_multiple_of(self.model.step.0.max(1)) {
             self.sample()?;
         }
-        if self.now.0 % self.model.tick.0.max(1) == 0 {
+        if self.now.0.is_multiple_of(self.model.tick.0.max(1)) {
             self.mechanisms();
         }
         let next = self.next_tick(self.now);
