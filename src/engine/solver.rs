@@ -16,8 +16,7 @@ use crate::mechanisms::load;
 use crate::mechanisms::sync_call::Profile;
 use crate::model::{DepKind, LoadShape, ServiceId};
 use crate::time::SimTime;
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::BTreeSet;
 
 /// Relative change under which a rate or a profile counts as settled.
 pub const TOLERANCE: f64 = 1e-9;
@@ -87,8 +86,10 @@ pub struct Solver {
     /// Each service's position in [`Wiring::order`].
     position: Vec<u32>,
     /// Marked positions of the current sweep, and of the next.
-    sweep: BinaryHeap<Reverse<u32>>,
-    later: BinaryHeap<Reverse<u32>>,
+    sweep: BTreeSet<u32>,
+    later: BTreeSet<u32>,
+    /// The sweep under way goes callers first (loads flow down).
+    descending: bool,
     /// The position being solved, during a sweep.
     cursor: Option<u32>,
     /// Each service's inputs when last solved.
@@ -138,8 +139,9 @@ impl Solver {
         }
         Solver {
             dirty: vec![true; n],
-            sweep: (0..n as u32).map(Reverse).collect(),
-            later: BinaryHeap::new(),
+            sweep: (0..n as u32).collect(),
+            later: BTreeSet::new(),
+            descending: false,
             position,
             cursor: None,
             inputs: vec![None; n],
@@ -214,10 +216,11 @@ impl Solver {
             return;
         }
         let p = self.position[s.0];
-        if self.cursor.is_some_and(|c| p <= c) {
-            self.later.push(Reverse(p));
+        let behind = |c: u32| if self.descending { p >= c } else { p <= c };
+        if self.cursor.is_some_and(behind) {
+            self.later.insert(p);
         } else {
-            self.sweep.push(Reverse(p));
+            self.sweep.insert(p);
         }
     }
 
@@ -241,16 +244,17 @@ impl Solver {
             }
             if out.sweeps == MAX_SWEEPS {
                 out.converged = false;
-                out.unsettled = self.sweep.peek().map(|&Reverse(p)| wiring.order[p as usize]);
-                for Reverse(p) in self.sweep.drain().chain(self.later.drain()) {
+                out.unsettled = self.sweep.first().map(|&p| wiring.order[p as usize]);
+                for p in std::mem::take(&mut self.sweep).into_iter().chain(std::mem::take(&mut self.later)) {
                     self.dirty[wiring.order[p as usize].0] = false;
                 }
                 self.stale = true;
                 break;
             }
             let damp = out.sweeps >= DAMP_AFTER;
+            self.descending = out.sweeps % 2 == 1;
             out.sweeps += 1;
-            while let Some(Reverse(p)) = self.sweep.pop() {
+            while let Some(p) = if self.descending { self.sweep.pop_last() } else { self.sweep.pop_first() } {
                 let id = wiring.order[p as usize];
                 self.cursor = Some(p);
                 self.dirty[id.0] = false;
@@ -269,6 +273,7 @@ impl Solver {
             }
             self.cursor = None;
         }
+        self.descending = false;
         for i in self.known.drain(..) {
             self.current[i] = None;
         }
@@ -341,6 +346,47 @@ fn moved_profile(a: &Profile, b: &Profile) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A chain of `n` services, each calling the next, outside load on the first.
+    fn chain(n: usize) -> crate::model::Model {
+        let mut text = String::from("duration = \"1h\"\n");
+        for i in 0..n {
+            text += &format!("[services.s{i}]\ninstances = 2\ncapacity = \"1000/s\"\n");
+            if i == 0 {
+                text += "load = { kind = \"constant\", rate = \"400/s\" }\n";
+            }
+            if i + 1 < n {
+                text += &format!("calls.s{} = {{ per-request = 1.0 }}\n", i + 1);
+            }
+        }
+        crate::topology::load_str("chain.toml", &text, &[], None).expect("a valid chain")
+    }
+
+    #[test]
+    fn a_deep_chain_settles_in_a_few_sweeps_whatever_its_depth() {
+        for n in [5, 80] {
+            let model = chain(n);
+            let params = Params::new(model.services.clone(), model.deps.clone());
+            let wiring = Wiring::new(&model);
+            let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();
+            let mut deps = vec![DepState::default(); model.deps.len()];
+            let mut solver = Solver::new(&params, &wiring);
+            let out = solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0);
+            assert!(out.converged, "{n}: {out:?}");
+            // Loads flow down in one sweep, answers back up in the next.
+            assert!(out.sweeps <= 4, "{n}: {out:?}");
+            let last = n - 1;
+            assert!((deps[last - 1].call_rate - 400.0).abs() < 1e-6, "{}", deps[last - 1].call_rate);
+            // Nothing moved: solving again marks nothing and solves nothing.
+            solver.touch_changed(&params, &wiring, &states, &deps, SimTime::ZERO);
+            let again = solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0);
+            assert_eq!((again.sweeps, again.solved), (0, 0));
+            // One service marked costs that service and what its change reaches, not the graph.
+            solver.touch(wiring.order[0]);
+            let one = solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0);
+            assert_eq!(one.solved, 1, "{one:?}");
+        }
+    }
 
     #[test]
     fn tiny_relative_changes_are_settled() {
