@@ -91,6 +91,7 @@ pub(super) fn solve_service(
     let rejected = census.rejecting * segments::rejected(&st.mix, census.rejects);
     let mut success = calls.success
         * (1.0 - st.fault.error)
+        * (1.0 - svc.error_rate)
         * (1.0 - census.version_error)
         * (1.0 - census.stale_error)
         * (1.0 - rejected);

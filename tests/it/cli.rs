@@ -202,7 +202,7 @@ fn graph_marks_the_services_a_report_found_impacted() {
     let report = tmp.path().join("report.json");
     let dot = stdout_of(blastsim().args(["graph", &shipped(THREE_TIER), "--report"]).arg(&report));
     let node = |id: &str| dot.lines().find(|l| l.trim_start().starts_with(&format!("{id} ["))).unwrap().to_string();
-    assert!(node("s0").contains("fillcolor") && node("s0").contains("min 0.3%"), "{dot}");
+    assert!(node("s0").contains("fillcolor") && node("s0").contains("min 0.1%"), "{dot}");
     assert!(node("s1").contains("fillcolor"), "{dot}");
     assert_eq!(node("s2").trim(), "s2 [label=\"db\"];");
     let mermaid =

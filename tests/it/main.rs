@@ -5,6 +5,7 @@ mod blast;
 mod cli;
 mod closed_pipe;
 mod fit;
+mod fuzz_found;
 mod generate;
 mod import;
 mod incidents;
