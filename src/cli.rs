@@ -127,13 +127,13 @@ pub enum Command {
     /// Sweep parameters over a grid with seeded runs per point; report mean, median and 95% intervals.
     #[command(after_help = examples::SWEEP)]
     Sweep(sweep::SweepArgs),
-    /// Join the sweep.json files of `sweep --shard K/N` runs into what one machine would have written.
+    /// Join the shards of `sweep --shard K/N` (or `fit --shard K/N`) into what one machine would have written.
     #[command(after_help = examples::MERGE)]
     Merge {
-        /// Where to write sweep.json, sweep.csv, sweep.png and sweep.svg.
+        /// Where to write sweep.json, sweep.csv, sweep.png and sweep.svg (or fit.json, fit.png and fit.svg).
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
-        /// Every shard's sweep.json (or the directory holding it).
+        /// Every shard's sweep.json or fit.json (or the directory holding it); a fit's merge runs the rest of its search.
         #[arg(value_name = "SHARD", required = true)]
         shards: Vec<PathBuf>,
     },

@@ -10,6 +10,7 @@
 pub mod eval;
 pub mod keys;
 pub mod search;
+pub mod shard;
 pub mod space;
 
 pub use eval::{Evaluator, Score};
@@ -64,14 +65,33 @@ pub struct FitFile {
     pub points: Vec<Evaluated>,
     /// False when Ctrl-C stopped the search: what finished is kept.
     pub complete: bool,
+    /// Set in a shard's file (`fit --shard K/N`): what `merge` needs to continue the search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<shard::FitShard>,
 }
 
 /// Runs the fit. `stop` (Ctrl-C) ends it after the batch in flight; `done` is called after each evaluation.
 pub fn fit(eval: &Evaluator, req: &Request, stop: &AtomicBool, done: &(dyn Fn() + Sync)) -> FitFile {
+    fit_from(eval, req, shard::Cache::new(), stop, done)
+}
+
+/// The points the hypercube asks for: about half the budget.
+fn hypercube_size(budget: usize) -> usize {
+    (budget / 2).saturating_sub(1).max(if budget > 1 { 1 } else { 0 })
+}
+
+/// Runs the fit, taking the points in `cache` (evaluated by shards) instead of running them.
+pub fn fit_from(
+    eval: &Evaluator,
+    req: &Request,
+    cache: shard::Cache,
+    stop: &AtomicBool,
+    done: &(dyn Fn() + Sync),
+) -> FitFile {
     let mut s = Search::new(eval, &req.dims, req.budget, stop, done);
+    s.cache = cache;
     s.start();
-    let cube = (req.budget / 2).saturating_sub(1).max(if req.budget > 1 { 1 } else { 0 });
-    s.hypercube(cube, req.seed);
+    s.hypercube(hypercube_size(req.budget), req.seed);
     let pattern_until = req.budget.saturating_mul(4) / 5;
     s.pattern(pattern_until);
     s.profile(req.tolerance_min, 8);
@@ -111,6 +131,7 @@ fn finish(eval: &Evaluator, req: &Request, s: Search) -> FitFile {
         expectations: rows.clone(),
         complete: !s.interrupted,
         points: s.points,
+        shard: None,
     }
 }
 

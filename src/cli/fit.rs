@@ -4,9 +4,10 @@ use super::commands::CliError;
 use super::progress::bar as progress;
 use super::stdout;
 use super::{Format, TopologyArgs};
-use blastsim::fit::{self, Evaluator, eval};
+use blastsim::fit::{self, Evaluator, FitFile, eval};
 use blastsim::report;
-use std::path::PathBuf;
+use blastsim::sweep::Shard;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The options of `blastsim fit`.
@@ -37,6 +38,10 @@ pub struct FitArgs {
     /// Also write fit.json, fit.png and fit.svg here.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Run only slice K of N (1-based) of the start point and the hypercube and write just fit.json
+    /// to --out; `blastsim merge` then joins the shards and runs the rest of the search.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -45,7 +50,7 @@ pub struct FitArgs {
     pub no_progress: bool,
 }
 
-static STOP: AtomicBool = AtomicBool::new(false);
+pub static STOP: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: &FitArgs) -> Result<(), CliError> {
     let usage = CliError::Usage;
@@ -56,6 +61,10 @@ pub fn run(args: &FitArgs) -> Result<(), CliError> {
         if !(v.is_finite() && v >= 0.0) {
             return Err(usage(format!("{flag} {v}: give a number of minutes, 0 or more")));
         }
+    }
+    let shard = args.shard.as_deref().map(Shard::parse).transpose().map_err(usage)?;
+    if shard.is_some() && args.out.is_none() {
+        return Err(usage("--shard needs --out DIR: a shard writes its fit.json there for `blastsim merge`".into()));
     }
     let mut ev = Evaluator::from_file(&args.topology.topology)?;
     ev.text = eval::add_expectations(&ev.text, &args.expect).map_err(usage)?;
@@ -84,30 +93,54 @@ pub fn run(args: &FitArgs) -> Result<(), CliError> {
     check_ends(&ev, &dims)?;
     let req = fit::Request { dims, budget: args.budget, seed: model.seed, tolerance_min: args.tolerance };
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::SeqCst));
+    if let (Some(shard), Some(dir)) = (shard, &args.out) {
+        let bar = progress(args.budget.div_ceil(2 * shard.n) as u64, args.no_progress);
+        let file = fit::shard::run(&ev, &req, shard, &STOP, &|| bar.inc(1));
+        bar.finish_and_clear();
+        return finish_shard(dir, &file);
+    }
     let bar = progress(args.budget as u64, args.no_progress);
     let file = fit::fit(&ev, &req, &STOP, &|| bar.inc(1));
     bar.finish_and_clear();
-    if let Some(dir) = &args.out {
-        let files = report::fit::files(&file).map_err(|e| CliError::Output(e.to_string()))?;
+    output(&file, args.out.as_deref(), args.format)
+}
+
+/// Writes a shard's fit.json and says what it holds.
+fn finish_shard(dir: &Path, file: &FitFile) -> Result<(), CliError> {
+    let json = report::fit::json(file).into_bytes();
+    report::write::write_outputs(dir, &[("fit.json", json)]).map_err(|e| CliError::Output(e.to_string()))?;
+    let (k, n) = file.shard.as_ref().map_or((1, 1), |s| (s.k, s.n));
+    if !file.complete {
+        return Err(CliError::Interrupted(format!(
+            "interrupted: shard {k}/{n} ran {} points; wrote fit.json (marked \"complete\": false) to {}",
+            file.points.len(),
+            dir.display()
+        )));
+    }
+    stdout::print(format_args!("shard {k}/{n}: {} runs; wrote fit.json to {}\n", file.points.len(), dir.display()))
+}
+
+/// Writes the files of a whole (or merged) fit and prints it; an interrupted fit exits as such.
+pub fn output(file: &FitFile, out: Option<&Path>, format: Format) -> Result<(), CliError> {
+    if let Some(dir) = out {
+        let files = report::fit::files(file).map_err(|e| CliError::Output(e.to_string()))?;
         report::write::write_outputs(dir, &files).map_err(|e| CliError::Output(e.to_string()))?;
     }
-    match args.format {
-        Format::Text => stdout::print(format_args!("{}", report::fit::text(&file)))?,
-        Format::Json => stdout::print(format_args!("{}", report::fit::json(&file)))?,
+    match format {
+        Format::Text => stdout::print(format_args!("{}", report::fit::text(file)))?,
+        Format::Json => stdout::print(format_args!("{}", report::fit::json(file)))?,
     }
     let names = "fit.json, fit.png and fit.svg";
     if !file.complete {
-        let wrote = args
-            .out
-            .as_ref()
-            .map_or(String::new(), |d| format!("; wrote {names} (marked \"complete\": false) to {}", d.display()));
+        let wrote =
+            out.map_or(String::new(), |d| format!("; wrote {names} (marked \"complete\": false) to {}", d.display()));
         return Err(CliError::Interrupted(format!(
             "interrupted: {} of {} runs finished{wrote}",
             file.points.len(),
-            args.budget
+            file.budget
         )));
     }
-    if let (Some(dir), Format::Text) = (&args.out, args.format) {
+    if let (Some(dir), Format::Text) = (out, format) {
         stdout::print(format_args!("\nwrote {names} to {}\n", dir.display()))?;
     }
     Ok(())

@@ -4,7 +4,7 @@
 use super::eval::{Evaluator, Outcome, Score};
 use super::space::{self, Dim};
 use crate::analysis::report::ExpectationReport;
-use crate::sweep::Value;
+use crate::sweep::{Shard, Value};
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
@@ -58,6 +58,13 @@ pub struct Search<'a> {
     /// The rows of the best point so far (full, for the report).
     pub best_rows: Vec<ExpectationReport>,
     pub interrupted: bool,
+    /// Points evaluated before (by the shards of this fit), by their `--set` key: used instead of a run.
+    pub cache: HashMap<String, (Evaluated, Vec<ExpectationReport>)>,
+    /// With a shard, only the jobs it owns among the start point (job 0) and the hypercube (jobs 1..).
+    pub only: Option<Shard>,
+    /// Every point's rows, in point order, kept when `keep_rows` (a shard's file carries them).
+    pub rows: Vec<Vec<ExpectationReport>>,
+    pub keep_rows: bool,
 }
 
 impl<'a> Search<'a> {
@@ -79,6 +86,10 @@ impl<'a> Search<'a> {
             seen: HashMap::new(),
             best_rows: Vec::new(),
             interrupted: false,
+            cache: HashMap::new(),
+            only: None,
+            rows: Vec::new(),
+            keep_rows: false,
         }
     }
 
@@ -117,10 +128,13 @@ impl<'a> Search<'a> {
             }
             keys.push(key);
         }
-        let (eval, dims, stop, done) = (self.eval, self.dims, self.stop, self.done);
+        let (eval, dims, stop, done, cache) = (self.eval, self.dims, self.stop, self.done, &self.cache);
         let results: Vec<Option<(Evaluated, Vec<ExpectationReport>)>> = fresh
             .par_iter()
-            .map(|(_, _, values)| {
+            .map(|(key, _, values)| {
+                if let Some((point, rows)) = cache.get(key) {
+                    return Some((Evaluated { phase, ..point.clone() }, rows.clone()));
+                }
                 if stop.load(Ordering::Relaxed) {
                     return None;
                 }
@@ -135,6 +149,9 @@ impl<'a> Search<'a> {
                 continue;
             };
             let better = self.best().is_none_or(|b| point.objective() < self.objective_at(b));
+            if self.keep_rows {
+                self.rows.push(rows.clone());
+            }
             if better {
                 self.best_rows = rows;
             }
@@ -168,7 +185,14 @@ impl<'a> Search<'a> {
                 base.and_then(|n| n.in_unit(&unit)).map_or(0.5, |x| d.unit_of(&Value::Float(x)))
             })
             .collect();
-        self.batch(vec![u], Phase::Start);
+        let owned = self.owned(vec![u], 0);
+        self.batch(owned, Phase::Start);
+    }
+
+    /// The points a shard owns among `points`, the first being job `first`; all of them without a shard.
+    fn owned(&self, points: Vec<Vec<f64>>, first: usize) -> Vec<Vec<f64>> {
+        let only = self.only;
+        points.into_iter().enumerate().filter(|(i, _)| only.is_none_or(|s| s.owns(first + i))).map(|(_, u)| u).collect()
     }
 
     /// A Latin hypercube of `n` points: each parameter's range cut in `n`
@@ -187,7 +211,8 @@ impl<'a> Search<'a> {
             columns.push(strata.iter().map(|&s| (s as f64 + rng.random::<f64>()) / n as f64).collect());
         }
         let points = (0..n).map(|i| columns.iter().map(|c| c[i]).collect()).collect();
-        self.batch(points, Phase::Hypercube);
+        let owned = self.owned(points, 1);
+        self.batch(owned, Phase::Hypercube);
     }
 
     /// Compass search from the best point: poll one step up and down each
