@@ -20,7 +20,7 @@ pub const SWEEP: &str = "Examples:
 pub const MERGE: &str = "Examples:
   blastsim merge --out results shards/1 shards/2 shards/3 shards/4
   blastsim merge --out results shards/*
-  blastsim merge --out fitted fit-shards/*     (shards of `blastsim fit --shard K/N`)";
+  blastsim merge --out fitted fit-shards/*     # shards of `blastsim fit --shard K/N`";
 
 pub const CHECK: &str = "Examples:
   blastsim check topologies/aws-kinesis-2020-11-25.toml

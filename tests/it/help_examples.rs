@@ -12,7 +12,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// Help examples skipped, by a word they contain, with the reason (each must match an example).
-const HELP_SKIPPED: [(&str, &str); 1] = [("| dot", "needs Graphviz, which is not a dependency")];
+const HELP_SKIPPED: [(&str, &str); 2] = [
+    ("| dot", "needs Graphviz, which is not a dependency"),
+    ("fit-shards/", "merges the shards of a sharded `fit`, which no help example writes"),
+];
 
 /// An example as the test runs it: what it installs outside the repository
 /// (`> /etc/...`, `> ~/...`, `> "${fpath[1]}/..."`) goes to `/dev/null`, and
@@ -37,7 +40,7 @@ pub fn help_examples(help: &str) -> Vec<String> {
         match text.strip_suffix('\\') {
             Some(head) => pending.push_str(head),
             None => {
-                pending.push_str(text);
+                pending.push_str(&crate::readme::strip_comment(text));
                 out.push(std::mem::take(&mut pending).split_whitespace().collect::<Vec<_>>().join(" "));
             }
         }

@@ -80,7 +80,7 @@ pub fn commands(markdown: &str) -> Vec<Shown> {
                 if assigning || (pending.is_empty() && is_assignment(trimmed)) {
                     vars.push_str(line);
                     vars.push('\n');
-                    assigning = vars.matches('\'').count() % 2 == 1;
+                    assigning = open_quote(&vars);
                     continue;
                 }
                 let text = if pending.is_empty() { command_start(trimmed) } else { Some(trimmed.to_string()) };
@@ -106,6 +106,19 @@ pub fn commands(markdown: &str) -> Vec<Shown> {
     out
 }
 
+/// Whether a shell text ends inside a single- or double-quoted string.
+fn open_quote(text: &str) -> bool {
+    let (mut single, mut double) = (false, false);
+    for c in text.chars() {
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            _ => {}
+        }
+    }
+    single || double
+}
+
 /// `NAME=...` at the start of a line: a shell variable assignment.
 fn is_assignment(line: &str) -> bool {
     line.split_once('=').is_some_and(|(name, _)| {
@@ -124,7 +137,7 @@ fn command_start(line: &str) -> Option<String> {
 }
 
 /// Drops a ` # comment` outside quotes.
-fn strip_comment(line: &str) -> String {
+pub fn strip_comment(line: &str) -> String {
     let (mut single, mut double) = (false, false);
     for (i, c) in line.char_indices() {
         match c {
@@ -331,6 +344,8 @@ fn extraction_finds_fenced_continued_and_inline_commands() {
         ]
     );
     assert_eq!(shown[4].vars, "P='--param a=1..2\n   --param b=3..4'\n");
+    let double = commands("```sh\nK=t.toml\nP=\"--param a=1..2\n  --param b=3..4\"\nblastsim fit $K $P\n```\n");
+    assert_eq!(double[0].vars, "K=t.toml\nP=\"--param a=1..2\n  --param b=3..4\"\n");
     assert!(shown.iter().filter(|s| s.line != "blastsim fit t.toml $P").all(|s| s.vars.is_empty()));
 }
 
