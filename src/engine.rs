@@ -148,6 +148,8 @@ struct Sim<'m> {
     waiting: Vec<bool>,
     solver: solver::Solver,
     stepper: stepper::Stepper,
+    /// Services whose queue moved in the last interval (kept to reuse its room).
+    moved: Vec<ServiceId>,
     /// Instants whose solve gave up before settling.
     unsettled: u64,
     /// Runs of equal samples stored so far, across services.
@@ -171,6 +173,7 @@ impl<'m> Sim<'m> {
             model,
             solver: solver::Solver::new(&params, &wiring),
             stepper: stepper::Stepper::new(model.services.len()),
+            moved: Vec::new(),
             params,
             wiring,
             states,
@@ -248,12 +251,17 @@ impl<'m> Sim<'m> {
             } else {
                 Span::from_secs_f64(settled).clamp(shortest.min(left), left)
             };
-            traffic::integrate(&self.params, &mut self.states, &mut self.deps, dt.secs());
+            let mut moved = std::mem::take(&mut self.moved);
+            traffic::integrate(&self.params, &mut self.states, &mut self.deps, dt.secs(), &mut moved);
             self.now = self.now.plus(dt);
             if self.now < at {
-                self.solve();
+                // Only the queues and the clock moved since the last solve.
+                self.solver.touch_moved(&self.params, &self.wiring, &self.states, &self.deps, self.now, &moved);
+                self.settle();
                 self.stepper.observe(&self.states);
             }
+            moved.clear();
+            self.moved = moved;
         }
         // What happens at `at` changes more than the queues.
         self.stepper.forget();
@@ -262,8 +270,13 @@ impl<'m> Sim<'m> {
     /// Solves every service's rates at `now` to a fixed point; notes the first
     /// instant that does not settle, and at the end how many did not.
     fn solve(&mut self) {
-        let dt = self.model.tick.secs();
         self.solver.touch_changed(&self.params, &self.wiring, &self.states, &self.deps, self.now);
+        self.settle();
+    }
+
+    /// Solves the services marked so far, and whatever their changes reach.
+    fn settle(&mut self) {
+        let dt = self.model.tick.secs();
         let out = if self.wiring.closed {
             closed::settle(&mut self.solver, &self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt)
         } else {
@@ -283,10 +296,10 @@ impl<'m> Sim<'m> {
 
     /// A sampling step's end, a mechanism tick, or both.
     fn tick(&mut self) -> Result<(), EngineError> {
-        if self.now.0 % self.model.step.0.max(1) == 0 {
+        if self.now.0.is_multiple_of(self.model.step.0.max(1)) {
             self.sample()?;
         }
-        if self.now.0 % self.model.tick.0.max(1) == 0 {
+        if self.now.0.is_multiple_of(self.model.tick.0.max(1)) {
             self.mechanisms();
         }
         let next = self.next_tick(self.now);

@@ -143,6 +143,9 @@ pub struct Service {
     /// Variability of arrivals and of service times for the fluid queueing closure
     /// (coefficients of variation; 1 and 1 are Poisson arrivals and exponential service).
     pub variability: crate::mechanisms::queueing::Variability,
+    /// Share of the requests it works on that fail on their own, always (a
+    /// steady background error rate, such as traces record); server errors.
+    pub error_rate: f64,
     /// Worker threads per instance.
     pub threads: u32,
     /// The OS limit on threads per instance.

@@ -211,10 +211,14 @@ impl Clock {
         if !date_ok || rest.len() < 8 {
             return Err(bad());
         }
-        let time = &rest[..8];
-        let zone = &rest[8..];
+        // `get` and not indexing: a byte count may fall inside a multi-byte character.
+        let (Some(time), Some(zone)) = (rest.get(..8), rest.get(8..)) else {
+            return Err(bad());
+        };
         let zone_ok = zone == "Z"
-            || (zone.len() == 6 && (zone.starts_with('+') || zone.starts_with('-')) && zone.as_bytes()[3] == b':');
+            || (zone.len() == 6
+                && (zone.starts_with('+') || zone.starts_with('-'))
+                && parse_hms(&zone[1..]).is_some_and(|s| s % 60 == 0));
         if !zone_ok {
             return Err(bad());
         }
@@ -243,7 +247,7 @@ impl Clock {
 
 fn parse_hms(text: &str) -> Option<u64> {
     let parts: Vec<&str> = text.split(':').collect();
-    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.len() != 2) {
+    if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit())) {
         return None;
     }
     let nums: Option<Vec<u64>> = parts.iter().map(|p| p.parse().ok()).collect();
@@ -343,5 +347,19 @@ mod tests {
         assert_eq!(c.show(SimTime(23 * 3_600_000)), "01:00:00+1d");
         assert!(Clock::parse("2020-11-25 02:00").is_err());
         assert!(c.at("25:00").is_none());
+    }
+
+    #[test]
+    fn clocks_with_other_characters_are_refused_not_sliced() {
+        // Found by fuzzing (fuzz/ units): byte 8 of the time fell inside a 3-byte character and slicing panicked.
+        assert!(Clock::parse("2020-11-25T02:00\0=\u{ac32}05:15:30").is_err());
+        assert!(Clock::parse("2020-11-25T02:00:0\u{ac32}Z").is_err());
+        assert!(Clock::parse("2020-11-25T02:00:00+08:\u{e9}").is_err());
+        // Every part is two ASCII digits: `+1` parses as a number but is no hour.
+        assert!(Clock::parse("2020-11-25T+1:00:00Z").is_err());
+        assert!(Clock::parse("2020-11-25T02:00:00+ab:cd").is_err());
+        assert!(Clock::parse("2020-11-25T02:00:00+05:30").is_ok());
+        let c = Clock::parse("2020-11-25T02:00:00Z").unwrap();
+        assert_eq!(c.at("+1:00"), None);
     }
 }

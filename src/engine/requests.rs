@@ -216,7 +216,7 @@ impl<'m> Sim<'m> {
                 rr: 0,
                 slots: 0,
                 cap_factor: 1.0,
-                error: 0.0,
+                error: s.error_rate,
                 extras: Vec::new(),
                 load_factor: 1.0,
                 stats: Stats::default(),

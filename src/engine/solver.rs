@@ -14,8 +14,9 @@ use super::state::{DepState, FaultEffect, Params, ServiceState};
 use super::traffic::{self, Wiring};
 use crate::mechanisms::load;
 use crate::mechanisms::sync_call::Profile;
-use crate::model::{DepKind, ServiceId};
+use crate::model::{DepKind, LoadShape, ServiceId};
 use crate::time::SimTime;
+use std::collections::BTreeSet;
 
 /// Relative change under which a rate or a profile counts as settled.
 pub const TOLERANCE: f64 = 1e-9;
@@ -73,17 +74,37 @@ impl Inputs {
 }
 
 /// Which services must be solved again; kept between instants.
+///
+/// The marked services wait in two heaps of positions in the callees-first
+/// order: the current sweep takes them in order, and a service marked at or
+/// before the position being solved waits for the next sweep. That is the
+/// order a scan of every service per sweep would give, at a cost in what is
+/// marked rather than in the size of the graph.
 #[derive(Debug, Clone)]
 pub struct Solver {
     dirty: Vec<bool>,
-    pending: usize,
+    /// Each service's position in [`Wiring::order`].
+    position: Vec<u32>,
+    /// Marked positions of the current sweep, and of the next.
+    sweep: BTreeSet<u32>,
+    later: BTreeSet<u32>,
+    /// The sweep under way goes callers first (loads flow down).
+    descending: bool,
+    /// The position being solved, during a sweep.
+    cursor: Option<u32>,
     /// Each service's inputs when last solved.
     inputs: Vec<Option<Inputs>>,
-    /// Each service's inputs at this instant.
+    /// Each service's inputs at this instant, and which are known.
     current: Vec<Option<Inputs>>,
+    known: Vec<usize>,
     /// Services that read time or buffer levels (control loops, buffers):
     /// solved at every instant.
     volatile: Vec<bool>,
+    /// Services whose inputs move with time alone: volatile ones and
+    /// outside loads that follow a clock (steps, ramps, days).
+    timed: Vec<ServiceId>,
+    /// A solve gave up: some services' last inputs are older than their last check.
+    stale: bool,
 }
 
 impl Solver {
@@ -91,7 +112,7 @@ impl Solver {
         let n = params.services.len();
         // Also services whose state moves between solves in ways their inputs do
         // not show: leaking pools, breakers, routers, serverless fleets, closed loops.
-        let volatile = (0..n)
+        let volatile: Vec<bool> = (0..n)
             .map(|i| {
                 let svc = &params.services[i];
                 wiring.outgoing[i].iter().any(|d| {
@@ -99,10 +120,37 @@ impl Solver {
                     !matches!(dep.kind, DepKind::Sync) || dep.extras.pool.is_some() || dep.extras.breaker.is_some()
                 }) || svc.extras.routing.is_some()
                     || svc.extras.serverless.is_some()
-                    || matches!(svc.load.shape, crate::model::LoadShape::Closed { .. })
+                    || matches!(svc.load.shape, LoadShape::Closed { .. })
             })
             .collect();
-        Solver { dirty: vec![true; n], pending: n, inputs: vec![None; n], current: vec![None; n], volatile }
+        let timed = (0..n)
+            .filter(|&i| {
+                volatile[i]
+                    || matches!(
+                        params.services[i].load.shape,
+                        LoadShape::Steps { .. } | LoadShape::Ramp { .. } | LoadShape::Daily { .. }
+                    )
+            })
+            .map(ServiceId)
+            .collect();
+        let mut position = vec![0; n];
+        for (p, s) in wiring.order.iter().enumerate() {
+            position[s.0] = p as u32;
+        }
+        Solver {
+            dirty: vec![true; n],
+            sweep: (0..n as u32).collect(),
+            later: BTreeSet::new(),
+            descending: false,
+            position,
+            cursor: None,
+            inputs: vec![None; n],
+            current: vec![None; n],
+            known: Vec::new(),
+            volatile,
+            timed,
+            stale: false,
+        }
     }
 
     /// Marks the services whose inputs changed since they were last solved. O(services).
@@ -114,26 +162,71 @@ impl Solver {
         deps: &[DepState],
         now: SimTime,
     ) {
+        self.stale = false;
         for i in 0..states.len() {
-            let id = ServiceId(i);
-            let inputs = Some(Inputs::of(params, wiring, states, deps, id, now));
-            self.current[i] = inputs;
-            if self.volatile[i] || self.inputs[i] != inputs {
-                self.touch(id);
-            }
+            self.check(params, wiring, states, deps, ServiceId(i), now);
+        }
+    }
+
+    /// Marks, among `moved` (services whose queue moved) and those whose
+    /// inputs follow the clock, the ones whose inputs changed since they were
+    /// last solved, when nothing else moved since the last check (only the
+    /// queues and the clock); otherwise checks every service.
+    /// O(moved + timed services).
+    pub fn touch_moved(
+        &mut self,
+        params: &Params,
+        wiring: &Wiring,
+        states: &[ServiceState],
+        deps: &[DepState],
+        now: SimTime,
+        moved: &[ServiceId],
+    ) {
+        if self.stale {
+            return self.touch_changed(params, wiring, states, deps, now);
+        }
+        for k in 0..moved.len() + self.timed.len() {
+            let id = if k < moved.len() { moved[k] } else { self.timed[k - moved.len()] };
+            self.check(params, wiring, states, deps, id, now);
+        }
+    }
+
+    fn check(
+        &mut self,
+        params: &Params,
+        wiring: &Wiring,
+        states: &[ServiceState],
+        deps: &[DepState],
+        id: ServiceId,
+        now: SimTime,
+    ) {
+        let inputs = Some(Inputs::of(params, wiring, states, deps, id, now));
+        if self.current[id.0].is_none() {
+            self.known.push(id.0);
+        }
+        self.current[id.0] = inputs;
+        if self.volatile[id.0] || self.inputs[id.0] != inputs {
+            self.touch(id);
         }
     }
 
     /// Marks service `s` to be solved again.
     pub fn touch(&mut self, s: ServiceId) {
-        if !std::mem::replace(&mut self.dirty[s.0], true) {
-            self.pending += 1;
+        if std::mem::replace(&mut self.dirty[s.0], true) {
+            return;
+        }
+        let p = self.position[s.0];
+        let behind = |c: u32| if self.descending { p >= c } else { p <= c };
+        if self.cursor.is_some_and(behind) {
+            self.later.insert(p);
+        } else {
+            self.sweep.insert(p);
         }
     }
 
     /// Solves the marked services, and those their changes reach, to a fixed point at `now`.
     ///
-    /// `dt_s` is the coming interval. O(sweeps x touched services and their links).
+    /// `dt_s` is the coming interval. O(sweeps x touched services and their links, x log).
     pub fn solve(
         &mut self,
         params: &Params,
@@ -145,21 +238,26 @@ impl Solver {
     ) -> Outcome {
         let mut out = Outcome { sweeps: 0, solved: 0, converged: true, unsettled: None };
         let mut sent = Vec::new();
-        while self.pending > 0 {
+        while !self.sweep.is_empty() || !self.later.is_empty() {
+            if self.sweep.is_empty() {
+                std::mem::swap(&mut self.sweep, &mut self.later);
+            }
             if out.sweeps == MAX_SWEEPS {
                 out.converged = false;
-                out.unsettled = wiring.order.iter().copied().find(|s| self.dirty[s.0]);
-                self.dirty.fill(false);
-                self.pending = 0;
+                out.unsettled = self.sweep.first().map(|&p| wiring.order[p as usize]);
+                for p in std::mem::take(&mut self.sweep).into_iter().chain(std::mem::take(&mut self.later)) {
+                    self.dirty[wiring.order[p as usize].0] = false;
+                }
+                self.stale = true;
                 break;
             }
             let damp = out.sweeps >= DAMP_AFTER;
+            self.descending = out.sweeps % 2 == 1;
             out.sweeps += 1;
-            for &id in &wiring.order {
-                if !std::mem::replace(&mut self.dirty[id.0], false) {
-                    continue;
-                }
-                self.pending -= 1;
+            while let Some(p) = if self.descending { self.sweep.pop_last() } else { self.sweep.pop_first() } {
+                let id = wiring.order[p as usize];
+                self.cursor = Some(p);
+                self.dirty[id.0] = false;
                 out.solved += 1;
                 // Solving changes none of a service's own inputs.
                 self.inputs[id.0] = match self.current[id.0] {
@@ -173,8 +271,12 @@ impl Solver {
                 traffic::solve_service(params, wiring, states, deps, id, now, dt_s);
                 self.propagate(params, wiring, states, deps, id, profile, &sent, throttled, damp);
             }
+            self.cursor = None;
         }
-        self.current.fill(None);
+        self.descending = false;
+        for i in self.known.drain(..) {
+            self.current[i] = None;
+        }
         out
     }
 
@@ -244,6 +346,47 @@ fn moved_profile(a: &Profile, b: &Profile) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A chain of `n` services, each calling the next, outside load on the first.
+    fn chain(n: usize) -> crate::model::Model {
+        let mut text = String::from("duration = \"1h\"\n");
+        for i in 0..n {
+            text += &format!("[services.s{i}]\ninstances = 2\ncapacity = \"1000/s\"\n");
+            if i == 0 {
+                text += "load = { kind = \"constant\", rate = \"400/s\" }\n";
+            }
+            if i + 1 < n {
+                text += &format!("calls.s{} = {{ per-request = 1.0 }}\n", i + 1);
+            }
+        }
+        crate::topology::load_str("chain.toml", &text, &[], None).expect("a valid chain")
+    }
+
+    #[test]
+    fn a_deep_chain_settles_in_a_few_sweeps_whatever_its_depth() {
+        for n in [5, 80] {
+            let model = chain(n);
+            let params = Params::new(model.services.clone(), model.deps.clone());
+            let wiring = Wiring::new(&model);
+            let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();
+            let mut deps = vec![DepState::default(); model.deps.len()];
+            let mut solver = Solver::new(&params, &wiring);
+            let out = solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0);
+            assert!(out.converged, "{n}: {out:?}");
+            // Loads flow down in one sweep, answers back up in the next.
+            assert!(out.sweeps <= 4, "{n}: {out:?}");
+            let last = n - 1;
+            assert!((deps[last - 1].call_rate - 400.0).abs() < 1e-6, "{}", deps[last - 1].call_rate);
+            // Nothing moved: solving again marks nothing and solves nothing.
+            solver.touch_changed(&params, &wiring, &states, &deps, SimTime::ZERO);
+            let again = solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0);
+            assert_eq!((again.sweeps, again.solved), (0, 0));
+            // One service marked costs that service and what its change reaches, not the graph.
+            solver.touch(wiring.order[0]);
+            let one = solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0);
+            assert_eq!(one.solved, 1, "{one:?}");
+        }
+    }
 
     #[test]
     fn tiny_relative_changes_are_settled() {

@@ -85,6 +85,9 @@ pub struct ServiceState {
     pub last_scale_in: Option<crate::time::SimTime>,
     /// The policy is stalled for want of metrics (noted once).
     pub scaling_stalled: bool,
+    /// The random wait last computed, and what it was computed from
+    /// (serving instances, accepted rate, capacity, hold), for a solve that repeats them.
+    pub wait_memo: Option<([u64; 4], crate::mechanisms::queueing::Wait)>,
 }
 
 /// A router's view of its targets (in the order of its calls).
@@ -186,6 +189,7 @@ impl ServiceState {
             last_scale_out: None,
             last_scale_in: None,
             scaling_stalled: false,
+            wait_memo: None,
         }
     }
 }

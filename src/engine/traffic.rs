@@ -91,6 +91,7 @@ pub(super) fn solve_service(
     let rejected = census.rejecting * segments::rejected(&st.mix, census.rejects);
     let mut success = calls.success
         * (1.0 - st.fault.error)
+        * (1.0 - svc.error_rate)
         * (1.0 - census.version_error)
         * (1.0 - census.stale_error)
         * (1.0 - rejected);
@@ -138,7 +139,15 @@ pub(super) fn solve_service(
     let overflow = if accepted > cap && st.queue >= limit * 0.999 { (accepted - cap) / accepted } else { 0.0 };
     let processing = cap.min(accepted + st.queue / dt_s.max(1e-9));
 
-    let queueing = queueing_wait(svc, &census, accepted, cap, hold_s);
+    let key = [census.serving as u64, accepted.to_bits(), cap.to_bits(), hold_s.to_bits()];
+    let queueing = match st.wait_memo {
+        Some((k, w)) if k == key => w,
+        _ => {
+            let w = queueing_wait(svc, &census, accepted, cap, hold_s);
+            st.wait_memo = Some((key, w));
+            w
+        }
+    };
     let external_factor =
         if wiring.prioritised[id.0] { class_waits(params, wiring, deps, id, external, accepted, cap) } else { 1.0 };
     // On time: the backlog's wait, the random wait below saturation, the hold, and a cold start for some.
@@ -288,13 +297,20 @@ fn admit_by_partition(
     admitted
 }
 
-/// Moves every service's queue and counters forward by `dt_s` seconds at the solved rates.
-pub fn integrate(params: &Params, states: &mut [ServiceState], deps: &mut [DepState], dt_s: f64) {
+/// Moves every service's queue and counters forward by `dt_s` seconds at the
+/// solved rates; adds to `moved` the services whose queue moved.
+pub fn integrate(
+    params: &Params,
+    states: &mut [ServiceState],
+    deps: &mut [DepState],
+    dt_s: f64,
+    moved: &mut Vec<ServiceId>,
+) {
     if dt_s <= 0.0 {
         return;
     }
     calls::integrate(params, states, deps, dt_s);
-    for st in states.iter_mut() {
+    for (i, st) in states.iter_mut().enumerate() {
         let r = st.rates;
         let flow = capacity::advance(st.queue, r.accepted, r.capacity, r.queue_limit, dt_s);
         let refused = (r.offered - r.accepted) * dt_s;
@@ -313,6 +329,9 @@ pub fn integrate(params: &Params, states: &mut [ServiceState], deps: &mut [DepSt
         st.totals.served += served;
         st.totals.failed += failed;
         st.totals.queued = flow.queue;
+        if flow.queue != st.queue {
+            moved.push(ServiceId(i));
+        }
         st.queue = flow.queue;
     }
 }

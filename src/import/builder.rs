@@ -87,6 +87,21 @@ pub fn build(format: Format, file: &str, observed: &Observed, options: &Options)
         ))
     );
     out.push_str("duration = \"1h\"\nstep = \"10s\"\n");
+    let worst = nodes
+        .iter()
+        .filter_map(|n| n.failed.filter(|_| n.requests > 0.0).map(|f| 1.0 - (f / n.requests).clamp(0.0, 1.0)))
+        .fold(1.0, f64::min);
+    if worst < 1.0 {
+        let t = crate::model::Thresholds::default();
+        let _ = writeln!(
+            out,
+            "\n# assumption: the default thresholds times the lowest observed success ({}), so that the\n# steady failures the file records are the normal state, not an impact\n[thresholds]",
+            num(worst)
+        );
+        let level = |x: f64| num((x * worst * 1e4).floor() / 1e4);
+        let _ = writeln!(out, "impact = {}\nsevere = {}", level(t.impact), level(t.severe));
+        let _ = writeln!(out, "mostly-recovered = {}\nrecovered = {}", level(t.mostly_recovered), level(t.recovered));
+    }
 
     let own: Vec<(f64, String)> = nodes.iter().map(|n| own_time(observed, &nodes, n, &per_request)).collect();
     let mut response: Vec<Option<f64>> = vec![None; nodes.len()];
@@ -129,10 +144,14 @@ pub fn build(format: Format, file: &str, observed: &Observed, options: &Options)
         }
         let _ = writeln!(out, "# requests: {} over the window ({})", count(n.requests), n.requests_note);
         if let Some(f) = n.failed.filter(|_| n.requests > 0.0) {
+            let observed = f / n.requests;
+            let own = own_error(&nodes, &outgoing, &per_request, observed);
             let _ = writeln!(
                 out,
-                "# observed: {:.2}% of requests failed (not modelled: replay with inject-errors in a scenario)",
-                100.0 * f / n.requests
+                "error-rate = {}   # observed: {:.2}% of requests failed, {:.2}% after what its sync calls' failures explain",
+                num(own),
+                100.0 * observed,
+                100.0 * own
             );
         }
         for e in &outgoing {
@@ -160,6 +179,32 @@ pub fn build(format: Format, file: &str, observed: &Observed, options: &Options)
         }
     }
     Ok(out)
+}
+
+/// The error rate a service has of its own: what its observed success leaves
+/// once its sync calls' observed successes are divided out (a caller succeeds
+/// when its calls do, `per-request` times each), clamped to [0, 1]. Calls
+/// whose failures a caller absorbs make the ratio pass 1: none of its own then.
+fn own_error(
+    nodes: &[Node],
+    outgoing: &[&super::Edge],
+    per_request: &dyn Fn(&super::Edge) -> f64,
+    observed: f64,
+) -> f64 {
+    let through: f64 = outgoing
+        .iter()
+        .filter(|e| !e.asynchronous)
+        .filter_map(|e| {
+            let callee = nodes.iter().find(|m| m.name == e.callee)?;
+            let f = callee.failed.filter(|_| callee.requests > 0.0)? / callee.requests;
+            Some((1.0 - f.clamp(0.0, 1.0)).powf(per_request(e)))
+        })
+        .product();
+    if through <= 0.0 {
+        return 0.0;
+    }
+    let own = 1.0 - (1.0 - observed) / through;
+    (own.clamp(0.0, 1.0) * 1e4).round() / 1e4
 }
 
 /// A service's own processing time and where it comes from: its mean
@@ -232,7 +277,9 @@ const RULES: &str =
 #   timeouts   3 x the call's p99 (or 10 x its mean), at least 1s; 1s where the file records no latency
 #   buffers    an asynchronous call is a buffered call: 10000 calls per instance, dropped when full, flushed at
 #              most headroom x the observed call rate (a backlog cannot flood its consumer past that)
-#   failures   observed failure rates are noted in comments only: a topology has no steady error rate
+#   failures   error-rate = the share of requests a service fails on its own: its observed failure rate once
+#              its sync calls' observed failure rates are divided out (a caller fails when a call does);
+#              the thresholds are the defaults times the lowest observed success
 ";
 
 /// The service as the topology sees it, from the file's counts.

@@ -101,13 +101,30 @@ pub fn erlang_c(servers: f64, load: f64) -> f64 {
         return load / servers;
     }
     let lo = servers.floor();
-    let c_lo = erlang_c_int(lo as u32, load);
     let frac = servers - lo;
     if frac <= 0.0 {
-        return c_lo;
+        return erlang_c_int(lo as u32, load);
     }
-    let c_hi = erlang_c_int(lo as u32 + 1, load);
+    // One more step of the recurrence gives the next server count.
+    let (c_lo, b) = erlang_c_and_b(lo as u32, load);
+    let k = lo as u32 + 1;
+    let b_hi = load * b / (k as f64 + load * b);
+    let rho_hi = load / k as f64;
+    let c_hi = if rho_hi >= 1.0 { 1.0 } else { b_hi / (1.0 - rho_hi * (1.0 - b_hi)) };
     c_lo + frac * (c_hi - c_lo)
+}
+
+/// Erlang C with `c` servers and the Erlang B value the recurrence reached.
+fn erlang_c_and_b(c: u32, load: f64) -> (f64, f64) {
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = load * b / (k as f64 + load * b);
+    }
+    let rho = load / c as f64;
+    if rho >= 1.0 {
+        return (1.0, b);
+    }
+    (b / (1.0 - rho * (1.0 - b)), b)
 }
 
 fn erlang_c_int(c: u32, load: f64) -> f64 {

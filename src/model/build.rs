@@ -68,6 +68,7 @@ impl Service {
             latency_dist: None,
             discipline: Discipline::Fifo,
             variability: Default::default(),
+            error_rate: 0.0,
             threads: 200,
             os_thread_limit: 32_768,
             queue: 1000,

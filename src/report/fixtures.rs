@@ -16,6 +16,7 @@ fn service(name: &str) -> Service {
         latency_dist: None,
         discipline: Default::default(),
         variability: Default::default(),
+        error_rate: 0.0,
         threads: 50,
         os_thread_limit: 1000,
         queue: 100,

@@ -54,6 +54,7 @@ pub struct RawService {
     pub queue_discipline: Option<String>,
     pub arrival_cv: Option<f64>,
     pub service_cv: Option<f64>,
+    pub error_rate: Option<f64>,
     pub timeout: Option<DurationText>,
     pub startup: Option<SpreadText>,
     pub replace_failed: Option<bool>,

@@ -47,6 +47,39 @@ fn the_root_callee_of_a_chain_hurts_most_and_fallbacks_and_buffers_contain() {
     assert!(errs.windows(2).all(|w| w[0] >= w[1]), "worst first: {errs:?}");
 }
 
+/// The diamond in requests mode, ten times lighter and 20 minutes long so
+/// that every request is simulated quickly.
+fn diamond_requests() -> Model {
+    let sets: Vec<String> = [
+        "mode=requests",
+        "duration=20m",
+        "services.front.load.rate=100/s",
+        "services.report.load.rate=20/s",
+        "services.checkout.load.rate=20/s",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DIAMOND);
+    blastsim::topology::load_file(&path, &sets, None).unwrap()
+}
+
+#[test]
+fn blast_works_in_requests_mode_and_agrees_with_the_fluid_chain() {
+    let m = diamond_requests();
+    let services = ["db", "api", "cache"].map(|n| m.services.iter().position(|s| s.name == n).unwrap());
+    let services = services.into_iter().map(blastsim::model::ServiceId).collect();
+    let req = Request { services, ..request(Fault::Crash) };
+    let b = blast::run(&m, &req).unwrap();
+    let db = row(&b, "db");
+    assert_eq!(db.impacted, ["front", "api", "db"], "{db:?}");
+    assert!(db.failed_requests > 0.0 && db.error_minutes > row(&b, "api").error_minutes, "{b:?}");
+    assert_eq!(row(&b, "cache").contained, ["front"], "the fallback holds request by request too");
+    // Every request is drawn from the seed: the same answer twice.
+    let again = blast::run(&m, &req).unwrap();
+    assert_eq!(format!("{b:?}"), format!("{again:?}"));
+}
+
 #[test]
 fn a_recovery_burst_through_a_shared_callee_reaches_beyond_the_callers() {
     let b = blast::run(&model(DIAMOND), &request(Fault::parse("latency=20s").unwrap())).unwrap();

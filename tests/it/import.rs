@@ -122,3 +122,26 @@ fn malformed_input_exits_2_naming_the_file_and_the_problem() {
     blastsim().args(["import", "--from", "xray", FIXTURES[2].1, "--headroom", "0.5"]).assert().code(2);
     blastsim().args(["import", "--from", "jaeger", FIXTURES[0].1, "--window", "0s"]).assert().code(2);
 }
+
+#[test]
+fn observed_failures_become_own_error_rates_that_the_run_gives_back() {
+    let toml = import("otel", "tests/fixtures/import/otel-servicegraph.prom");
+    let m = blastsim::topology::load_str("imported.toml", &toml, &[], None).unwrap();
+    let rate = |name: &str| m.services.iter().find(|s| s.name == name).unwrap().error_rate;
+    // A leaf fails on its own as often as observed; a caller whose failures
+    // its calls explain has none of its own.
+    assert_eq!(rate("psp-example-com"), 0.004);
+    assert_eq!(rate("checkout"), 0.0);
+    assert!(m.thresholds.impact < 0.99, "the observed steady failures are the normal state");
+    let (result, report) = blastsim::simulate(&m, None).unwrap();
+    let avail = |name: &str| {
+        let i = m.services.iter().position(|s| s.name == name).unwrap();
+        result.services[i].samples.to_vec().last().unwrap().availability
+    };
+    // The run gives a leaf's observed success back. Checkout's calls fail
+    // more often together (1.45%) than checkout was seen to (0.4%): the model
+    // passes every failed call up, so checkout fails more than observed.
+    assert!((avail("psp-example-com") - 0.996).abs() < 1e-6, "{}", avail("psp-example-com"));
+    assert!(avail("checkout") < 0.996, "{}", avail("checkout"));
+    assert!(report.services.iter().all(|s| !s.impacted));
+}

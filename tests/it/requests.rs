@@ -90,6 +90,21 @@ fn failing(retries: u32) -> Model {
 }
 
 #[test]
+fn a_steady_error_rate_fails_that_share_in_both_modes() {
+    for mode in [Mode::Requests, Mode::Fluid] {
+        let mut m = Model::new("steady", Span(600_000));
+        m.mode = mode;
+        let mut server = Service::new("server", 2, 10_000.0).with_load(200.0);
+        server.error_rate = 0.1;
+        m.add_service(server);
+        let t = blastsim::engine::run(&m).unwrap().services[0].totals;
+        let share = t.failed / (t.served + t.failed);
+        // 120,000 requests: the binomial share is within 0.3% of 10% at over 3 sigma.
+        assert!((share - 0.1).abs() < 0.003, "{mode:?}: {share}");
+    }
+}
+
+#[test]
 fn retries_at_full_failure_multiply_the_load_by_one_plus_n() {
     for n in [0, 1, 3] {
         let r = blastsim::engine::run(&failing(n)).unwrap();

@@ -242,9 +242,9 @@ impl Sim<'_> {
 
     /// Recombines the faults in force into each service's and link's state.
     fn apply_faults(&mut self) {
-        for svc in &mut self.svcs {
+        for (svc, s) in self.svcs.iter_mut().zip(&self.model.services) {
             svc.cap_factor = 1.0;
-            svc.error = 0.0;
+            svc.error = s.error_rate;
             svc.extras.clear();
         }
         for d in &mut self.deps {

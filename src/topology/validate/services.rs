@@ -183,6 +183,7 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         latency_dist,
         discipline,
         variability,
+        error_rate: s.error_rate.map_or(0.0, |f| ctx.fraction(&sub(&base, "error-rate"), f, true)),
         threads: workers,
         os_thread_limit: os_limit,
         queue: ctx.int(&sub(&base, "queue"), s.queue, 1000, 0, u32::MAX as i64) as u32,
