@@ -323,8 +323,7 @@ impl Solver {
 /// What service `id` does to its callers' calls besides its profile: the
 /// shares it turns away and how long each waits by priority (summed).
 fn admission(wiring: &Wiring, deps: &[DepState], id: ServiceId) -> (f64, f64) {
-    let incoming = &wiring.incoming[id.0];
-    (incoming.iter().map(|d| deps[d.0].throttled).sum(), incoming.iter().map(|d| deps[d.0].wait_factor).sum())
+    wiring.incoming[id.0].iter().fold((0.0, 0.0), |(t, w), d| (t + deps[d.0].throttled, w + deps[d.0].wait_factor))
 }
 
 /// `a` and `b` differ by more than the tolerance, relative to the larger.

@@ -228,16 +228,27 @@ fn admit_by_priority(
     cap: f64,
 ) -> f64 {
     let incoming = &wiring.incoming[id.0];
-    let mut classes = Vec::with_capacity(incoming.len() + 1);
-    classes.push((0, external));
-    classes.extend(incoming.iter().map(|d| (params.deps[d.0].priority, deps[d.0].call_rate)));
-    let shares = priority::admit(&classes, cap);
+    let shares = priority::admit(&classes(params, incoming, deps, external, |d| d.call_rate), cap);
     let mut admitted = external * shares[0];
     for (&d, share) in incoming.iter().zip(&shares[1..]) {
         deps[d.0].throttled = 1.0 - share;
         admitted += deps[d.0].call_rate * share;
     }
     admitted
+}
+
+/// A prioritised service's classes: outside clients (priority 0), then each
+/// caller with its priority and the rate `rate` reads from its call's state.
+fn classes(
+    params: &Params,
+    incoming: &[DepId],
+    deps: &[DepState],
+    external: f64,
+    rate: impl Fn(&DepState) -> f64,
+) -> Vec<(i32, f64)> {
+    std::iter::once((0, external))
+        .chain(incoming.iter().map(|d| (params.deps[d.0].priority, rate(&deps[d.0]))))
+        .collect()
 }
 
 /// Sets how long each caller of a prioritised service waits in its random
@@ -253,11 +264,7 @@ fn class_waits(
     cap: f64,
 ) -> f64 {
     let incoming = &wiring.incoming[id.0];
-    let mut classes = Vec::with_capacity(incoming.len() + 1);
-    classes.push((0, external));
-    classes.extend(
-        incoming.iter().map(|d| (params.deps[d.0].priority, deps[d.0].call_rate * (1.0 - deps[d.0].throttled))),
-    );
+    let classes = classes(params, incoming, deps, external, |d| d.call_rate * (1.0 - d.throttled));
     let utilisation = if cap > 0.0 { (accepted / cap).min(queueing::SATURATION) } else { 0.0 };
     let factors = priority::wait_factors(&classes, cap, utilisation);
     for (&d, &f) in incoming.iter().zip(&factors[1..]) {
