@@ -1,27 +1,11 @@
 //! `blastsim merge` refuses shards that do not belong together, naming the field, and interrupted shards.
 
-use crate::support::{blastsim, write};
+use crate::support::{blastsim, web_db_crash, write};
 use std::path::Path;
 
-const TOPOLOGY: &str = r#"duration = "30m"
-
-[services.web]
-instances = 2
-capacity = "100/s"
-load = { kind = "constant", rate = "50/s" }
-
-[services.web.calls.db]
-
-[services.db]
-instances = 4
-capacity = "100/s"
-
-[[scenario]]
-at = "+10m"
-action = "crash"
-service = "db"
-fraction = 0.5
-"#;
+fn crash() -> String {
+    web_db_crash("30m")
+}
 
 fn shard(dir: &Path, topology: &Path, k: usize, extra: &[&str]) {
     blastsim()
@@ -44,9 +28,9 @@ fn merge_fails(dir: &Path) -> String {
 #[test]
 fn shards_of_different_topology_contents_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let topology = write(tmp.path(), "t.toml", TOPOLOGY);
+    let topology = write(tmp.path(), "t.toml", &crash());
     shard(tmp.path(), &topology, 1, &[]);
-    write(tmp.path(), "t.toml", &TOPOLOGY.replace("fraction = 0.5", "fraction = 0.75"));
+    write(tmp.path(), "t.toml", &crash().replace("fraction = 0.5", "fraction = 0.75"));
     shard(tmp.path(), &topology, 2, &[]);
     let err = merge_fails(tmp.path());
     assert!(err.contains("file 2") && err.contains("`topology_hash` differs"), "{err}");
@@ -55,7 +39,7 @@ fn shards_of_different_topology_contents_are_refused() {
 #[test]
 fn shards_with_different_overrides_name_the_field() {
     let tmp = tempfile::tempdir().unwrap();
-    let topology = write(tmp.path(), "t.toml", TOPOLOGY);
+    let topology = write(tmp.path(), "t.toml", &crash());
     shard(tmp.path(), &topology, 1, &[]);
     shard(tmp.path(), &topology, 2, &["--set", "duration=\"40m\""]);
     let err = merge_fails(tmp.path());
@@ -65,7 +49,7 @@ fn shards_with_different_overrides_name_the_field() {
 #[test]
 fn an_interrupted_shard_is_refused_with_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
-    let topology = write(tmp.path(), "t.toml", TOPOLOGY);
+    let topology = write(tmp.path(), "t.toml", &crash());
     shard(tmp.path(), &topology, 1, &[]);
     shard(tmp.path(), &topology, 2, &[]);
     // What Ctrl-C leaves: fewer runs than planned, marked incomplete.

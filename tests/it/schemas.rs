@@ -125,29 +125,10 @@ impl Validator {
     }
 }
 
-const SMALL: &str = r#"duration = "30m"
-
-[services.web]
-instances = 2
-capacity = "100/s"
-load = { kind = "constant", rate = "50/s" }
-
-[services.web.calls.db]
-
-[services.db]
-instances = 4
-capacity = "100/s"
-
-[[scenario]]
-at = "+10m"
-action = "crash"
-service = "db"
-fraction = 0.5
-
-[variants.big]
-description = "more db"
-set = { "services.db.instances" = 8 }
-"#;
+fn small() -> String {
+    let variant = "[variants.big]\ndescription = \"more db\"\nset = { \"services.db.instances\" = 8 }\n";
+    format!("{}\n{variant}", crate::support::web_db_crash("30m"))
+}
 
 fn stdout_json(args: &[&str], dir: &Path) -> Value {
     let out = blastsim().args(args).arg(dir.join("t.toml")).args(["--format", "json"]).assert().success();
@@ -172,7 +153,7 @@ fn keys(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
 #[test]
 fn real_outputs_follow_their_schemas_and_use_every_declared_key() {
     let tmp = tempfile::tempdir().unwrap();
-    write(tmp.path(), "t.toml", SMALL);
+    write(tmp.path(), "t.toml", &small());
     let mut v = Validator { seen: BTreeSet::new() };
 
     let kinesis = blastsim()

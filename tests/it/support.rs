@@ -80,3 +80,29 @@ pub fn service<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json:
         .find(|s| s["name"] == name)
         .unwrap_or_else(|| panic!("no service `{name}` in the report"))
 }
+
+/// A small topology for sweeps, shards and schemas: web calls db, half of
+/// whose fleet crashes at +10m; the run lasts `duration`.
+pub fn web_db_crash(duration: &str) -> String {
+    format!(
+        r#"duration = "{duration}"
+
+[services.web]
+instances = 2
+capacity = "100/s"
+load = {{ kind = "constant", rate = "50/s" }}
+
+[services.web.calls.db]
+
+[services.db]
+instances = 4
+capacity = "100/s"
+
+[[scenario]]
+at = "+10m"
+action = "crash"
+service = "db"
+fraction = 0.5
+"#
+    )
+}

@@ -5,30 +5,14 @@ use crate::support::{blastsim, shipped, write};
 use std::path::Path;
 
 /// A small topology where the swept db capacity decides how badly web suffers.
-const CRASH: &str = r#"duration = "1h"
-
-[services.web]
-instances = 2
-capacity = "100/s"
-load = { kind = "constant", rate = "50/s" }
-
-[services.web.calls.db]
-
-[services.db]
-instances = 4
-capacity = "100/s"
-
-[[scenario]]
-at = "+10m"
-action = "crash"
-service = "db"
-fraction = 0.5
-"#;
+fn crash() -> String {
+    crate::support::web_db_crash("1h")
+}
 
 const FILES: [&str; 4] = ["sweep.json", "sweep.csv", "sweep.png", "sweep.svg"];
 
 fn sweep(dir: &Path, out: &str, extra: &[&str], threads: &str) {
-    let topology = write(dir, "crash.toml", CRASH);
+    let topology = write(dir, "crash.toml", &crash());
     blastsim()
         .env("RAYON_NUM_THREADS", threads)
         .arg("sweep")
@@ -104,7 +88,7 @@ fn kinesis_recovery_against_restart_rate_is_u_shaped() {
 #[test]
 fn bad_params_exit_2_with_the_text_and_the_fix() {
     let tmp = tempfile::tempdir().unwrap();
-    let topology = write(tmp.path(), "crash.toml", CRASH);
+    let topology = write(tmp.path(), "crash.toml", &crash());
     let cases: [(&[&str], &str); 9] = [
         (&["--param", "services.db.capacity"], "no `=` between the key and its values"),
         (&["--param", "services.db.capcity=1/s,2/s"], "capcity"),
@@ -140,7 +124,7 @@ fn compare_with_runs_shows_intervals() {
     let topology = write(
         tmp.path(),
         "crash.toml",
-        &format!("{CRASH}\n[variants.big]\ndescription = \"more db\"\nset = {{ \"services.db.instances\" = 8 }}\n"),
+        &format!("{}\n[variants.big]\ndescription = \"more db\"\nset = {{ \"services.db.instances\" = 8 }}\n", crash()),
     );
     let out = blastsim().arg("compare").arg(&topology).args(["--runs", "3"]).assert().success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
