@@ -8,9 +8,13 @@
 //! stream into HdrHistograms. Memory is O(requests in flight + services).
 
 mod calls;
+mod draining;
 mod estimate;
 mod flow;
 mod ops;
+mod own;
+mod rolling;
+mod segments;
 mod slab;
 mod stats;
 
@@ -55,6 +59,10 @@ enum Ev {
     Drain(u32),
     /// The next instance of a gradual scaling.
     Scale(u32),
+    /// The next step of a rolling action.
+    Roll(u32),
+    /// An instance's deregistration delay is over (service, instance, its generation).
+    Drained(u32, u32, u32),
 }
 
 /// Where an instance is in its life.
@@ -64,6 +72,8 @@ enum Life {
     Booting,
     Crashed,
     Gone,
+    /// Out of rotation, finishing its requests before a restart.
+    Draining,
 }
 
 /// One instance: its worker threads, processing slots and queues.
@@ -80,6 +90,8 @@ struct Inst {
     passes: u32,
     /// Bumped on restart so a stale start-up is ignored.
     epoch: u32,
+    /// Its version and the faults on part of the fleet hitting it.
+    own: own::Own,
 }
 
 impl Inst {
@@ -94,6 +106,7 @@ impl Inst {
             fails: 0,
             passes: 0,
             epoch: 0,
+            own: own::Own::default(),
         }
     }
 }
@@ -147,6 +160,8 @@ enum FaultKind {
     Latency(u32, Extra),
     Errors(u32, f64),
     Partition(u32),
+    /// A fault on the instances of a service marked with this slot's bit.
+    Part(u32, u32, crate::model::FaultKind),
 }
 
 struct Scaling {
@@ -170,6 +185,7 @@ struct Sim<'m> {
     faults: Vec<Fault>,
     fault_ids: u32,
     scalings: Vec<Scaling>,
+    scen: rolling::Scen<'m>,
     rng: ChaCha8Rng,
     times: Vec<SimTime>,
     samples: Vec<super::Samples>,
@@ -188,7 +204,9 @@ pub fn run(model: &Model) -> Result<RunResult, EngineError> {
             limit: format!("{:.0e}", MAX_VISITS as f64),
         });
     }
+    let alts = rolling::alternatives(model);
     let mut sim = Sim::new(model);
+    sim.scen.alts = &alts;
     sim.start();
     while let Some((at, ev)) = sim.queue.pop() {
         if at.0 > sim.end {
@@ -236,6 +254,7 @@ impl<'m> Sim<'m> {
             faults: Vec::new(),
             fault_ids: 0,
             scalings: Vec::new(),
+            scen: rolling::Scen::default(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
             times: Vec::with_capacity(steps),
             samples: (0..model.services.len()).map(|_| super::Samples::new()).collect(),
@@ -285,6 +304,8 @@ impl<'m> Sim<'m> {
             Ev::Ready(s, i, epoch) => self.ready(s, i, epoch),
             Ev::Drain(d) => self.drain(d),
             Ev::Scale(i) => self.scale(i as usize),
+            Ev::Roll(k) => self.roll(k),
+            Ev::Drained(s, i, epoch) => self.drained(s, i, epoch),
         }
     }
 

@@ -63,3 +63,5 @@ fn a_run_too_large_is_refused_with_its_estimate() {
     let e = run(&m).unwrap_err().to_string();
     assert!(e.contains("3.600e9") && e.contains("fluid"), "{e}");
 }
+
+mod actions;
