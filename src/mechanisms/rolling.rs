@@ -10,7 +10,7 @@ const BATCH_POLL: Span = Span(30_000);
 /// A fleet a rollout moves through, however the engine keeps its instances
 /// (cohorts in fluid mode, one by one in requests mode). `pick` and `f` see an
 /// instance's last rollout id (0: none) and whether it is starting (booting,
-/// warming, or draining before its restart).
+/// or warming).
 pub trait Units {
     /// Instances matching `f(rolled, starting)`.
     fn count(&self, f: impl Fn(u32, bool) -> bool) -> u32;

@@ -81,7 +81,7 @@ impl Sim<'_> {
 
     /// Instances of service `s` that exist.
     pub(super) fn count(&self, s: u32) -> u32 {
-        self.svcs[s as usize].insts.iter().filter(|i| i.life != Life::Gone).count() as u32
+        self.svcs[s as usize].insts.iter().filter(|i| !matches!(i.life, Life::Gone | Life::Draining)).count() as u32
     }
 
     /// Up to `n` instances of `s` matching `want`, lowest index first.
@@ -91,7 +91,7 @@ impl Sim<'_> {
     }
 
     /// Every request on instance `i` of `s` fails now: waiting, working or calling.
-    fn cut(&mut self, s: u32, i: u32) {
+    pub(super) fn cut(&mut self, s: u32, i: u32) {
         let ids = self.reqs.on_instance(s, i);
         let inst = &mut self.svcs[s as usize].insts[i as usize];
         inst.queue.clear();
@@ -225,7 +225,9 @@ impl Sim<'_> {
                 insts.push(Inst::new(Life::Booting));
                 let i = insts.len() as u32 - 1;
                 self.at(self.now + super::us(startup), Ev::Ready(s, i, 0));
-            } else if let Some(i) = self.pick(s, u32::MAX, |i| i.life != Life::Gone).last().copied() {
+            } else if let Some(i) =
+                self.pick(s, u32::MAX, |i| !matches!(i.life, Life::Gone | Life::Draining)).last().copied()
+            {
                 self.svcs[s as usize].insts[i as usize].life = Life::Gone;
                 self.svcs[s as usize].insts[i as usize].in_rotation = false;
                 self.cut(s, i);

@@ -91,7 +91,7 @@ impl Sim<'_> {
             if left == 0 {
                 break;
             }
-            if matches!(inst.life, super::Life::Serving | super::Life::Booting | super::Life::Draining) {
+            if matches!(inst.life, super::Life::Serving | super::Life::Booting) {
                 inst.own.hit |= 1u64 << slot;
                 left -= 1;
             }

@@ -41,13 +41,14 @@ struct Roll<'a, 'm> {
 }
 
 fn starting(life: Life) -> bool {
-    matches!(life, Life::Booting | Life::Draining)
+    life == Life::Booting
 }
 
 impl Units for Roll<'_, '_> {
     fn count(&self, f: impl Fn(u32, bool) -> bool) -> u32 {
         let insts = &self.sim.svcs[self.s as usize].insts;
-        insts.iter().filter(|i| i.life != Life::Gone && f(i.own.rolled, starting(i.life))).count() as u32
+        let live = |i: &&super::Inst| !matches!(i.life, Life::Gone | Life::Draining);
+        insts.iter().filter(live).filter(|i| f(i.own.rolled, starting(i.life))).count() as u32
     }
 
     fn restart(
@@ -64,7 +65,7 @@ impl Units for Roll<'_, '_> {
         let picked: Vec<u32> = (0..insts.len() as u32)
             .filter(|&i| {
                 let inst = &insts[i as usize];
-                inst.life != Life::Gone && pick(inst.own.rolled, starting(inst.life))
+                !matches!(inst.life, Life::Gone | Life::Draining) && pick(inst.own.rolled, starting(inst.life))
             })
             .take(n as usize)
             .collect();
@@ -127,7 +128,7 @@ impl<'m> Sim<'m> {
         let previous = self.svcs[s as usize]
             .insts
             .iter()
-            .find(|i| i.life != Life::Gone && i.own.rolled != old)
+            .find(|i| !matches!(i.life, Life::Gone | Life::Draining) && i.own.rolled != old)
             .map_or_else(Version::default, |i| i.own.version);
         let rollback = deploy.roll_back(id, &Roll { sim: self, s }, previous);
         self.scen.rollouts[idx].1 = deploy;
