@@ -329,7 +329,8 @@ impl<'m> Sim<'m> {
             let svc = &mut self.svcs[s];
             let mut sample = svc.stats.close_step(self.step_us);
             sample.healthy = svc.insts.iter().filter(|i| i.life == Life::Serving && i.in_rotation).count() as u32;
-            sample.instances = svc.insts.iter().filter(|i| !matches!(i.life, Life::Gone | Life::Draining)).count() as u32;
+            sample.instances =
+                svc.insts.iter().filter(|i| !matches!(i.life, Life::Gone | Life::Draining)).count() as u32;
             sample.queue = svc.insts.iter().map(|i| i.queue.len() as f64).sum();
             sample.backlog = self.outgoing[s].iter().map(|&d| self.deps[d as usize].held).sum();
             self.samples[s].push(sample);

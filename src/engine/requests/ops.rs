@@ -151,7 +151,7 @@ impl Sim<'_> {
     pub(super) fn probe(&mut self, s: u32) {
         let Some(hc) = self.model.services[s as usize].health.clone() else { return };
         let svc = &self.model.services[s as usize];
-        let hold_s = svc.latency.secs();
+        let hold_s = if hc.deep { self.unloaded_s(s, 8) } else { svc.latency.secs() };
         let base_error = self.svcs[s as usize].error;
         let (mut removed, mut back, mut replaced) = (0, 0, 0);
         for i in 0..self.svcs[s as usize].insts.len() as u32 {
@@ -160,7 +160,7 @@ impl Sim<'_> {
                 Life::Booting | Life::Gone | Life::Draining => continue,
                 Life::Crashed => false,
                 Life::Serving => {
-                    let wait_s = inst.queue.len() as f64 * hold_s / svc.threads.max(1) as f64;
+                    let wait_s = self.probe_wait_s(s, i, hold_s);
                     let error = 1.0 - (1.0 - base_error) * (1.0 - inst.own.error.max(inst.own.client));
                     health::instance_passes(&hc, inst.own.extra_us as f64 / 1e6, wait_s, hold_s, error)
                 }

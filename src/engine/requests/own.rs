@@ -118,6 +118,41 @@ impl Sim<'_> {
         }
     }
 
+    /// The time a request takes at service `s` when nothing waits: its own
+    /// latency, injected latency on the whole fleet, and its synchronous calls
+    /// (a deep probe runs them too) [s]. Stops `depth` calls down.
+    pub(super) fn unloaded_s(&self, s: u32, depth: u32) -> f64 {
+        let svc = &self.model.services[s as usize];
+        let extra: u64 = self.svcs[s as usize].extras.iter().map(|e| e.fixed_us).sum();
+        let mut t = svc.latency.secs() + extra as f64 / 1e6;
+        if depth > 0 {
+            for &d in &self.outgoing[s as usize] {
+                let dep = &self.model.deps[d as usize];
+                if matches!(dep.kind, crate::model::DepKind::Sync) && !dep.extras.off {
+                    let call = self.unloaded_s(dep.callee.0 as u32, depth - 1).min(dep.timeout.secs());
+                    t += dep.per_request * call;
+                }
+            }
+        }
+        t
+    }
+
+    /// How long a deep probe would wait at instance `i` of `s` behind the
+    /// requests queued for a thread or a processing slot, served at the
+    /// instance's pace: its threads over `hold_s`, or its slots over the own latency [s].
+    pub(super) fn probe_wait_s(&self, s: u32, i: u32, hold_s: f64) -> f64 {
+        let svc = &self.model.services[s as usize];
+        let inst = &self.svcs[s as usize].insts[i as usize];
+        let waiting = (inst.queue.len() + inst.cpu_queue.len()) as f64;
+        if waiting == 0.0 {
+            return 0.0;
+        }
+        let by_threads = svc.threads as f64 / hold_s.max(1e-9);
+        let own_s = svc.latency.secs() + inst.own.extra_us as f64 / 1e6;
+        let by_slots = if inst.own.slots == u32::MAX { f64::INFINITY } else { inst.own.slots as f64 / own_s.max(1e-9) };
+        waiting / by_threads.min(by_slots).max(1e-9)
+    }
+
     /// Instance `i` of `s` fails this request now, and whether as a client error:
     /// its version rejects the request's segment, or its faults fail it.
     pub(super) fn own_fails(&mut self, s: u32, i: u32, segment: u8) -> Option<bool> {
