@@ -28,10 +28,15 @@ fn failed(r: &RunResult) -> f64 {
 
 /// Availability of the api over the samples from `from` to `to` [s].
 fn availability(r: &RunResult, from: u64, to: u64) -> f64 {
+    availability_of(r, 0, from, to)
+}
+
+/// Availability of service `k` over the samples from `from` to `to` [s].
+fn availability_of(r: &RunResult, k: usize, from: u64, to: u64) -> f64 {
     let picked: Vec<f64> = r
         .times
         .iter()
-        .zip(&r.services[0].samples)
+        .zip(&r.services[k].samples)
         .filter(|(t, _)| t.0 > from * 1000 && t.0 <= to * 1000)
         .map(|(_, s)| s.availability)
         .collect();
@@ -188,18 +193,8 @@ fn an_action_that_requires_access_waits_for_it() {
     assert!(waits.is_some_and(|l| l.at == SimTime(20_000)), "{:?}", r.log);
     let repaired = r.log.iter().find(|l| l.what == "repair").unwrap();
     assert!(repaired.at >= SimTime(110_000) && repaired.at <= SimTime(111_000), "{repaired:?}");
-    let client_availability = |from: u64, to: u64| {
-        let s: Vec<f64> = r
-            .times
-            .iter()
-            .zip(&r.services[1].samples)
-            .filter(|(t, _)| t.0 > from * 1000 && t.0 <= to * 1000)
-            .map(|(_, s)| s.availability)
-            .collect();
-        s.iter().sum::<f64>() / s.len() as f64
-    };
-    assert!(client_availability(20, 100) < 0.01);
-    assert!(client_availability(120, 300) > 0.999);
+    assert!(availability_of(&r, 1, 20, 100) < 0.01);
+    assert!(availability_of(&r, 1, 120, 300) > 0.999);
 }
 
 #[test]
