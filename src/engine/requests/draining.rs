@@ -20,20 +20,32 @@ impl Sim<'_> {
         let mut ghost = Inst::new(Life::Draining);
         ghost.in_rotation = false;
         ghost.own = old.own;
+        ghost.own.hit = 0;
         ghost.own.next = None;
         ghost.own.rolled = 0;
         ghost.busy = std::mem::take(&mut old.busy);
         ghost.cpu_busy = std::mem::take(&mut old.cpu_busy);
         ghost.queue = std::mem::take(&mut old.queue);
         ghost.cpu_queue = std::mem::take(&mut old.cpu_queue);
-        svc.insts.push(ghost);
-        let g = svc.insts.len() as u32 - 1;
+        // An old process that is gone lends its place (its timers are stale by their generation).
+        let g = match svc.insts.iter().position(|k| k.life == Life::Gone) {
+            Some(g) => {
+                ghost.epoch = svc.insts[g].epoch + 1;
+                svc.insts[g] = ghost;
+                g as u32
+            }
+            None => {
+                svc.insts.push(ghost);
+                svc.insts.len() as u32 - 1
+            }
+        };
+        let epoch = svc.insts[g as usize].epoch;
         for id in self.reqs.on_instance(s, i) {
             self.reqs.get_mut(id).instance = g;
         }
         self.restart(s, i);
         if !self.check_drained(s, g) {
-            self.at(self.now + super::us(delay), Ev::Drained(s, g, 0));
+            self.at(self.now + super::us(delay), Ev::Drained(s, g, epoch));
         }
     }
 

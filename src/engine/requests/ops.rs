@@ -221,8 +221,10 @@ impl Sim<'_> {
             if out {
                 let svc = &self.model.services[s as usize];
                 let startup = draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng);
+                let mut inst = Inst::new(Life::Booting);
+                inst.own = self.newest_own(s);
                 let insts = &mut self.svcs[s as usize].insts;
-                insts.push(Inst::new(Life::Booting));
+                insts.push(inst);
                 let i = insts.len() as u32 - 1;
                 self.at(self.now + super::us(startup), Ev::Ready(s, i, 0));
             } else if let Some(i) =
@@ -234,6 +236,9 @@ impl Sim<'_> {
             }
         }
         self.rotate(s);
+        if out {
+            self.refresh(s);
+        }
         if more {
             self.at(self.now + every, Ev::Scale(k as u32));
         }

@@ -99,6 +99,16 @@ impl Sim<'_> {
         Some(slot)
     }
 
+    /// What a new instance of `s` starts with: the version of the last rollout
+    /// that reached the fleet (as launched instances run the newest image), no fault.
+    pub(super) fn newest_own(&self, s: u32) -> Own {
+        let live = self.svcs[s as usize].insts.iter().filter(|i| i.life != super::Life::Gone);
+        let newest = live.max_by_key(|i| i.own.rolled).map(|i| i.own);
+        let mut own = Own { version: newest.map_or_else(Version::default, |o| o.version), ..Own::default() };
+        own.combine(std::iter::empty());
+        own
+    }
+
     /// Recombines every instance's version and partial faults, dropping the bits of faults that ended.
     pub(super) fn apply_own(&mut self) {
         for s in 0..self.svcs.len() {

@@ -209,3 +209,14 @@ fn a_set_changes_the_model_the_run_goes_on_with() {
     assert!((availability(&r, 40, 100) - 0.8).abs() < 0.03);
     assert_eq!(r.services[0].samples.last().unwrap().instances, 4);
 }
+
+#[test]
+fn instances_launched_after_a_deploy_run_the_new_version() {
+    let mut m = fleet(2, 100.0, 120);
+    let bad = Version { error_rate: 1.0, ..Version::default() };
+    m.schedule(SimTime(10_000), deploy(Some(bad), 1.0), "deploy");
+    m.schedule(SimTime(30_000), ActionKind::ScaleOut { service: API, count: 2, over: Span::ZERO }, "scale out");
+    let r = run(&m).unwrap();
+    assert_eq!(r.services[0].samples.last().unwrap().healthy, 4);
+    assert!(availability(&r, 60, 120) < 0.001);
+}
