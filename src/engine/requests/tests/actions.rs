@@ -220,3 +220,23 @@ fn instances_launched_after_a_deploy_run_the_new_version() {
     assert_eq!(r.services[0].samples.last().unwrap().healthy, 4);
     assert!(availability(&r, 60, 120) < 0.001);
 }
+
+#[test]
+fn the_same_seed_gives_the_same_run_through_deploys_drains_and_partial_faults() {
+    let model = || {
+        let mut m = fleet(4, 60.0, 200);
+        m.services[0].threads = 1000;
+        m.services[0].extras.draining =
+            Some(Draining { delay: Span(5_000), long_fraction: 0.1, long_latency: Span(20_000) });
+        let v = Version { error_rate: 0.1, extra_latency: Span(50), ..Version::default() };
+        m.schedule(SimTime(20_000), deploy(Some(v), 0.2), "deploy");
+        m.schedule(SimTime(40_000), ActionKind::Rollback { service: API, back: true }, "rollback");
+        let slow = FaultKind::Latency(Span(300));
+        let fault = ActionKind::Fault { service: API, amount: Amount::Fraction(0.5), effect: slow, duration: None };
+        m.schedule(SimTime(30_000), fault, "slow half");
+        m
+    };
+    let (a, b) = (run(&model()).unwrap(), run(&model()).unwrap());
+    assert_eq!(a, b);
+    assert!(failed(&a) > 0.0, "the deploy and the drains fail some requests");
+}
