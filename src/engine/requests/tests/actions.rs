@@ -222,7 +222,7 @@ fn instances_launched_after_a_deploy_run_the_new_version() {
 }
 
 #[test]
-fn the_same_seed_gives_the_same_run_through_deploys_drains_and_partial_faults() {
+fn deploys_drains_and_partial_faults_are_deterministic_and_count_every_request_once() {
     let model = || {
         let mut m = fleet(4, 60.0, 200);
         m.services[0].threads = 1000;
@@ -239,4 +239,22 @@ fn the_same_seed_gives_the_same_run_through_deploys_drains_and_partial_faults() 
     let (a, b) = (run(&model()).unwrap(), run(&model()).unwrap());
     assert_eq!(a, b);
     assert!(failed(&a) > 0.0, "the deploy and the drains fail some requests");
+    let t = a.services[0].totals;
+    assert_eq!(t.offered, t.served + t.failed + t.queued, "every request is counted once");
+}
+
+#[test]
+fn a_set_that_switches_a_call_off_stops_its_calls() {
+    let mut m = fleet(2, 100.0, 60);
+    let db = m.add_service(Service::new("db", 1, 1000.0));
+    m.add_call(API, db);
+    let mut deps = m.deps.clone();
+    deps[0].extras.off = true;
+    m.schedule(SimTime(30_000), ActionKind::Set { overrides: vec![], services: m.services.clone(), deps }, "off");
+    let r = run(&m).unwrap();
+    let calls = |from: usize, to: usize| {
+        r.services[1].samples.iter().skip(from).take(to - from).map(|s| s.offered).sum::<f64>()
+    };
+    assert!(calls(0, 3) > 250.0, "calls before the change (rates per step)");
+    assert_eq!(calls(3, 6), 0.0, "none after");
 }
