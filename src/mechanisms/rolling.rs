@@ -30,7 +30,7 @@ pub trait Units {
 
 impl Units for Fleet {
     fn count(&self, f: impl Fn(u32, bool) -> bool) -> u32 {
-        self.cohorts.iter().filter(|k| f(k.rolled, starting(k))).map(|k| k.count).sum()
+        self.cohorts().iter().filter(|k| f(k.rolled, starting(k))).map(|k| k.count).sum()
     }
 
     fn restart(
@@ -152,7 +152,7 @@ mod tests {
         assert_eq!((n, next), (2, Some(SimTime(10_000))));
         f.promote_ready(SimTime(10_000), Some(60.0));
         assert_eq!(r.step(&mut f, SimTime(10_000), Span(10_000)), (0, Some(SimTime(40_000))), "still warming");
-        for k in f.cohorts.iter_mut() {
+        for k in f.cohorts_mut().iter_mut() {
             k.phase = Phase::Serving;
         }
         assert_eq!(r.step(&mut f, SimTime(70_000), Span(10_000)), (0, Some(SimTime(75_000))), "the pause");
@@ -176,7 +176,7 @@ mod tests {
         assert_eq!(total, 2);
         f.promote_ready(t, None);
         f.tidy();
-        assert!(f.cohorts.iter().all(|k| k.rolled == 7 && k.version == v));
+        assert!(f.cohorts().iter().all(|k| k.rolled == 7 && k.version == v));
     }
 
     #[test]
