@@ -96,6 +96,8 @@ impl Sim<'_> {
                 None => e.fixed_us,
             };
         }
+        let waited = self.now - self.reqs.get(id).arrived;
+        self.svcs[s].stats.waited(waited);
         let r = self.reqs.get_mut(id);
         r.phase = Phase::Working;
         r.extra_us = extra_us;
