@@ -106,6 +106,8 @@ struct Svc {
     rr: usize,
     /// Processing slots per instance (`u32::MAX`: threads are the only limit).
     slots: u32,
+    /// How much longer than its latency a request's own work takes, so fractional slots serve the capacity.
+    stretch: f64,
     /// Injected faults, combined.
     cap_factor: f64,
     error: f64,
@@ -215,6 +217,7 @@ impl<'m> Sim<'m> {
                 rotation: (0..s.instances).collect(),
                 rr: 0,
                 slots: 0,
+                stretch: 1.0,
                 cap_factor: 1.0,
                 error: s.error_rate,
                 extras: Vec::new(),

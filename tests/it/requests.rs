@@ -1,7 +1,7 @@
 //! Requests mode end to end: the CLI contract, retries, bistable tipping, refusals and agreement with fluid mode.
 
 use crate::support::{blastsim, shipped};
-use blastsim::model::{ActionKind, Mode, Model, Service, ServiceId};
+use blastsim::model::{ActionKind, Mode, Model, Service};
 use blastsim::time::{SimTime, Span};
 use std::fs;
 
@@ -115,20 +115,34 @@ fn retries_at_full_failure_multiply_the_load_by_one_plus_n() {
     }
 }
 
+/// Answered and failed requests at the client over `steps` samples from `from`.
+fn answered_and_failed(r: &blastsim::engine::RunResult, from: usize, steps: usize) -> (f64, f64) {
+    r.services[0].samples.iter().skip(from).take(steps).fold((0.0, 0.0), |(ok, bad), s| (ok + s.served, bad + s.failed))
+}
+
 #[test]
 fn the_bistable_case_tips_in_some_seeds_and_not_others() {
+    // As shipped (2 h, 30 s steps), seeds 1..=10: the README's measurement over 20 seeds
+    // starts with these. Every seed starts healthy; some tip and stay down, the others never do.
     let base = blastsim::topology::load_file(std::path::Path::new(&shipped("bistable-retries")), &[], None).unwrap();
-    let mut collapsed = 0;
-    for seed in 0..8 {
-        let m = Model { seed, duration: Span(3_600_000), ..base.clone() };
-        let r = blastsim::engine::run(&m).unwrap();
-        let last = r.services[0].samples.last().unwrap().availability;
-        collapsed += (last < 0.5) as u32;
+    let mut collapsed = Vec::new();
+    for seed in 1..=10 {
+        let r = blastsim::engine::run(&Model { seed, ..base.clone() }).unwrap();
+        let steps = r.services[0].samples.len();
+        let (ok, bad) = answered_and_failed(&r, 0, 20);
+        assert!(bad < 0.01 * ok, "seed {seed} starts badly: {ok} answered, {bad} failed in the first 10 minutes");
+        let (ok, bad) = answered_and_failed(&r, steps - 20, 20);
+        if ok < bad {
+            collapsed.push(seed);
+        } else {
+            let (ok, bad) = answered_and_failed(&r, 0, steps);
+            assert!(bad < 0.01 * ok, "seed {seed} ends up but lost {bad} of {} on the way", ok + bad);
+        }
     }
-    assert!((1..8).contains(&collapsed), "{collapsed} of 8 seeds collapsed");
-    // The fluid engine sees a stable server at 90%.
+    assert!(!collapsed.is_empty() && collapsed.len() < 10, "collapsed: {collapsed:?}");
+    // The fluid engine sees a stable server at 90%, a few late answers at most.
     let fluid = blastsim::engine::run(&Model { mode: Mode::Fluid, ..base }).unwrap();
-    assert!(fluid.services[0].samples.iter().all(|s| s.availability > 0.9));
+    assert!(fluid.services[0].samples.iter().all(|s| s.availability > 0.99));
 }
 
 /// web -> api -> db at modest rates; the db gets 2 s slower at +10m for 10 minutes.
@@ -168,5 +182,4 @@ fn both_modes_find_the_same_impact_and_milestones_within_a_few_steps() {
         }
     }
     assert!(requests.services[0].impacted && !requests.services[2].impacted);
-    let _ = ServiceId(0);
 }

@@ -102,7 +102,7 @@ impl Sim<'_> {
         r.phase = Phase::Working;
         r.extra_us = extra_us;
         let epoch = r.epoch;
-        let done = self.now + (own_s * 1e6).round() as u64;
+        let done = self.now + (own_s * self.svcs[s].stretch * 1e6).round() as u64;
         self.at(done, Ev::Work(id, epoch));
     }
 
@@ -218,14 +218,20 @@ impl Sim<'_> {
     pub(super) fn refresh(&mut self, s: u32) {
         let model = &self.model.services[s as usize];
         let svc = &mut self.svcs[s as usize];
+        // Processing slots: the capacity times the latency, rounded up. When that
+        // is fractional (or more than the threads allow), each request's own work
+        // is stretched so the instance serves its capacity exactly: a single
+        // slot at half capacity works at half speed.
         let raw = model.capacity * svc.cap_factor * model.latency.secs();
-        svc.slots = if model.latency.is_zero() {
-            u32::MAX
+        (svc.slots, svc.stretch) = if model.latency.is_zero() {
+            (u32::MAX, 1.0)
         } else if raw <= 0.0 {
-            0
+            (0, 1.0)
         } else {
-            let slots = raw.round().max(1.0);
-            if slots >= model.threads as f64 { u32::MAX } else { slots as u32 }
+            let slots = (raw - 1e-9).ceil().max(1.0);
+            let parallel = slots.min(model.threads as f64);
+            let stretch = (parallel / raw).max(1.0);
+            (if slots >= model.threads as f64 { u32::MAX } else { slots as u32 }, stretch)
         };
         // Slots may have grown: start waiting work.
         for i in 0..svc.insts.len() {
