@@ -175,10 +175,10 @@ fn outcome(report: &blastsim::analysis::report::Report) -> Vec<(bool, Vec<(blast
 
 #[test]
 fn shipped_topologies_give_the_same_outcome_in_both_modes() {
-    // Cut short (the trigger is at +10m for 5 minutes; the storm is still down 5 minutes after
-    // it, the capped storm recovers by +17m and
-    // holds for the 5 minutes that confirm it) so a debug build runs them in seconds;
-    // docs/requests.md has the full runs and the topologies where the modes differ.
+    // Cut short so a debug build runs them quickly (the trigger is at +10m for 5 minutes;
+    // the storm is still down 5 minutes after it; the capped storm recovers by +17m and holds
+    // for the 5 minutes that confirm it). docs/requests.md has the full runs and the
+    // topologies where the modes differ.
     // The capped storm's recovery starts up to 60 s later request by request (6 steps of 10 s):
     // its back end's queue empties at the same time in both modes, but while it drains fluid
     // mode's queueing closure answers a small, rising share in time (the trough ends then),
