@@ -366,6 +366,7 @@ impl<'m> Sim<'m> {
                 samples,
                 totals: svc.stats.totals(n),
                 latency: svc.stats.latency(),
+                waits: svc.stats.waits(),
             })
             .collect();
         RunResult { times: self.times, services, log: self.log, events: self.events }

@@ -101,11 +101,14 @@ impl Sim<'_> {
                 None => e.fixed_us,
             };
         }
+        let waited = self.now - self.reqs.get(id).arrived;
+        self.svcs[s].stats.waited(waited);
         let r = self.reqs.get_mut(id);
         r.phase = Phase::Working;
         r.extra_us = extra_us;
         let epoch = r.epoch;
-        let done = self.now + own_us;
+        let stretch = self.svcs[s].insts[i].own.stretch;
+        let done = self.now + if stretch == 1.0 { own_us } else { (own_s * stretch * 1e6).round() as u64 };
         self.at(done, Ev::Work(id, epoch));
     }
 
@@ -226,9 +229,10 @@ impl Sim<'_> {
         let model = &self.model.services[s as usize];
         let svc = &mut self.svcs[s as usize];
         let (capacity, latency_s, threads) = (model.capacity, model.latency.secs(), model.threads);
-        svc.slots = super::own::slots(capacity, latency_s, threads, svc.cap_factor);
+        svc.slots = super::own::slots(capacity, latency_s, threads, svc.cap_factor).0;
         for inst in svc.insts.iter_mut() {
-            inst.own.slots = super::own::slots(capacity, latency_s, threads, svc.cap_factor * inst.own.cap);
+            (inst.own.slots, inst.own.stretch) =
+                super::own::slots(capacity, latency_s, threads, svc.cap_factor * inst.own.cap);
         }
         // Slots may have grown: start waiting work.
         for i in 0..svc.insts.len() {

@@ -23,6 +23,8 @@ pub struct Own {
     pub extra_us: u64,
     /// Processing slots, from its capacity.
     pub slots: u32,
+    /// How much longer than its latency a request's own work takes, so fractional slots serve the capacity.
+    pub stretch: f64,
 }
 
 impl Default for Own {
@@ -37,6 +39,7 @@ impl Default for Own {
             client: 0.0,
             extra_us: 0,
             slots: u32::MAX,
+            stretch: 1.0,
         }
     }
 }
@@ -64,18 +67,25 @@ impl Own {
     }
 }
 
-/// Processing slots of an instance whose capacity is multiplied by `factor`:
-/// `capacity x factor x latency`, at least one while any capacity is left;
-/// `u32::MAX` when threads are the only limit.
-pub fn slots(capacity: f64, latency_s: f64, threads: u32, factor: f64) -> u32 {
+/// Processing slots of an instance whose capacity is multiplied by `factor`,
+/// and how much longer than its latency each request's own work takes there.
+///
+/// Slots are `capacity x factor x latency`, rounded up (at least one while
+/// any capacity is left; `u32::MAX` when threads are the only limit). When
+/// that is fractional, or more than the threads allow, each request's own work
+/// is stretched so the instance serves its capacity exactly: a single slot at
+/// half capacity works at half speed.
+pub fn slots(capacity: f64, latency_s: f64, threads: u32, factor: f64) -> (u32, f64) {
     let raw = capacity * factor * latency_s;
     if latency_s == 0.0 {
-        u32::MAX
+        (u32::MAX, 1.0)
     } else if raw <= 0.0 {
-        0
+        (0, 1.0)
     } else {
-        let slots = raw.round().max(1.0);
-        if slots >= threads as f64 { u32::MAX } else { slots as u32 }
+        let slots = (raw - 1e-9).ceil().max(1.0);
+        let parallel = slots.min(threads as f64);
+        let stretch = (parallel / raw).max(1.0);
+        (if slots >= threads as f64 { u32::MAX } else { slots as u32 }, stretch)
     }
 }
 
@@ -205,10 +215,10 @@ mod tests {
 
     #[test]
     fn slots_follow_capacity_but_never_exceed_threads() {
-        assert_eq!(slots(100.0, 0.1, 200, 1.0), 10);
-        assert_eq!(slots(100.0, 0.1, 200, 0.5), 5);
-        assert_eq!(slots(100.0, 0.1, 200, 0.0), 0);
-        assert_eq!(slots(100.0, 0.1, 8, 1.0), u32::MAX);
-        assert_eq!(slots(100.0, 0.0, 8, 1.0), u32::MAX);
+        assert_eq!(slots(100.0, 0.1, 200, 1.0).0, 10);
+        assert_eq!(slots(100.0, 0.1, 200, 0.5).0, 5);
+        assert_eq!(slots(100.0, 0.1, 200, 0.0).0, 0);
+        assert_eq!(slots(100.0, 0.1, 8, 1.0).0, u32::MAX);
+        assert_eq!(slots(100.0, 0.0, 8, 1.0).0, u32::MAX);
     }
 }
