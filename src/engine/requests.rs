@@ -17,6 +17,7 @@ mod rolling;
 mod segments;
 mod slab;
 mod stats;
+mod timers;
 
 pub use estimate::{MAX_VISITS, estimate_visits};
 
@@ -30,10 +31,25 @@ use rand::rngs::ChaCha8Rng;
 use slab::{Extra, Slab};
 use stats::Stats;
 use std::collections::VecDeque;
+use timers::Timers;
 
 /// Microseconds in a model span.
 fn us(span: Span) -> u64 {
     span.0.saturating_mul(1000)
+}
+
+/// `x.round() as u64` for every `x` (halves away from zero; negative and NaN
+/// give 0, too large saturates), without the call into libm that `round` is
+/// on baseline x86-64. Exact: below 2^53 the fraction `x - trunc(x)` is a
+/// double itself, and from 2^53 on every double is an integer. The common
+/// range goes through `i64`, which converts in one instruction each way.
+fn round_u64(x: f64) -> u64 {
+    if (0.0..9.0e18).contains(&x) {
+        let t = x as i64;
+        (t + i64::from(x - t as f64 >= 0.5)) as u64
+    } else {
+        x.round() as u64
+    }
 }
 
 /// Something scheduled: small and `Copy`; ids index the slab, services and deps.
@@ -43,8 +59,8 @@ enum Ev {
     Arrive(u32),
     /// A request's own work (or its extra latency) ends; with its generation.
     Work(u32, u32),
-    /// A call's timeout: the request stops waiting.
-    Timeout(u32, u32),
+    /// The first waiting call of a dependency may time out (see `timers`).
+    Timer(u32),
     /// A retry's backoff ends.
     Retry(u32, u32),
     /// End of a sampling step.
@@ -178,6 +194,7 @@ struct Sim<'m> {
     svcs: Vec<Svc>,
     deps: Vec<Dep>,
     reqs: Slab,
+    timers: Timers,
     queue: EventQueue<Ev>,
     now: u64,
     end: u64,
@@ -247,6 +264,7 @@ impl<'m> Sim<'m> {
             svcs,
             deps: vec![Dep { data: 1.0, ..Dep::default() }; model.deps.len()],
             reqs: Slab::default(),
+            timers: Timers::new(model.deps.len()),
             queue: EventQueue::new(),
             now: 0,
             end: us(model.duration),
@@ -295,7 +313,15 @@ impl<'m> Sim<'m> {
                 self.schedule_arrival(s);
             }
             Ev::Work(r, epoch) => self.work_done(r, epoch),
-            Ev::Timeout(r, epoch) => self.timeout(r, epoch),
+            Ev::Timer(d) => {
+                let (due, next) = self.timers.fire(d);
+                if let Some(n) = next {
+                    self.queue.push_reserved(SimTime(n.at), n.seq, Ev::Timer(d));
+                }
+                if let Some((r, epoch)) = due {
+                    self.timeout(r, epoch);
+                }
+            }
             Ev::Retry(r, epoch) => self.retry(r, epoch),
             Ev::Tick => self.tick(),
             Ev::Action(i) => self.act(i as usize),

@@ -25,7 +25,7 @@ impl Sim<'_> {
                 crate::model::Arrivals::Uniform => 1.0 / rate,
             }
         };
-        let gap = ((gap_s * 1e6).round() as u64).max(1);
+        let gap = super::round_u64(gap_s * 1e6).max(1);
         self.at(self.now + gap, Ev::Arrive(s));
     }
 
@@ -47,7 +47,11 @@ impl Sim<'_> {
             self.finish(id, false);
             return id;
         }
-        svc.rr = (svc.rr + 1) % svc.rotation.len();
+        // The cursor stays below the rotation's length (`rotate` resets it), so this is `(rr + 1) % len` without a division.
+        svc.rr += 1;
+        if svc.rr == svc.rotation.len() {
+            svc.rr = 0;
+        }
         let i = svc.rotation[svc.rr];
         self.reqs.get_mut(id).instance = i;
         let threads = self.model.services[s as usize].threads;
@@ -92,12 +96,12 @@ impl Sim<'_> {
             Some(d) => d.sample(&mut self.rng),
             None => model.latency.secs(),
         };
-        let own_us = (own_s * 1e6).round() as u64;
+        let own_us = super::round_u64(own_s * 1e6);
         let mut extra_us = self.svcs[s].insts[i].own.extra_us + self.long_extra_us(s, own_us);
         for k in 0..self.svcs[s].extras.len() {
             let e = self.svcs[s].extras[k];
             extra_us += match e.dist {
-                Some(d) => (d.sample(&mut self.rng) * 1e6).round() as u64,
+                Some(d) => super::round_u64(d.sample(&mut self.rng) * 1e6),
                 None => e.fixed_us,
             };
         }
@@ -108,7 +112,7 @@ impl Sim<'_> {
         r.extra_us = extra_us;
         let epoch = r.epoch;
         let stretch = self.svcs[s].insts[i].own.stretch;
-        let done = self.now + if stretch == 1.0 { own_us } else { (own_s * stretch * 1e6).round() as u64 };
+        let done = self.now + if stretch == 1.0 { own_us } else { super::round_u64(own_s * stretch * 1e6) };
         self.at(done, Ev::Work(id, epoch));
     }
 
@@ -187,6 +191,7 @@ impl Sim<'_> {
             }
         }
         let had_thread = r.phase != Phase::Queued;
+        self.timers.disarm(id);
         self.reqs.release(id);
         let took = self.now - r.arrived;
         let ok = ok
