@@ -8,11 +8,16 @@
 //! stream into HdrHistograms. Memory is O(requests in flight + services).
 
 mod calls;
+mod draining;
 mod estimate;
 mod flow;
 mod ops;
+mod own;
+mod rolling;
+mod segments;
 mod slab;
 mod stats;
+mod timers;
 
 pub use estimate::{MAX_VISITS, estimate_visits};
 
@@ -26,10 +31,25 @@ use rand::rngs::ChaCha8Rng;
 use slab::{Extra, Slab};
 use stats::Stats;
 use std::collections::VecDeque;
+use timers::Timers;
 
 /// Microseconds in a model span.
 fn us(span: Span) -> u64 {
     span.0.saturating_mul(1000)
+}
+
+/// `x.round() as u64` for every `x` (halves away from zero; negative and NaN
+/// give 0, too large saturates), without the call into libm that `round` is
+/// on baseline x86-64. Exact: below 2^53 the fraction `x - trunc(x)` is a
+/// double itself, and from 2^53 on every double is an integer. The common
+/// range goes through `i64`, which converts in one instruction each way.
+fn round_u64(x: f64) -> u64 {
+    if (0.0..9.0e18).contains(&x) {
+        let t = x as i64;
+        (t + i64::from(x - t as f64 >= 0.5)) as u64
+    } else {
+        x.round() as u64
+    }
 }
 
 /// Something scheduled: small and `Copy`; ids index the slab, services and deps.
@@ -39,8 +59,8 @@ enum Ev {
     Arrive(u32),
     /// A request's own work (or its extra latency) ends; with its generation.
     Work(u32, u32),
-    /// A call's timeout: the request stops waiting.
-    Timeout(u32, u32),
+    /// The first waiting call of a dependency may time out (see `timers`).
+    Timer(u32),
     /// A retry's backoff ends.
     Retry(u32, u32),
     /// End of a sampling step.
@@ -55,6 +75,10 @@ enum Ev {
     Drain(u32),
     /// The next instance of a gradual scaling.
     Scale(u32),
+    /// The next step of a rolling action.
+    Roll(u32),
+    /// An instance's deregistration delay is over (service, instance, its generation).
+    Drained(u32, u32, u32),
 }
 
 /// Where an instance is in its life.
@@ -64,6 +88,8 @@ enum Life {
     Booting,
     Crashed,
     Gone,
+    /// The old process of a restarted instance, out of rotation, finishing its requests.
+    Draining,
 }
 
 /// One instance: its worker threads, processing slots and queues.
@@ -80,6 +106,8 @@ struct Inst {
     passes: u32,
     /// Bumped on restart so a stale start-up is ignored.
     epoch: u32,
+    /// Its version and the faults on part of the fleet hitting it.
+    own: own::Own,
 }
 
 impl Inst {
@@ -94,6 +122,7 @@ impl Inst {
             fails: 0,
             passes: 0,
             epoch: 0,
+            own: own::Own::default(),
         }
     }
 }
@@ -106,8 +135,6 @@ struct Svc {
     rr: usize,
     /// Processing slots per instance (`u32::MAX`: threads are the only limit).
     slots: u32,
-    /// How much longer than its latency a request's own work takes, so fractional slots serve the capacity.
-    stretch: f64,
     /// Injected faults, combined.
     cap_factor: f64,
     error: f64,
@@ -149,6 +176,8 @@ enum FaultKind {
     Latency(u32, Extra),
     Errors(u32, f64),
     Partition(u32),
+    /// A fault on the instances of a service marked with this slot's bit.
+    Part(u32, u32, crate::model::FaultKind),
 }
 
 struct Scaling {
@@ -165,6 +194,7 @@ struct Sim<'m> {
     svcs: Vec<Svc>,
     deps: Vec<Dep>,
     reqs: Slab,
+    timers: Timers,
     queue: EventQueue<Ev>,
     now: u64,
     end: u64,
@@ -172,6 +202,7 @@ struct Sim<'m> {
     faults: Vec<Fault>,
     fault_ids: u32,
     scalings: Vec<Scaling>,
+    scen: rolling::Scen<'m>,
     rng: ChaCha8Rng,
     times: Vec<SimTime>,
     samples: Vec<super::Samples>,
@@ -190,7 +221,9 @@ pub fn run(model: &Model) -> Result<RunResult, EngineError> {
             limit: format!("{:.0e}", MAX_VISITS as f64),
         });
     }
+    let alts = rolling::alternatives(model);
     let mut sim = Sim::new(model);
+    sim.scen.alts = &alts;
     sim.start();
     while let Some((at, ev)) = sim.queue.pop() {
         if at.0 > sim.end {
@@ -217,7 +250,6 @@ impl<'m> Sim<'m> {
                 rotation: (0..s.instances).collect(),
                 rr: 0,
                 slots: 0,
-                stretch: 1.0,
                 cap_factor: 1.0,
                 error: s.error_rate,
                 extras: Vec::new(),
@@ -232,6 +264,7 @@ impl<'m> Sim<'m> {
             svcs,
             deps: vec![Dep { data: 1.0, ..Dep::default() }; model.deps.len()],
             reqs: Slab::default(),
+            timers: Timers::new(model.deps.len()),
             queue: EventQueue::new(),
             now: 0,
             end: us(model.duration),
@@ -239,6 +272,7 @@ impl<'m> Sim<'m> {
             faults: Vec::new(),
             fault_ids: 0,
             scalings: Vec::new(),
+            scen: rolling::Scen::default(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
             times: Vec::with_capacity(steps),
             samples: (0..model.services.len()).map(|_| super::Samples::new()).collect(),
@@ -279,7 +313,15 @@ impl<'m> Sim<'m> {
                 self.schedule_arrival(s);
             }
             Ev::Work(r, epoch) => self.work_done(r, epoch),
-            Ev::Timeout(r, epoch) => self.timeout(r, epoch),
+            Ev::Timer(d) => {
+                let (due, next) = self.timers.fire(d);
+                if let Some(n) = next {
+                    self.queue.push_reserved(SimTime(n.at), n.seq, Ev::Timer(d));
+                }
+                if let Some((r, epoch)) = due {
+                    self.timeout(r, epoch);
+                }
+            }
             Ev::Retry(r, epoch) => self.retry(r, epoch),
             Ev::Tick => self.tick(),
             Ev::Action(i) => self.act(i as usize),
@@ -288,6 +330,8 @@ impl<'m> Sim<'m> {
             Ev::Ready(s, i, epoch) => self.ready(s, i, epoch),
             Ev::Drain(d) => self.drain(d),
             Ev::Scale(i) => self.scale(i as usize),
+            Ev::Roll(k) => self.roll(k),
+            Ev::Drained(s, i, epoch) => self.drained(s, i, epoch),
         }
     }
 
@@ -311,7 +355,8 @@ impl<'m> Sim<'m> {
             let svc = &mut self.svcs[s];
             let mut sample = svc.stats.close_step(self.step_us);
             sample.healthy = svc.insts.iter().filter(|i| i.life == Life::Serving && i.in_rotation).count() as u32;
-            sample.instances = svc.insts.iter().filter(|i| i.life != Life::Gone).count() as u32;
+            sample.instances =
+                svc.insts.iter().filter(|i| !matches!(i.life, Life::Gone | Life::Draining)).count() as u32;
             sample.queue = svc.insts.iter().map(|i| i.queue.len() as f64).sum();
             sample.backlog = self.outgoing[s].iter().map(|&d| self.deps[d as usize].held).sum();
             self.samples[s].push(sample);

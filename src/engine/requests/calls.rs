@@ -28,7 +28,12 @@ impl Sim<'_> {
                 return;
             };
             let dep = &self.model.deps[d as usize];
-            let left = if left == u32::MAX { self.call_count(dep.per_request) } else { left };
+            let left = match left {
+                // A call a scenario `set` switched off is not made.
+                u32::MAX if dep.extras.off => 0,
+                u32::MAX => self.call_count(dep.per_request),
+                left => left,
+            };
             if left == 0 {
                 let r = self.reqs.get_mut(id);
                 r.out += 1;
@@ -73,9 +78,13 @@ impl Sim<'_> {
             let r = self.reqs.get_mut(id);
             r.epoch = r.epoch.wrapping_add(1);
             r.child = NONE;
+            r.client = false;
             r.epoch
         };
-        self.at(self.now + timeout, Ev::Timeout(id, epoch));
+        let seq = self.queue.reserve();
+        if let Some(due) = self.timers.arm(id, epoch, d, self.now + timeout, seq) {
+            self.queue.push_reserved(crate::time::SimTime(due.at), due.seq, Ev::Timer(d));
+        }
         if self.deps[d as usize].partitions > 0 {
             // The call hangs until the timeout.
             return;
@@ -96,6 +105,7 @@ impl Sim<'_> {
         }
         r.epoch = r.epoch.wrapping_add(1);
         r.child = NONE;
+        self.timers.disarm(id);
         self.attempt_over(id, ok);
     }
 
@@ -146,7 +156,7 @@ impl Sim<'_> {
         let r = *self.reqs.get(id);
         let d = self.outgoing[r.service as usize][r.out as usize];
         let dep = &self.model.deps[d as usize];
-        if !ok && r.attempt < dep.retries.max {
+        if !ok && !r.client && r.attempt < dep.retries.max {
             let (go, tokens) = retries::spend(self.deps[d as usize].tokens, dep.retries.budget);
             self.deps[d as usize].tokens = tokens;
             if go {
@@ -154,7 +164,7 @@ impl Sim<'_> {
                 let wait = retries::wait_s(&dep.retries, k, self.rng.random::<f64>());
                 let rr = self.reqs.get_mut(id);
                 rr.attempt = k;
-                let wait_us = (wait * 1e6).round() as u64;
+                let wait_us = super::round_u64(wait * 1e6);
                 if wait_us == 0 {
                     self.attempt(id, d);
                 } else {
@@ -215,7 +225,7 @@ impl Sim<'_> {
         let dep = &self.model.deps[d as usize];
         let DepKind::Buffered(b) = &dep.kind else { return u64::MAX / 4 };
         let rate = b.drain * self.live_instances(dep.caller.0);
-        ((1e6 / rate.max(1e-9)).round() as u64).max(1)
+        super::round_u64(1e6 / rate.max(1e-9)).max(1)
     }
 
     /// Flushes one buffered call of dependency `d`.

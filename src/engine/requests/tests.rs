@@ -83,3 +83,38 @@ fn a_saturated_service_serves_its_capacity_even_with_fractional_slots() {
         assert!((served - left).abs() <= 0.01 * left, "{capacity}/s losing {lost}: served {served}/s");
     }
 }
+
+#[test]
+fn rounding_to_microseconds_matches_the_library_round() {
+    let edges = [
+        0.0,
+        -0.0,
+        0.5,
+        0.49999999999999994,
+        1.5,
+        2.5,
+        -0.4,
+        -0.6,
+        4503599627370495.5,
+        4503599627370497.0,
+        9007199254740993.0,
+        1.8446744073709552e19,
+        1e300,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        f64::MIN_POSITIVE,
+    ];
+    for x in edges {
+        assert_eq!(super::round_u64(x), x.round() as u64, "{x:e}");
+    }
+    let mut rng = <rand::rngs::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(3);
+    for _ in 0..200_000 {
+        let x = f64::from_bits(rand::Rng::next_u64(&mut rng));
+        assert_eq!(super::round_u64(x), x.round() as u64, "{x:e}");
+        let scaled = rand::RngExt::random::<f64>(&mut rng) * 1e7;
+        assert_eq!(super::round_u64(scaled), scaled.round() as u64, "{scaled:e}");
+    }
+}
+
+mod actions;
