@@ -7,10 +7,15 @@
 //! requests in flight live in a slab indexed by integer ids; response times
 //! stream into HdrHistograms. Memory is O(requests in flight + services).
 
+mod breaker;
 mod calls;
 mod estimate;
 mod flow;
+mod mechs;
 mod ops;
+mod pool;
+mod serverless;
+mod shedding;
 mod slab;
 mod stats;
 
@@ -37,6 +42,8 @@ fn us(span: Span) -> u64 {
 enum Ev {
     /// The next outside request at a service.
     Arrive(u32),
+    /// A service whose outside load was zero looks at its rate again.
+    Look(u32),
     /// A request's own work (or its extra latency) ends; with its generation.
     Work(u32, u32),
     /// A call's timeout: the request stops waiting.
@@ -55,6 +62,10 @@ enum Ev {
     Drain(u32),
     /// The next instance of a gradual scaling.
     Scale(u32),
+    /// A request's wait for a pooled connection (request, generation, dependency) ends.
+    PoolWait(u32, u32, u32),
+    /// A pooled connection handed to a waiting request (request, generation, dependency).
+    PoolGrant(u32, u32, u32),
 }
 
 /// Where an instance is in its life.
@@ -170,6 +181,7 @@ struct Sim<'m> {
     faults: Vec<Fault>,
     fault_ids: u32,
     scalings: Vec<Scaling>,
+    mechs: mechs::Mechs,
     rng: ChaCha8Rng,
     times: Vec<SimTime>,
     samples: Vec<super::Samples>,
@@ -236,6 +248,7 @@ impl<'m> Sim<'m> {
             faults: Vec::new(),
             fault_ids: 0,
             scalings: Vec::new(),
+            mechs: mechs::Mechs::new(model),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
             times: Vec::with_capacity(steps),
             samples: (0..model.services.len()).map(|_| super::Samples::new()).collect(),
@@ -275,6 +288,7 @@ impl<'m> Sim<'m> {
                 self.arrive_external(s);
                 self.schedule_arrival(s);
             }
+            Ev::Look(s) => self.schedule_arrival(s),
             Ev::Work(r, epoch) => self.work_done(r, epoch),
             Ev::Timeout(r, epoch) => self.timeout(r, epoch),
             Ev::Retry(r, epoch) => self.retry(r, epoch),
@@ -285,6 +299,8 @@ impl<'m> Sim<'m> {
             Ev::Ready(s, i, epoch) => self.ready(s, i, epoch),
             Ev::Drain(d) => self.drain(d),
             Ev::Scale(i) => self.scale(i as usize),
+            Ev::PoolWait(r, epoch, d) => self.pool_wait_over(r, epoch, d),
+            Ev::PoolGrant(r, epoch, d) => self.pool_grant(r, epoch, d),
         }
     }
 

@@ -65,16 +65,24 @@ impl Sim<'_> {
         }
     }
 
-    /// Sends one attempt of request `id`'s call along `d`, with its timeout as a timer.
+    /// Makes one attempt of request `id`'s call along `d`: through its breaker and pool, if any, then sent.
     fn attempt(&mut self, id: u32, d: u32) {
-        let dep = &self.model.deps[d as usize];
-        let timeout = super::us(dep.timeout);
         let epoch = {
             let r = self.reqs.get_mut(id);
             r.epoch = r.epoch.wrapping_add(1);
             r.child = NONE;
             r.epoch
         };
+        if self.mechs.calls && !self.gate(id, d, epoch) {
+            return;
+        }
+        self.send(id, d, epoch);
+    }
+
+    /// Sends attempt `epoch` of request `id` along `d`, with its timeout as a timer.
+    pub(super) fn send(&mut self, id: u32, d: u32, epoch: u32) {
+        let dep = &self.model.deps[d as usize];
+        let timeout = super::us(dep.timeout);
         self.at(self.now + timeout, Ev::Timeout(id, epoch));
         if self.deps[d as usize].partitions > 0 {
             // The call hangs until the timeout.
@@ -96,6 +104,10 @@ impl Sim<'_> {
         }
         r.epoch = r.epoch.wrapping_add(1);
         r.child = NONE;
+        if self.mechs.calls {
+            let d = self.outgoing[r.service as usize][r.out as usize];
+            self.attempt_done(id, d, ok);
+        }
         self.attempt_over(id, ok);
     }
 
@@ -120,6 +132,10 @@ impl Sim<'_> {
             }
         }
         self.reqs.get_mut(id).child = NONE;
+        if self.mechs.calls {
+            let d = self.outgoing[r.service as usize][r.out as usize];
+            self.attempt_done(id, d, false);
+        }
         self.attempt_over(id, false);
     }
 
@@ -142,7 +158,7 @@ impl Sim<'_> {
     }
 
     /// The current attempt of request `id` succeeded or failed: go on, retry, fall back or fail.
-    fn attempt_over(&mut self, id: u32, ok: bool) {
+    pub(super) fn attempt_over(&mut self, id: u32, ok: bool) {
         let r = *self.reqs.get(id);
         let d = self.outgoing[r.service as usize][r.out as usize];
         let dep = &self.model.deps[d as usize];

@@ -22,23 +22,30 @@ pub fn estimate_visits(model: &Model) -> f64 {
         external[i] =
             (0..steps).map(|k| load::rate_at(&s.load.shape, SimTime(k * step))).sum::<f64>() * model.step.secs();
     }
-    // Visits per service: external plus what callers send, iterated to a fixed point.
-    let mut visits = external.clone();
+    through_calls(model, &external).map_or(f64::INFINITY, |v| v.iter().sum())
+}
+
+/// What reaches each service when `external` [requests, or req/s] comes from
+/// outside: its own plus what its callers send (calls per request multiply
+/// along each path), iterated to a fixed point; `None` when calls loop back
+/// without dying out.
+pub fn through_calls(model: &Model, external: &[f64]) -> Option<Vec<f64>> {
+    let mut visits = external.to_vec();
     for _ in 0..10_000 {
-        let mut next = external.clone();
+        let mut next = external.to_vec();
         for d in &model.deps {
             next[d.callee.0] += visits[d.caller.0] * d.per_request;
         }
         let (before, after): (f64, f64) = (visits.iter().sum(), next.iter().sum());
         visits = next;
         if (after - before).abs() <= 1e-9 * after.max(1.0) {
-            return after;
+            return Some(visits);
         }
         if after > 1e30 {
             break;
         }
     }
-    f64::INFINITY
+    None
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ impl Sim<'_> {
         let gap_s = if rate <= 0.0 {
             // Nothing arrives now: look again at the next step.
             let next = (self.now / self.step_us + 1) * self.step_us;
-            self.at(next, Ev::Arrive(s));
+            self.at(next, Ev::Look(s));
             return;
         } else {
             match svc.load.arrivals {
@@ -53,6 +53,8 @@ impl Sim<'_> {
             self.finish(id, false);
         } else if inst.busy < threads {
             self.begin(id);
+        } else if let Some(sh) = self.mechs.shed[s as usize].filter(|_| self.mechs.services) {
+            self.shed_enqueue(s, i, id, sh);
         } else if inst.queue.len() < cap {
             inst.queue.push_back(id);
         } else {
@@ -61,8 +63,12 @@ impl Sim<'_> {
         id
     }
 
-    /// Request `id` takes a worker thread, then a processing slot when one is free.
-    fn begin(&mut self, id: u32) {
+    /// Request `id` takes a worker thread, then a processing slot when one is
+    /// free; returns false if it was refused instead (a throttled serverless service).
+    fn begin(&mut self, id: u32) -> bool {
+        if self.mechs.services && !self.take_env(id) {
+            return false;
+        }
         let (s, i) = {
             let r = self.reqs.get_mut(id);
             r.started = self.now;
@@ -78,6 +84,7 @@ impl Sim<'_> {
         } else {
             inst.cpu_queue.push_back(id);
         }
+        true
     }
 
     /// Starts request `id`'s own work, holding its slot.
@@ -98,7 +105,7 @@ impl Sim<'_> {
         }
         let r = self.reqs.get_mut(id);
         r.phase = Phase::Working;
-        r.extra_us = extra_us;
+        r.extra_us += extra_us;
         let epoch = r.epoch;
         let done = self.now + (own_s * 1e6).round() as u64;
         self.at(done, Ev::Work(id, epoch));
@@ -148,26 +155,30 @@ impl Sim<'_> {
         let inst = &mut self.svcs[s].insts[i];
         inst.busy = inst.busy.saturating_sub(1);
         let model = &self.model.services[s];
-        let timeout_us = super::us(model.timeout);
+        let (lifo, timeout_us) = match self.mechs.shed[s].filter(|_| self.mechs.services) {
+            Some(sh) => (sh.lifo, sh.max_wait_us),
+            None => (model.discipline == Discipline::Lifo, super::us(model.timeout)),
+        };
         loop {
             let inst = &mut self.svcs[s].insts[i];
-            let next = match model.discipline {
-                Discipline::Fifo => inst.queue.pop_front(),
-                Discipline::Lifo => inst.queue.pop_back(),
-            };
+            let next = if lifo { inst.queue.pop_back() } else { inst.queue.pop_front() };
             let Some(next) = next else { return };
             if self.now - self.reqs.get(next).arrived > timeout_us {
                 self.finish(next, false);
                 continue;
             }
-            self.begin(next);
-            return;
+            if self.begin(next) {
+                return;
+            }
         }
     }
 
     /// Request `id` is answered (`ok`) or fails: its thread is freed, its
     /// outcome counted unless its requester already gave up, and its requester told.
     pub(super) fn finish(&mut self, id: u32, ok: bool) {
+        if self.mechs.calls {
+            self.drop_conn(id);
+        }
         let r = *self.reqs.get(id);
         let (s, i) = (r.service as usize, r.instance as usize);
         if matches!(r.phase, Phase::CpuWait | Phase::Working | Phase::Delayed | Phase::Calling) {
@@ -194,6 +205,9 @@ impl Sim<'_> {
             }
         }
         if had_thread {
+            if self.mechs.services {
+                self.free_env(s);
+            }
             self.release_thread(s, i);
         }
         match r.origin {

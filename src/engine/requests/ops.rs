@@ -87,6 +87,9 @@ impl Sim<'_> {
     /// Every request on instance `i` of `s` fails now: waiting, working or calling.
     fn cut(&mut self, s: u32, i: u32) {
         let ids = self.reqs.on_instance(s, i);
+        if self.mechs.services || self.mechs.calls {
+            self.mechs_cut(s, i, &ids);
+        }
         let inst = &mut self.svcs[s as usize].insts[i as usize];
         inst.queue.clear();
         inst.cpu_queue.clear();
@@ -120,6 +123,9 @@ impl Sim<'_> {
         inst.passes = 0;
         let epoch = inst.epoch;
         self.cut(s, i);
+        if self.mechs.calls {
+            self.mechs_restart(s, i);
+        }
         self.at(self.now + super::us(startup), Ev::Ready(s, i, epoch));
     }
 

@@ -63,6 +63,8 @@ pub struct Req {
     pub child: u32,
     /// Its outcome is already counted (its requester gave up on it).
     pub counted: bool,
+    /// Holds a pooled connection for its current call.
+    pub conn: bool,
 }
 
 impl Req {
@@ -83,6 +85,7 @@ impl Req {
             attempt: 0,
             child: NONE,
             counted: false,
+            conn: false,
         }
     }
 }

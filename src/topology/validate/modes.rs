@@ -23,9 +23,7 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
             ("partitions", s.partitions.is_some()),
             ("routing", s.routing.is_some()),
             ("draining", s.draining.is_some()),
-            ("serverless", s.serverless.is_some()),
             ("autoscaling", s.autoscaling.is_some()),
-            ("shedding", s.shedding.is_some()),
         ];
         for (key, given) in fluid_only {
             if given {
@@ -44,11 +42,9 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
         for (callee, c) in &s.calls.0 {
             let path = sub(&sub(&base, "calls"), callee);
             let fluid_only = [
-                ("pool", c.pool.is_some()),
                 ("skew", c.skew.is_some()),
                 ("weight", c.weight.is_some()),
                 ("failover", c.failover.is_some()),
-                ("breaker", c.breaker.is_some()),
             ];
             for (key, given) in fluid_only {
                 if given {
