@@ -36,11 +36,11 @@ pub struct Envs {
 impl Envs {
     /// The environments of a fleet at the start, all warm: the provisioned
     /// ones, or those its load keeps warm when the run starts (`concurrency`,
-    /// the mean number of requests in flight, plus three standard deviations
+    /// the mean number of requests in flight, plus five standard deviations
     /// of its Poisson spread), whichever are more. The run starts in steady state.
     pub fn new(s: &Serverless, concurrency: f64) -> Envs {
         let provisioned = s.provisioned.round().max(0.0) as u32;
-        let steady = if concurrency > 0.0 { (concurrency + 3.0 * concurrency.sqrt()).ceil() } else { 0.0 };
+        let steady = if concurrency > 0.0 { (concurrency + 5.0 * concurrency.sqrt()).ceil() } else { 0.0 };
         let limit = s.limit.round().max(1.0);
         let warm = (steady.min(limit) as u32).max(provisioned);
         Envs {
@@ -125,8 +125,8 @@ mod tests {
     #[test]
     fn the_run_starts_with_the_environments_its_load_keeps_warm() {
         let s = Serverless { limit: 1000.0, idle_expiry: Span(600_000), cold_start: Span(4000), provisioned: 0.0 };
-        // 100/s for 0.2 s: 20 in flight on average, 34 with the spread.
-        assert_eq!(Envs::new(&s, 20.0).warm(0), 34);
+        // 100/s for 0.2 s: 20 in flight on average, 43 with the spread.
+        assert_eq!(Envs::new(&s, 20.0).warm(0), 43);
         assert_eq!(Envs::new(&Serverless { provisioned: 50.0, ..s.clone() }, 20.0).warm(0), 50);
         assert_eq!(Envs::new(&Serverless { limit: 10.0, ..s }, 20.0).warm(0), 10);
     }
