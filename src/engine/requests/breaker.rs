@@ -164,7 +164,7 @@ mod tests {
         for k in 0..19 {
             assert_eq!(b.record(k * 1000, false), None, "fewer than min-requests");
         }
-        assert_eq!(b.record(19_000, false), Some(BreakerState::Open(SimTime(0))));
+        assert_eq!(b.record(19_000, false), Some(BreakerState::Open(SimTime(19))));
         assert_eq!(b.admit(29 * S), (false, None), "open: fails fast");
     }
 
@@ -176,7 +176,7 @@ mod tests {
         }
         // 25 s later the first window is two windows back: only the new successes count.
         for k in 0..30 {
-            assert_eq!(b.record(25 * S + k * 1000, k % 3 == 0), None);
+            assert_eq!(b.record(25 * S + k * 1000, k % 3 != 0), None);
         }
         assert_eq!(b.state, BreakerState::Closed);
     }
