@@ -9,6 +9,7 @@
 
 mod breaker;
 mod calls;
+mod closed;
 mod estimate;
 mod flow;
 mod mechs;
@@ -44,6 +45,8 @@ enum Ev {
     Arrive(u32),
     /// A service whose outside load was zero looks at its rate again.
     Look(u32),
+    /// A closed-loop client of a service sends its next request.
+    Client(u32),
     /// A request's own work (or its extra latency) ends; with its generation.
     Work(u32, u32),
     /// A call's timeout: the request stops waiting.
@@ -276,6 +279,7 @@ impl<'m> Sim<'m> {
         }
         for s in 0..self.svcs.len() as u32 {
             self.schedule_arrival(s);
+            self.start_clients(s);
             if let Some(hc) = &self.model.services[s as usize].health {
                 self.at(us(hc.interval), Ev::Probe(s));
             }
@@ -289,6 +293,7 @@ impl<'m> Sim<'m> {
                 self.schedule_arrival(s);
             }
             Ev::Look(s) => self.schedule_arrival(s),
+            Ev::Client(s) => self.arrive_external(s),
             Ev::Work(r, epoch) => self.work_done(r, epoch),
             Ev::Timeout(r, epoch) => self.timeout(r, epoch),
             Ev::Retry(r, epoch) => self.retry(r, epoch),

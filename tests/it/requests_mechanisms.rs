@@ -203,3 +203,49 @@ fn shedding_keeps_an_overloaded_service_serving_its_capacity_in_both_modes() {
     let adaptive = run(file, "requests", &["--set", "services.api.shedding.adaptive-limit=true"]);
     assert!(latency(&adaptive, "api", "max_ms") < 250.0, "about one service time of queue");
 }
+
+const WRITERS: &str = r#"
+duration = "10m"
+
+[services.batch]
+instances = 1
+capacity = "100000/s"
+latency = "5ms"
+threads = { workers = 1000 }
+load = { kind = "closed", clients = 200, think = "50ms", timeout = "60s" }
+
+[services.batch.calls.dynamodb]
+timeout = "1s"
+retries = { max = 5, backoff = "0ms", jitter = "none" }
+
+[services.dynamodb]
+instances = 1
+capacity = "1000/s"
+latency = "10ms"
+queue = 0
+"#;
+
+#[test]
+fn closed_loop_writers_storm_a_throttling_table_until_backoff_lowers_their_rate_in_both_modes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "writers.toml", WRITERS);
+    let file = file.to_str().unwrap();
+    let backoff = [
+        "--set",
+        "services.batch.calls.dynamodb.retries.backoff=\"1s\"",
+        "--set",
+        "services.batch.calls.dynamodb.retries.jitter=\"full\"",
+    ];
+    for mode in ["requests", "fluid"] {
+        // 200 writers at 55 ms a cycle want about 3600 writes/s of a table that takes 1000/s
+        // and throttles the rest at once (`queue = 0`); immediate retries keep it throttled.
+        let storm = run(file, mode, &[]);
+        assert!(failed(&storm, "batch") > 0.5 * offered(&storm, "batch"), "{mode}");
+        assert!(offered(&storm, "dynamodb") > 4.0 * offered(&storm, "batch") / 1.5, "{mode}: retries multiply");
+        // With backoff the writers wait, so they ask less often: the table sees about what it takes.
+        let calm = run(file, mode, &backoff);
+        let attempts = offered(&calm, "dynamodb") / 600.0;
+        assert!((900.0..1200.0).contains(&attempts), "{mode}: {attempts}/s");
+        assert!(failed(&calm, "batch") < 0.01 * offered(&calm, "batch"), "{mode}");
+    }
+}

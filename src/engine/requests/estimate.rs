@@ -1,7 +1,7 @@
 //! How much work a requests-mode run is: the request visits it will simulate, estimated before it starts.
 
-use crate::mechanisms::load;
-use crate::model::Model;
+use crate::mechanisms::{closed_loop, load};
+use crate::model::{LoadShape, Model};
 use crate::time::SimTime;
 
 /// The most request visits (a request arriving at one service) a requests-mode
@@ -19,8 +19,13 @@ pub fn estimate_visits(model: &Model) -> f64 {
     let steps = (model.duration.0 / step).max(1);
     let mut external = vec![0.0; n];
     for (i, s) in model.services.iter().enumerate() {
-        external[i] =
-            (0..steps).map(|k| load::rate_at(&s.load.shape, SimTime(k * step))).sum::<f64>() * model.step.secs();
+        external[i] = match s.load.shape {
+            // Closed-loop clients ask at most once per think time and answer time (at least 1 ms).
+            LoadShape::Closed { clients, think } => {
+                closed_loop::rate(clients, think.secs(), s.latency.secs().max(1e-3)) * model.duration.secs()
+            }
+            _ => (0..steps).map(|k| load::rate_at(&s.load.shape, SimTime(k * step))).sum::<f64>() * model.step.secs(),
+        };
     }
     through_calls(model, &external).map_or(f64::INFINITY, |v| v.iter().sum())
 }

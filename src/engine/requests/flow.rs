@@ -10,7 +10,7 @@ impl Sim<'_> {
     /// Schedules service `s`'s next outside request at its current rate.
     pub(super) fn schedule_arrival(&mut self, s: u32) {
         let svc = &self.model.services[s as usize];
-        if matches!(svc.load.shape, crate::model::LoadShape::None) {
+        if matches!(svc.load.shape, crate::model::LoadShape::None | crate::model::LoadShape::Closed { .. }) {
             return;
         }
         let rate = load::rate_at(&svc.load.shape, self.now_ms()) * self.svcs[s as usize].load_factor;
@@ -47,15 +47,21 @@ impl Sim<'_> {
         self.reqs.get_mut(id).instance = i;
         let threads = self.model.services[s as usize].threads;
         let cap = self.model.services[s as usize].queue as usize;
+        let slots = svc.slots;
         let inst = &mut svc.insts[i as usize];
+        // `queue` bounds the requests waiting, for a worker thread or for a processing slot.
+        let waiting = inst.queue.len() + inst.cpu_queue.len();
         if inst.life != Life::Serving {
             // Still in rotation but down: the connection is refused.
             self.finish(id, false);
-        } else if inst.busy < threads {
+        } else if inst.busy < threads && (inst.cpu_busy < slots || waiting < cap) {
             self.begin(id);
+        } else if inst.busy < threads {
+            // Every processing slot busy and the waiting room full: throttled at once.
+            self.finish(id, false);
         } else if let Some(sh) = self.mechs.shed[s as usize].filter(|_| self.mechs.services) {
             self.shed_enqueue(s, i, id, sh);
-        } else if inst.queue.len() < cap {
+        } else if waiting < cap {
             inst.queue.push_back(id);
         } else {
             self.finish(id, false);
@@ -222,7 +228,11 @@ impl Sim<'_> {
                     self.deps[d as usize].delivered += 1;
                 }
             }
-            Origin::External => {}
+            Origin::External => {
+                if let Some(think) = self.mechs.think[s] {
+                    self.client_answered(s as u32, r.arrived, think);
+                }
+            }
         }
     }
 

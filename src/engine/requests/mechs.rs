@@ -17,6 +17,8 @@ pub struct Mechs {
     pub shed: Vec<Option<Shed>>,
     pub breakers: Vec<Option<Brk>>,
     pub pools: Vec<Option<Pools>>,
+    /// Think time of each service's closed-loop clients [µs].
+    pub think: Vec<Option<u64>>,
     /// Some service has a serverless fleet or shedding.
     pub services: bool,
     /// Some call has a breaker or a pool.
@@ -45,6 +47,7 @@ impl Mechs {
             shed,
             breakers,
             pools,
+            think: model.services.iter().map(|s| super::closed::think_us(&s.load.shape)).collect(),
         }
     }
 }

@@ -32,9 +32,6 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
         }
         if let Some(load) = &s.load {
             let path = sub(&base, "load");
-            if load.kind.as_deref() == Some("closed") {
-                refuse(sub(&path, "kind"), "a closed-loop load (`kind = \"closed\"`)", false);
-            }
             if load.segments.is_some() {
                 refuse(sub(&path, "segments"), "`segments`", true);
             }
