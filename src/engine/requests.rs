@@ -14,6 +14,7 @@ mod estimate;
 mod flow;
 mod mechs;
 mod ops;
+mod partitions;
 mod pool;
 mod serverless;
 mod shedding;

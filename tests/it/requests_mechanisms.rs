@@ -249,3 +249,52 @@ fn closed_loop_writers_storm_a_throttling_table_until_backoff_lowers_their_rate_
         assert!(failed(&calm, "batch") < 0.01 * offered(&calm, "batch"), "{mode}");
     }
 }
+
+const HOT_PARTITION: &str = r#"
+duration = "10m"
+
+[services.app]
+instances = 4
+capacity = "2000/s"
+latency = "5ms"
+load = { kind = "constant", rate = "2000/s" }
+
+[services.app.calls.table]
+timeout = "1s"
+
+[services.report]
+instances = 1
+capacity = "100000/s"
+latency = "5ms"
+threads = { workers = 1000 }
+load = { kind = "closed", clients = 50, think = "0s" }
+
+[services.report.calls.table]
+timeout = "1s"
+skew = { weights = [1, 0, 0, 0, 0, 0, 0, 0] }
+
+[services.table]
+instances = 1
+capacity = "8000/s"
+latency = "10ms"
+queue = 0
+partitions = 8
+"#;
+
+#[test]
+fn a_hot_partition_throttles_while_the_table_has_room_in_both_modes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "hot.toml", HOT_PARTITION);
+    let file = file.to_str().unwrap();
+    for mode in ["requests", "fluid"] {
+        let hot = run(file, mode, &[]);
+        assert_eq!(impacted(&hot), ["app", "report", "table"], "{mode}");
+        // The report's partition takes 1000/s of the table's 8000/s: most of its reads are throttled.
+        assert!(failed(&hot, "report") > 0.8 * offered(&hot, "report"), "{mode}");
+        // The app's keys on that partition fail too; the others are fine.
+        let app = failed(&hot, "app") / offered(&hot, "app");
+        assert!((0.01..0.125).contains(&app), "{mode}: {app}");
+        let spread = run(file, mode, &["--set", "services.report.calls.table.skew.weights=[1,1,1,1,1,1,1,1]"]);
+        assert!(impacted(&spread).is_empty(), "{mode}");
+    }
+}

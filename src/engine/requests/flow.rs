@@ -36,8 +36,12 @@ impl Sim<'_> {
     /// A request arrives at service `s`; returns its id.
     pub(super) fn arrive(&mut self, s: u32, origin: Origin, parent: u32, parent_epoch: u32) -> u32 {
         let id = self.reqs.alloc(s, origin, parent, parent_epoch, self.now);
+        self.svcs[s as usize].stats.offered();
+        if self.mechs.services && !self.partition_admits(s, origin) {
+            self.finish(id, false);
+            return id;
+        }
         let svc = &mut self.svcs[s as usize];
-        svc.stats.offered();
         if svc.rotation.is_empty() {
             self.finish(id, false);
             return id;

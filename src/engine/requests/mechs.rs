@@ -1,6 +1,7 @@
 //! The state of the mechanisms a topology configures (serverless fleets, shedding, breakers, pools), and the engine's hooks into them; one flag skips them all when none is set.
 
 use super::breaker::{Brk, verb};
+use super::partitions::{Parts, call_keys};
 use super::pool::Pools;
 use super::serverless::{Envs, Grant};
 use super::shedding::Shed;
@@ -17,6 +18,9 @@ pub struct Mechs {
     pub shed: Vec<Option<Shed>>,
     pub breakers: Vec<Option<Brk>>,
     pub pools: Vec<Option<Pools>>,
+    /// A partitioned service's buckets; the key shares of each call into one.
+    pub parts: Vec<Option<Parts>>,
+    pub keys: Vec<Option<Vec<f64>>>,
     /// Think time of each service's closed-loop clients [µs].
     pub think: Vec<Option<u64>>,
     /// Some service has a serverless fleet or shedding.
@@ -41,12 +45,16 @@ impl Mechs {
         let breakers: Vec<_> = model.deps.iter().map(|d| d.extras.breaker.as_ref().map(Brk::new)).collect();
         let pools: Vec<_> = model.deps.iter().map(|d| d.extras.pool.as_ref().map(Pools::new)).collect();
         Mechs {
-            services: envs.iter().any(Option::is_some) || shed.iter().any(Option::is_some),
+            services: envs.iter().any(Option::is_some)
+                || shed.iter().any(Option::is_some)
+                || model.services.iter().any(|s| s.extras.partitions.is_some()),
             calls: breakers.iter().any(Option::is_some) || pools.iter().any(Option::is_some),
             envs,
             shed,
             breakers,
             pools,
+            parts: model.services.iter().map(|s| s.extras.partitions.map(Parts::new)).collect(),
+            keys: call_keys(model),
             think: model.services.iter().map(|s| super::closed::think_us(&s.load.shape)).collect(),
         }
     }

@@ -20,7 +20,6 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
             ("peers", s.peers.is_some()),
             ("warmup", s.warmup.is_some()),
             ("memory", s.memory.is_some()),
-            ("partitions", s.partitions.is_some()),
             ("routing", s.routing.is_some()),
             ("draining", s.draining.is_some()),
             ("autoscaling", s.autoscaling.is_some()),
@@ -39,7 +38,6 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
         for (callee, c) in &s.calls.0 {
             let path = sub(&sub(&base, "calls"), callee);
             let fluid_only = [
-                ("skew", c.skew.is_some()),
                 ("weight", c.weight.is_some()),
                 ("failover", c.failover.is_some()),
             ];
