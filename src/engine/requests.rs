@@ -16,6 +16,7 @@ mod mechs;
 mod ops;
 mod partitions;
 mod pool;
+mod priority;
 mod serverless;
 mod shedding;
 mod slab;

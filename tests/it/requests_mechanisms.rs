@@ -298,3 +298,50 @@ fn a_hot_partition_throttles_while_the_table_has_room_in_both_modes() {
         assert!(impacted(&spread).is_empty(), "{mode}");
     }
 }
+
+const PRIORITIES: &str = r#"
+duration = "10m"
+
+[services.checkout]
+instances = 2
+capacity = "1000/s"
+latency = "5ms"
+load = { kind = "constant", rate = "300/s" }
+
+[services.checkout.calls.db]
+timeout = "1s"
+priority = 1
+
+[services.report]
+instances = 2
+capacity = "1000/s"
+latency = "5ms"
+load = { kind = "constant", rate = "300/s" }
+
+[services.report.calls.db]
+timeout = "1s"
+
+[services.db]
+instances = 1
+capacity = "500/s"
+latency = "20ms"
+threads = { workers = 10 }
+queue = 200
+"#;
+
+#[test]
+fn a_short_callee_serves_the_higher_priority_first_in_both_modes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "priorities.toml", PRIORITIES);
+    let file = file.to_str().unwrap();
+    for mode in ["requests", "fluid"] {
+        // 600/s for a database that takes 500/s: the low priority takes the shortfall.
+        let r = run(file, mode, &[]);
+        assert_eq!(impacted(&r), ["report", "db"], "{mode}");
+        assert_eq!(failed(&r, "checkout"), 0.0, "{mode}");
+        let equal = run(file, mode, &["--set", "services.checkout.calls.db.priority=0"]);
+        assert_eq!(impacted(&equal), ["checkout", "report", "db"], "{mode}: equal priorities share the shortfall");
+    }
+    let r = run(file, "requests", &[]);
+    assert!(latency(&r, "checkout", "p99_ms") < 100.0, "the high priority hardly waits");
+}

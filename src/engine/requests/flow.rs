@@ -66,7 +66,13 @@ impl Sim<'_> {
         } else if let Some(sh) = self.mechs.shed[s as usize].filter(|_| self.mechs.services) {
             self.shed_enqueue(s, i, id, sh);
         } else if waiting < cap {
-            inst.queue.push_back(id);
+            if self.mechs.prio[s as usize] {
+                self.enqueue_by_priority(s as usize, i as usize, id, false);
+            } else {
+                inst.queue.push_back(id);
+            }
+        } else if self.mechs.prio[s as usize] && self.evict_lower(s as usize, i as usize, id) {
+            self.enqueue_by_priority(s as usize, i as usize, id, false);
         } else {
             self.finish(id, false);
         }
@@ -91,6 +97,8 @@ impl Sim<'_> {
         if inst.cpu_busy < svc.slots {
             inst.cpu_busy += 1;
             self.work(id);
+        } else if self.mechs.prio[s] {
+            self.enqueue_by_priority(s, i, id, true);
         } else {
             inst.cpu_queue.push_back(id);
         }
@@ -169,6 +177,8 @@ impl Sim<'_> {
             Some(sh) => (sh.lifo, sh.max_wait_us),
             None => (model.discipline == Discipline::Lifo, super::us(model.timeout)),
         };
+        // A priority queue is kept in serving order.
+        let lifo = lifo && !self.mechs.prio[s];
         loop {
             let inst = &mut self.svcs[s].insts[i];
             let next = if lifo { inst.queue.pop_back() } else { inst.queue.pop_front() };

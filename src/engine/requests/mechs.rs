@@ -21,6 +21,8 @@ pub struct Mechs {
     /// A partitioned service's buckets; the key shares of each call into one.
     pub parts: Vec<Option<Parts>>,
     pub keys: Vec<Option<Vec<f64>>>,
+    /// Services some of whose callers have a priority other than 0.
+    pub prio: Vec<bool>,
     /// Think time of each service's closed-loop clients [µs].
     pub think: Vec<Option<u64>>,
     /// Some service has a serverless fleet or shedding.
@@ -55,6 +57,9 @@ impl Mechs {
             pools,
             parts: model.services.iter().map(|s| s.extras.partitions.map(Parts::new)).collect(),
             keys: call_keys(model),
+            prio: (0..model.services.len())
+                .map(|s| model.deps.iter().any(|d| d.callee.0 == s && d.priority != 0))
+                .collect(),
             think: model.services.iter().map(|s| super::closed::think_us(&s.load.shape)).collect(),
         }
     }

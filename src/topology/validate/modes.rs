@@ -46,9 +46,6 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
                     refuse(sub(&path, key), &format!("`{key}`"), true);
                 }
             }
-            if c.priority.is_some_and(|p| p != 0) {
-                refuse(sub(&path, "priority"), "`priority`", false);
-            }
             if let Some(b) = &c.buffer
                 && b.when_full.as_deref() == Some("block")
             {
