@@ -17,6 +17,7 @@ mod ops;
 mod partitions;
 mod pool;
 mod priority;
+mod routing;
 mod serverless;
 mod shedding;
 mod slab;
@@ -49,6 +50,8 @@ enum Ev {
     Look(u32),
     /// A closed-loop client of a service sends its next request.
     Client(u32),
+    /// A router's round of probes of its targets.
+    Route(u32),
     /// A request's own work (or its extra latency) ends; with its generation.
     Work(u32, u32),
     /// A call's timeout: the request stops waiting.
@@ -286,6 +289,9 @@ impl<'m> Sim<'m> {
                 self.at(us(hc.interval), Ev::Probe(s));
             }
         }
+        if self.mechs.services {
+            self.start_routers();
+        }
     }
 
     fn dispatch(&mut self, ev: Ev) {
@@ -296,6 +302,7 @@ impl<'m> Sim<'m> {
             }
             Ev::Look(s) => self.schedule_arrival(s),
             Ev::Client(s) => self.arrive_external(s),
+            Ev::Route(s) => self.route_round(s),
             Ev::Work(r, epoch) => self.work_done(r, epoch),
             Ev::Timeout(r, epoch) => self.timeout(r, epoch),
             Ev::Retry(r, epoch) => self.retry(r, epoch),
@@ -342,6 +349,9 @@ impl<'m> Sim<'m> {
             }
         }
         self.close_control_step();
+        if self.mechs.services {
+            self.refresh_shares();
+        }
         for d in &mut self.deps {
             d.firsts_last = std::mem::take(&mut d.firsts_step);
         }

@@ -345,3 +345,25 @@ fn a_short_callee_serves_the_higher_priority_first_in_both_modes() {
     let r = run(file, "requests", &[]);
     assert!(latency(&r, "checkout", "p99_ms") < 100.0, "the high priority hardly waits");
 }
+
+#[test]
+fn blocked_health_checks_fail_over_to_an_undersized_secondary_in_both_modes() {
+    let file = incident("03-route53-failover");
+    // The first half hour holds the block (14:00) and the failover.
+    let short = ["--set", "duration=\"30m\""];
+    for mode in ["requests", "fluid"] {
+        let r = run(&file, mode, &short);
+        assert_eq!(impacted(&r), ["api-dns", "secondary"], "{mode}");
+        // Three failed probes 30 s apart after the 14:00 block (at 1200 s).
+        let primary_down = logged(&r, "target `primary` judged unhealthy");
+        assert!(primary_down.first().is_some_and(|&t| (1230.0..=1290.0).contains(&t)), "{mode}: {primary_down:?}");
+        // The TTL spreads the move over 60 s; the secondary overloads as it takes the load.
+        let start = milestone(&r, "api-dns", "impact_start").unwrap();
+        assert!((1230.0..=1400.0).contains(&start), "{mode}: impact at {start} s");
+        assert!(!logged(&r, "target `secondary` healthy again").is_empty(), "{mode}: fail-open flapping");
+        for fix in ["allow-health-checker", "standby-sized"] {
+            let r = run(&file, mode, &["--set", "duration=\"30m\"", "--variant", fix]);
+            assert!(impacted(&r).is_empty(), "{mode} {fix}");
+        }
+    }
+}

@@ -28,7 +28,16 @@ impl Sim<'_> {
                 return;
             };
             let dep = &self.model.deps[d as usize];
-            let left = if left == u32::MAX { self.call_count(dep.per_request) } else { left };
+            let mut left = if left == u32::MAX { self.call_count(dep.per_request) } else { left };
+            if self.mechs.services && left > 0 && self.mechs.routers[s].is_some() {
+                if self.routes_to(id, s, d) == Some(false) {
+                    left = 0;
+                }
+                if self.unroutable(id) {
+                    self.finish(id, false);
+                    return;
+                }
+            }
             if left == 0 {
                 let r = self.reqs.get_mut(id);
                 r.out += 1;

@@ -23,6 +23,8 @@ pub struct Mechs {
     pub keys: Vec<Option<Vec<f64>>>,
     /// Services some of whose callers have a priority other than 0.
     pub prio: Vec<bool>,
+    /// Routers, by service.
+    pub routers: Vec<Option<super::routing::Router>>,
     /// Think time of each service's closed-loop clients [µs].
     pub think: Vec<Option<u64>>,
     /// Some service has a serverless fleet or shedding.
@@ -49,7 +51,7 @@ impl Mechs {
         Mechs {
             services: envs.iter().any(Option::is_some)
                 || shed.iter().any(Option::is_some)
-                || model.services.iter().any(|s| s.extras.partitions.is_some()),
+                || model.services.iter().any(|s| s.extras.partitions.is_some() || s.extras.routing.is_some()),
             calls: breakers.iter().any(Option::is_some) || pools.iter().any(Option::is_some),
             envs,
             shed,
@@ -60,6 +62,7 @@ impl Mechs {
             prio: (0..model.services.len())
                 .map(|s| model.deps.iter().any(|d| d.callee.0 == s && d.priority != 0))
                 .collect(),
+            routers: super::routing::routers(model),
             think: model.services.iter().map(|s| super::closed::think_us(&s.load.shape)).collect(),
         }
     }

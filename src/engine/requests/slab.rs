@@ -65,6 +65,8 @@ pub struct Req {
     pub counted: bool,
     /// Holds a pooled connection for its current call.
     pub conn: bool,
+    /// At a router: the target it goes to (`u16::MAX`: not drawn yet).
+    pub pick: u16,
 }
 
 impl Req {
@@ -86,6 +88,7 @@ impl Req {
             child: NONE,
             counted: false,
             conn: false,
+            pick: u16::MAX,
         }
     }
 }

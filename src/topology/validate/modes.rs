@@ -20,7 +20,6 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
             ("peers", s.peers.is_some()),
             ("warmup", s.warmup.is_some()),
             ("memory", s.memory.is_some()),
-            ("routing", s.routing.is_some()),
             ("draining", s.draining.is_some()),
             ("autoscaling", s.autoscaling.is_some()),
         ];
@@ -37,15 +36,6 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
         }
         for (callee, c) in &s.calls.0 {
             let path = sub(&sub(&base, "calls"), callee);
-            let fluid_only = [
-                ("weight", c.weight.is_some()),
-                ("failover", c.failover.is_some()),
-            ];
-            for (key, given) in fluid_only {
-                if given {
-                    refuse(sub(&path, key), &format!("`{key}`"), true);
-                }
-            }
             if let Some(b) = &c.buffer
                 && b.when_full.as_deref() == Some("block")
             {
