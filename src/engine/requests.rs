@@ -7,6 +7,7 @@
 //! requests in flight live in a slab indexed by integer ids; response times
 //! stream into HdrHistograms. Memory is O(requests in flight + services).
 
+mod autoscaling;
 mod breaker;
 mod calls;
 mod closed;
@@ -52,6 +53,8 @@ enum Ev {
     Client(u32),
     /// A router's round of probes of its targets.
     Route(u32),
+    /// The autoscaling policies' tick.
+    Autoscale,
     /// A request's own work (or its extra latency) ends; with its generation.
     Work(u32, u32),
     /// A call's timeout: the request stops waiting.
@@ -291,6 +294,7 @@ impl<'m> Sim<'m> {
         }
         if self.mechs.services {
             self.start_routers();
+            self.start_autoscaling();
         }
     }
 
@@ -303,6 +307,7 @@ impl<'m> Sim<'m> {
             Ev::Look(s) => self.schedule_arrival(s),
             Ev::Client(s) => self.arrive_external(s),
             Ev::Route(s) => self.route_round(s),
+            Ev::Autoscale => self.autoscale(),
             Ev::Work(r, epoch) => self.work_done(r, epoch),
             Ev::Timeout(r, epoch) => self.timeout(r, epoch),
             Ev::Retry(r, epoch) => self.retry(r, epoch),

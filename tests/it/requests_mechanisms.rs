@@ -367,3 +367,33 @@ fn blocked_health_checks_fail_over_to_an_undersized_secondary_in_both_modes() {
         }
     }
 }
+
+const SPIKE: &str = r#"
+duration = "30m"
+
+[services.api]
+instances = 2
+capacity = "100/s"
+latency = "50ms"
+startup = "1m"
+queue = 100
+load = { kind = "steps", rate = "120/s", steps = [{ at = "+5m", rate = "500/s" }] }
+autoscaling = { metric = "utilisation", target = 0.6, min = 2, max = 12, scale-out-cooldown = "1m" }
+"#;
+
+#[test]
+fn target_tracking_launches_instances_that_serve_after_their_startup_in_both_modes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), "spike.toml", SPIKE);
+    let file = file.to_str().unwrap();
+    for mode in ["requests", "fluid"] {
+        let r = run(file, mode, &[]);
+        let launches = logged(&r, "autoscaling launches");
+        assert!(launches.iter().any(|&t| (300.0..=320.0).contains(&t)), "{mode}: {launches:?}");
+        // The new instances serve after their 1-minute start-up.
+        let recovered = milestone(&r, "api", "recovered").unwrap();
+        assert!((350.0..=450.0).contains(&recovered), "{mode}: recovered at {recovered} s");
+        let fixed = run(file, mode, &["--set", "services.api.autoscaling.max=2"]);
+        assert_eq!(milestone(&fixed, "api", "recovered"), None, "{mode}: two instances never catch up");
+    }
+}

@@ -25,6 +25,8 @@ pub struct Mechs {
     pub prio: Vec<bool>,
     /// Routers, by service.
     pub routers: Vec<Option<super::routing::Router>>,
+    /// Autoscaling policies, by service.
+    pub policies: Vec<Option<super::autoscaling::Policy>>,
     /// Think time of each service's closed-loop clients [µs].
     pub think: Vec<Option<u64>>,
     /// Some service has a serverless fleet or shedding.
@@ -51,7 +53,10 @@ impl Mechs {
         Mechs {
             services: envs.iter().any(Option::is_some)
                 || shed.iter().any(Option::is_some)
-                || model.services.iter().any(|s| s.extras.partitions.is_some() || s.extras.routing.is_some()),
+                || model.services.iter().any(|s| {
+                    let x = &s.extras;
+                    x.partitions.is_some() || x.routing.is_some() || x.autoscaling.is_some()
+                }),
             calls: breakers.iter().any(Option::is_some) || pools.iter().any(Option::is_some),
             envs,
             shed,
@@ -63,6 +68,7 @@ impl Mechs {
                 .map(|s| model.deps.iter().any(|d| d.callee.0 == s && d.priority != 0))
                 .collect(),
             routers: super::routing::routers(model),
+            policies: super::autoscaling::policies(model),
             think: model.services.iter().map(|s| super::closed::think_us(&s.load.shape)).collect(),
         }
     }

@@ -198,7 +198,7 @@ impl Sim<'_> {
         self.at(self.now + super::us(interval).max(1), Ev::Probe(s));
     }
 
-    fn start_scaling(&mut self, s: u32, count: u32, over: crate::time::Span, out: bool) {
+    pub(super) fn start_scaling(&mut self, s: u32, count: u32, over: crate::time::Span, out: bool) {
         let every_us = if over.is_zero() || count == 0 { 0 } else { super::us(over) / count as u64 };
         self.scalings.push(Scaling { service: s, left: count, every_us, out });
         self.scale(self.scalings.len() - 1);

@@ -21,7 +21,6 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
             ("warmup", s.warmup.is_some()),
             ("memory", s.memory.is_some()),
             ("draining", s.draining.is_some()),
-            ("autoscaling", s.autoscaling.is_some()),
         ];
         for (key, given) in fluid_only {
             if given {
