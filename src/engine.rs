@@ -381,7 +381,7 @@ impl<'m> Sim<'m> {
             let p = st.profile;
             let (n, slowed) = st
                 .fleet
-                .cohorts
+                .cohorts()
                 .iter()
                 .filter(|k| k.phase == Phase::Serving && k.in_rotation)
                 .fold((0.0, 0.0), |(n, l), k| (n + k.count as f64, l + k.count as f64 * k.fault.latency_s));

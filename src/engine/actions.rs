@@ -133,7 +133,8 @@ impl Sim<'_> {
                 let id = self.rollouts.len() as u32 + 1;
                 let f = &self.states[service.0].fleet;
                 let old = self.rollouts[idx].1.id;
-                let previous = f.cohorts.iter().find(|k| k.rolled != old).map_or_else(Version::default, |k| k.version);
+                let previous =
+                    f.cohorts().iter().find(|k| k.rolled != old).map_or_else(Version::default, |k| k.version);
                 let rollback = self.rollouts[idx].1.roll_back(id, f, previous);
                 if *back {
                     self.rollouts.push((*service, rollback));
@@ -263,7 +264,7 @@ impl Sim<'_> {
         };
         for (i, st) in self.states.iter_mut().enumerate() {
             let live = bits(ServiceId(i), &self.faults);
-            for k in st.fleet.cohorts.iter_mut() {
+            for k in st.fleet.cohorts_mut().iter_mut() {
                 k.hit &= live;
                 k.fault = cohort_fault(k.hit, ServiceId(i), &self.faults);
             }

@@ -2,6 +2,7 @@
 
 use crate::model::Version;
 use crate::time::{SimTime, Span};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -147,14 +148,25 @@ impl Cohort {
 }
 
 /// All the instances of one service.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Fleet {
-    pub cohorts: Vec<Cohort>,
+    cohorts: Vec<Cohort>,
     /// Cohorts changed since the last [`Fleet::tidy`].
     dirty: bool,
     /// Booting instances are promoted at multiples of this (the run's step).
     grid: Span,
+    /// The census of the cohorts as they are, once asked for; cleared by every change.
+    census: Cell<Option<Census>>,
 }
+
+impl PartialEq for Fleet {
+    fn eq(&self, other: &Fleet) -> bool {
+        (&self.cohorts, self.dirty, self.grid) == (&other.cohorts, other.dirty, other.grid)
+    }
+}
+
+/// Cohorts up to which [`Fleet::tidy`] looks for an identical one by a scan; above, by hashing.
+const SCAN_UP_TO: usize = 32;
 
 /// Fleet-wide sums the traffic model needs.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -191,7 +203,30 @@ pub struct Census {
 
 impl Fleet {
     pub fn new(instances: u32) -> Fleet {
-        Fleet { cohorts: vec![Cohort::serving(instances, Version::default())], dirty: false, grid: Span(1) }
+        Fleet {
+            cohorts: vec![Cohort::serving(instances, Version::default())],
+            dirty: false,
+            grid: Span(1),
+            census: Cell::new(None),
+        }
+    }
+
+    /// The cohorts, in order.
+    pub fn cohorts(&self) -> &[Cohort] {
+        &self.cohorts
+    }
+
+    /// The cohorts, to change in place: the census is counted again; call
+    /// [`Fleet::touch`] when identical cohorts may have appeared.
+    pub fn cohorts_mut(&mut self) -> &mut [Cohort] {
+        self.census.set(None);
+        &mut self.cohorts
+    }
+
+    /// Marks the cohorts changed: the next [`Fleet::tidy`] merges them, the next census recounts.
+    fn changed(&mut self) {
+        self.dirty = true;
+        self.census.set(None);
     }
 
     /// The fleet whose booting instances are only promoted at multiples of
@@ -211,10 +246,20 @@ impl Fleet {
         } else {
             self.cohorts.push(k);
         }
-        self.dirty = true;
+        self.changed();
     }
 
+    /// The fleet-wide sums, counted again only after a change.
     pub fn census(&self) -> Census {
+        if let Some(c) = self.census.get() {
+            return c;
+        }
+        let c = self.count();
+        self.census.set(Some(c));
+        c
+    }
+
+    fn count(&self) -> Census {
         let mut c = Census::default();
         let (mut err, mut lat, mut stale, mut client, mut rejecting) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for k in &self.cohorts {
@@ -280,13 +325,13 @@ impl Fleet {
         for m in moved {
             self.push(m);
         }
-        self.dirty = true;
+        self.changed();
         n - left
     }
 
     /// Marks the cohorts changed, so the next [`Fleet::tidy`] merges them.
     pub fn touch(&mut self) {
-        self.dirty = true;
+        self.changed();
     }
 
     /// Crashes up to `n` serving or booting instances; returns how many.
@@ -353,7 +398,7 @@ impl Fleet {
                 }
             }
         }
-        self.dirty = true;
+        self.changed();
         n - left
     }
 
@@ -376,7 +421,7 @@ impl Fleet {
             }
         }
         if promoted > 0 {
-            self.dirty = true;
+            self.changed();
         }
         promoted
     }
@@ -407,28 +452,58 @@ impl Fleet {
     }
 
     /// Drops empty cohorts and merges identical ones, keeping the first's
-    /// place, if anything changed since the last call. O(n).
+    /// place, if anything changed since the last call. In place, O(n).
     pub fn tidy(&mut self) {
         if !std::mem::take(&mut self.dirty) {
             return;
         }
+        // Sums over merged cohorts round differently: count them again.
+        self.census.set(None);
         self.cohorts.retain(|k| k.count > 0);
-        if self.cohorts.len() < 2 {
+        let n = self.cohorts.len();
+        if n < 2 {
             return;
         }
-        let mut first: HashMap<[u64; 14], usize, BuildHasherDefault<KeyHasher>> =
-            HashMap::with_capacity_and_hasher(self.cohorts.len(), BuildHasherDefault::default());
-        let mut merged: Vec<Cohort> = Vec::with_capacity(self.cohorts.len());
-        for k in std::mem::take(&mut self.cohorts) {
-            match first.entry(k.key(self.grid)) {
-                Entry::Occupied(at) => merged[*at.get()].count += k.count,
-                Entry::Vacant(slot) => {
-                    slot.insert(merged.len());
-                    merged.push(k);
+        // cohorts[..kept] are distinct; each later one merges into its twin there or joins them.
+        let mut kept = 0;
+        if n <= SCAN_UP_TO {
+            let mut keys = [[0u64; 14]; SCAN_UP_TO];
+            for i in 0..n {
+                let key = self.cohorts[i].key(self.grid);
+                let twin = keys[..kept].iter().position(|k| *k == key);
+                if twin.is_none() {
+                    keys[kept] = key;
                 }
+                merge_or_keep(&mut self.cohorts, &mut kept, i, twin);
+            }
+        } else {
+            let mut index: HashMap<[u64; 14], usize, BuildHasherDefault<KeyHasher>> =
+                HashMap::with_capacity_and_hasher(n, BuildHasherDefault::default());
+            for i in 0..n {
+                let twin = match index.entry(self.cohorts[i].key(self.grid)) {
+                    Entry::Occupied(at) => Some(*at.get()),
+                    Entry::Vacant(slot) => {
+                        slot.insert(kept);
+                        None
+                    }
+                };
+                merge_or_keep(&mut self.cohorts, &mut kept, i, twin);
             }
         }
-        self.cohorts = merged;
+        self.cohorts.truncate(kept);
+    }
+}
+
+/// Merges cohort `i` into its earlier `twin`, or moves it to the end of the `kept` distinct ones.
+fn merge_or_keep(cohorts: &mut [Cohort], kept: &mut usize, i: usize, twin: Option<usize>) {
+    match twin {
+        Some(j) => cohorts[j].count += cohorts[i].count,
+        None => {
+            if *kept != i {
+                cohorts.swap(*kept, i);
+            }
+            *kept += 1;
+        }
     }
 }
 

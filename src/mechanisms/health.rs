@@ -63,7 +63,7 @@ pub fn probe_each(
         if drawn >= nominal { now.plus(Span(drawn - nominal)) } else { SimTime(now.0.saturating_sub(nominal - drawn)) }
     };
     let mut moves = Moves::default();
-    for k in fleet.cohorts.iter_mut() {
+    for k in fleet.cohorts_mut().iter_mut() {
         let passes = match k.phase {
             Phase::Booting { .. } | Phase::Warming { .. } => continue,
             Phase::Serving => serving_ok(k),
@@ -92,7 +92,7 @@ pub fn probe_each(
         }
     }
     if let Some(startup) = replace
-        && fleet.cohorts.iter().any(|k| k.phase == Phase::Crashed && !k.in_rotation)
+        && fleet.cohorts().iter().any(|k| k.phase == Phase::Crashed && !k.in_rotation)
     {
         moves.replaced = fleet.restart(u32::MAX, now, startup, |k| k.phase == Phase::Crashed && !k.in_rotation, |_| {});
     }

@@ -30,7 +30,7 @@ pub fn expired_fraction(p: &PeerThreads, age: Span) -> f64 {
 /// Starts a fleet that has run long enough to know all its cell's peers.
 pub fn settle(fleet: &mut Fleet, p: &PeerThreads) {
     let cell = fleet.census().total as f64 / p.cells.max(1) as f64;
-    for k in fleet.cohorts.iter_mut() {
+    for k in fleet.cohorts_mut().iter_mut() {
         k.known_peers = cell;
     }
 }
@@ -49,7 +49,7 @@ pub fn learn(fleet: &mut Fleet, p: &PeerThreads, workers: u32, os_limit: u32, no
     let cell = fleet.census().total as f64 / p.cells.max(1) as f64;
     let pull = if p.learn.is_zero() { 1.0 } else { 1.0 - (-dt.secs() / p.learn.secs()).exp() };
     let mut out = Learned::default();
-    for k in fleet.cohorts.iter_mut() {
+    for k in fleet.cohorts_mut().iter_mut() {
         let target = cell.max(1.0);
         let mut known = k.known_peers + (target - k.known_peers) * pull;
         if (known - target).abs() < 0.5 {
@@ -91,9 +91,9 @@ mod tests {
 
     /// The first cohort has been running: it knows its peers.
     fn settle_old(f: &mut Fleet, p: &PeerThreads) {
-        let first = f.cohorts[0].count as f64 / p.cells as f64;
-        if f.cohorts[0].known_peers == 0.0 {
-            f.cohorts[0].known_peers = first;
+        let k = &mut f.cohorts_mut()[0];
+        if k.known_peers == 0.0 {
+            k.known_peers = k.count as f64 / p.cells as f64;
         }
     }
 

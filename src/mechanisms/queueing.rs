@@ -115,28 +115,26 @@ pub fn erlang_c(servers: f64, load: f64) -> f64 {
 }
 
 /// Erlang C with `c` servers and the Erlang B value the recurrence reached.
+///
+/// The recurrence runs on `1 / B`: `1/B(k) = 1 + (k / a) / B(k-1)`, a multiply
+/// and an add per server where `B(k) = a B / (k + a B)` needs a division.
 fn erlang_c_and_b(c: u32, load: f64) -> (f64, f64) {
-    let mut b = 1.0;
+    let per_load = 1.0 / load;
+    let mut inv_b = 1.0;
     for k in 1..=c {
-        b = load * b / (k as f64 + load * b);
+        inv_b = 1.0 + inv_b * (k as f64 * per_load);
     }
     let rho = load / c as f64;
+    let b = 1.0 / inv_b;
     if rho >= 1.0 {
         return (1.0, b);
     }
-    (b / (1.0 - rho * (1.0 - b)), b)
+    // B / (1 - ρ (1 - B)) with B = 1 / inv_b.
+    (1.0 / (inv_b * (1.0 - rho) + rho), b)
 }
 
 fn erlang_c_int(c: u32, load: f64) -> f64 {
-    let rho = load / c as f64;
-    if rho >= 1.0 {
-        return 1.0;
-    }
-    let mut b = 1.0;
-    for k in 1..=c {
-        b = load * b / (k as f64 + load * b);
-    }
-    b / (1.0 - rho * (1.0 - b))
+    erlang_c_and_b(c, load).0
 }
 
 /// The wait in a queue of `servers` servers, each holding a request for a

@@ -37,11 +37,11 @@ impl Rollout {
             Pace::Batches { size, pause } => {
                 let starting =
                     |k: &Cohort| k.rolled == id && matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. });
-                if fleet.cohorts.iter().any(starting) {
+                if fleet.cohorts().iter().any(starting) {
                     return (0, Some(now.plus(BATCH_POLL)));
                 }
                 match self.batch_done_at {
-                    None if self.left > 0 && fleet.cohorts.iter().any(|k| k.rolled == id) => {
+                    None if self.left > 0 && fleet.cohorts().iter().any(|k| k.rolled == id) => {
                         self.batch_done_at = Some(now);
                         return (0, Some(now.plus(pause)));
                     }
@@ -81,7 +81,7 @@ impl Rollout {
     /// same pace, over the instances it reached, into `previous`.
     pub fn roll_back(&mut self, new_id: u32, fleet: &Fleet, previous: Version) -> Rollout {
         self.left = 0;
-        let reached = fleet.cohorts.iter().filter(|k| k.rolled == self.id).map(|k| k.count).sum();
+        let reached = fleet.cohorts().iter().filter(|k| k.rolled == self.id).map(|k| k.count).sum();
         Rollout { only: Some(self.id), ..Rollout::new(new_id, reached, self.pace, Some(previous)) }
     }
 }
@@ -107,7 +107,7 @@ mod tests {
         assert_eq!((n, next), (2, Some(SimTime(10_000))));
         f.promote_ready(SimTime(10_000), Some(60.0));
         assert_eq!(r.step(&mut f, SimTime(10_000), Span(10_000)), (0, Some(SimTime(40_000))), "still warming");
-        for k in f.cohorts.iter_mut() {
+        for k in f.cohorts_mut().iter_mut() {
             k.phase = Phase::Serving;
         }
         assert_eq!(r.step(&mut f, SimTime(70_000), Span(10_000)), (0, Some(SimTime(75_000))), "the pause");
@@ -131,7 +131,7 @@ mod tests {
         assert_eq!(total, 2);
         f.promote_ready(t, None);
         f.tidy();
-        assert!(f.cohorts.iter().all(|k| k.rolled == 7 && k.version == v));
+        assert!(f.cohorts().iter().all(|k| k.rolled == 7 && k.version == v));
     }
 
     #[test]

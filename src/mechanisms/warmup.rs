@@ -46,7 +46,7 @@ pub fn warm(fleet: &mut Fleet, w: &Warmup, now: SimTime, dt: Span, startup: Span
     let speed = ((store + peers) / n).min(1.0);
     let fed_by_peers = (n - store).clamp(0.0, peers);
     let mut out = Warmed { speed, peer_load: fed_by_peers * w.peer_cost, ..Warmed::default() };
-    for k in fleet.cohorts.iter_mut() {
+    for k in fleet.cohorts_mut().iter_mut() {
         if let Phase::Warming { progress_s, need_s, since } = k.phase {
             let progress_s = progress_s + speed * dt.secs();
             if progress_s >= need_s {
