@@ -189,9 +189,9 @@ mod tests {
         }
         assert!(matches!(b.state, BreakerState::Open(_)));
         assert_eq!(b.admit(31 * S), (true, Some(BreakerState::HalfOpen(SimTime(31_000)))));
-        assert_eq!(b.admit(31 * S).0, true);
-        assert_eq!(b.admit(31 * S).0, true);
-        assert_eq!(b.admit(31 * S).0, false, "only three probes");
+        assert!(b.admit(31 * S).0);
+        assert!(b.admit(31 * S).0);
+        assert!(!b.admit(31 * S).0, "only three probes");
         assert_eq!(b.record(31 * S + 10, true), None);
         assert_eq!(b.record(31 * S + 20, true), None);
         assert_eq!(b.record(31 * S + 30, false), Some(BreakerState::Closed), "one in three failed: below half");

@@ -1,13 +1,13 @@
 //! The state of the mechanisms a topology configures (serverless fleets, shedding, breakers, pools), and the engine's hooks into them; one flag skips them all when none is set.
 
 use super::breaker::{Brk, verb};
+use super::estimate::through_calls;
 use super::partitions::{Parts, call_keys};
 use super::pool::Pools;
 use super::serverless::{Envs, Grant};
 use super::shedding::Shed;
 use super::slab::Phase;
 use super::{Ev, Sim};
-use super::estimate::through_calls;
 use crate::mechanisms::load;
 use crate::model::Model;
 use crate::time::SimTime;
@@ -42,12 +42,12 @@ impl Mechs {
                 model.services.iter().map(|s| load::rate_at(&s.load.shape, SimTime::ZERO)).collect();
             let rates = through_calls(model, &outside).unwrap_or(outside);
             let envs = model.services.iter().zip(rates);
-            envs.map(|(s, rate)| s.extras.serverless.as_ref().map(|sl| Envs::new(sl, rate * s.latency.secs()))).collect()
+            envs.map(|(s, rate)| s.extras.serverless.as_ref().map(|sl| Envs::new(sl, rate * s.latency.secs())))
+                .collect()
         } else {
             model.services.iter().map(|_| None).collect()
         };
-        let shed: Vec<_> =
-            model.services.iter().map(|s| s.extras.shedding.as_ref().map(|h| Shed::new(s, h))).collect();
+        let shed: Vec<_> = model.services.iter().map(|s| s.extras.shedding.as_ref().map(|h| Shed::new(s, h))).collect();
         let breakers: Vec<_> = model.deps.iter().map(|d| d.extras.breaker.as_ref().map(Brk::new)).collect();
         let pools: Vec<_> = model.deps.iter().map(|d| d.extras.pool.as_ref().map(Pools::new)).collect();
         Mechs {

@@ -46,11 +46,8 @@ impl Sim<'_> {
     pub(super) fn enqueue_by_priority(&mut self, s: usize, i: usize, id: u32, slot: bool) {
         let p = self.priority_of(id);
         let lifo = !slot && self.model.services[s].discipline == crate::model::Discipline::Lifo;
-        let mut q = std::mem::take(if slot {
-            &mut self.svcs[s].insts[i].cpu_queue
-        } else {
-            &mut self.svcs[s].insts[i].queue
-        });
+        let mut q =
+            std::mem::take(if slot { &mut self.svcs[s].insts[i].cpu_queue } else { &mut self.svcs[s].insts[i].queue });
         insert(&mut q, id, p, lifo, |o| self.priority_of(o));
         *(if slot { &mut self.svcs[s].insts[i].cpu_queue } else { &mut self.svcs[s].insts[i].queue }) = q;
     }

@@ -33,11 +33,9 @@ pub fn routers(model: &Model) -> Vec<Option<Router>> {
                 .map(|&d| {
                     let callee = model.deps[d as usize].callee;
                     match r.checker {
-                        Some(c) => model
-                            .deps
-                            .iter()
-                            .position(|p| p.caller == c && p.callee == callee)
-                            .map(|p| p as u32),
+                        Some(c) => {
+                            model.deps.iter().position(|p| p.caller == c && p.callee == callee).map(|p| p as u32)
+                        }
                         None => Some(d),
                     }
                 })

@@ -29,11 +29,7 @@ impl Shed {
         } else {
             svc.queue
         };
-        Shed {
-            lifo: s.lifo || svc.discipline == Discipline::Lifo,
-            max_wait_us: (max_wait_s * 1e6).round() as u64,
-            cap,
-        }
+        Shed { lifo: s.lifo || svc.discipline == Discipline::Lifo, max_wait_us: (max_wait_s * 1e6).round() as u64, cap }
     }
 }
 
