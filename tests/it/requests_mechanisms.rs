@@ -397,3 +397,18 @@ fn target_tracking_launches_instances_that_serve_after_their_startup_in_both_mod
         assert_eq!(milestone(&fixed, "api", "recovered"), None, "{mode}: two instances never catch up");
     }
 }
+
+#[test]
+fn deep_checks_on_a_slow_dependency_empty_the_fleet_in_both_modes() {
+    let file = incident("09-deep-health-slow-dependency");
+    for mode in ["requests", "fluid"] {
+        let r = run(&file, mode, &[]);
+        assert_eq!(impacted(&r), ["api"], "{mode}");
+        // The database slows at 15:10 (600 s) for 20 minutes; probes fail within three intervals.
+        let start = milestone(&r, "api", "impact_start").unwrap();
+        assert!((600.0..=650.0).contains(&start), "{mode}: {start}");
+        let back = milestone(&r, "api", "recovered").unwrap();
+        assert!((1800.0..=1900.0).contains(&back), "{mode}: {back}");
+        assert!(impacted(&run(&file, mode, &["--variant", "shallow-check"])).is_empty(), "{mode}");
+    }
+}

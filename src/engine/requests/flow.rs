@@ -66,12 +66,12 @@ impl Sim<'_> {
         } else if let Some(sh) = self.mechs.shed[s as usize].filter(|_| self.mechs.services) {
             self.shed_enqueue(s, i, id, sh);
         } else if waiting < cap {
-            if self.mechs.prio[s as usize] {
+            if self.mechs.services && self.mechs.prio[s as usize] {
                 self.enqueue_by_priority(s as usize, i as usize, id, false);
             } else {
                 inst.queue.push_back(id);
             }
-        } else if self.mechs.prio[s as usize] && self.evict_lower(s as usize, i as usize, id) {
+        } else if self.mechs.services && self.mechs.prio[s as usize] && self.evict_lower(s as usize, i as usize, id) {
             self.enqueue_by_priority(s as usize, i as usize, id, false);
         } else {
             self.finish(id, false);
@@ -97,7 +97,7 @@ impl Sim<'_> {
         if inst.cpu_busy < svc.slots {
             inst.cpu_busy += 1;
             self.work(id);
-        } else if self.mechs.prio[s] {
+        } else if self.mechs.services && self.mechs.prio[s] {
             self.enqueue_by_priority(s, i, id, true);
         } else {
             inst.cpu_queue.push_back(id);
@@ -173,12 +173,13 @@ impl Sim<'_> {
         let inst = &mut self.svcs[s].insts[i];
         inst.busy = inst.busy.saturating_sub(1);
         let model = &self.model.services[s];
-        let (lifo, timeout_us) = match self.mechs.shed[s].filter(|_| self.mechs.services) {
+        let shed = if self.mechs.services { self.mechs.shed[s] } else { None };
+        let (lifo, timeout_us) = match shed {
             Some(sh) => (sh.lifo, sh.max_wait_us),
             None => (model.discipline == Discipline::Lifo, super::us(model.timeout)),
         };
         // A priority queue is kept in serving order.
-        let lifo = lifo && !self.mechs.prio[s];
+        let lifo = lifo && !(self.mechs.services && self.mechs.prio[s]);
         loop {
             let inst = &mut self.svcs[s].insts[i];
             let next = if lifo { inst.queue.pop_back() } else { inst.queue.pop_front() };

@@ -29,7 +29,7 @@ pub struct Mechs {
     pub policies: Vec<Option<super::autoscaling::Policy>>,
     /// Think time of each service's closed-loop clients [µs].
     pub think: Vec<Option<u64>>,
-    /// Some service has a serverless fleet or shedding.
+    /// Some service has a serverless fleet, shedding, partitions, a router, autoscaling or a caller with a priority.
     pub services: bool,
     /// Some call has a breaker or a pool.
     pub calls: bool,
@@ -56,7 +56,8 @@ impl Mechs {
                 || model.services.iter().any(|s| {
                     let x = &s.extras;
                     x.partitions.is_some() || x.routing.is_some() || x.autoscaling.is_some()
-                }),
+                })
+                || model.deps.iter().any(|d| d.priority != 0),
             calls: breakers.iter().any(Option::is_some) || pools.iter().any(Option::is_some),
             envs,
             shed,

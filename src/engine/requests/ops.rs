@@ -144,8 +144,26 @@ impl Sim<'_> {
     pub(super) fn probe(&mut self, s: u32) {
         let Some(hc) = self.model.services[s as usize].health.clone() else { return };
         let svc = &self.model.services[s as usize];
-        let hold_s = svc.latency.secs();
-        let error = self.svcs[s as usize].error;
+        let (mut hold_s, mut error) = (svc.latency.secs(), self.svcs[s as usize].error);
+        if hc.deep {
+            // A deep probe goes through the calls like a request: it takes as
+            // long as requests held a thread in the last step, and fails as
+            // often as the sync callees failed their requests.
+            if let Some(last) = self.samples[s as usize].last() {
+                let done = last.served + last.failed;
+                if done > 0.0 {
+                    hold_s = hold_s.max(last.threads_in_use / done);
+                }
+            }
+            for &d in &self.outgoing[s as usize] {
+                let dep = &self.model.deps[d as usize];
+                if dep.kind == crate::model::DepKind::Sync
+                    && let Some(last) = self.samples[dep.callee.0].last()
+                {
+                    error = 1.0 - (1.0 - error) * last.availability;
+                }
+            }
+        }
         let (mut removed, mut back, mut replaced) = (0, 0, 0);
         for i in 0..self.svcs[s as usize].insts.len() as u32 {
             let inst = &self.svcs[s as usize].insts[i as usize];
