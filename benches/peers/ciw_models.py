@@ -1,7 +1,7 @@
 """Ciw versions of the M/M/c and Jackson models of benches/peers.rs (Ciw has no synchronous calls).
 
 Usage: python3 ciw_models.py MODEL REQUESTS SEED, MODEL one of mmc, jackson.
-Prints one JSON line: requests completed, wall seconds (Ciw does not count events).
+Prints one JSON line: requests completed, wall and CPU seconds (Ciw does not count events).
 """
 import json
 import sys
@@ -35,11 +35,11 @@ def main():
     else:
         raise SystemExit(f"Ciw has no model {model}")
     sim = ciw.Simulation(network)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     sim.simulate_until_max_time(n / lam)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     done = sum(1 for r in sim.get_all_records() if r.destination == -1)
-    print(json.dumps({"peer": "ciw", "model": model, "requests": done, "events": None, "wall_s": wall}))
+    print(json.dumps({"peer": "ciw", "model": model, "requests": done, "events": None, "wall_s": wall, "cpu_s": cpu}))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """SimPy versions of the models benches/peers.rs runs in blastsim's requests mode.
 
 Usage: python3 simpy_models.py MODEL REQUESTS SEED, MODEL one of mmc, jackson, sync.
-Prints one JSON line: requests completed, events processed, wall seconds.
+Prints one JSON line: requests completed, events processed, wall and CPU seconds.
 """
 import json
 import random
@@ -97,12 +97,12 @@ def main():
     rng = random.Random(seed)
     until, stats = {"mmc": mmc, "jackson": jackson, "sync": sync}[model](env, rng, n)
     events = 0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     while env.peek() < until:
         env.step()
         events += 1
-    wall = time.perf_counter() - start
-    print(json.dumps({"peer": "simpy", "model": model, "requests": stats["done"], "events": events, "wall_s": wall}))
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(json.dumps({"peer": "simpy", "model": model, "requests": stats["done"], "events": events, "wall_s": wall, "cpu_s": cpu}))
 
 
 if __name__ == "__main__":

@@ -11,18 +11,23 @@ mod autoscaling;
 mod breaker;
 mod calls;
 mod closed;
+mod draining;
 mod estimate;
 mod flow;
 mod mechs;
 mod ops;
+mod own;
 mod partitions;
 mod pool;
 mod priority;
+mod rolling;
 mod routing;
+mod segments;
 mod serverless;
 mod shedding;
 mod slab;
 mod stats;
+mod timers;
 
 pub use estimate::{MAX_VISITS, estimate_visits};
 
@@ -36,10 +41,25 @@ use rand::rngs::ChaCha8Rng;
 use slab::{Extra, Slab};
 use stats::Stats;
 use std::collections::VecDeque;
+use timers::Timers;
 
 /// Microseconds in a model span.
 fn us(span: Span) -> u64 {
     span.0.saturating_mul(1000)
+}
+
+/// `x.round() as u64` for every `x` (halves away from zero; negative and NaN
+/// give 0, too large saturates), without the call into libm that `round` is
+/// on baseline x86-64. Exact: below 2^53 the fraction `x - trunc(x)` is a
+/// double itself, and from 2^53 on every double is an integer. The common
+/// range goes through `i64`, which converts in one instruction each way.
+fn round_u64(x: f64) -> u64 {
+    if (0.0..9.0e18).contains(&x) {
+        let t = x as i64;
+        (t + i64::from(x - t as f64 >= 0.5)) as u64
+    } else {
+        x.round() as u64
+    }
 }
 
 /// Something scheduled: small and `Copy`; ids index the slab, services and deps.
@@ -57,8 +77,8 @@ enum Ev {
     Autoscale,
     /// A request's own work (or its extra latency) ends; with its generation.
     Work(u32, u32),
-    /// A call's timeout: the request stops waiting.
-    Timeout(u32, u32),
+    /// The first waiting call of a dependency may time out (see `timers`).
+    Timer(u32),
     /// A retry's backoff ends.
     Retry(u32, u32),
     /// End of a sampling step.
@@ -77,6 +97,10 @@ enum Ev {
     PoolWait(u32, u32, u32),
     /// A pooled connection handed to a waiting request (request, generation, dependency).
     PoolGrant(u32, u32, u32),
+    /// The next step of a rolling action.
+    Roll(u32),
+    /// An instance's deregistration delay is over (service, instance, its generation).
+    Drained(u32, u32, u32),
 }
 
 /// Where an instance is in its life.
@@ -86,6 +110,8 @@ enum Life {
     Booting,
     Crashed,
     Gone,
+    /// The old process of a restarted instance, out of rotation, finishing its requests.
+    Draining,
 }
 
 /// One instance: its worker threads, processing slots and queues.
@@ -102,6 +128,8 @@ struct Inst {
     passes: u32,
     /// Bumped on restart so a stale start-up is ignored.
     epoch: u32,
+    /// Its version and the faults on part of the fleet hitting it.
+    own: own::Own,
 }
 
 impl Inst {
@@ -116,6 +144,7 @@ impl Inst {
             fails: 0,
             passes: 0,
             epoch: 0,
+            own: own::Own::default(),
         }
     }
 }
@@ -169,6 +198,8 @@ enum FaultKind {
     Latency(u32, Extra),
     Errors(u32, f64),
     Partition(u32),
+    /// A fault on the instances of a service marked with this slot's bit.
+    Part(u32, u32, crate::model::FaultKind),
 }
 
 struct Scaling {
@@ -185,6 +216,7 @@ struct Sim<'m> {
     svcs: Vec<Svc>,
     deps: Vec<Dep>,
     reqs: Slab,
+    timers: Timers,
     queue: EventQueue<Ev>,
     now: u64,
     end: u64,
@@ -193,6 +225,7 @@ struct Sim<'m> {
     fault_ids: u32,
     scalings: Vec<Scaling>,
     mechs: mechs::Mechs,
+    scen: rolling::Scen<'m>,
     rng: ChaCha8Rng,
     times: Vec<SimTime>,
     samples: Vec<super::Samples>,
@@ -211,7 +244,9 @@ pub fn run(model: &Model) -> Result<RunResult, EngineError> {
             limit: format!("{:.0e}", MAX_VISITS as f64),
         });
     }
+    let alts = rolling::alternatives(model);
     let mut sim = Sim::new(model);
+    sim.scen.alts = &alts;
     sim.start();
     while let Some((at, ev)) = sim.queue.pop() {
         if at.0 > sim.end {
@@ -252,6 +287,7 @@ impl<'m> Sim<'m> {
             svcs,
             deps: vec![Dep { data: 1.0, ..Dep::default() }; model.deps.len()],
             reqs: Slab::default(),
+            timers: Timers::new(model.deps.len()),
             queue: EventQueue::new(),
             now: 0,
             end: us(model.duration),
@@ -260,6 +296,7 @@ impl<'m> Sim<'m> {
             fault_ids: 0,
             scalings: Vec::new(),
             mechs: mechs::Mechs::new(model),
+            scen: rolling::Scen::default(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
             times: Vec::with_capacity(steps),
             samples: (0..model.services.len()).map(|_| super::Samples::new()).collect(),
@@ -309,7 +346,15 @@ impl<'m> Sim<'m> {
             Ev::Route(s) => self.route_round(s),
             Ev::Autoscale => self.autoscale(),
             Ev::Work(r, epoch) => self.work_done(r, epoch),
-            Ev::Timeout(r, epoch) => self.timeout(r, epoch),
+            Ev::Timer(d) => {
+                let (due, next) = self.timers.fire(d);
+                if let Some(n) = next {
+                    self.queue.push_reserved(SimTime(n.at), n.seq, Ev::Timer(d));
+                }
+                if let Some((r, epoch)) = due {
+                    self.timeout(r, epoch);
+                }
+            }
             Ev::Retry(r, epoch) => self.retry(r, epoch),
             Ev::Tick => self.tick(),
             Ev::Action(i) => self.act(i as usize),
@@ -320,6 +365,8 @@ impl<'m> Sim<'m> {
             Ev::Scale(i) => self.scale(i as usize),
             Ev::PoolWait(r, epoch, d) => self.pool_wait_over(r, epoch, d),
             Ev::PoolGrant(r, epoch, d) => self.pool_grant(r, epoch, d),
+            Ev::Roll(k) => self.roll(k),
+            Ev::Drained(s, i, epoch) => self.drained(s, i, epoch),
         }
     }
 
@@ -343,7 +390,8 @@ impl<'m> Sim<'m> {
             let svc = &mut self.svcs[s];
             let mut sample = svc.stats.close_step(self.step_us);
             sample.healthy = svc.insts.iter().filter(|i| i.life == Life::Serving && i.in_rotation).count() as u32;
-            sample.instances = svc.insts.iter().filter(|i| i.life != Life::Gone).count() as u32;
+            sample.instances =
+                svc.insts.iter().filter(|i| !matches!(i.life, Life::Gone | Life::Draining)).count() as u32;
             sample.queue = svc.insts.iter().map(|i| i.queue.len() as f64).sum();
             sample.backlog = self.outgoing[s].iter().map(|&d| self.deps[d as usize].held).sum();
             self.samples[s].push(sample);
@@ -382,6 +430,7 @@ impl<'m> Sim<'m> {
                 samples,
                 totals: svc.stats.totals(n),
                 latency: svc.stats.latency(),
+                waits: svc.stats.waits(),
             })
             .collect();
         RunResult { times: self.times, services, log: self.log, events: self.events }

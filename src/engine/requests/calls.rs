@@ -28,7 +28,12 @@ impl Sim<'_> {
                 return;
             };
             let dep = &self.model.deps[d as usize];
-            let mut left = if left == u32::MAX { self.call_count(dep.per_request) } else { left };
+            let mut left = match left {
+                // A call a scenario `set` switched off is not made.
+                u32::MAX if dep.extras.off => 0,
+                u32::MAX => self.call_count(dep.per_request),
+                left => left,
+            };
             if self.mechs.services && left > 0 && self.mechs.routers[s].is_some() {
                 if self.routes_to(id, s, d) == Some(false) {
                     left = 0;
@@ -80,6 +85,7 @@ impl Sim<'_> {
             let r = self.reqs.get_mut(id);
             r.epoch = r.epoch.wrapping_add(1);
             r.child = NONE;
+            r.client = false;
             r.epoch
         };
         if self.mechs.calls && !self.gate(id, d, epoch) {
@@ -92,7 +98,10 @@ impl Sim<'_> {
     pub(super) fn send(&mut self, id: u32, d: u32, epoch: u32) {
         let dep = &self.model.deps[d as usize];
         let timeout = super::us(dep.timeout);
-        self.at(self.now + timeout, Ev::Timeout(id, epoch));
+        let seq = self.queue.reserve();
+        if let Some(due) = self.timers.arm(id, epoch, d, self.now + timeout, seq) {
+            self.queue.push_reserved(crate::time::SimTime(due.at), due.seq, Ev::Timer(d));
+        }
         if self.deps[d as usize].partitions > 0 {
             // The call hangs until the timeout.
             return;
@@ -113,6 +122,7 @@ impl Sim<'_> {
         }
         r.epoch = r.epoch.wrapping_add(1);
         r.child = NONE;
+        self.timers.disarm(id);
         if self.mechs.calls {
             let d = self.outgoing[r.service as usize][r.out as usize];
             self.attempt_done(id, d, ok);
@@ -171,7 +181,7 @@ impl Sim<'_> {
         let r = *self.reqs.get(id);
         let d = self.outgoing[r.service as usize][r.out as usize];
         let dep = &self.model.deps[d as usize];
-        if !ok && r.attempt < dep.retries.max {
+        if !ok && !r.client && r.attempt < dep.retries.max {
             let (go, tokens) = retries::spend(self.deps[d as usize].tokens, dep.retries.budget);
             self.deps[d as usize].tokens = tokens;
             if go {
@@ -179,7 +189,7 @@ impl Sim<'_> {
                 let wait = retries::wait_s(&dep.retries, k, self.rng.random::<f64>());
                 let rr = self.reqs.get_mut(id);
                 rr.attempt = k;
-                let wait_us = (wait * 1e6).round() as u64;
+                let wait_us = super::round_u64(wait * 1e6);
                 if wait_us == 0 {
                     self.attempt(id, d);
                 } else {
@@ -240,7 +250,7 @@ impl Sim<'_> {
         let dep = &self.model.deps[d as usize];
         let DepKind::Buffered(b) = &dep.kind else { return u64::MAX / 4 };
         let rate = b.drain * self.live_instances(dep.caller.0);
-        ((1e6 / rate.max(1e-9)).round() as u64).max(1)
+        super::round_u64(1e6 / rate.max(1e-9)).max(1)
     }
 
     /// Flushes one buffered call of dependency `d`.

@@ -25,7 +25,7 @@ impl Sim<'_> {
                 crate::model::Arrivals::Uniform => 1.0 / rate,
             }
         };
-        let gap = ((gap_s * 1e6).round() as u64).max(1);
+        let gap = super::round_u64(gap_s * 1e6).max(1);
         self.at(self.now + gap, Ev::Arrive(s));
     }
 
@@ -36,6 +36,11 @@ impl Sim<'_> {
     /// A request arrives at service `s`; returns its id.
     pub(super) fn arrive(&mut self, s: u32, origin: Origin, parent: u32, parent_epoch: u32) -> u32 {
         let id = self.reqs.alloc(s, origin, parent, parent_epoch, self.now);
+        self.reqs.get_mut(id).segment = match origin {
+            Origin::External => self.outside_segment(s),
+            Origin::Call(_) if parent != NONE => self.reqs.get(parent).segment,
+            _ => super::segments::NO_SEGMENT,
+        };
         self.svcs[s as usize].stats.offered();
         if self.mechs.services && !self.partition_admits(s, origin) {
             self.finish(id, false);
@@ -46,19 +51,22 @@ impl Sim<'_> {
             self.finish(id, false);
             return id;
         }
-        svc.rr = (svc.rr + 1) % svc.rotation.len();
+        // The cursor stays below the rotation's length (`rotate` resets it), so this is `(rr + 1) % len` without a division.
+        svc.rr += 1;
+        if svc.rr == svc.rotation.len() {
+            svc.rr = 0;
+        }
         let i = svc.rotation[svc.rr];
         self.reqs.get_mut(id).instance = i;
         let threads = self.model.services[s as usize].threads;
         let cap = self.model.services[s as usize].queue as usize;
-        let slots = svc.slots;
         let inst = &mut svc.insts[i as usize];
         // `queue` bounds the requests waiting, for a worker thread or for a processing slot.
         let waiting = inst.queue.len() + inst.cpu_queue.len();
         if inst.life != Life::Serving {
             // Still in rotation but down: the connection is refused.
             self.finish(id, false);
-        } else if inst.busy < threads && (inst.cpu_busy < slots || waiting < cap) {
+        } else if inst.busy < threads && (inst.cpu_busy < inst.own.slots || waiting < cap) {
             self.begin(id);
         } else if inst.busy < threads {
             // Every processing slot busy and the waiting room full: throttled at once.
@@ -91,10 +99,9 @@ impl Sim<'_> {
             r.phase = Phase::CpuWait;
             (r.service as usize, r.instance as usize)
         };
-        let svc = &mut self.svcs[s];
-        let inst = &mut svc.insts[i];
+        let inst = &mut self.svcs[s].insts[i];
         inst.busy += 1;
-        if inst.cpu_busy < svc.slots {
+        if inst.cpu_busy < inst.own.slots {
             inst.cpu_busy += 1;
             self.work(id);
         } else if self.mechs.services && self.mechs.prio[s] {
@@ -107,25 +114,29 @@ impl Sim<'_> {
 
     /// Starts request `id`'s own work, holding its slot.
     fn work(&mut self, id: u32) {
-        let s = self.reqs.get(id).service as usize;
+        let (s, i) = (self.reqs.get(id).service as usize, self.reqs.get(id).instance as usize);
         let model = &self.model.services[s];
         let own_s = match &model.latency_dist {
             Some(d) => d.sample(&mut self.rng),
             None => model.latency.secs(),
         };
-        let mut extra_us = 0;
+        let own_us = super::round_u64(own_s * 1e6);
+        let mut extra_us = self.svcs[s].insts[i].own.extra_us + self.long_extra_us(s, own_us);
         for k in 0..self.svcs[s].extras.len() {
             let e = self.svcs[s].extras[k];
             extra_us += match e.dist {
-                Some(d) => (d.sample(&mut self.rng) * 1e6).round() as u64,
+                Some(d) => super::round_u64(d.sample(&mut self.rng) * 1e6),
                 None => e.fixed_us,
             };
         }
+        let waited = self.now - self.reqs.get(id).arrived;
+        self.svcs[s].stats.waited(waited);
         let r = self.reqs.get_mut(id);
         r.phase = Phase::Working;
         r.extra_us += extra_us;
         let epoch = r.epoch;
-        let done = self.now + (own_s * 1e6).round() as u64;
+        let stretch = self.svcs[s].insts[i].own.stretch;
+        let done = self.now + if stretch == 1.0 { own_us } else { super::round_u64(own_s * stretch * 1e6) };
         self.at(done, Ev::Work(id, epoch));
     }
 
@@ -142,8 +153,8 @@ impl Sim<'_> {
                 return;
             }
         }
-        let svc = &self.svcs[r.service as usize];
-        if svc.error > 0.0 && self.rng.random::<f64>() < svc.error {
+        if let Some(client) = self.own_fails(r.service, r.instance, r.segment) {
+            self.reqs.get_mut(id).client = client;
             self.finish(id, false);
             return;
         }
@@ -211,6 +222,7 @@ impl Sim<'_> {
             }
         }
         let had_thread = r.phase != Phase::Queued;
+        self.timers.disarm(id);
         self.reqs.release(id);
         let took = self.now - r.arrived;
         let ok = ok
@@ -231,9 +243,13 @@ impl Sim<'_> {
             }
             self.release_thread(s, i);
         }
+        if self.svcs[s].insts[i].life == Life::Draining {
+            self.check_drained(s as u32, i as u32);
+        }
         match r.origin {
             Origin::Call(_) => {
                 if r.parent != NONE {
+                    self.pass_client(&r, ok);
                     self.call_done(r.parent, r.parent_epoch, id, ok);
                 }
             }
@@ -255,23 +271,19 @@ impl Sim<'_> {
     pub(super) fn refresh(&mut self, s: u32) {
         let model = &self.model.services[s as usize];
         let svc = &mut self.svcs[s as usize];
-        let raw = model.capacity * svc.cap_factor * model.latency.secs();
-        svc.slots = if model.latency.is_zero() {
-            u32::MAX
-        } else if raw <= 0.0 {
-            0
-        } else {
-            let slots = raw.round().max(1.0);
-            if slots >= model.threads as f64 { u32::MAX } else { slots as u32 }
-        };
+        let (capacity, latency_s, threads) = (model.capacity, model.latency.secs(), model.threads);
+        svc.slots = super::own::slots(capacity, latency_s, threads, svc.cap_factor).0;
+        for inst in svc.insts.iter_mut() {
+            (inst.own.slots, inst.own.stretch) =
+                super::own::slots(capacity, latency_s, threads, svc.cap_factor * inst.own.cap);
+        }
         // Slots may have grown: start waiting work.
         for i in 0..svc.insts.len() {
             loop {
                 let inst = &mut self.svcs[s as usize].insts[i];
-                if inst.cpu_busy >= self.svcs[s as usize].slots {
+                if inst.cpu_busy >= inst.own.slots {
                     break;
                 }
-                let inst = &mut self.svcs[s as usize].insts[i];
                 let Some(next) = inst.cpu_queue.pop_front() else { break };
                 inst.cpu_busy += 1;
                 self.work(next);

@@ -27,6 +27,9 @@ pub struct Mechs {
     pub routers: Vec<Option<super::routing::Router>>,
     /// Autoscaling policies, by service.
     pub policies: Vec<Option<super::autoscaling::Policy>>,
+    /// Closed-loop clients running per service, and how many are to stop.
+    pub clients: Vec<u64>,
+    pub retire: Vec<u64>,
     /// Think time of each service's closed-loop clients [µs].
     pub think: Vec<Option<u64>>,
     /// Some service has a serverless fleet, shedding, partitions, a router, autoscaling or a caller with a priority.
@@ -70,6 +73,8 @@ impl Mechs {
                 .collect(),
             routers: super::routing::routers(model),
             policies: super::autoscaling::policies(model),
+            clients: vec![0; model.services.len()],
+            retire: vec![0; model.services.len()],
             think: model.services.iter().map(|s| super::closed::think_us(&s.load.shape)).collect(),
         }
     }

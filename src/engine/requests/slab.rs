@@ -67,6 +67,10 @@ pub struct Req {
     pub conn: bool,
     /// At a router: the target it goes to (`u16::MAX`: not drawn yet).
     pub pick: u16,
+    /// The client segment it belongs to (`segments::NO_SEGMENT`: none).
+    pub segment: u8,
+    /// It failed, or its current call failed, with a client error (4xx): not retried, passed up.
+    pub client: bool,
 }
 
 impl Req {
@@ -89,6 +93,8 @@ impl Req {
             counted: false,
             conn: false,
             pick: u16::MAX,
+            segment: u8::MAX,
+            client: false,
         }
     }
 }

@@ -63,3 +63,58 @@ fn a_run_too_large_is_refused_with_its_estimate() {
     let e = run(&m).unwrap_err().to_string();
     assert!(e.contains("3.600e9") && e.contains("fluid"), "{e}");
 }
+
+#[test]
+fn a_saturated_service_serves_its_capacity_even_with_fractional_slots() {
+    // 100 req/s of 10 ms work is one processing slot; lose a share of it and the
+    // one slot works slower, so the instance still serves exactly what is left.
+    for (capacity, lost) in [(100.0, 0.0), (100.0, 0.5), (100.0, 0.75), (250.0, 0.0), (250.0, 0.3)] {
+        let mut m = Model::new("saturated", Span(200_000));
+        m.mode = Mode::Requests;
+        let mut s = Service::new("server", 1, capacity).with_load(2.0 * capacity);
+        s.threads = 50;
+        s.latency = Span(10);
+        s.queue = 100;
+        let server = m.add_service(s);
+        m.schedule(SimTime(0), ActionKind::LoseCapacity { service: server, fraction: lost, duration: None }, "lose");
+        let r = run(&m).unwrap();
+        let served = r.services[0].totals.served / 200.0;
+        let left = capacity * (1.0 - lost);
+        assert!((served - left).abs() <= 0.01 * left, "{capacity}/s losing {lost}: served {served}/s");
+    }
+}
+
+#[test]
+fn rounding_to_microseconds_matches_the_library_round() {
+    let edges = [
+        0.0,
+        -0.0,
+        0.5,
+        0.49999999999999994,
+        1.5,
+        2.5,
+        -0.4,
+        -0.6,
+        4503599627370495.5,
+        4503599627370497.0,
+        9007199254740993.0,
+        1.8446744073709552e19,
+        1e300,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        f64::MIN_POSITIVE,
+    ];
+    for x in edges {
+        assert_eq!(super::round_u64(x), x.round() as u64, "{x:e}");
+    }
+    let mut rng = <rand::rngs::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(3);
+    for _ in 0..200_000 {
+        let x = f64::from_bits(rand::Rng::next_u64(&mut rng));
+        assert_eq!(super::round_u64(x), x.round() as u64, "{x:e}");
+        let scaled = rand::RngExt::random::<f64>(&mut rng) * 1e7;
+        assert_eq!(super::round_u64(scaled), scaled.round() as u64, "{scaled:e}");
+    }
+}
+
+mod actions;

@@ -16,21 +16,10 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
     };
     for (name, s) in &raw.services.0 {
         let base = vec!["services".to_string(), name.clone()];
-        let fluid_only = [
-            ("peers", s.peers.is_some()),
-            ("warmup", s.warmup.is_some()),
-            ("memory", s.memory.is_some()),
-            ("draining", s.draining.is_some()),
-        ];
+        let fluid_only = [("peers", s.peers.is_some()), ("warmup", s.warmup.is_some()), ("memory", s.memory.is_some())];
         for (key, given) in fluid_only {
             if given {
                 refuse(sub(&base, key), &format!("`{key}`"), true);
-            }
-        }
-        if let Some(load) = &s.load {
-            let path = sub(&base, "load");
-            if load.segments.is_some() {
-                refuse(sub(&path, "segments"), "`segments`", true);
             }
         }
         for (callee, c) in &s.calls.0 {
@@ -47,25 +36,9 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
         }
     }
     for (i, a) in raw.scenario.iter().enumerate() {
-        let path = vec!["scenario".to_string(), i.to_string(), "action".to_string()];
-        if let Some(action @ ("set" | "rolling-restart" | "rolling-deploy" | "rollback" | "cancel")) =
-            a.action.as_deref()
-        {
-            refuse(path, &format!("the action `{action}`"), false);
-            continue;
-        }
-        let entry = vec!["scenario".to_string(), i.to_string()];
-        let faults = matches!(a.action.as_deref(), Some("lose-capacity" | "inject-latency" | "inject-errors"));
-        let partial = [
-            ("count", faults && a.count.is_some()),
-            ("fraction", faults && a.fraction.is_some() && a.action.as_deref() != Some("lose-capacity")),
-        ];
-        for (key, given) in
-            partial.into_iter().chain([("class", a.class.is_some()), ("requires", a.requires.is_some())])
-        {
-            if given {
-                refuse(sub(&entry, key), &format!("`{key}` on a scenario entry"), true);
-            }
+        if a.action.as_deref() == Some("rolling-deploy") && a.when_full.is_some() {
+            let path = vec!["scenario".to_string(), i.to_string(), "when-full".to_string()];
+            refuse(path, "a new version's `when-full`", true);
         }
     }
 }
