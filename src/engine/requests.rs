@@ -7,14 +7,24 @@
 //! requests in flight live in a slab indexed by integer ids; response times
 //! stream into HdrHistograms. Memory is O(requests in flight + services).
 
+mod autoscaling;
+mod breaker;
 mod calls;
+mod closed;
 mod draining;
 mod estimate;
 mod flow;
+mod mechs;
 mod ops;
 mod own;
+mod partitions;
+mod pool;
+mod priority;
 mod rolling;
+mod routing;
 mod segments;
+mod serverless;
+mod shedding;
 mod slab;
 mod stats;
 mod timers;
@@ -57,6 +67,14 @@ fn round_u64(x: f64) -> u64 {
 enum Ev {
     /// The next outside request at a service.
     Arrive(u32),
+    /// A service whose outside load was zero looks at its rate again.
+    Look(u32),
+    /// A closed-loop client of a service sends its next request.
+    Client(u32),
+    /// A router's round of probes of its targets.
+    Route(u32),
+    /// The autoscaling policies' tick.
+    Autoscale,
     /// A request's own work (or its extra latency) ends; with its generation.
     Work(u32, u32),
     /// The first waiting call of a dependency may time out (see `timers`).
@@ -75,6 +93,10 @@ enum Ev {
     Drain(u32),
     /// The next instance of a gradual scaling.
     Scale(u32),
+    /// A request's wait for a pooled connection (request, generation, dependency) ends.
+    PoolWait(u32, u32, u32),
+    /// A pooled connection handed to a waiting request (request, generation, dependency).
+    PoolGrant(u32, u32, u32),
     /// The next step of a rolling action.
     Roll(u32),
     /// An instance's deregistration delay is over (service, instance, its generation).
@@ -202,6 +224,7 @@ struct Sim<'m> {
     faults: Vec<Fault>,
     fault_ids: u32,
     scalings: Vec<Scaling>,
+    mechs: mechs::Mechs,
     scen: rolling::Scen<'m>,
     rng: ChaCha8Rng,
     times: Vec<SimTime>,
@@ -272,6 +295,7 @@ impl<'m> Sim<'m> {
             faults: Vec::new(),
             fault_ids: 0,
             scalings: Vec::new(),
+            mechs: mechs::Mechs::new(model),
             scen: rolling::Scen::default(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
             times: Vec::with_capacity(steps),
@@ -300,9 +324,14 @@ impl<'m> Sim<'m> {
         }
         for s in 0..self.svcs.len() as u32 {
             self.schedule_arrival(s);
+            self.start_clients(s);
             if let Some(hc) = &self.model.services[s as usize].health {
                 self.at(us(hc.interval), Ev::Probe(s));
             }
+        }
+        if self.mechs.services {
+            self.start_routers();
+            self.start_autoscaling();
         }
     }
 
@@ -312,6 +341,10 @@ impl<'m> Sim<'m> {
                 self.arrive_external(s);
                 self.schedule_arrival(s);
             }
+            Ev::Look(s) => self.schedule_arrival(s),
+            Ev::Client(s) => self.arrive_external(s),
+            Ev::Route(s) => self.route_round(s),
+            Ev::Autoscale => self.autoscale(),
             Ev::Work(r, epoch) => self.work_done(r, epoch),
             Ev::Timer(d) => {
                 let (due, next) = self.timers.fire(d);
@@ -330,6 +363,8 @@ impl<'m> Sim<'m> {
             Ev::Ready(s, i, epoch) => self.ready(s, i, epoch),
             Ev::Drain(d) => self.drain(d),
             Ev::Scale(i) => self.scale(i as usize),
+            Ev::PoolWait(r, epoch, d) => self.pool_wait_over(r, epoch, d),
+            Ev::PoolGrant(r, epoch, d) => self.pool_grant(r, epoch, d),
             Ev::Roll(k) => self.roll(k),
             Ev::Drained(s, i, epoch) => self.drained(s, i, epoch),
         }
@@ -367,6 +402,9 @@ impl<'m> Sim<'m> {
             }
         }
         self.close_control_step();
+        if self.mechs.services {
+            self.refresh_shares();
+        }
         for d in &mut self.deps {
             d.firsts_last = std::mem::take(&mut d.firsts_step);
         }

@@ -28,12 +28,21 @@ impl Sim<'_> {
                 return;
             };
             let dep = &self.model.deps[d as usize];
-            let left = match left {
+            let mut left = match left {
                 // A call a scenario `set` switched off is not made.
                 u32::MAX if dep.extras.off => 0,
                 u32::MAX => self.call_count(dep.per_request),
                 left => left,
             };
+            if self.mechs.services && left > 0 && self.mechs.routers[s].is_some() {
+                if self.routes_to(id, s, d) == Some(false) {
+                    left = 0;
+                }
+                if self.unroutable(id) {
+                    self.finish(id, false);
+                    return;
+                }
+            }
             if left == 0 {
                 let r = self.reqs.get_mut(id);
                 r.out += 1;
@@ -70,10 +79,8 @@ impl Sim<'_> {
         }
     }
 
-    /// Sends one attempt of request `id`'s call along `d`, with its timeout as a timer.
+    /// Makes one attempt of request `id`'s call along `d`: through its breaker and pool, if any, then sent.
     fn attempt(&mut self, id: u32, d: u32) {
-        let dep = &self.model.deps[d as usize];
-        let timeout = super::us(dep.timeout);
         let epoch = {
             let r = self.reqs.get_mut(id);
             r.epoch = r.epoch.wrapping_add(1);
@@ -81,6 +88,16 @@ impl Sim<'_> {
             r.client = false;
             r.epoch
         };
+        if self.mechs.calls && !self.gate(id, d, epoch) {
+            return;
+        }
+        self.send(id, d, epoch);
+    }
+
+    /// Sends attempt `epoch` of request `id` along `d`, with its timeout as a timer.
+    pub(super) fn send(&mut self, id: u32, d: u32, epoch: u32) {
+        let dep = &self.model.deps[d as usize];
+        let timeout = super::us(dep.timeout);
         let seq = self.queue.reserve();
         if let Some(due) = self.timers.arm(id, epoch, d, self.now + timeout, seq) {
             self.queue.push_reserved(crate::time::SimTime(due.at), due.seq, Ev::Timer(d));
@@ -106,6 +123,10 @@ impl Sim<'_> {
         r.epoch = r.epoch.wrapping_add(1);
         r.child = NONE;
         self.timers.disarm(id);
+        if self.mechs.calls {
+            let d = self.outgoing[r.service as usize][r.out as usize];
+            self.attempt_done(id, d, ok);
+        }
         self.attempt_over(id, ok);
     }
 
@@ -130,6 +151,10 @@ impl Sim<'_> {
             }
         }
         self.reqs.get_mut(id).child = NONE;
+        if self.mechs.calls {
+            let d = self.outgoing[r.service as usize][r.out as usize];
+            self.attempt_done(id, d, false);
+        }
         self.attempt_over(id, false);
     }
 
@@ -152,7 +177,7 @@ impl Sim<'_> {
     }
 
     /// The current attempt of request `id` succeeded or failed: go on, retry, fall back or fail.
-    fn attempt_over(&mut self, id: u32, ok: bool) {
+    pub(super) fn attempt_over(&mut self, id: u32, ok: bool) {
         let r = *self.reqs.get(id);
         let d = self.outgoing[r.service as usize][r.out as usize];
         let dep = &self.model.deps[d as usize];

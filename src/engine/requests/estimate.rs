@@ -1,7 +1,7 @@
 //! How much work a requests-mode run is: the request visits it will simulate, estimated before it starts.
 
-use crate::mechanisms::load;
-use crate::model::Model;
+use crate::mechanisms::{closed_loop, load};
+use crate::model::{LoadShape, Model};
 use crate::time::SimTime;
 
 /// The most request visits (a request arriving at one service) a requests-mode
@@ -19,26 +19,38 @@ pub fn estimate_visits(model: &Model) -> f64 {
     let steps = (model.duration.0 / step).max(1);
     let mut external = vec![0.0; n];
     for (i, s) in model.services.iter().enumerate() {
-        external[i] =
-            (0..steps).map(|k| load::rate_at(&s.load.shape, SimTime(k * step))).sum::<f64>() * model.step.secs();
+        external[i] = match s.load.shape {
+            // Closed-loop clients ask at most once per think time and answer time (at least 1 ms).
+            LoadShape::Closed { clients, think } => {
+                closed_loop::rate(clients, think.secs(), s.latency.secs().max(1e-3)) * model.duration.secs()
+            }
+            _ => (0..steps).map(|k| load::rate_at(&s.load.shape, SimTime(k * step))).sum::<f64>() * model.step.secs(),
+        };
     }
-    // Visits per service: external plus what callers send, iterated to a fixed point.
-    let mut visits = external.clone();
+    through_calls(model, &external).map_or(f64::INFINITY, |v| v.iter().sum())
+}
+
+/// What reaches each service when `external` [requests, or req/s] comes from
+/// outside: its own plus what its callers send (calls per request multiply
+/// along each path), iterated to a fixed point; `None` when calls loop back
+/// without dying out.
+pub fn through_calls(model: &Model, external: &[f64]) -> Option<Vec<f64>> {
+    let mut visits = external.to_vec();
     for _ in 0..10_000 {
-        let mut next = external.clone();
+        let mut next = external.to_vec();
         for d in &model.deps {
             next[d.callee.0] += visits[d.caller.0] * d.per_request;
         }
         let (before, after): (f64, f64) = (visits.iter().sum(), next.iter().sum());
         visits = next;
         if (after - before).abs() <= 1e-9 * after.max(1.0) {
-            return after;
+            return Some(visits);
         }
         if after > 1e30 {
             break;
         }
     }
-    f64::INFINITY
+    None
 }
 
 #[cfg(test)]

@@ -10,14 +10,14 @@ impl Sim<'_> {
     /// Schedules service `s`'s next outside request at its current rate.
     pub(super) fn schedule_arrival(&mut self, s: u32) {
         let svc = &self.model.services[s as usize];
-        if matches!(svc.load.shape, crate::model::LoadShape::None) {
+        if matches!(svc.load.shape, crate::model::LoadShape::None | crate::model::LoadShape::Closed { .. }) {
             return;
         }
         let rate = load::rate_at(&svc.load.shape, self.now_ms()) * self.svcs[s as usize].load_factor;
         let gap_s = if rate <= 0.0 {
             // Nothing arrives now: look again at the next step.
             let next = (self.now / self.step_us + 1) * self.step_us;
-            self.at(next, Ev::Arrive(s));
+            self.at(next, Ev::Look(s));
             return;
         } else {
             match svc.load.arrivals {
@@ -41,8 +41,12 @@ impl Sim<'_> {
             Origin::Call(_) if parent != NONE => self.reqs.get(parent).segment,
             _ => super::segments::NO_SEGMENT,
         };
+        self.svcs[s as usize].stats.offered();
+        if self.mechs.services && !self.partition_admits(s, origin) {
+            self.finish(id, false);
+            return id;
+        }
         let svc = &mut self.svcs[s as usize];
-        svc.stats.offered();
         if svc.rotation.is_empty() {
             self.finish(id, false);
             return id;
@@ -57,21 +61,38 @@ impl Sim<'_> {
         let threads = self.model.services[s as usize].threads;
         let cap = self.model.services[s as usize].queue as usize;
         let inst = &mut svc.insts[i as usize];
+        // `queue` bounds the requests waiting, for a worker thread or for a processing slot.
+        let waiting = inst.queue.len() + inst.cpu_queue.len();
         if inst.life != Life::Serving {
             // Still in rotation but down: the connection is refused.
             self.finish(id, false);
-        } else if inst.busy < threads {
+        } else if inst.busy < threads && (inst.cpu_busy < inst.own.slots || waiting < cap) {
             self.begin(id);
-        } else if inst.queue.len() < cap {
-            inst.queue.push_back(id);
+        } else if inst.busy < threads {
+            // Every processing slot busy and the waiting room full: throttled at once.
+            self.finish(id, false);
+        } else if let Some(sh) = self.mechs.shed[s as usize].filter(|_| self.mechs.services) {
+            self.shed_enqueue(s, i, id, sh);
+        } else if waiting < cap {
+            if self.mechs.services && self.mechs.prio[s as usize] {
+                self.enqueue_by_priority(s as usize, i as usize, id, false);
+            } else {
+                inst.queue.push_back(id);
+            }
+        } else if self.mechs.services && self.mechs.prio[s as usize] && self.evict_lower(s as usize, i as usize, id) {
+            self.enqueue_by_priority(s as usize, i as usize, id, false);
         } else {
             self.finish(id, false);
         }
         id
     }
 
-    /// Request `id` takes a worker thread, then a processing slot when one is free.
-    fn begin(&mut self, id: u32) {
+    /// Request `id` takes a worker thread, then a processing slot when one is
+    /// free; returns false if it was refused instead (a throttled serverless service).
+    fn begin(&mut self, id: u32) -> bool {
+        if self.mechs.services && !self.take_env(id) {
+            return false;
+        }
         let (s, i) = {
             let r = self.reqs.get_mut(id);
             r.started = self.now;
@@ -83,9 +104,12 @@ impl Sim<'_> {
         if inst.cpu_busy < inst.own.slots {
             inst.cpu_busy += 1;
             self.work(id);
+        } else if self.mechs.services && self.mechs.prio[s] {
+            self.enqueue_by_priority(s, i, id, true);
         } else {
             inst.cpu_queue.push_back(id);
         }
+        true
     }
 
     /// Starts request `id`'s own work, holding its slot.
@@ -109,7 +133,7 @@ impl Sim<'_> {
         self.svcs[s].stats.waited(waited);
         let r = self.reqs.get_mut(id);
         r.phase = Phase::Working;
-        r.extra_us = extra_us;
+        r.extra_us += extra_us;
         let epoch = r.epoch;
         let stretch = self.svcs[s].insts[i].own.stretch;
         let done = self.now + if stretch == 1.0 { own_us } else { super::round_u64(own_s * stretch * 1e6) };
@@ -160,26 +184,33 @@ impl Sim<'_> {
         let inst = &mut self.svcs[s].insts[i];
         inst.busy = inst.busy.saturating_sub(1);
         let model = &self.model.services[s];
-        let timeout_us = super::us(model.timeout);
+        let shed = if self.mechs.services { self.mechs.shed[s] } else { None };
+        let (lifo, timeout_us) = match shed {
+            Some(sh) => (sh.lifo, sh.max_wait_us),
+            None => (model.discipline == Discipline::Lifo, super::us(model.timeout)),
+        };
+        // A priority queue is kept in serving order.
+        let lifo = lifo && !(self.mechs.services && self.mechs.prio[s]);
         loop {
             let inst = &mut self.svcs[s].insts[i];
-            let next = match model.discipline {
-                Discipline::Fifo => inst.queue.pop_front(),
-                Discipline::Lifo => inst.queue.pop_back(),
-            };
+            let next = if lifo { inst.queue.pop_back() } else { inst.queue.pop_front() };
             let Some(next) = next else { return };
             if self.now - self.reqs.get(next).arrived > timeout_us {
                 self.finish(next, false);
                 continue;
             }
-            self.begin(next);
-            return;
+            if self.begin(next) {
+                return;
+            }
         }
     }
 
     /// Request `id` is answered (`ok`) or fails: its thread is freed, its
     /// outcome counted unless its requester already gave up, and its requester told.
     pub(super) fn finish(&mut self, id: u32, ok: bool) {
+        if self.mechs.calls {
+            self.drop_conn(id);
+        }
         let r = *self.reqs.get(id);
         let (s, i) = (r.service as usize, r.instance as usize);
         if matches!(r.phase, Phase::CpuWait | Phase::Working | Phase::Delayed | Phase::Calling) {
@@ -207,6 +238,9 @@ impl Sim<'_> {
             }
         }
         if had_thread {
+            if self.mechs.services {
+                self.free_env(s);
+            }
             self.release_thread(s, i);
         }
         if self.svcs[s].insts[i].life == Life::Draining {
@@ -225,7 +259,11 @@ impl Sim<'_> {
                     self.deps[d as usize].delivered += 1;
                 }
             }
-            Origin::External => {}
+            Origin::External => {
+                if let Some(think) = self.mechs.think[s] {
+                    self.client_answered(s as u32, r.arrived, think);
+                }
+            }
         }
     }
 

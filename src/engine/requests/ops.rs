@@ -93,6 +93,9 @@ impl Sim<'_> {
     /// Every request on instance `i` of `s` fails now: waiting, working or calling.
     pub(super) fn cut(&mut self, s: u32, i: u32) {
         let ids = self.reqs.on_instance(s, i);
+        if self.mechs.services || self.mechs.calls {
+            self.mechs_cut(s, i, &ids);
+        }
         let inst = &mut self.svcs[s as usize].insts[i as usize];
         inst.queue.clear();
         inst.cpu_queue.clear();
@@ -130,6 +133,9 @@ impl Sim<'_> {
             inst.own.version = v;
         }
         self.cut(s, i);
+        if self.mechs.calls {
+            self.mechs_restart(s, i);
+        }
         if deployed.is_some() {
             self.apply_faults();
         }

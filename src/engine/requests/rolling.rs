@@ -155,6 +155,9 @@ impl<'m> Sim<'m> {
             if none(was) && !none(now) {
                 self.schedule_arrival(s as u32);
             }
+            if was.load.shape != now.load.shape {
+                self.clients_changed(s as u32);
+            }
             if was.health.is_none()
                 && let Some(hc) = &now.health
             {

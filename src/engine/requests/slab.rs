@@ -63,6 +63,10 @@ pub struct Req {
     pub child: u32,
     /// Its outcome is already counted (its requester gave up on it).
     pub counted: bool,
+    /// Holds a pooled connection for its current call.
+    pub conn: bool,
+    /// At a router: the target it goes to (`u16::MAX`: not drawn yet).
+    pub pick: u16,
     /// The client segment it belongs to (`segments::NO_SEGMENT`: none).
     pub segment: u8,
     /// It failed, or its current call failed, with a client error (4xx): not retried, passed up.
@@ -87,6 +91,8 @@ impl Req {
             attempt: 0,
             child: NONE,
             counted: false,
+            conn: false,
+            pick: u16::MAX,
             segment: u8::MAX,
             client: false,
         }

@@ -16,44 +16,14 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
     };
     for (name, s) in &raw.services.0 {
         let base = vec!["services".to_string(), name.clone()];
-        let fluid_only = [
-            ("peers", s.peers.is_some()),
-            ("warmup", s.warmup.is_some()),
-            ("memory", s.memory.is_some()),
-            ("partitions", s.partitions.is_some()),
-            ("routing", s.routing.is_some()),
-            ("serverless", s.serverless.is_some()),
-            ("autoscaling", s.autoscaling.is_some()),
-            ("shedding", s.shedding.is_some()),
-        ];
+        let fluid_only = [("peers", s.peers.is_some()), ("warmup", s.warmup.is_some()), ("memory", s.memory.is_some())];
         for (key, given) in fluid_only {
             if given {
                 refuse(sub(&base, key), &format!("`{key}`"), true);
             }
         }
-        if let Some(load) = &s.load {
-            let path = sub(&base, "load");
-            if load.kind.as_deref() == Some("closed") {
-                refuse(sub(&path, "kind"), "a closed-loop load (`kind = \"closed\"`)", false);
-            }
-        }
         for (callee, c) in &s.calls.0 {
             let path = sub(&sub(&base, "calls"), callee);
-            let fluid_only = [
-                ("pool", c.pool.is_some()),
-                ("skew", c.skew.is_some()),
-                ("weight", c.weight.is_some()),
-                ("failover", c.failover.is_some()),
-                ("breaker", c.breaker.is_some()),
-            ];
-            for (key, given) in fluid_only {
-                if given {
-                    refuse(sub(&path, key), &format!("`{key}`"), true);
-                }
-            }
-            if c.priority.is_some_and(|p| p != 0) {
-                refuse(sub(&path, "priority"), "`priority`", false);
-            }
             if let Some(b) = &c.buffer
                 && b.when_full.as_deref() == Some("block")
             {
