@@ -21,7 +21,7 @@ pub mod state;
 mod stepper;
 pub mod traffic;
 
-pub use result::{Latency, LogEntry, RunResult, Sample, ServiceSeries, Totals};
+pub use result::{Latency, LogEntry, RunResult, Sample, ServiceSeries, Totals, Waits};
 pub use samples::Samples;
 
 use crate::mechanisms::rolling::Rollout;

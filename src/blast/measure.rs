@@ -68,6 +68,7 @@ mod tests {
                     samples: c.iter().map(|&a| Sample { availability: a, ..Sample::default() }).collect(),
                     totals: crate::engine::Totals { failed: f, ..Default::default() },
                     latency: None,
+                    waits: None,
                 })
                 .collect(),
             log: Vec::new(),

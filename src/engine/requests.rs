@@ -8,9 +8,13 @@
 //! stream into HdrHistograms. Memory is O(requests in flight + services).
 
 mod calls;
+mod draining;
 mod estimate;
 mod flow;
 mod ops;
+mod own;
+mod rolling;
+mod segments;
 mod slab;
 mod stats;
 mod timers;
@@ -71,6 +75,10 @@ enum Ev {
     Drain(u32),
     /// The next instance of a gradual scaling.
     Scale(u32),
+    /// The next step of a rolling action.
+    Roll(u32),
+    /// An instance's deregistration delay is over (service, instance, its generation).
+    Drained(u32, u32, u32),
 }
 
 /// Where an instance is in its life.
@@ -80,6 +88,8 @@ enum Life {
     Booting,
     Crashed,
     Gone,
+    /// The old process of a restarted instance, out of rotation, finishing its requests.
+    Draining,
 }
 
 /// One instance: its worker threads, processing slots and queues.
@@ -96,6 +106,8 @@ struct Inst {
     passes: u32,
     /// Bumped on restart so a stale start-up is ignored.
     epoch: u32,
+    /// Its version and the faults on part of the fleet hitting it.
+    own: own::Own,
 }
 
 impl Inst {
@@ -110,6 +122,7 @@ impl Inst {
             fails: 0,
             passes: 0,
             epoch: 0,
+            own: own::Own::default(),
         }
     }
 }
@@ -163,6 +176,8 @@ enum FaultKind {
     Latency(u32, Extra),
     Errors(u32, f64),
     Partition(u32),
+    /// A fault on the instances of a service marked with this slot's bit.
+    Part(u32, u32, crate::model::FaultKind),
 }
 
 struct Scaling {
@@ -187,6 +202,7 @@ struct Sim<'m> {
     faults: Vec<Fault>,
     fault_ids: u32,
     scalings: Vec<Scaling>,
+    scen: rolling::Scen<'m>,
     rng: ChaCha8Rng,
     times: Vec<SimTime>,
     samples: Vec<super::Samples>,
@@ -205,7 +221,9 @@ pub fn run(model: &Model) -> Result<RunResult, EngineError> {
             limit: format!("{:.0e}", MAX_VISITS as f64),
         });
     }
+    let alts = rolling::alternatives(model);
     let mut sim = Sim::new(model);
+    sim.scen.alts = &alts;
     sim.start();
     while let Some((at, ev)) = sim.queue.pop() {
         if at.0 > sim.end {
@@ -254,6 +272,7 @@ impl<'m> Sim<'m> {
             faults: Vec::new(),
             fault_ids: 0,
             scalings: Vec::new(),
+            scen: rolling::Scen::default(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
             times: Vec::with_capacity(steps),
             samples: (0..model.services.len()).map(|_| super::Samples::new()).collect(),
@@ -311,6 +330,8 @@ impl<'m> Sim<'m> {
             Ev::Ready(s, i, epoch) => self.ready(s, i, epoch),
             Ev::Drain(d) => self.drain(d),
             Ev::Scale(i) => self.scale(i as usize),
+            Ev::Roll(k) => self.roll(k),
+            Ev::Drained(s, i, epoch) => self.drained(s, i, epoch),
         }
     }
 
@@ -334,7 +355,8 @@ impl<'m> Sim<'m> {
             let svc = &mut self.svcs[s];
             let mut sample = svc.stats.close_step(self.step_us);
             sample.healthy = svc.insts.iter().filter(|i| i.life == Life::Serving && i.in_rotation).count() as u32;
-            sample.instances = svc.insts.iter().filter(|i| i.life != Life::Gone).count() as u32;
+            sample.instances =
+                svc.insts.iter().filter(|i| !matches!(i.life, Life::Gone | Life::Draining)).count() as u32;
             sample.queue = svc.insts.iter().map(|i| i.queue.len() as f64).sum();
             sample.backlog = self.outgoing[s].iter().map(|&d| self.deps[d as usize].held).sum();
             self.samples[s].push(sample);
@@ -370,6 +392,7 @@ impl<'m> Sim<'m> {
                 samples,
                 totals: svc.stats.totals(n),
                 latency: svc.stats.latency(),
+                waits: svc.stats.waits(),
             })
             .collect();
         RunResult { times: self.times, services, log: self.log, events: self.events }

@@ -25,6 +25,25 @@ pub struct ServiceSeries {
     pub totals: Totals,
     /// Response times of successful requests over the run (requests mode only).
     pub latency: Option<Latency>,
+    /// Waits before work started over the run (requests mode only).
+    pub waits: Option<Waits>,
+}
+
+/// How long requests waited, from arrival to the start of their own work (a
+/// worker thread and a processing slot), streamed into a histogram [µs, 2 significant digits].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waits(pub(crate) hdrhistogram::Histogram<u64>);
+
+impl Waits {
+    /// Requests whose work started.
+    pub fn count(&self) -> u64 {
+        self.0.len()
+    }
+
+    /// The share of them that waited longer than `t_s` seconds (to the histogram's 1% resolution).
+    pub fn share_over(&self, t_s: f64) -> f64 {
+        1.0 - self.0.quantile_below((t_s * 1e6).round() as u64)
+    }
 }
 
 /// A latency summary of successful requests [ms].

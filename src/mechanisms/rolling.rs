@@ -7,6 +7,61 @@ use crate::time::{SimTime, Span};
 /// How often a batched rollout checks whether its batch serves again.
 const BATCH_POLL: Span = Span(30_000);
 
+/// A fleet a rollout moves through, however the engine keeps its instances
+/// (cohorts in fluid mode, one by one in requests mode). `pick` and `f` see an
+/// instance's last rollout id (0: none) and whether it is starting (booting,
+/// or warming).
+pub trait Units {
+    /// Instances matching `f(rolled, starting)`.
+    fn count(&self, f: impl Fn(u32, bool) -> bool) -> u32;
+    /// Restarts up to `n` instances matching `pick`, in the fleet's order,
+    /// marking them with rollout `id` and deploying `version` when given;
+    /// they serve again after `startup`. Returns how many.
+    fn restart(
+        &mut self,
+        n: u32,
+        now: SimTime,
+        startup: Span,
+        pick: impl Fn(u32, bool) -> bool,
+        id: u32,
+        version: Option<Version>,
+    ) -> u32;
+}
+
+impl Units for Fleet {
+    fn count(&self, f: impl Fn(u32, bool) -> bool) -> u32 {
+        self.cohorts().iter().filter(|k| f(k.rolled, starting(k))).map(|k| k.count).sum()
+    }
+
+    fn restart(
+        &mut self,
+        n: u32,
+        now: SimTime,
+        startup: Span,
+        pick: impl Fn(u32, bool) -> bool,
+        id: u32,
+        version: Option<Version>,
+    ) -> u32 {
+        Fleet::restart(
+            self,
+            n,
+            now,
+            startup,
+            |k| pick(k.rolled, starting(k)),
+            |k| {
+                k.rolled = id;
+                if let Some(v) = version {
+                    k.version = v;
+                }
+            },
+        )
+    }
+}
+
+fn starting(k: &Cohort) -> bool {
+    matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. })
+}
+
 /// A rolling restart or deploy under way.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rollout {
@@ -30,18 +85,16 @@ impl Rollout {
     /// Restarts the next instance or batch at `now`; returns how many were
     /// restarted and when to act next (`None` once done). A batch starts once
     /// the previous one serves again (booted and warmed) and `pause` has passed.
-    pub fn step(&mut self, fleet: &mut Fleet, now: SimTime, startup: Span) -> (u32, Option<SimTime>) {
+    pub fn step(&mut self, fleet: &mut impl Units, now: SimTime, startup: Span) -> (u32, Option<SimTime>) {
         let id = self.id;
         let want = match self.pace {
             Pace::Rate(_) => 1,
             Pace::Batches { size, pause } => {
-                let starting =
-                    |k: &Cohort| k.rolled == id && matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. });
-                if fleet.cohorts().iter().any(starting) {
+                if fleet.count(|rolled, starting| rolled == id && starting) > 0 {
                     return (0, Some(now.plus(BATCH_POLL)));
                 }
                 match self.batch_done_at {
-                    None if self.left > 0 && fleet.cohorts().iter().any(|k| k.rolled == id) => {
+                    None if self.left > 0 && fleet.count(|rolled, _| rolled == id) > 0 => {
                         self.batch_done_at = Some(now);
                         return (0, Some(now.plus(pause)));
                     }
@@ -51,18 +104,9 @@ impl Rollout {
             }
         }
         .min(self.left);
-        let (version, only) = (self.version, self.only);
-        let pick = |k: &Cohort| {
-            k.rolled != id
-                && only.is_none_or(|o| k.rolled == o)
-                && !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. })
-        };
-        let done = fleet.restart(want, now, startup, pick, |k| {
-            k.rolled = id;
-            if let Some(v) = version {
-                k.version = v;
-            }
-        });
+        let only = self.only;
+        let pick = |rolled: u32, starting: bool| rolled != id && only.is_none_or(|o| rolled == o) && !starting;
+        let done = fleet.restart(want, now, startup, pick, id, self.version);
         self.left -= done;
         self.batch_done_at = None;
         if self.left == 0 || done == 0 {
@@ -79,9 +123,10 @@ impl Rollout {
 impl Rollout {
     /// Stops this rollout and returns the rollback that supersedes it: the
     /// same pace, over the instances it reached, into `previous`.
-    pub fn roll_back(&mut self, new_id: u32, fleet: &Fleet, previous: Version) -> Rollout {
+    pub fn roll_back(&mut self, new_id: u32, fleet: &impl Units, previous: Version) -> Rollout {
         self.left = 0;
-        let reached = fleet.cohorts().iter().filter(|k| k.rolled == self.id).map(|k| k.count).sum();
+        let old = self.id;
+        let reached = fleet.count(|rolled, _| rolled == old);
         Rollout { only: Some(self.id), ..Rollout::new(new_id, reached, self.pace, Some(previous)) }
     }
 }

@@ -124,6 +124,7 @@ pub fn result() -> RunResult {
                 .collect(),
             totals: Totals::default(),
             latency: None,
+            waits: None,
         })
         .collect();
     let log = vec![

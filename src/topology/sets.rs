@@ -3,8 +3,8 @@
 use super::error::{Issue, dotted, rewrite_message};
 use super::overrides::{apply, from_toml};
 use super::raw::RawTopology;
-use super::validate::{Ctx, PendingSet, validate_services};
-use crate::model::{ActionKind, Model};
+use super::validate::{Ctx, PendingSet, refuse_in_requests, validate_services};
+use crate::model::{ActionKind, Mode, Model};
 use toml_edit::DocumentMut;
 
 /// Fills the parameters of every `set` action of `model` (in time order), reporting
@@ -19,6 +19,18 @@ pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Iss
     };
     let base_names: Vec<String> = model.services.iter().map(|s| s.name.clone()).collect();
     let base_pairs = pairs(model);
+    // In requests mode, keys the request engine does not simulate, by path.
+    let refused = |raw: &RawTopology| -> Vec<Issue> {
+        let mut ctx = Ctx::default();
+        if model.mode == Mode::Requests {
+            refuse_in_requests(&mut ctx, raw);
+        }
+        ctx.issues
+    };
+    let base_refused: Vec<Vec<String>> = match toml::from_str::<RawTopology>(text) {
+        Ok(raw) => refused(&raw).into_iter().map(|i| i.path).collect(),
+        Err(_) => Vec::new(),
+    };
     for p in pending {
         let at =
             |key: &str| vec!["scenario".to_string(), p.raw_index.to_string(), "values".to_string(), key.to_string()];
@@ -50,6 +62,7 @@ pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Iss
             ..Ctx::default()
         };
         let (services, deps) = validate_services(&mut ctx, &raw.services);
+        ctx.issues.extend(refused(&raw).into_iter().filter(|i| !base_refused.contains(&i.path)));
         for issue in ctx.issues {
             let key = p
                 .values

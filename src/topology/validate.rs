@@ -12,6 +12,7 @@ use super::error::Issue;
 use super::raw::RawTopology;
 use crate::model::{Mode, Model, ServiceId, Thresholds, Variant};
 use crate::time::Span;
+pub use modes::refuse_in_requests;
 pub use scan::scan;
 pub use scenario::PendingSet;
 pub use services::validate_services;

@@ -17,6 +17,7 @@ mod properties;
 mod readme;
 mod report_draft;
 mod requests;
+mod requests_actions;
 mod requests_theory;
 mod resilience;
 mod schemas;

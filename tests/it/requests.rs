@@ -1,7 +1,7 @@
 //! Requests mode end to end: the CLI contract, retries, bistable tipping, refusals and agreement with fluid mode.
 
 use crate::support::{blastsim, shipped};
-use blastsim::model::{ActionKind, Mode, Model, Service, ServiceId};
+use blastsim::model::{ActionKind, Mode, Model, Service};
 use blastsim::time::{SimTime, Span};
 use std::fs;
 
@@ -115,20 +115,34 @@ fn retries_at_full_failure_multiply_the_load_by_one_plus_n() {
     }
 }
 
+/// Answered and failed requests at the client over `steps` samples from `from`.
+fn answered_and_failed(r: &blastsim::engine::RunResult, from: usize, steps: usize) -> (f64, f64) {
+    r.services[0].samples.iter().skip(from).take(steps).fold((0.0, 0.0), |(ok, bad), s| (ok + s.served, bad + s.failed))
+}
+
 #[test]
 fn the_bistable_case_tips_in_some_seeds_and_not_others() {
+    // As shipped (2 h, 30 s steps), seeds 1..=10: the README's measurement over 20 seeds
+    // starts with these. Every seed starts healthy; some tip and stay down, the others never do.
     let base = blastsim::topology::load_file(std::path::Path::new(&shipped("bistable-retries")), &[], None).unwrap();
-    let mut collapsed = 0;
-    for seed in 0..8 {
-        let m = Model { seed, duration: Span(3_600_000), ..base.clone() };
-        let r = blastsim::engine::run(&m).unwrap();
-        let last = r.services[0].samples.last().unwrap().availability;
-        collapsed += (last < 0.5) as u32;
+    let mut collapsed = Vec::new();
+    for seed in 1..=10 {
+        let r = blastsim::engine::run(&Model { seed, ..base.clone() }).unwrap();
+        let steps = r.services[0].samples.len();
+        let (ok, bad) = answered_and_failed(&r, 0, 20);
+        assert!(bad < 0.01 * ok, "seed {seed} starts badly: {ok} answered, {bad} failed in the first 10 minutes");
+        let (ok, bad) = answered_and_failed(&r, steps - 20, 20);
+        if ok < bad {
+            collapsed.push(seed);
+        } else {
+            let (ok, bad) = answered_and_failed(&r, 0, steps);
+            assert!(bad < 0.01 * ok, "seed {seed} ends up but lost {bad} of {} on the way", ok + bad);
+        }
     }
-    assert!((1..8).contains(&collapsed), "{collapsed} of 8 seeds collapsed");
-    // The fluid engine sees a stable server at 90%.
+    assert!(!collapsed.is_empty() && collapsed.len() < 10, "collapsed: {collapsed:?}");
+    // The fluid engine sees a stable server at 90%, a few late answers at most.
     let fluid = blastsim::engine::run(&Model { mode: Mode::Fluid, ..base }).unwrap();
-    assert!(fluid.services[0].samples.iter().all(|s| s.availability > 0.9));
+    assert!(fluid.services[0].samples.iter().all(|s| s.availability > 0.99));
 }
 
 /// web -> api -> db at modest rates; the db gets 2 s slower at +10m for 10 minutes.
@@ -154,6 +168,48 @@ fn slow_db(mode: Mode) -> Model {
     m
 }
 
+/// Each service's impact and milestones [s] in `report`.
+fn outcome(report: &blastsim::analysis::report::Report) -> Vec<(bool, Vec<(blastsim::model::MilestoneKind, f64)>)> {
+    report.services.iter().map(|s| (s.impacted, s.milestones.iter().map(|m| (m.kind, m.t_s)).collect())).collect()
+}
+
+#[test]
+fn shipped_topologies_give_the_same_outcome_in_both_modes() {
+    // Cut short so a debug build runs them quickly (the trigger is at +10m for 5 minutes;
+    // the storm is still down 5 minutes after it; the capped storm recovers by +17m and holds
+    // for the 5 minutes that confirm it). docs/requests.md has the full runs and the
+    // topologies where the modes differ.
+    // The capped storm's recovery starts up to 60 s later request by request (6 steps of 10 s):
+    // its back end's queue empties at the same time in both modes, but while it drains fluid
+    // mode's queueing closure answers a small, rising share in time (the trough ends then),
+    // where a FIFO queue of 10,000 answers nothing in time until it is empty.
+    for (name, duration, within_s) in [("retry-storm", "20m", 10.0), ("retry-storm-capped", "23m", 60.0)] {
+        let sets = [format!("duration=\"{duration}\"")];
+        let base = blastsim::topology::load_file(std::path::Path::new(&shipped(name)), &sets, None).unwrap();
+        let fluid = blastsim::simulate(&Model { mode: Mode::Fluid, ..base.clone() }, None).unwrap().1;
+        let requests = blastsim::simulate(&Model { mode: Mode::Requests, ..base }, None).unwrap().1;
+        let (f, r) = (outcome(&fluid), outcome(&requests));
+        assert!(f.iter().all(|(impacted, _)| *impacted), "{name}: {f:?}");
+        for (k, ((fi, fm), (ri, rm))) in f.iter().zip(&r).enumerate() {
+            assert_eq!(fi, ri, "{name} service {k}");
+            assert_eq!(
+                fm.iter().map(|m| m.0).collect::<Vec<_>>(),
+                rm.iter().map(|m| m.0).collect::<Vec<_>>(),
+                "{name}"
+            );
+            for (a, b) in fm.iter().zip(rm) {
+                assert!(
+                    (a.1 - b.1).abs() <= within_s,
+                    "{name} service {k} {:?}: fluid {} s, requests {} s",
+                    a.0,
+                    a.1,
+                    b.1
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn both_modes_find_the_same_impact_and_milestones_within_a_few_steps() {
     let fluid = blastsim::simulate(&slow_db(Mode::Fluid), None).unwrap().1;
@@ -168,5 +224,4 @@ fn both_modes_find_the_same_impact_and_milestones_within_a_few_steps() {
         }
     }
     assert!(requests.services[0].impacted && !requests.services[2].impacted);
-    let _ = ServiceId(0);
 }

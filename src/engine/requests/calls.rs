@@ -28,7 +28,12 @@ impl Sim<'_> {
                 return;
             };
             let dep = &self.model.deps[d as usize];
-            let left = if left == u32::MAX { self.call_count(dep.per_request) } else { left };
+            let left = match left {
+                // A call a scenario `set` switched off is not made.
+                u32::MAX if dep.extras.off => 0,
+                u32::MAX => self.call_count(dep.per_request),
+                left => left,
+            };
             if left == 0 {
                 let r = self.reqs.get_mut(id);
                 r.out += 1;
@@ -73,6 +78,7 @@ impl Sim<'_> {
             let r = self.reqs.get_mut(id);
             r.epoch = r.epoch.wrapping_add(1);
             r.child = NONE;
+            r.client = false;
             r.epoch
         };
         let seq = self.queue.reserve();
@@ -150,7 +156,7 @@ impl Sim<'_> {
         let r = *self.reqs.get(id);
         let d = self.outgoing[r.service as usize][r.out as usize];
         let dep = &self.model.deps[d as usize];
-        if !ok && r.attempt < dep.retries.max {
+        if !ok && !r.client && r.attempt < dep.retries.max {
             let (go, tokens) = retries::spend(self.deps[d as usize].tokens, dep.retries.budget);
             self.deps[d as usize].tokens = tokens;
             if go {

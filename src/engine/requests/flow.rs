@@ -36,6 +36,11 @@ impl Sim<'_> {
     /// A request arrives at service `s`; returns its id.
     pub(super) fn arrive(&mut self, s: u32, origin: Origin, parent: u32, parent_epoch: u32) -> u32 {
         let id = self.reqs.alloc(s, origin, parent, parent_epoch, self.now);
+        self.reqs.get_mut(id).segment = match origin {
+            Origin::External => self.outside_segment(s),
+            Origin::Call(_) if parent != NONE => self.reqs.get(parent).segment,
+            _ => super::segments::NO_SEGMENT,
+        };
         let svc = &mut self.svcs[s as usize];
         svc.stats.offered();
         if svc.rotation.is_empty() {
@@ -73,10 +78,9 @@ impl Sim<'_> {
             r.phase = Phase::CpuWait;
             (r.service as usize, r.instance as usize)
         };
-        let svc = &mut self.svcs[s];
-        let inst = &mut svc.insts[i];
+        let inst = &mut self.svcs[s].insts[i];
         inst.busy += 1;
-        if inst.cpu_busy < svc.slots {
+        if inst.cpu_busy < inst.own.slots {
             inst.cpu_busy += 1;
             self.work(id);
         } else {
@@ -86,13 +90,14 @@ impl Sim<'_> {
 
     /// Starts request `id`'s own work, holding its slot.
     fn work(&mut self, id: u32) {
-        let s = self.reqs.get(id).service as usize;
+        let (s, i) = (self.reqs.get(id).service as usize, self.reqs.get(id).instance as usize);
         let model = &self.model.services[s];
         let own_s = match &model.latency_dist {
             Some(d) => d.sample(&mut self.rng),
             None => model.latency.secs(),
         };
-        let mut extra_us = 0;
+        let own_us = super::round_u64(own_s * 1e6);
+        let mut extra_us = self.svcs[s].insts[i].own.extra_us + self.long_extra_us(s, own_us);
         for k in 0..self.svcs[s].extras.len() {
             let e = self.svcs[s].extras[k];
             extra_us += match e.dist {
@@ -100,11 +105,14 @@ impl Sim<'_> {
                 None => e.fixed_us,
             };
         }
+        let waited = self.now - self.reqs.get(id).arrived;
+        self.svcs[s].stats.waited(waited);
         let r = self.reqs.get_mut(id);
         r.phase = Phase::Working;
         r.extra_us = extra_us;
         let epoch = r.epoch;
-        let done = self.now + super::round_u64(own_s * 1e6);
+        let stretch = self.svcs[s].insts[i].own.stretch;
+        let done = self.now + if stretch == 1.0 { own_us } else { super::round_u64(own_s * stretch * 1e6) };
         self.at(done, Ev::Work(id, epoch));
     }
 
@@ -121,8 +129,8 @@ impl Sim<'_> {
                 return;
             }
         }
-        let svc = &self.svcs[r.service as usize];
-        if svc.error > 0.0 && self.rng.random::<f64>() < svc.error {
+        if let Some(client) = self.own_fails(r.service, r.instance, r.segment) {
+            self.reqs.get_mut(id).client = client;
             self.finish(id, false);
             return;
         }
@@ -201,9 +209,13 @@ impl Sim<'_> {
         if had_thread {
             self.release_thread(s, i);
         }
+        if self.svcs[s].insts[i].life == Life::Draining {
+            self.check_drained(s as u32, i as u32);
+        }
         match r.origin {
             Origin::Call(_) => {
                 if r.parent != NONE {
+                    self.pass_client(&r, ok);
                     self.call_done(r.parent, r.parent_epoch, id, ok);
                 }
             }
@@ -221,23 +233,19 @@ impl Sim<'_> {
     pub(super) fn refresh(&mut self, s: u32) {
         let model = &self.model.services[s as usize];
         let svc = &mut self.svcs[s as usize];
-        let raw = model.capacity * svc.cap_factor * model.latency.secs();
-        svc.slots = if model.latency.is_zero() {
-            u32::MAX
-        } else if raw <= 0.0 {
-            0
-        } else {
-            let slots = raw.round().max(1.0);
-            if slots >= model.threads as f64 { u32::MAX } else { slots as u32 }
-        };
+        let (capacity, latency_s, threads) = (model.capacity, model.latency.secs(), model.threads);
+        svc.slots = super::own::slots(capacity, latency_s, threads, svc.cap_factor).0;
+        for inst in svc.insts.iter_mut() {
+            (inst.own.slots, inst.own.stretch) =
+                super::own::slots(capacity, latency_s, threads, svc.cap_factor * inst.own.cap);
+        }
         // Slots may have grown: start waiting work.
         for i in 0..svc.insts.len() {
             loop {
                 let inst = &mut self.svcs[s as usize].insts[i];
-                if inst.cpu_busy >= self.svcs[s as usize].slots {
+                if inst.cpu_busy >= inst.own.slots {
                     break;
                 }
-                let inst = &mut self.svcs[s as usize].insts[i];
                 let Some(next) = inst.cpu_queue.pop_front() else { break };
                 inst.cpu_busy += 1;
                 self.work(next);

@@ -9,6 +9,9 @@ use crate::model::dist::draw;
 
 impl Sim<'_> {
     pub(super) fn act(&mut self, i: usize) {
+        if !self.access(i) {
+            return;
+        }
         let action = &self.model.scenario[i];
         self.log.push(LogEntry {
             at: self.now_ms(),
@@ -27,9 +30,10 @@ impl Sim<'_> {
             }
             ActionKind::Restart { service, amount } => {
                 let s = service.0 as u32;
-                let picked = self.pick(s, amount.of(self.count(s)), |i| i.life != Life::Booting);
+                let picked =
+                    self.pick(s, amount.of(self.count(s)), |i| !matches!(i.life, Life::Booting | Life::Draining));
                 for i in picked {
-                    self.restart(s, i);
+                    self.leave(s, i);
                 }
                 self.rotate(s);
             }
@@ -59,23 +63,25 @@ impl Sim<'_> {
                     self.rotate(s);
                     let model = self.model;
                     self.faults.retain(|f| match f.kind {
-                        FaultKind::Capacity(t, _) | FaultKind::Latency(t, _) | FaultKind::Errors(t, _) => t != s,
+                        FaultKind::Capacity(t, _)
+                        | FaultKind::Latency(t, _)
+                        | FaultKind::Errors(t, _)
+                        | FaultKind::Part(t, ..) => t != s,
                         FaultKind::Partition(d) => model.deps[d as usize].callee.0 as u32 != s,
                     });
                 }
                 self.apply_faults();
             }
-            // Refused in requests mode by validation.
-            ActionKind::Set { .. }
-            | ActionKind::Rolling { .. }
-            | ActionKind::Fault { .. }
-            | ActionKind::Rollback { .. } => {}
+            kind => {
+                let kind = kind.clone();
+                self.act_fleetwide(&kind, i);
+            }
         }
     }
 
     /// Instances of service `s` that exist.
-    fn count(&self, s: u32) -> u32 {
-        self.svcs[s as usize].insts.iter().filter(|i| i.life != Life::Gone).count() as u32
+    pub(super) fn count(&self, s: u32) -> u32 {
+        self.svcs[s as usize].insts.iter().filter(|i| !matches!(i.life, Life::Gone | Life::Draining)).count() as u32
     }
 
     /// Up to `n` instances of `s` matching `want`, lowest index first.
@@ -85,7 +91,7 @@ impl Sim<'_> {
     }
 
     /// Every request on instance `i` of `s` fails now: waiting, working or calling.
-    fn cut(&mut self, s: u32, i: u32) {
+    pub(super) fn cut(&mut self, s: u32, i: u32) {
         let ids = self.reqs.on_instance(s, i);
         let inst = &mut self.svcs[s as usize].insts[i as usize];
         inst.queue.clear();
@@ -109,7 +115,7 @@ impl Sim<'_> {
     }
 
     /// Instance `i` of `s` restarts: out of rotation, its requests fail, it serves after start-up.
-    fn restart(&mut self, s: u32, i: u32) {
+    pub(super) fn restart(&mut self, s: u32, i: u32) {
         let svc = &self.model.services[s as usize];
         let startup = draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng);
         let inst = &mut self.svcs[s as usize].insts[i as usize];
@@ -119,7 +125,14 @@ impl Sim<'_> {
         inst.fails = 0;
         inst.passes = 0;
         let epoch = inst.epoch;
+        let deployed = inst.own.next.take();
+        if let Some(v) = deployed {
+            inst.own.version = v;
+        }
         self.cut(s, i);
+        if deployed.is_some() {
+            self.apply_faults();
+        }
         self.at(self.now + super::us(startup), Ev::Ready(s, i, epoch));
     }
 
@@ -138,17 +151,18 @@ impl Sim<'_> {
     pub(super) fn probe(&mut self, s: u32) {
         let Some(hc) = self.model.services[s as usize].health.clone() else { return };
         let svc = &self.model.services[s as usize];
-        let hold_s = svc.latency.secs();
-        let error = self.svcs[s as usize].error;
+        let hold_s = if hc.deep { self.unloaded_s(s, 8) } else { svc.latency.secs() };
+        let base_error = self.svcs[s as usize].error;
         let (mut removed, mut back, mut replaced) = (0, 0, 0);
         for i in 0..self.svcs[s as usize].insts.len() as u32 {
             let inst = &self.svcs[s as usize].insts[i as usize];
             let passes = match inst.life {
-                Life::Booting | Life::Gone => continue,
+                Life::Booting | Life::Gone | Life::Draining => continue,
                 Life::Crashed => false,
                 Life::Serving => {
-                    let wait_s = inst.queue.len() as f64 * hold_s / svc.threads.max(1) as f64;
-                    health::probe_passes(&hc, wait_s, hold_s, error)
+                    let wait_s = self.probe_wait_s(s, i, hold_s);
+                    let error = 1.0 - (1.0 - base_error) * (1.0 - inst.own.error.max(inst.own.client));
+                    health::instance_passes(&hc, inst.own.extra_us as f64 / 1e6, wait_s, hold_s, error)
                 }
             };
             let inst = &mut self.svcs[s as usize].insts[i as usize];
@@ -192,7 +206,7 @@ impl Sim<'_> {
         self.at(self.now + super::us(interval).max(1), Ev::Probe(s));
     }
 
-    fn start_scaling(&mut self, s: u32, count: u32, over: crate::time::Span, out: bool) {
+    pub(super) fn start_scaling(&mut self, s: u32, count: u32, over: crate::time::Span, out: bool) {
         let every_us = if over.is_zero() || count == 0 { 0 } else { super::us(over) / count as u64 };
         self.scalings.push(Scaling { service: s, left: count, every_us, out });
         self.scale(self.scalings.len() - 1);
@@ -207,23 +221,30 @@ impl Sim<'_> {
             if out {
                 let svc = &self.model.services[s as usize];
                 let startup = draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng);
+                let mut inst = Inst::new(Life::Booting);
+                inst.own = self.newest_own(s);
                 let insts = &mut self.svcs[s as usize].insts;
-                insts.push(Inst::new(Life::Booting));
+                insts.push(inst);
                 let i = insts.len() as u32 - 1;
                 self.at(self.now + super::us(startup), Ev::Ready(s, i, 0));
-            } else if let Some(i) = self.pick(s, u32::MAX, |i| i.life != Life::Gone).last().copied() {
+            } else if let Some(i) =
+                self.pick(s, u32::MAX, |i| !matches!(i.life, Life::Gone | Life::Draining)).last().copied()
+            {
                 self.svcs[s as usize].insts[i as usize].life = Life::Gone;
                 self.svcs[s as usize].insts[i as usize].in_rotation = false;
                 self.cut(s, i);
             }
         }
         self.rotate(s);
+        if out {
+            self.refresh(s);
+        }
         if more {
             self.at(self.now + every, Ev::Scale(k as u32));
         }
     }
 
-    fn add_fault(&mut self, kind: FaultKind, duration: Option<crate::time::Span>) {
+    pub(super) fn add_fault(&mut self, kind: FaultKind, duration: Option<crate::time::Span>) {
         self.fault_ids += 1;
         self.faults.push(Fault { id: self.fault_ids, kind });
         if let Some(d) = duration {
@@ -241,7 +262,7 @@ impl Sim<'_> {
     }
 
     /// Recombines the faults in force into each service's and link's state.
-    fn apply_faults(&mut self) {
+    pub(super) fn apply_faults(&mut self) {
         for (svc, s) in self.svcs.iter_mut().zip(&self.model.services) {
             svc.cap_factor = 1.0;
             svc.error = s.error_rate;
@@ -259,8 +280,10 @@ impl Sim<'_> {
                     *e = 1.0 - (1.0 - *e) * (1.0 - x);
                 }
                 FaultKind::Partition(d) => self.deps[d as usize].partitions += 1,
+                FaultKind::Part(..) => {}
             }
         }
+        self.apply_own();
         for s in 0..self.svcs.len() as u32 {
             self.refresh(s);
         }

@@ -63,6 +63,10 @@ pub struct Req {
     pub child: u32,
     /// Its outcome is already counted (its requester gave up on it).
     pub counted: bool,
+    /// The client segment it belongs to (`segments::NO_SEGMENT`: none).
+    pub segment: u8,
+    /// It failed, or its current call failed, with a client error (4xx): not retried, passed up.
+    pub client: bool,
 }
 
 impl Req {
@@ -83,6 +87,8 @@ impl Req {
             attempt: 0,
             child: NONE,
             counted: false,
+            segment: u8::MAX,
+            client: false,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Request counts and response times per service, streamed into histograms (never kept per request).
 
-use crate::engine::result::{Latency, Sample, Totals};
+use crate::engine::result::{Latency, Sample, Totals, Waits};
 use hdrhistogram::Histogram;
 
 /// Longest response time a histogram resolves: one hour [µs]; longer ones count as this.
@@ -21,6 +21,7 @@ pub struct Stats {
     pub total: Counts,
     run: Histogram<u64>,
     step_hist: Histogram<u64>,
+    wait: Histogram<u64>,
 }
 
 impl Default for Stats {
@@ -30,6 +31,7 @@ impl Default for Stats {
             total: Counts::default(),
             run: Histogram::new_with_bounds(1, HIGHEST_US, 3).expect("valid histogram bounds"),
             step_hist: Histogram::new_with_bounds(1, HIGHEST_US, 2).expect("valid histogram bounds"),
+            wait: Histogram::new_with_bounds(1, HIGHEST_US, 2).expect("valid histogram bounds"),
         }
     }
 }
@@ -52,6 +54,11 @@ impl Stats {
     pub fn failed(&mut self) {
         self.step.failed += 1;
         self.total.failed += 1;
+    }
+
+    /// A request waited `us` microseconds before its work started.
+    pub fn waited(&mut self, us: u64) {
+        self.wait.saturating_record(us.min(HIGHEST_US));
     }
 
     pub fn held(&mut self, us: u64) {
@@ -87,6 +94,11 @@ impl Stats {
             failed: self.total.failed as f64,
             queued: in_flight as f64,
         }
+    }
+
+    /// The run's waits, if any request's work started.
+    pub fn waits(&self) -> Option<Waits> {
+        (!self.wait.is_empty()).then(|| Waits(self.wait.clone()))
     }
 
     /// The run's response times, if any request succeeded.

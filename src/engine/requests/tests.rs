@@ -65,6 +65,26 @@ fn a_run_too_large_is_refused_with_its_estimate() {
 }
 
 #[test]
+fn a_saturated_service_serves_its_capacity_even_with_fractional_slots() {
+    // 100 req/s of 10 ms work is one processing slot; lose a share of it and the
+    // one slot works slower, so the instance still serves exactly what is left.
+    for (capacity, lost) in [(100.0, 0.0), (100.0, 0.5), (100.0, 0.75), (250.0, 0.0), (250.0, 0.3)] {
+        let mut m = Model::new("saturated", Span(200_000));
+        m.mode = Mode::Requests;
+        let mut s = Service::new("server", 1, capacity).with_load(2.0 * capacity);
+        s.threads = 50;
+        s.latency = Span(10);
+        s.queue = 100;
+        let server = m.add_service(s);
+        m.schedule(SimTime(0), ActionKind::LoseCapacity { service: server, fraction: lost, duration: None }, "lose");
+        let r = run(&m).unwrap();
+        let served = r.services[0].totals.served / 200.0;
+        let left = capacity * (1.0 - lost);
+        assert!((served - left).abs() <= 0.01 * left, "{capacity}/s losing {lost}: served {served}/s");
+    }
+}
+
+#[test]
 fn rounding_to_microseconds_matches_the_library_round() {
     let edges = [
         0.0,
@@ -96,3 +116,5 @@ fn rounding_to_microseconds_matches_the_library_round() {
         assert_eq!(super::round_u64(scaled), scaled.round() as u64, "{scaled:e}");
     }
 }
+
+mod actions;

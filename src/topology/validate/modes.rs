@@ -22,7 +22,6 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
             ("memory", s.memory.is_some()),
             ("partitions", s.partitions.is_some()),
             ("routing", s.routing.is_some()),
-            ("draining", s.draining.is_some()),
             ("serverless", s.serverless.is_some()),
             ("autoscaling", s.autoscaling.is_some()),
             ("shedding", s.shedding.is_some()),
@@ -36,9 +35,6 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
             let path = sub(&base, "load");
             if load.kind.as_deref() == Some("closed") {
                 refuse(sub(&path, "kind"), "a closed-loop load (`kind = \"closed\"`)", false);
-            }
-            if load.segments.is_some() {
-                refuse(sub(&path, "segments"), "`segments`", true);
             }
         }
         for (callee, c) in &s.calls.0 {
@@ -70,25 +66,9 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
         }
     }
     for (i, a) in raw.scenario.iter().enumerate() {
-        let path = vec!["scenario".to_string(), i.to_string(), "action".to_string()];
-        if let Some(action @ ("set" | "rolling-restart" | "rolling-deploy" | "rollback" | "cancel")) =
-            a.action.as_deref()
-        {
-            refuse(path, &format!("the action `{action}`"), false);
-            continue;
-        }
-        let entry = vec!["scenario".to_string(), i.to_string()];
-        let faults = matches!(a.action.as_deref(), Some("lose-capacity" | "inject-latency" | "inject-errors"));
-        let partial = [
-            ("count", faults && a.count.is_some()),
-            ("fraction", faults && a.fraction.is_some() && a.action.as_deref() != Some("lose-capacity")),
-        ];
-        for (key, given) in
-            partial.into_iter().chain([("class", a.class.is_some()), ("requires", a.requires.is_some())])
-        {
-            if given {
-                refuse(sub(&entry, key), &format!("`{key}` on a scenario entry"), true);
-            }
+        if a.action.as_deref() == Some("rolling-deploy") && a.when_full.is_some() {
+            let path = vec!["scenario".to_string(), i.to_string(), "when-full".to_string()];
+            refuse(path, "a new version's `when-full`", true);
         }
     }
 }
