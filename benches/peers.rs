@@ -15,6 +15,11 @@
 //! - sync: front (8 threads, 10 ms) holds its thread while calling back
 //!   (4 threads, 50 ms) with a 1 s timeout.
 //!
+//! `benches/peers/mmc.toml` and `jackson.toml` are the first two models as
+//! topologies, for runs of the CLI under `/usr/bin/time` (peak memory):
+//! `blastsim run benches/peers/mmc.toml --set duration=3125000s` is 10^8
+//! requests.
+//!
 //! Events are what each engine processes: blastsim 2 per request on M/M/c
 //! (arrival, end of service), SimPy 6 (its processes, requests and timeouts
 //! are each events), so the ratio per request is the fair one.
