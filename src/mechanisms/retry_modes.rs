@@ -163,17 +163,34 @@ impl Limiter {
         self.count += n;
     }
 
-    /// Reserves a send token at `now_s`; returns how long the send waits for it [s].
-    pub fn acquire(&mut self, now_s: f64) -> f64 {
-        self.measure(now_s, 1.0);
-        if !self.enabled {
-            return 0.0;
-        }
+    /// Fills the send bucket up to `now_s` (at most a second's worth of tokens, and at least one).
+    fn refill(&mut self, now_s: f64) {
         let cap = self.rate.max(1.0);
         self.tokens = (self.tokens + (now_s - self.filled_s).max(0.0) * self.rate).min(cap);
         self.filled_s = now_s;
-        self.tokens -= 1.0;
-        if self.tokens >= 0.0 { 0.0 } else { -self.tokens / self.rate }
+    }
+
+    /// Takes a send token at `now_s` if there is one (always while the limiter is off).
+    pub fn try_take(&mut self, now_s: f64) -> bool {
+        if !self.enabled {
+            return true;
+        }
+        self.refill(now_s);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Time from `now_s` until the bucket holds a send token at the current rate [s].
+    pub fn next_token_s(&mut self, now_s: f64) -> f64 {
+        if !self.enabled {
+            return 0.0;
+        }
+        self.refill(now_s);
+        ((1.0 - self.tokens) / self.rate).max(0.0)
     }
 
     /// Fluid engine: moves the limiter over `dt_s` from `now_s` while the
@@ -279,12 +296,14 @@ mod tests {
     #[test]
     fn sends_wait_for_tokens_at_the_fill_rate() {
         let mut l = Limiter { measured: 10.0, ..Limiter::default() };
-        assert_eq!(l.acquire(0.0), 0.0, "off until a throttle");
+        assert!(l.try_take(0.0), "off until a throttle");
         l.throttle(1.0);
         l.rate = 10.0;
-        let waits: Vec<f64> = (0..3).map(|_| l.acquire(1.0)).collect();
-        assert!((waits[0] - 0.1).abs() < 1e-9 && (waits[2] - 0.3).abs() < 1e-9, "{waits:?}");
-        assert_eq!(l.acquire(2.0), 0.0, "a second later the bucket has refilled");
+        assert!(!l.try_take(1.0), "the bucket starts empty");
+        assert!((l.next_token_s(1.0) - 0.1).abs() < 1e-9);
+        assert!(l.try_take(1.1) && !l.try_take(1.1));
+        assert!((0..10).all(|_| l.try_take(3.0)), "two seconds fill it to its cap of a second's worth");
+        assert!(!l.try_take(3.0));
     }
 
     #[test]

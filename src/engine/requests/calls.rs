@@ -50,7 +50,7 @@ impl Sim<'_> {
                         let cap = 10.0 + b * self.deps[d as usize].firsts_last as f64;
                         self.deps[d as usize].tokens = retries::earn(self.deps[d as usize].tokens, b, cap);
                     }
-                    self.attempt(id, d);
+                    self.send(id, d);
                     return;
                 }
                 DepKind::Buffered(_) => self.buffer(d, left),
@@ -71,7 +71,7 @@ impl Sim<'_> {
     }
 
     /// Sends one attempt of request `id`'s call along `d`, with its timeout as a timer.
-    fn attempt(&mut self, id: u32, d: u32) {
+    pub(super) fn attempt(&mut self, id: u32, d: u32) {
         let dep = &self.model.deps[d as usize];
         let timeout = super::us(dep.timeout);
         let epoch = {
@@ -106,7 +106,7 @@ impl Sim<'_> {
         r.epoch = r.epoch.wrapping_add(1);
         r.child = NONE;
         self.timers.disarm(id);
-        self.attempt_over(id, ok);
+        self.attempt_over(id, ok, false);
     }
 
     /// A call's timeout fires: the caller stops waiting; the callee goes on unless the call cancels.
@@ -130,7 +130,7 @@ impl Sim<'_> {
             }
         }
         self.reqs.get_mut(id).child = NONE;
-        self.attempt_over(id, false);
+        self.attempt_over(id, false, true);
     }
 
     /// Cancels request `id` and, through it, the call it waits on.
@@ -152,21 +152,22 @@ impl Sim<'_> {
     }
 
     /// The current attempt of request `id` succeeded or failed: go on, retry, fall back or fail.
-    fn attempt_over(&mut self, id: u32, ok: bool) {
+    fn attempt_over(&mut self, id: u32, ok: bool, timed_out: bool) {
         let r = *self.reqs.get(id);
         let d = self.outgoing[r.service as usize][r.out as usize];
+        self.sdk_answer(d, r.attempt, ok, !ok && !timed_out && !r.client);
         let dep = &self.model.deps[d as usize];
         if !ok && !r.client && r.attempt < dep.retries.max {
             let (go, tokens) = retries::spend(self.deps[d as usize].tokens, dep.retries.budget);
             self.deps[d as usize].tokens = tokens;
-            if go {
+            if go && self.sdk_may_retry(d, timed_out) {
                 let k = r.attempt + 1;
                 let wait = retries::wait_s(&dep.retries, k, self.rng.random::<f64>());
+                let wait_us = super::round_u64(wait * 1e6);
                 let rr = self.reqs.get_mut(id);
                 rr.attempt = k;
-                let wait_us = super::round_u64(wait * 1e6);
                 if wait_us == 0 {
-                    self.attempt(id, d);
+                    self.send(id, d);
                 } else {
                     let epoch = rr.epoch;
                     self.at(self.now + wait_us, Ev::Retry(id, epoch));
@@ -193,7 +194,7 @@ impl Sim<'_> {
             return;
         }
         let d = self.outgoing[r.service as usize][r.out as usize];
-        self.attempt(id, d);
+        self.send(id, d);
     }
 
     /// Puts `n` calls in dependency `d`'s buffers.
