@@ -276,7 +276,8 @@ fn sdk_outcome(
     ds.sdk.ratio = full.attempts - 1.0;
     let flow = quota_flow(ds, attempt.success);
     ds.sdk.share = retry_modes::share(ds.sdk.tokens.unwrap_or(dep.retries.quota), &flow, ds.sdk.horizon_s);
-    ds.sdk.throttled = callee.refused;
+    // Both engines take any failed answer that is not a timeout or a client error for a throttle.
+    ds.sdk.throttled = callee.refused + (1.0 - callee.refused) * (callee.error - callee.client_error).max(0.0);
     ds.sdk.timeouts = if ds.partitions > 0 {
         1.0
     } else if failed > 0.0 {
