@@ -71,7 +71,7 @@ pub fn retries(ctx: &mut Ctx, base: &[String], raw: Option<&RawRetries>) -> Retr
 /// The retry mode of a `retries` table, and its quota checked.
 fn retry_mode(ctx: &mut Ctx, rp: &[String], r: &RawRetries) -> RetryMode {
     if let Some(q) = r.quota
-        && !(q >= retry_modes::RETRY_COST)
+        && q < retry_modes::RETRY_COST
     {
         ctx.push(
             Issue::at(&sub(rp, "quota"), format!("must be at least {}, found {q}", retry_modes::RETRY_COST))

@@ -4,8 +4,8 @@ use super::resilience;
 use super::values::{Ctx, sub};
 use crate::mechanisms::queueing::Variability;
 use crate::model::{
-    Arrivals, Buffer, Control, DepKind, Dependency, Discipline, HealthCheck, Load, LoadShape, Memory,
-    PeerThreads, Service, ServiceId, Warmup, WarmupSource, WhenFull,
+    Arrivals, Buffer, Control, DepKind, Dependency, Discipline, HealthCheck, Load, LoadShape, Memory, PeerThreads,
+    Service, ServiceId, Warmup, WarmupSource, WhenFull,
 };
 use crate::time::{SimTime, Span};
 use crate::topology::error::Issue;

@@ -73,4 +73,3 @@ fn retry_modes_are_deterministic_for_a_seed() {
     let m = throttled_writes(RetryMode::Adaptive);
     assert_eq!(run(&m).unwrap(), run(&m).unwrap());
 }
-
