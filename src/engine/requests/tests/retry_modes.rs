@@ -73,3 +73,21 @@ fn retry_modes_are_deterministic_for_a_seed() {
     let m = throttled_writes(RetryMode::Adaptive);
     assert_eq!(run(&m).unwrap(), run(&m).unwrap());
 }
+
+#[test]
+fn the_fluid_engine_agrees_on_the_quota_and_on_the_order_of_the_modes() {
+    let both = |mode| {
+        let m = throttled_writes(mode);
+        let requests = run(&m).unwrap();
+        let fluid = crate::engine::run(&Model { mode: Mode::Fluid, ..m }).unwrap();
+        (requests, fluid)
+    };
+    let (legacy, standard, adaptive) = (both(RetryMode::Legacy), both(RetryMode::Standard), both(RetryMode::Adaptive));
+    for (name, r) in [("requests", 0), ("fluid", 1)] {
+        let pick = |p: &(RunResult, RunResult)| if r == 0 { p.0.clone() } else { p.1.clone() };
+        let (l, s, a) = (pick(&legacy), pick(&standard), pick(&adaptive));
+        assert!(attempts_per_write(&l) > 2.5, "{name}: {}", attempts_per_write(&l));
+        assert!((1.0..1.3).contains(&attempts_per_write(&s)), "{name}: {}", attempts_per_write(&s));
+        assert!(throttled(&s) < throttled(&l) && throttled(&a) < throttled(&s), "{name}");
+    }
+}
