@@ -40,7 +40,11 @@ pub fn load_file(path: &Path, sets: &[String], variant: Option<&str>) -> Result<
 
 /// As [`load_file`], from text; `source_name` names it in errors and gives the default `name` (its stem).
 pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<&str>) -> Result<Model, TopologyError> {
-    let variants = read_variants(source_name, text)?;
+    // The text is parsed once into a plain table, which gives the variants,
+    // the raw topology and the scan; a typed parse of the text runs only to
+    // place an error at its line and column.
+    let source_table = parse_table(source_name, text)?;
+    let variants = variants_of(source_name, text, &source_table)?;
     let mut pending: Vec<(String, String, toml_edit::Value)> = Vec::new();
     if let Some(wanted) = variant {
         let Some((_, v)) = variants.0.iter().find(|(n, _)| n == wanted) else {
@@ -58,9 +62,10 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
         let (key, value) = overrides::split_arg(arg).map_err(|e| bad_set("--set", arg, e))?;
         pending.push(("--set".to_string(), key, overrides::parse_value(&value)));
     }
-    let (name, text) = if pending.is_empty() && variant.is_none() {
-        (source_name.to_string(), text.to_string())
+    let (name, text, table) = if pending.is_empty() && variant.is_none() {
+        (source_name.to_string(), text.to_string(), source_table)
     } else {
+        drop(source_table);
         let mut doc: DocumentMut =
             text.parse().map_err(|e: toml_edit::TomlError| syntax_of_edit(source_name, text, &e))?;
         for (flag, key, value) in pending {
@@ -71,9 +76,16 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
             (Some(v), false) => format!("variant `{v}` and --set"),
             (None, _) => "--set".to_string(),
         };
-        (format!("{source_name} (with {what})"), doc.to_string())
+        let name = format!("{source_name} (with {what})");
+        let text = doc.to_string();
+        let table = parse_table(&name, &text)?;
+        (name, text, table)
     };
-    let raw: RawTopology = toml::from_str(&text).map_err(|e| error::from_toml(&name, &text, &e))?;
+    let found = validate::scan(&table);
+    let raw: RawTopology = match RawTopology::deserialize(toml::Value::Table(table)) {
+        Ok(raw) => raw,
+        Err(_) => toml::from_str(&text).map_err(|e| error::from_toml(&name, &text, &e))?,
+    };
     let stem = Path::new(source_name).file_stem().and_then(|s| s.to_str()).unwrap_or(source_name);
     let model_variants = variants
         .0
@@ -85,12 +97,9 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
         })
         .collect();
     let mut checked = validate::validate(&raw, stem, model_variants);
-    if let Ok(table) = toml::from_str::<toml::Table>(&text) {
-        let found = validate::scan(&table);
-        // Other checks may trip over the same NaN or name; the scan's problem says it best.
-        checked.issues.retain(|i| !found.iter().any(|n| i.path.starts_with(&n.path)));
-        checked.issues.splice(0..0, found);
-    }
+    // Other checks may trip over the same NaN or name; the scan's problem says it best.
+    checked.issues.retain(|i| !found.iter().any(|n| i.path.starts_with(&n.path)));
+    checked.issues.splice(0..0, found);
     if checked.services_ok {
         let more = sets::compute(&mut checked.model, &checked.pending_sets, &text);
         checked.issues.extend(more);
@@ -121,7 +130,30 @@ struct VariantsOnly {
     variants: Ordered<RawVariant>,
 }
 
+/// The text as a plain table; a syntax error is placed in `text`.
+fn parse_table(source_name: &str, text: &str) -> Result<toml::Table, TopologyError> {
+    toml::from_str::<toml::Table>(text).map_err(|e| error::from_toml(source_name, text, &e))
+}
+
+/// The variants of the parsed `table`; a problem is placed by parsing `text` for them.
+fn variants_of(source_name: &str, text: &str, table: &toml::Table) -> Result<Ordered<RawVariant>, TopologyError> {
+    let Some(variants) = table.get("variants") else {
+        return Ok(Ordered::default());
+    };
+    let only = toml::Table::from_iter([("variants".to_string(), variants.clone())]);
+    match VariantsOnly::deserialize(toml::Value::Table(only)) {
+        Ok(v) => Ok(v.variants),
+        Err(_) => typed_variants(source_name, text),
+    }
+}
+
+/// The variants of a topology's text.
 fn read_variants(source_name: &str, text: &str) -> Result<Ordered<RawVariant>, TopologyError> {
+    variants_of(source_name, text, &parse_table(source_name, text)?)
+}
+
+/// The variants by a typed parse of the text, which places a problem at its line and column.
+fn typed_variants(source_name: &str, text: &str) -> Result<Ordered<RawVariant>, TopologyError> {
     toml::from_str::<VariantsOnly>(text).map(|v| v.variants).map_err(|e| error::from_toml(source_name, text, &e))
 }
 

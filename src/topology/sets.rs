@@ -11,6 +11,9 @@ use toml_edit::DocumentMut;
 /// problems at the action that causes them.
 pub fn compute(model: &mut Model, pending: &[PendingSet], text: &str) -> Vec<Issue> {
     let mut issues = Vec::new();
+    if pending.is_empty() {
+        return issues;
+    }
     let Ok(mut doc) = text.parse::<DocumentMut>() else {
         return issues;
     };

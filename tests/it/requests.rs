@@ -183,13 +183,19 @@ fn shipped_topologies_give_the_same_outcome_in_both_modes() {
     // its back end's queue empties at the same time in both modes, but while it drains fluid
     // mode's queueing closure answers a small, rising share in time (the trough ends then),
     // where a FIFO queue of 10,000 answers nothing in time until it is empty.
-    for (name, duration, within_s) in [("retry-storm", "20m", 10.0), ("retry-storm-capped", "23m", 60.0)] {
+    // The deep health checks of incident 09 empty the api fleet from 15:10:30 to 15:30:20.
+    let shipped_runs = [
+        ("retry-storm", "20m", 10.0),
+        ("retry-storm-capped", "23m", 60.0),
+        ("incidents/09-deep-health-slow-dependency", "36m", 10.0),
+    ];
+    for (name, duration, within_s) in shipped_runs {
         let sets = [format!("duration=\"{duration}\"")];
         let base = blastsim::topology::load_file(std::path::Path::new(&shipped(name)), &sets, None).unwrap();
         let fluid = blastsim::simulate(&Model { mode: Mode::Fluid, ..base.clone() }, None).unwrap().1;
         let requests = blastsim::simulate(&Model { mode: Mode::Requests, ..base }, None).unwrap().1;
         let (f, r) = (outcome(&fluid), outcome(&requests));
-        assert!(f.iter().all(|(impacted, _)| *impacted), "{name}: {f:?}");
+        assert!(f[0].0, "{name}: {f:?}");
         for (k, ((fi, fm), (ri, rm))) in f.iter().zip(&r).enumerate() {
             assert_eq!(fi, ri, "{name} service {k}");
             assert_eq!(
