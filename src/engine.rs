@@ -253,6 +253,7 @@ impl<'m> Sim<'m> {
             };
             let mut moved = std::mem::take(&mut self.moved);
             traffic::integrate(&self.params, &mut self.states, &mut self.deps, dt.secs(), &mut moved);
+            calls::advance_retry_modes(&self.params, &mut self.deps, self.now.secs(), dt.secs());
             self.now = self.now.plus(dt);
             if self.now < at {
                 // Only the queues and the clock moved since the last solve.

@@ -16,6 +16,7 @@ pub mod pool;
 pub mod priority;
 pub mod queueing;
 pub mod retries;
+pub mod retry_modes;
 pub mod rolling;
 pub mod routing;
 pub mod segments;

@@ -377,11 +377,37 @@ pub struct Retries {
     pub jitter: Jitter,
     /// Retries allowed as a fraction of first attempts (a retry budget); `None` is unbounded.
     pub budget: Option<f64>,
+    /// The AWS SDK retry mode: legacy (none of the below), standard or adaptive.
+    pub mode: RetryMode,
+    /// The retry quota's size (standard and adaptive) [tokens].
+    pub quota: f64,
+    /// The longest wait between attempts; `None` is uncapped.
+    pub max_backoff: Option<Span>,
+}
+
+/// An AWS SDK retry mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryMode {
+    /// Retries as configured, nothing more.
+    Legacy,
+    /// A retry quota (token bucket) stops retries when it is empty.
+    Standard,
+    /// Standard plus a client-side rate limiter that slows sends after throttles.
+    Adaptive,
 }
 
 impl Retries {
     pub fn none() -> Retries {
-        Retries { max: 0, backoff: Span::ZERO, multiplier: 2.0, jitter: Jitter::None, budget: None }
+        Retries {
+            max: 0,
+            backoff: Span::ZERO,
+            multiplier: 2.0,
+            jitter: Jitter::None,
+            budget: None,
+            mode: RetryMode::Legacy,
+            quota: crate::mechanisms::retry_modes::DEFAULT_QUOTA,
+            max_backoff: None,
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use super::state::{DepState, Params, ServiceState};
 use super::traffic::Wiring;
 use crate::mechanisms::sync_call::Attempt;
 use crate::mechanisms::sync_call::{self, Profile};
-use crate::mechanisms::{breaker, buffer, control, pool, retries};
+use crate::mechanisms::{breaker, buffer, control, pool, retries, retry_modes};
 use crate::model::{DepKind, ServiceId, WhenFull};
 use crate::time::SimTime;
 
@@ -86,9 +86,10 @@ pub fn cost(
                     time_s: through * attempt.time_s,
                     permanent: through * attempt.permanent,
                 };
-                let outcome = retries::outcome_classes(&dep.retries, attempt.success, attempt.permanent);
+                let full = retries::outcome_classes(&dep.retries, attempt.success, attempt.permanent);
+                let outcome = sdk_outcome(dep, ds, &callee, &attempt, full);
                 let calls = dep.per_request * share;
-                c.hold_s += calls * (outcome.attempts * attempt.time_s + outcome.backoff_s);
+                c.hold_s += calls * (outcome.attempts * (attempt.time_s + ds.sdk.send_wait_s) + outcome.backoff_s);
                 if routed {
                     routed_success += share * powi_or_f(outcome.success, dep.per_request);
                 } else if !dep.fallback {
@@ -160,6 +161,10 @@ pub fn emit(
             _ => {
                 ds.call_rate = processing * ds.calls_per_request;
                 ds.demand = processing * dep.per_request * ds.share;
+                if retry_modes::adaptive(&dep.retries) {
+                    ds.sdk.wanted = ds.call_rate;
+                    ds.call_rate = retry_modes::sent(&ds.sdk.limiter, ds.call_rate);
+                }
             }
         }
     }
@@ -215,6 +220,96 @@ pub fn track_control(params: &Params, deps: &mut [DepState], now: SimTime) {
             } else if ds.short_since.is_none() {
                 ds.short_since = Some(now);
             }
+        }
+    }
+}
+
+/// A sync call's SDK retry-mode state in the fluid engine (legacy calls leave it alone).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SdkState {
+    /// Tokens left in the retry quota; `None` until first used (full).
+    pub tokens: Option<f64>,
+    /// Share of the wanted retries the quota lets through.
+    pub share: f64,
+    /// Retries wanted per first attempt, before the quota.
+    pub ratio: f64,
+    /// The interval the quota's tokens are spread over: the last one integrated [s].
+    pub horizon_s: f64,
+    /// Share of failed attempts that time out, and that are throttled (refused at once).
+    pub timeouts: f64,
+    pub throttled: f64,
+    /// Adaptive mode: the rate limiter, the attempts the caller wants to send [calls/s] and their wait for a send token [s].
+    pub limiter: retry_modes::Limiter,
+    pub wanted: f64,
+    pub send_wait_s: f64,
+}
+
+impl Default for SdkState {
+    fn default() -> Self {
+        SdkState {
+            tokens: None,
+            share: 1.0,
+            ratio: 0.0,
+            horizon_s: 1.0,
+            timeouts: 0.0,
+            throttled: 0.0,
+            limiter: Default::default(),
+            wanted: 0.0,
+            send_wait_s: 0.0,
+        }
+    }
+}
+
+/// The retry outcome under the call's retry mode: the quota lets through only its share of retries.
+fn sdk_outcome(
+    dep: &crate::model::Dependency,
+    ds: &mut DepState,
+    callee: &Profile,
+    attempt: &Attempt,
+    full: retries::RetryOutcome,
+) -> retries::RetryOutcome {
+    if !retry_modes::has_quota(&dep.retries) {
+        return full;
+    }
+    let failed = (1.0 - attempt.success - attempt.permanent).max(0.0);
+    let at_once = callee.refused + (1.0 - callee.refused) * callee.error;
+    ds.sdk.ratio = full.attempts - 1.0;
+    let flow = quota_flow(ds, attempt.success);
+    ds.sdk.share = retry_modes::share(ds.sdk.tokens.unwrap_or(dep.retries.quota), &flow, ds.sdk.horizon_s);
+    // Both engines take any failed answer that is not a timeout or a client error for a throttle.
+    ds.sdk.throttled = callee.refused + (1.0 - callee.refused) * (callee.error - callee.client_error).max(0.0);
+    ds.sdk.timeouts = if ds.partitions > 0 {
+        1.0
+    } else if failed > 0.0 {
+        ((failed - at_once) / failed).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    retry_modes::limited(full, attempt.success, ds.sdk.share)
+}
+
+fn quota_flow(ds: &DepState, success: f64) -> retry_modes::QuotaFlow {
+    retry_modes::QuotaFlow {
+        firsts: ds.demand,
+        wanted: ds.demand * ds.sdk.ratio,
+        success,
+        cost: retry_modes::cost(ds.sdk.timeouts),
+    }
+}
+
+/// Moves the retry quotas and adaptive rate limiters on by `dt_s` ending at `now_s`.
+pub fn advance_retry_modes(params: &Params, deps: &mut [DepState], now_s: f64, dt_s: f64) {
+    for (dep, ds) in params.deps.iter().zip(deps.iter_mut()) {
+        if !retry_modes::has_quota(&dep.retries) || dep.extras.off || !matches!(dep.kind, DepKind::Sync) {
+            continue;
+        }
+        let flow = quota_flow(ds, ds.attempt_success);
+        let tokens = ds.sdk.tokens.unwrap_or(dep.retries.quota);
+        ds.sdk.tokens = Some(retry_modes::drain(tokens, dep.retries.quota, &flow, ds.sdk.share, dt_s));
+        ds.sdk.horizon_s = dt_s;
+        if retry_modes::adaptive(&dep.retries) {
+            ds.sdk.limiter.tick(now_s, ds.sdk.wanted, ds.sdk.throttled, dt_s);
+            ds.sdk.send_wait_s = retry_modes::next_send_wait_s(&ds.sdk.limiter, ds.sdk.send_wait_s, ds.sdk.wanted);
         }
     }
 }

@@ -22,6 +22,7 @@ mod pool;
 mod priority;
 mod rolling;
 mod routing;
+mod sdk;
 mod segments;
 mod serverless;
 mod shedding;
@@ -81,6 +82,8 @@ enum Ev {
     Timer(u32),
     /// A retry's backoff ends.
     Retry(u32, u32),
+    /// The adaptive limiter of a dependency has a send token for its first waiting attempt.
+    Send(u32),
     /// End of a sampling step.
     Tick,
     Action(u32),
@@ -172,6 +175,11 @@ struct Dep {
     partitions: u32,
     /// Retry-budget tokens.
     tokens: f64,
+    /// Tokens taken from the SDK retry quota (0: full), and the adaptive mode's rate limiter.
+    quota_used: f64,
+    limiter: crate::mechanisms::retry_modes::Limiter,
+    /// A send-token event is scheduled for the attempts waiting on the limiter.
+    send_armed: bool,
     firsts_step: u64,
     firsts_last: u64,
     /// Buffered calls waiting, and whether a flush is scheduled.
@@ -215,6 +223,8 @@ struct Sim<'m> {
     outgoing: Vec<Vec<u32>>,
     svcs: Vec<Svc>,
     deps: Vec<Dep>,
+    /// Per dependency, attempts waiting for an adaptive limiter's send token: (request, generation).
+    send_queues: Vec<std::collections::VecDeque<(u32, u32)>>,
     reqs: Slab,
     timers: Timers,
     queue: EventQueue<Ev>,
@@ -286,6 +296,7 @@ impl<'m> Sim<'m> {
             outgoing,
             svcs,
             deps: vec![Dep { data: 1.0, ..Dep::default() }; model.deps.len()],
+            send_queues: vec![Default::default(); model.deps.len()],
             reqs: Slab::default(),
             timers: Timers::new(model.deps.len()),
             queue: EventQueue::new(),
@@ -356,6 +367,7 @@ impl<'m> Sim<'m> {
                 }
             }
             Ev::Retry(r, epoch) => self.retry(r, epoch),
+            Ev::Send(d) => self.send_waiting(d),
             Ev::Tick => self.tick(),
             Ev::Action(i) => self.act(i as usize),
             Ev::FaultEnd(id) => self.end_fault(id),

@@ -117,7 +117,10 @@ impl Solver {
                 let svc = &params.services[i];
                 wiring.outgoing[i].iter().any(|d| {
                     let dep = &params.deps[d.0];
-                    !matches!(dep.kind, DepKind::Sync) || dep.extras.pool.is_some() || dep.extras.breaker.is_some()
+                    !matches!(dep.kind, DepKind::Sync)
+                        || dep.extras.pool.is_some()
+                        || dep.extras.breaker.is_some()
+                        || dep.retries.mode != crate::model::RetryMode::Legacy
                 }) || svc.extras.routing.is_some()
                     || svc.extras.serverless.is_some()
                     || matches!(svc.load.shape, LoadShape::Closed { .. })

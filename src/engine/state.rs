@@ -138,6 +138,8 @@ pub struct DepState {
     pub breaker: crate::mechanisms::breaker::BreakerState,
     /// Calls the caller wants to make, before its breaker [calls/s].
     pub demand: f64,
+    /// The SDK retry modes' state: quota, limiter and what moves them.
+    pub sdk: crate::engine::calls::SdkState,
 }
 
 /// The parameters in force: the model's, changed by `set` actions.
@@ -213,6 +215,7 @@ impl Default for DepState {
             granted: 1.0,
             breaker: crate::mechanisms::breaker::BreakerState::Closed,
             demand: 0.0,
+            sdk: Default::default(),
         }
     }
 }

@@ -90,6 +90,27 @@ fn a_retry_budget_lets_the_system_recover() {
     assert!(avail(&r, front, minutes(30)) > 0.999, "and the system recovers");
 }
 
+fn storm_with(mode: crate::model::RetryMode) -> (Model, ServiceId) {
+    let (mut m, front) = retry_storm(None);
+    m.deps[0].retries.mode = mode;
+    (m, front)
+}
+
+#[test]
+fn the_standard_retry_quota_drains_and_lets_the_system_recover() {
+    let (m, front) = storm_with(crate::model::RetryMode::Standard);
+    let r = run(&m).unwrap();
+    assert!(avail(&r, front, minutes(12)) < 0.9, "the trigger hurts");
+    assert!(avail(&r, front, minutes(30)) > 0.999, "and without retries to pay for, the storm ends");
+}
+
+#[test]
+fn the_adaptive_limiter_lets_the_system_recover_too() {
+    let (m, front) = storm_with(crate::model::RetryMode::Adaptive);
+    let r = run(&m).unwrap();
+    assert!(avail(&r, front, minutes(30)) > 0.999);
+}
+
 #[test]
 fn crashed_instances_fail_until_health_checks_remove_them() {
     let mut m = Model::new("crash", Span(1_800_000));

@@ -39,8 +39,11 @@ pub fn outcome(policy: &Retries, p: f64) -> RetryOutcome {
 pub fn outcome_classes(policy: &Retries, p: f64, permanent: f64) -> RetryOutcome {
     let q = (1.0 - p - permanent).clamp(0.0, 1.0);
     let wait = policy.backoff.secs() * jitter_mean(policy.jitter);
-    let (mut attempts, reach, mut backoff_s) =
-        if policy.max <= SUMMED_MAX { summed(policy, q, wait) } else { closed_form(policy, q, wait) };
+    let (mut attempts, reach, mut backoff_s) = if policy.max <= SUMMED_MAX || policy.max_backoff.is_some() {
+        summed(policy, q, wait)
+    } else {
+        closed_form(policy, q, wait)
+    };
     // Each attempt reached succeeds with chance `p`; without client errors that is `1 - reach` exactly.
     let mut success = if permanent == 0.0 { 1.0 - reach } else { p * attempts };
     if let Some(budget) = policy.budget {
@@ -59,7 +62,8 @@ pub fn outcome_classes(policy: &Retries, p: f64, permanent: f64) -> RetryOutcome
 /// The wait before retry number `k` (1 for the first retry) [s], given a
 /// uniform draw `u` in 0..1 for the jitter: `backoff * multiplier^(k-1)`, jittered.
 pub fn wait_s(policy: &Retries, k: u32, u: f64) -> f64 {
-    let nominal = policy.backoff.secs() * policy.multiplier.powi(k.saturating_sub(1) as i32);
+    let grown = policy.backoff.secs() * policy.multiplier.powi(k.saturating_sub(1) as i32);
+    let nominal = policy.max_backoff.map_or(grown, |cap| grown.min(cap.secs()));
     match policy.jitter {
         Jitter::None => nominal,
         Jitter::Full => nominal * u,
@@ -85,10 +89,11 @@ pub fn spend(tokens: f64, budget: Option<f64>) -> (bool, f64) {
 
 /// `(attempts, chance every attempt fails, backoff [s])`, summed term by term. O(max).
 fn summed(policy: &Retries, q: f64, mut wait: f64) -> (f64, f64, f64) {
+    let cap = policy.max_backoff.map_or(f64::INFINITY, |c| c.secs() * jitter_mean(policy.jitter));
     let (mut attempts, mut reach, mut backoff_s) = (0.0, 1.0, 0.0);
     for k in 0..=policy.max {
         if k > 0 {
-            backoff_s += reach * wait;
+            backoff_s += reach * wait.min(cap);
             wait *= policy.multiplier;
         }
         attempts += reach;
@@ -129,7 +134,7 @@ mod tests {
     use crate::time::Span;
 
     fn policy(max: u32, budget: Option<f64>) -> Retries {
-        Retries { max, backoff: Span(100), multiplier: 2.0, jitter: Jitter::None, budget }
+        Retries { max, backoff: Span(100), multiplier: 2.0, jitter: Jitter::None, budget, ..Retries::none() }
     }
 
     #[test]
@@ -203,7 +208,7 @@ mod tests {
         for max in [65, 100, 300] {
             for p in [0.0, 1e-9, 0.01, 0.3, 0.5, 0.99, 1.0] {
                 for mult in [1.0, 1.5, 2.0] {
-                    let pol = Retries { max, backoff: Span(100), multiplier: mult, jitter: Jitter::None, budget: None };
+                    let pol = Retries { max, backoff: Span(100), multiplier: mult, ..Retries::none() };
                     let (a, r, b) = summed(&pol, 1.0 - p, 0.1);
                     let (ca, cr, cb) = closed_form(&pol, 1.0 - p, 0.1);
                     let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * x.abs().max(1.0) || x == y;
@@ -224,6 +229,15 @@ mod tests {
         assert_eq!(dead.attempts, u32::MAX as f64 + 1.0);
         assert_eq!(dead.success, 0.0);
         assert!((dead.backoff_s - 0.1 * u32::MAX as f64).abs() < 1.0);
+    }
+
+    #[test]
+    fn a_cap_bounds_every_wait() {
+        let mut p = policy(5, None);
+        p.max_backoff = Some(Span(300));
+        assert!((wait_s(&p, 5, 0.5) - 0.3).abs() < 1e-12);
+        let o = outcome(&p, 0.0);
+        assert!((o.backoff_s - (0.1 + 0.2 + 0.3 * 3.0)).abs() < 1e-12, "{o:?}");
     }
 
     #[test]

@@ -291,6 +291,9 @@ pub struct RawRetries {
     pub multiplier: Option<f64>,
     pub jitter: Option<String>,
     pub budget: Option<f64>,
+    pub mode: Option<String>,
+    pub quota: Option<f64>,
+    pub max_backoff: Option<DurationText>,
 }
 
 /// A scenario entry of any action: which keys an action takes is checked in validation.

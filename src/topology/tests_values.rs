@@ -67,6 +67,18 @@ fn bad_values_give_exact_messages() {
             &["6:19 `services.web.calls.db.retries.max`: must be at most 100, found 4294967295"],
         ),
         (
+            "an unknown retry mode",
+            with_retries("retries = { mode = \"adaptiv\" }"),
+            &[],
+            &["6:20 `services.web.calls.db.retries.mode`: unknown retry mode `adaptiv`; did you mean `adaptive`?"],
+        ),
+        (
+            "a retry quota smaller than a retry",
+            with_retries("retries = { mode = \"standard\", quota = 2 }"),
+            &[],
+            &["6:40 `services.web.calls.db.retries.quota`: must be at least 5, found 2"],
+        ),
+        (
             "a time before the start",
             format!("{BASE}[[scenario]]\nat = \"-5m\"\naction = \"crash\"\nservice = \"db\"\n"),
             &[],

@@ -3,6 +3,7 @@
 mod expect;
 mod modes;
 mod resilience;
+mod retries;
 mod scan;
 mod scenario;
 mod services;

@@ -157,6 +157,29 @@ fn writes_without_backoff_keep_the_table_throttled() {
 }
 
 #[test]
+fn the_sdk_retry_modes_end_the_storm_and_the_adaptive_one_the_throttling() {
+    let base = run("05-dynamodb-no-backoff", None);
+    let offered = |r: &Value, s: &str| service(r, s)["offered_requests"].as_f64().unwrap();
+    let per_write = |r: &Value| offered(r, "dynamodb") / offered(r, "batch");
+    assert!(per_write(&base) > 4.0, "throttled writes retried at once: {}", per_write(&base));
+    // Standard: the 500-token quota drains within seconds, then only refunds pay for retries.
+    let standard = run("05-dynamodb-no-backoff", Some("sdk-standard-mode"));
+    assert!(per_write(&standard) < 1.3, "the storm no longer sustains itself: {}", per_write(&standard));
+    assert!(offered(&standard, "dynamodb") < 0.3 * offered(&base, "dynamodb"));
+    assert!(error_min(&standard, "dynamodb") < 0.8 * error_min(&base, "dynamodb"));
+    // But 200 writers without backoff still ask more than the table takes: it stays throttled.
+    assert!(impacted(&standard).contains(&"batch".to_string()));
+    // Adaptive: the client-side limiter holds the writers to what the table takes.
+    let adaptive = run("05-dynamodb-no-backoff", Some("sdk-adaptive-mode"));
+    assert!(error_min(&adaptive, "dynamodb") < error_min(&base, "dynamodb") / 10.0);
+    assert!(error_min(&adaptive, "batch") < 1.0, "writes wait instead of failing");
+    let recovery = milestone(&adaptive, "dynamodb", "recovery_start").unwrap();
+    assert!(recovery < 660.0, "the throttling is cut within a minute of the batch start: {recovery}");
+    let served = |r: &Value| offered(r, "batch") - service(r, "batch")["failed_requests"].as_f64().unwrap();
+    assert!(served(&adaptive) > served(&base), "more writes land than with the storm");
+}
+
+#[test]
 fn aggressive_deep_probes_remove_instances_with_cpu_spikes() {
     let base = run("06-alb-health-false-positives", None);
     assert_eq!(impacted(&base), ["app"]);

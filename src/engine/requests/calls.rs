@@ -59,7 +59,7 @@ impl Sim<'_> {
                         let cap = 10.0 + b * self.deps[d as usize].firsts_last as f64;
                         self.deps[d as usize].tokens = retries::earn(self.deps[d as usize].tokens, b, cap);
                     }
-                    self.attempt(id, d);
+                    self.limit_send(id, d);
                     return;
                 }
                 DepKind::Buffered(_) => self.buffer(d, left),
@@ -80,7 +80,7 @@ impl Sim<'_> {
     }
 
     /// Makes one attempt of request `id`'s call along `d`: through its breaker and pool, if any, then sent.
-    fn attempt(&mut self, id: u32, d: u32) {
+    pub(super) fn attempt(&mut self, id: u32, d: u32) {
         let epoch = {
             let r = self.reqs.get_mut(id);
             r.epoch = r.epoch.wrapping_add(1);
@@ -127,7 +127,7 @@ impl Sim<'_> {
             let d = self.outgoing[r.service as usize][r.out as usize];
             self.attempt_done(id, d, ok);
         }
-        self.attempt_over(id, ok);
+        self.attempt_over(id, ok, false);
     }
 
     /// A call's timeout fires: the caller stops waiting; the callee goes on unless the call cancels.
@@ -155,7 +155,7 @@ impl Sim<'_> {
             let d = self.outgoing[r.service as usize][r.out as usize];
             self.attempt_done(id, d, false);
         }
-        self.attempt_over(id, false);
+        self.attempt_over(id, false, true);
     }
 
     /// Cancels request `id` and, through it, the call it waits on.
@@ -177,21 +177,22 @@ impl Sim<'_> {
     }
 
     /// The current attempt of request `id` succeeded or failed: go on, retry, fall back or fail.
-    pub(super) fn attempt_over(&mut self, id: u32, ok: bool) {
+    pub(super) fn attempt_over(&mut self, id: u32, ok: bool, timed_out: bool) {
         let r = *self.reqs.get(id);
         let d = self.outgoing[r.service as usize][r.out as usize];
+        self.sdk_answer(d, r.attempt, ok, !ok && !timed_out && !r.client);
         let dep = &self.model.deps[d as usize];
         if !ok && !r.client && r.attempt < dep.retries.max {
             let (go, tokens) = retries::spend(self.deps[d as usize].tokens, dep.retries.budget);
             self.deps[d as usize].tokens = tokens;
-            if go {
+            if go && self.sdk_may_retry(d, timed_out) {
                 let k = r.attempt + 1;
                 let wait = retries::wait_s(&dep.retries, k, self.rng.random::<f64>());
+                let wait_us = super::round_u64(wait * 1e6);
                 let rr = self.reqs.get_mut(id);
                 rr.attempt = k;
-                let wait_us = super::round_u64(wait * 1e6);
                 if wait_us == 0 {
-                    self.attempt(id, d);
+                    self.limit_send(id, d);
                 } else {
                     let epoch = rr.epoch;
                     self.at(self.now + wait_us, Ev::Retry(id, epoch));
@@ -218,7 +219,7 @@ impl Sim<'_> {
             return;
         }
         let d = self.outgoing[r.service as usize][r.out as usize];
-        self.attempt(id, d);
+        self.limit_send(id, d);
     }
 
     /// Puts `n` calls in dependency `d`'s buffers.

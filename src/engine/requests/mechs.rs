@@ -148,7 +148,7 @@ impl Sim<'_> {
             }
             if !go {
                 self.reqs.get_mut(id).epoch = epoch.wrapping_add(1);
-                self.attempt_over(id, false);
+                self.attempt_over(id, false, false);
                 return false;
             }
         }
@@ -219,7 +219,7 @@ impl Sim<'_> {
             p.forget(i, id, epoch);
         }
         self.reqs.get_mut(id).epoch = epoch.wrapping_add(1);
-        self.attempt_over(id, false);
+        self.attempt_over(id, false, false);
     }
 
     /// Request `id` ends while holding a connection (cancelled, or its instance went down): the connection goes back.

@@ -118,3 +118,4 @@ fn rounding_to_microseconds_matches_the_library_round() {
 }
 
 mod actions;
+mod retry_modes;

@@ -4,17 +4,14 @@ use super::resilience;
 use super::values::{Ctx, sub};
 use crate::mechanisms::queueing::Variability;
 use crate::model::{
-    Arrivals, Buffer, Control, DepKind, Dependency, Discipline, HealthCheck, Jitter, Load, LoadShape, Memory,
-    PeerThreads, Retries, Service, ServiceId, Warmup, WarmupSource, WhenFull,
+    Arrivals, Buffer, Control, DepKind, Dependency, Discipline, HealthCheck, Load, LoadShape, Memory, PeerThreads,
+    Service, ServiceId, Warmup, WarmupSource, WhenFull,
 };
 use crate::time::{SimTime, Span};
 use crate::topology::error::Issue;
 use crate::topology::raw::{Ordered, RawBuffer, RawCall, RawLoad, RawMemory, RawPeers, RawService, RawWarmup};
 use crate::topology::suggest::{did_you_mean, list};
 use std::collections::HashMap;
-
-/// The most retries a call may make per request: past a handful, more retries only add load.
-pub const MAX_RETRIES: i64 = 100;
 
 /// Validates every service and dependency; dependencies come in caller order, then callee order as written.
 pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Service>, Vec<Dependency>) {
@@ -481,50 +478,7 @@ fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: Service
                 .help("write the calls made per request, like 1 or 0.5"),
         );
     }
-    let retries = match &c.retries {
-        None => Retries { max: 0, backoff: Span(100), multiplier: 2.0, jitter: Jitter::Full, budget: None },
-        Some(r) => {
-            let rp = sub(base, "retries");
-            let multiplier = r.multiplier.unwrap_or(2.0);
-            if multiplier < 1.0 {
-                ctx.push(
-                    Issue::at(&sub(&rp, "multiplier"), format!("must be at least 1, found {multiplier}"))
-                        .help("use 1 for a constant wait, 2 to double it"),
-                );
-            }
-            let jitter = match r.jitter.as_deref() {
-                None | Some("full") => Jitter::Full,
-                Some("none") => Jitter::None,
-                Some("equal") => Jitter::Equal,
-                Some(other) => {
-                    let all = ["none", "full", "equal"];
-                    ctx.push(
-                        Issue::at(
-                            &sub(&rp, "jitter"),
-                            format!("unknown jitter `{other}`{}", did_you_mean(other, &all)),
-                        )
-                        .help("use \"none\", \"full\" or \"equal\""),
-                    );
-                    Jitter::Full
-                }
-            };
-            if let Some(b) = r.budget
-                && b < 0.0
-            {
-                ctx.push(
-                    Issue::at(&sub(&rp, "budget"), format!("must be at least 0, found {b}"))
-                        .help("0.1 allows 10% extra calls as retries"),
-                );
-            }
-            Retries {
-                max: ctx.int(&sub(&rp, "max"), r.max, 0, 0, MAX_RETRIES) as u32,
-                backoff: ctx.span(&sub(&rp, "backoff"), r.backoff.as_ref(), "100ms", false),
-                multiplier,
-                jitter,
-                budget: r.budget,
-            }
-        }
-    };
+    let retries = super::retries::retries(ctx, base, c.retries.as_ref());
     Dependency {
         caller,
         callee,
