@@ -3,9 +3,13 @@
 //! Every service is sized from the load it will carry: the outside load
 //! enters at the entry services, flows down the calls (each call carries
 //! `1 / fan-out` of its caller's requests), and each service gets enough
-//! instances to run at `utilisation` of its capacity. A generated topology is
-//! therefore healthy until its fault, whatever its size or shape, and the
-//! same specification always gives the same text.
+//! instances to run at `utilisation` of its capacity. Deep graphs hold a
+//! request through a long chain of synchronous calls, so a call's timeout
+//! covers twice the longest chain below it and each instance has threads for
+//! twice its requests held through its expected chain (where these exceed the
+//! defaults, 1 s and 200). A generated topology is therefore healthy until its
+//! fault, whatever its size or shape, and the same specification always gives
+//! the same text.
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
@@ -75,6 +79,11 @@ pub const MAX_SERVICES: usize = 1_000_000;
 const CAPACITY: f64 = 400.0;
 /// Fraction of capacity a service runs at before the fault.
 const UTILISATION: f64 = 0.6;
+/// A service's own latency (the format's default) [s].
+const LATENCY_S: f64 = 0.01;
+/// The format's default call timeout [s] and worker threads per instance.
+const DEFAULT_TIMEOUT_S: f64 = 1.0;
+const DEFAULT_WORKERS: f64 = 200.0;
 /// In a random DAG, how far ahead a service's callees may be.
 const WINDOW: usize = 50;
 
@@ -130,6 +139,14 @@ pub fn toml(spec: &Spec) -> String {
             load[c] += load[i] / calls[i].len() as f64;
         }
     }
+    // Callees come after their callers, so one backward pass gives the time a
+    // request holds its thread: its own latency and its calls, expected and longest.
+    let (mut hold, mut longest) = (vec![LATENCY_S; n], vec![LATENCY_S; n]);
+    for i in (0..n).rev() {
+        let share = 1.0 / calls[i].len().max(1) as f64;
+        hold[i] += calls[i].iter().map(|&c| share * hold[c]).sum::<f64>();
+        longest[i] += calls[i].iter().map(|&c| longest[c]).fold(0.0, f64::max);
+    }
     let shape = match spec.shape {
         Shape::Layered => "layered",
         Shape::Random => "random",
@@ -150,13 +167,24 @@ pub fn toml(spec: &Spec) -> String {
             t,
             "\n[services.svc-{i}]\ninstances = {instances}\ncapacity = \"{CAPACITY}/s\"\nreplace-failed = true"
         );
+        let workers = (2.0 * load[i] / instances as f64 * hold[i]).ceil();
+        if workers > DEFAULT_WORKERS {
+            let _ = writeln!(t, "threads = {{ workers = {workers} }}");
+        }
         let _ = writeln!(t, "health-check = {{ interval = \"10s\" }}");
         if i < entries {
             let _ = writeln!(t, "load = {{ kind = \"constant\", rate = \"{}/s\" }}", spec.load);
         }
         let share = 1.0 / calls[i].len().max(1) as f64;
         for &c in &calls[i] {
-            let _ = writeln!(t, "calls.svc-{c} = {{ per-request = {share}, retries = {{ max = 2 }} }}");
+            // Whole tenths of a second, so the text stays short.
+            let timeout_ms = ((2.0 * longest[c]).max(DEFAULT_TIMEOUT_S) * 10.0).ceil() as u64 * 100;
+            let timeout = if timeout_ms as f64 > DEFAULT_TIMEOUT_S * 1000.0 {
+                format!(", timeout = \"{timeout_ms}ms\"")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(t, "calls.svc-{c} = {{ per-request = {share}, retries = {{ max = 2 }}{timeout} }}");
         }
     }
     let victim = n / 2;
@@ -211,6 +239,20 @@ mod tests {
         let m = load(&toml(&spec));
         let (_, report) = crate::simulate(&m, None).unwrap();
         assert!(report.services.iter().all(|s| s.milestones.is_empty()), "a healthy topology was impacted");
+    }
+
+    #[test]
+    fn a_deep_graph_gives_its_calls_time_and_threads_for_the_chain_below() {
+        // 9,000 layered services are 95 layers deep: a request at the top holds its
+        // thread through about 95 calls of 10 ms. With the default 1 s call timeout
+        // and 200 threads the top layers timed out and retried from the start.
+        let spec = Spec { services: 9_000, fault: Fault::None, duration: "2m".into(), ..Spec::default() };
+        let text = toml(&spec);
+        assert!(text.contains("timeout = \"1900ms\"") && text.contains("workers = "), "no sizing for the depth");
+        let (_, report) = crate::simulate(&load(&text), None).unwrap();
+        assert!(report.services.iter().all(|s| s.milestones.is_empty()), "a healthy deep topology was impacted");
+        // A shallow graph keeps the defaults: its text is as before.
+        assert!(!toml(&Spec { services: 1_000, ..Spec::default() }).contains("timeout"));
     }
 
     #[test]
