@@ -140,11 +140,7 @@ fn variants_of(source_name: &str, text: &str, table: &toml::Table) -> Result<Ord
     let Some(variants) = table.get("variants") else {
         return Ok(Ordered::default());
     };
-    let only = toml::Table::from_iter([("variants".to_string(), variants.clone())]);
-    match VariantsOnly::deserialize(toml::Value::Table(only)) {
-        Ok(v) => Ok(v.variants),
-        Err(_) => typed_variants(source_name, text),
-    }
+    Ordered::<RawVariant>::deserialize(variants.clone()).or_else(|_| typed_variants(source_name, text))
 }
 
 /// The variants of a topology's text.

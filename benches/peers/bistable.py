@@ -100,18 +100,23 @@ def run(mode, timeout_s, seed, hours):
     }
 
 
+def over_seeds(seeds, run_seed):
+    """Runs seeds 1..SEEDS, prints one JSON line each, then which collapsed."""
+    down = []
+    for seed in range(1, seeds + 1):
+        r = run_seed(seed)
+        print(json.dumps(r), flush=True)
+        if r["collapsed"]:
+            down.append(seed)
+    print(f"collapsed: {len(down)} of {seeds} (seeds {', '.join(map(str, down)) or 'none'})")
+
+
 def main():
     mode, timeout_s, seeds = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
     hours = float(sys.argv[4]) if len(sys.argv) > 4 else 2.0
     if mode not in ("keep", "withdraw", "cancel"):
         sys.exit("MODE is keep, withdraw or cancel")
-    down = []
-    for seed in range(1, seeds + 1):
-        r = run(mode, timeout_s, seed, hours)
-        print(json.dumps(r), flush=True)
-        if r["collapsed"]:
-            down.append(seed)
-    print(f"collapsed: {len(down)} of {seeds} (seeds {', '.join(map(str, down)) or 'none'})")
+    over_seeds(seeds, lambda seed: run(mode, timeout_s, seed, hours))
 
 
 if __name__ == "__main__":

@@ -7,12 +7,11 @@ last 10 minutes decides "collapsed" (under one half), and the first 10
 minutes under one half "tipped_s", as bistable.py decides them for SimPy. Prints one JSON line per seed, then the collapsed seeds.
 """
 import csv
-import json
 import subprocess
 import sys
 import tempfile
 
-from bistable import STEP_S, first_low
+from bistable import STEP_S, first_low, over_seeds
 
 
 def run(binary, seed, sets):
@@ -33,13 +32,7 @@ def run(binary, seed, sets):
 def main():
     binary, seeds = sys.argv[1], int(sys.argv[2])
     sets = [a for i, a in enumerate(sys.argv[3:]) if sys.argv[3 + i - 1] == "--set"]
-    down = []
-    for seed in range(1, seeds + 1):
-        r = run(binary, seed, sets)
-        print(json.dumps(r), flush=True)
-        if r["collapsed"]:
-            down.append(seed)
-    print(f"collapsed: {len(down)} of {seeds} (seeds {', '.join(map(str, down)) or 'none'})")
+    over_seeds(seeds, lambda seed: run(binary, seed, sets))
 
 
 if __name__ == "__main__":

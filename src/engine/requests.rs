@@ -158,8 +158,6 @@ struct Svc {
     /// Instances the load balancer sends to, and its round-robin cursor.
     rotation: Vec<u32>,
     rr: usize,
-    /// Processing slots per instance (`u32::MAX`: threads are the only limit).
-    slots: u32,
     /// Injected faults, combined.
     cap_factor: f64,
     error: f64,
@@ -282,7 +280,6 @@ impl<'m> Sim<'m> {
                 insts: (0..s.instances).map(|_| Inst::new(Life::Serving)).collect(),
                 rotation: (0..s.instances).collect(),
                 rr: 0,
-                slots: 0,
                 cap_factor: 1.0,
                 error: s.error_rate,
                 extras: Vec::new(),

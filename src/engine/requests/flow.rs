@@ -272,7 +272,6 @@ impl Sim<'_> {
         let model = &self.model.services[s as usize];
         let svc = &mut self.svcs[s as usize];
         let (capacity, latency_s, threads) = (model.capacity, model.latency.secs(), model.threads);
-        svc.slots = super::own::slots(capacity, latency_s, threads, svc.cap_factor).0;
         for inst in svc.insts.iter_mut() {
             (inst.own.slots, inst.own.stretch) =
                 super::own::slots(capacity, latency_s, threads, svc.cap_factor * inst.own.cap);
