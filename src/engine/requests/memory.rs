@@ -19,10 +19,27 @@ impl Sim<'_> {
         Some(m.base_mb + buffered)
     }
 
+    /// Buffers of `s` that no longer grow (a `set` changed `when-full`) keep
+    /// only what fits, as fluid mode's do: the rest is dropped, freeing its memory.
+    fn trim_buffers(&mut self, s: u32) {
+        let instances = self.live_instances(s as usize);
+        for k in 0..self.outgoing[s as usize].len() {
+            let d = self.outgoing[s as usize][k] as usize;
+            let DepKind::Buffered(b) = &self.model.deps[d].kind else { continue };
+            let capacity = buffer::capacity(b, instances).floor();
+            let ds = &mut self.deps[d];
+            if b.when_full != crate::model::WhenFull::Grow && ds.held > capacity {
+                ds.dropped += (ds.held - capacity) as u64;
+                ds.held = capacity;
+            }
+        }
+    }
+
     /// At a `tick`: the share of `s`'s requests that memory contention fails
     /// is set anew, and past the hard limit its running instances are killed.
     pub(super) fn check_memory(&mut self, s: u32) {
         let Some(m) = self.model.services[s as usize].memory.clone() else { return };
+        self.trim_buffers(s);
         let Some(used) = self.memory_used_mb(s) else { return };
         self.mechs.mem_error[s as usize] = buffer::memory_errors(used, m.limit_mb, m.fail_at);
         if !oom::killed(&m, used) {
