@@ -24,7 +24,9 @@ impl Sim<'_> {
                 (r.out as usize, r.left)
             };
             let Some(&d) = self.outgoing[s].get(out) else {
-                self.finish(id, true);
+                // Its calls made (its buffered data written), memory contention may still fail it.
+                let ok = !self.memory_fails(s as u32);
+                self.finish(id, ok);
                 return;
             };
             let dep = &self.model.deps[d as usize];
@@ -68,15 +70,7 @@ impl Sim<'_> {
                         return;
                     }
                 }
-                DepKind::Control(_) => {
-                    let callee = dep.callee.0 as u32;
-                    for _ in 0..left {
-                        self.deps[d as usize].sent += 1;
-                        if self.deps[d as usize].partitions == 0 {
-                            self.arrive(callee, Origin::Control(d), NONE, 0);
-                        }
-                    }
-                }
+                DepKind::Control(_) => self.send_control(d, left),
             }
             let r = self.reqs.get_mut(id);
             r.out += 1;
@@ -303,6 +297,30 @@ impl Sim<'_> {
                 ds.draining = true;
                 let every = self.drain_every(d);
                 self.at(self.now + every, Ev::Drain(d));
+            }
+        }
+    }
+
+    /// Sends `n` control-data calls along `d`.
+    fn send_control(&mut self, d: u32, n: u32) {
+        let callee = self.model.deps[d as usize].callee.0 as u32;
+        for _ in 0..n {
+            self.deps[d as usize].sent += 1;
+            if self.deps[d as usize].partitions == 0 {
+                self.arrive(callee, Origin::Control(d), NONE, 0);
+            }
+        }
+    }
+
+    /// A request of service `s` whose control loop lacks data fails, but the
+    /// loop still asks for its data, so it sees the data come back.
+    pub(super) fn control_short(&mut self, s: u32) {
+        for k in 0..self.outgoing[s as usize].len() {
+            let d = self.outgoing[s as usize][k];
+            let dep = &self.model.deps[d as usize];
+            if matches!(dep.kind, DepKind::Control(_)) && !dep.extras.off {
+                let n = self.call_count(dep.per_request);
+                self.send_control(d, n);
             }
         }
     }

@@ -159,6 +159,7 @@ impl Sim<'_> {
             return;
         }
         if !self.control_allows(r.service) {
+            self.control_short(r.service);
             self.finish(id, false);
             return;
         }
