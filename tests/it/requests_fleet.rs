@@ -1,0 +1,179 @@
+//! Fleet mechanisms in requests mode (per-peer threads, warm-up, memory, blocking buffers): what they do per request, and agreement with fluid mode on the same topology.
+
+use blastsim::engine::RunResult;
+use blastsim::model::{Mode, Model};
+
+fn load(text: &str, mode: Mode) -> Model {
+    let mut m = blastsim::topology::load_str("t.toml", text, &[], None).expect("the topology is valid");
+    m.mode = mode;
+    m
+}
+
+fn run(text: &str, mode: Mode) -> RunResult {
+    blastsim::simulate(&load(text, mode), None).expect("the run ends").0
+}
+
+/// Seconds at which the log first says `what`.
+fn first_logged(r: &RunResult, what: &str) -> Option<f64> {
+    r.log.iter().find(|e| e.what.contains(what)).map(|e| e.at.secs())
+}
+
+/// The sample of service `s` at `t_s` seconds.
+fn at(r: &RunResult, s: usize, t_s: f64) -> &blastsim::engine::Sample {
+    let i = r.times.iter().position(|t| t.secs() >= t_s).expect("within the run");
+    &r.services[s].samples[i]
+}
+
+const PEERS: &str = r#"
+duration = "3h"
+[services.front]
+instances = 20
+capacity = "100/s"
+latency = "10ms"
+load = { kind = "constant", rate = "100/s" }
+startup = "1m"
+threads = { workers = 4, os-limit = 125 }   # 4 + 100 + 19 peers fit; 22 peers do not
+[services.front.peers]
+base-threads = 100
+learn = "10m"
+cache-ttl = "30m"
+expiry-spread = "5m"
+[[scenario]]
+at = "+10m"
+action = "scale-out"
+service = "front"
+count = 3
+"#;
+
+#[test]
+fn a_fleet_grown_past_the_thread_limit_breaks_and_fails_alike_in_both_modes() {
+    let (fluid, requests) = (run(PEERS, Mode::Fluid), run(PEERS, Mode::Requests));
+    let what = "need more threads than the OS limit";
+    let (f, r) = (first_logged(&fluid, what).unwrap(), first_logged(&requests, what).unwrap());
+    // Known peers move from 20 to 23 with a 10-minute time constant: past 22 about 11 min after the launch.
+    assert!(f > 1_200.0 && f < 1_800.0, "fluid breaks at {f}");
+    assert!((f - r).abs() <= 20.0, "fluid {f}, requests {r}");
+    for res in [&fluid, &requests] {
+        assert_eq!(at(res, 0, f + 1_500.0).availability, 1.0, "the cache holds until its TTL");
+        assert!(at(res, 0, f + 2_300.0).availability < 0.05, "expired 30 + 5 min after the last rebuild");
+    }
+    let roomy = PEERS.replace("os-limit = 125", "os-limit = 126");
+    let r = run(&roomy, Mode::Requests);
+    assert!(first_logged(&r, what).is_none() && r.services[0].samples.iter().all(|s| s.availability == 1.0));
+}
+
+const WARMUP: &str = r#"
+duration = "1h"
+[services.cache]
+instances = 10
+capacity = "100/s"
+load = { kind = "constant", rate = "50/s" }
+startup = "1m"
+[services.cache.warmup]
+duration = "5m"
+source = "store"
+store-capacity = 2
+deadline = "1h"
+[[scenario]]
+at = "+5m"
+action = "restart"
+service = "cache"
+count = 4
+"#;
+
+#[test]
+fn restarted_instances_build_their_caches_out_of_rotation_sharing_the_store_in_both_modes() {
+    for mode in [Mode::Fluid, Mode::Requests] {
+        let r = run(WARMUP, mode);
+        // 4 builds share a store feeding 2: half speed, 10 min after the 1-minute start-up.
+        assert_eq!(at(&r, 0, 300.0 + 60.0 + 500.0).healthy, 6, "{mode:?}: still building");
+        assert_eq!(at(&r, 0, 300.0 + 60.0 + 630.0).healthy, 10, "{mode:?}: built");
+    }
+}
+
+const MEMORY: &str = r#"
+duration = "30m"
+[services.host]
+instances = 4
+capacity = "200/s"
+latency = "10ms"
+load = { kind = "constant", rate = "100/s" }
+startup = "30s"
+memory = { limit = "110MB", base = "100MB", fail-at = 0.5, hard-limit = "120MB" }
+[services.host.calls.sink]
+kind = "buffered"
+buffer = { size = 1000000, when-full = "grow", item-size = "10KB", drain = "100/s" }
+[services.sink]
+instances = 1
+capacity = "1000/s"
+[[scenario]]
+at = "+2m"
+action = "crash"
+service = "sink"
+"#;
+
+#[test]
+fn buffered_calls_fill_memory_until_errors_rise_and_hosts_are_killed_in_both_modes() {
+    let (fluid, requests) = (run(MEMORY, Mode::Fluid), run(MEMORY, Mode::Requests));
+    let what = "passed the hard memory limit";
+    let (f, r) = (first_logged(&fluid, what).unwrap(), first_logged(&requests, what).unwrap());
+    // 25 writes/s per host of 10 KB: 20 MB of headroom in about 82 s after the sink goes.
+    assert!(f > 180.0 && f < 260.0, "fluid kills at {f}");
+    assert!((f - r).abs() <= 20.0, "fluid {f}, requests {r}");
+    for res in [&fluid, &requests] {
+        let before = at(res, 0, f - 20.0).availability;
+        assert!(before < 0.95 && before > 0.2, "errors rise past the soft limit: {before}");
+        assert!(res.log.iter().filter(|e| e.what.contains(what)).count() >= 2, "killed again once refilled");
+    }
+}
+
+const BLOCKING: &str = r#"
+duration = "20m"
+[services.front]
+instances = 2
+capacity = "1000/s"
+load = { kind = "constant", rate = "50/s", timeout = "5s" }
+[services.front.calls.web]
+timeout = "1s"
+[services.web]
+instances = 2
+capacity = "1000/s"
+threads = { workers = 10 }
+queue = 10
+[services.web.calls.sink]
+kind = "buffered"
+timeout = "2s"
+buffer = { size = 100, when-full = "block", drain = "100/s" }
+[services.sink]
+instances = 1
+capacity = "1000/s"
+[[scenario]]
+at = "+5m"
+action = "crash"
+service = "sink"
+"#;
+
+#[test]
+fn a_full_buffer_that_blocks_holds_the_callers_threads_so_its_own_callers_fail_in_both_modes() {
+    for mode in [Mode::Fluid, Mode::Requests] {
+        let r = run(BLOCKING, mode);
+        assert_eq!(at(&r, 0, 240.0).availability, 1.0, "{mode:?}: before the crash");
+        let (front, web) = (at(&r, 0, 900.0), at(&r, 1, 900.0));
+        assert!(front.availability < 0.3, "{mode:?}: front {}", front.availability);
+        assert!(web.threads_in_use > 19.0, "{mode:?}: web's 20 threads wait for room: {}", web.threads_in_use);
+        let dropping = run(&BLOCKING.replace("\"block\"", "\"drop\""), mode);
+        assert_eq!(at(&dropping, 0, 900.0).availability, 1.0, "{mode:?}: dropping keeps the front serving");
+    }
+}
+
+#[test]
+fn a_deploy_that_drops_instead_of_blocking_unblocks_the_instances_it_reaches() {
+    let deploy = format!(
+        "{BLOCKING}\n[[scenario]]\nat = \"+10m\"\naction = \"rolling-deploy\"\nservice = \"web\"\nrate = \"1/m\"\nwhen-full = \"drop\"\n"
+    );
+    for mode in [Mode::Fluid, Mode::Requests] {
+        let r = run(&deploy, mode);
+        assert!(at(&r, 0, 590.0).availability < 0.3, "{mode:?}: blocked before the deploy");
+        assert!(at(&r, 0, 1_150.0).availability > 0.99, "{mode:?}: both web instances drop once redeployed");
+    }
+}
