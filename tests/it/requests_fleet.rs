@@ -1,7 +1,7 @@
 //! Fleet mechanisms in requests mode (per-peer threads, warm-up, memory, blocking buffers): what they do per request, and agreement with fluid mode on the same topology.
 
 use blastsim::engine::RunResult;
-use blastsim::model::{Mode, Model};
+use blastsim::model::{MilestoneKind, Mode, Model};
 
 fn load(text: &str, mode: Mode) -> Model {
     let mut m = blastsim::topology::load_str("t.toml", text, &[], None).expect("the topology is valid");
@@ -175,5 +175,59 @@ fn a_deploy_that_drops_instead_of_blocking_unblocks_the_instances_it_reaches() {
         let r = run(&deploy, mode);
         assert!(at(&r, 0, 590.0).availability < 0.3, "{mode:?}: blocked before the deploy");
         assert!(at(&r, 0, 1_150.0).availability > 0.99, "{mode:?}: both web instances drop once redeployed");
+    }
+}
+
+/// The Kinesis topology with every outside load and buffer 20,000 times
+/// smaller (fleets, thread limits, timings as published), so requests mode
+/// stays within its visit limit and a test's time.
+const KINESIS_SCALED: [&str; 14] = [
+    "services.kinesis.load.rate=\"50/s\"",
+    "services.cloudwatch.load.rate=\"5/s\"",
+    "services.cognito.load.rate=\"1/s\"",
+    "services.eventbridge.load.rate=\"1/s\"",
+    "services.autoscaling.load.rate=\"0.1/s\"",
+    "services.lambda.load.rate=\"5/s\"",
+    "services.ecs.load.rate=\"0.1/s\"",
+    "services.eks.load.rate=\"0.1/s\"",
+    "services.shd-publisher.load.rate=\"0.1/s\"",
+    "services.cognito.calls.kinesis.buffer.size=29.5",
+    "services.cognito.calls.kinesis.buffer.drain=\"0.0055/s\"",
+    "services.lambda.calls.cloudwatch.buffer.item-size=\"20MB\"",
+    "services.lambda.calls.cloudwatch.buffer.drain=\"0.005/s\"",
+    "services.lambda.calls.cloudwatch.buffer.size=0.5",
+];
+
+#[test]
+fn the_scaled_kinesis_event_breaks_and_spreads_at_the_same_times_in_both_modes() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies/aws-kinesis-2020-11-25.toml");
+    let sets: Vec<String> = KINESIS_SCALED.iter().map(|s| s.to_string()).collect();
+    let mut runs = Vec::new();
+    for mode in [Mode::Fluid, Mode::Requests] {
+        let mut m = blastsim::topology::load_file(&path, &sets, None).expect("the scaled topology is valid");
+        m.mode = mode;
+        runs.push(blastsim::simulate(&m, None).expect("the run ends"));
+    }
+    let logged = |r: &RunResult, what: &str| first_logged(r, what).unwrap_or_else(|| panic!("never logged: {what}"));
+    for what in ["need more threads than the OS limit", "passed the hard memory limit"] {
+        let (f, r) = (logged(&runs[0].0, what), logged(&runs[1].0, what));
+        assert!((f - r).abs() <= 30.0, "{what}: fluid {f}, requests {r}");
+    }
+    let simulated = |i: usize, service: &str, kind: MilestoneKind| {
+        let e = runs[i].1.expectations.iter().find(|e| e.service == service && e.kind == kind);
+        e.and_then(|e| e.error_min).unwrap_or_else(|| panic!("{service} {kind:?} not reached"))
+    };
+    for (service, kind, within) in [
+        ("kinesis", MilestoneKind::ImpactStart, 2.0),
+        ("cloudwatch", MilestoneKind::ImpactStart, 2.0),
+        ("lambda", MilestoneKind::ImpactStart, 5.0),
+        ("cognito", MilestoneKind::Severe, 12.0),
+        ("kinesis", MilestoneKind::RecoveryStart, 10.0),
+        ("lambda", MilestoneKind::Recovered, 2.0),
+    ] {
+        for i in 0..2 {
+            let err = simulated(i, service, kind);
+            assert!(err.abs() <= within, "{service} {kind:?} in run {i}: {err:+.1} min from the published time");
+        }
     }
 }
