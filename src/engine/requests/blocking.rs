@@ -36,13 +36,10 @@ impl Sim<'_> {
         let capacity = crate::mechanisms::buffer::capacity(b, self.live_instances(dep.caller.0));
         while self.deps[d as usize].held + 1.0 <= capacity {
             let Some((id, epoch)) = self.mechs.blocked[d as usize].pop_front() else { return };
-            let r = *self.reqs.get(id);
-            let waits = r.epoch == epoch
-                && r.phase == Phase::Calling
-                && self.outgoing[r.service as usize].get(r.out as usize) == Some(&d);
-            if !waits {
+            if !self.waits(id, epoch, d) {
                 continue;
             }
+            let r = *self.reqs.get(id);
             self.deps[d as usize].held += 1.0;
             if r.left > 1 {
                 self.reqs.get_mut(id).left -= 1;
@@ -58,12 +55,30 @@ impl Sim<'_> {
         }
     }
 
+    /// Request `id` in generation `epoch` still waits for room along `d`.
+    fn waits(&self, id: u32, epoch: u32, d: u32) -> bool {
+        let r = self.reqs.get(id);
+        r.epoch == epoch
+            && r.phase == Phase::Calling
+            && self.outgoing[r.service as usize].get(r.out as usize) == Some(&d)
+    }
+
     /// Request `id` waited the call's timeout for room in `d`'s buffer: the
     /// write fails, and so does the request unless the call falls back.
     pub(super) fn block_timed_out(&mut self, id: u32, d: u32) {
         let r = self.reqs.get_mut(id);
         r.epoch = r.epoch.wrapping_add(1);
-        self.deps[d as usize].dropped += r.left as u64;
+        let left = r.left;
+        // Waits all last the same timeout, so the one ending is first in line (with any
+        // ended by a cut before it): the line holds at most one timeout's requests.
+        while let Some(&(w, e)) = self.mechs.blocked[d as usize].front() {
+            if self.waits(w, e, d) {
+                break;
+            }
+            self.mechs.blocked[d as usize].pop_front();
+        }
+        let r = self.reqs.get_mut(id);
+        self.deps[d as usize].dropped += left as u64;
         if self.model.deps[d as usize].fallback {
             r.out += 1;
             r.left = u32::MAX;
@@ -114,6 +129,26 @@ mod tests {
         assert!(late.availability < 0.01, "{}", late.availability);
         let l = r.services[0].latency.unwrap();
         assert!(l.max_ms < 2_100.0, "nothing waits past the timeout: {l:?}");
+    }
+
+    #[test]
+    fn the_line_of_blocked_requests_holds_only_the_requests_still_waiting() {
+        let m = web(WhenFull::Block);
+        let alts = crate::engine::requests::rolling::alternatives(&m);
+        let mut sim = crate::engine::requests::Sim::new(&m);
+        sim.scen.alts = &alts;
+        sim.start();
+        let mut longest = 0;
+        while let Some((at, ev)) = sim.queue.pop() {
+            if at.0 > sim.end {
+                break;
+            }
+            sim.now = at.0;
+            sim.dispatch(ev);
+            longest = longest.max(sim.mechs.blocked[0].len());
+        }
+        // Only requests holding one of web's 20 threads wait; those that gave up leave the line.
+        assert!((15..=25).contains(&longest), "{longest}");
     }
 
     #[test]
