@@ -231,3 +231,56 @@ fn the_scaled_kinesis_event_breaks_and_spreads_at_the_same_times_in_both_modes()
         }
     }
 }
+
+const FEEDING: &str = r#"
+mode = "requests"
+duration = "40m"
+[services.cache]
+instances = 10
+capacity = "100/s"
+latency = { dist = "exponential", mean = "50ms" }
+load = { kind = "constant", rate = "520/s" }
+startup = "30s"
+[services.cache.warmup]
+duration = "20m"
+source = "peers"
+store-capacity = 0
+peer-share = 0.2
+peer-cost = 1
+[[scenario]]
+at = "+5m"
+action = "restart"
+service = "cache"
+count = 3
+"#;
+
+#[test]
+fn peers_feeding_warming_instances_serve_slower_so_the_tail_grows() {
+    // 3 builds fed by 7 peers at 0.2 each: 1.4 instances of capacity go to the builds.
+    let peers = run(FEEDING, Mode::Requests);
+    // The same builds fed as fast by the store, which costs the peers nothing.
+    let store = run(
+        &FEEDING
+            .replace("source = \"peers\"", "source = \"store\"")
+            .replace("store-capacity = 0", "store-capacity = 1.4"),
+        Mode::Requests,
+    );
+    let p99 = |r: &RunResult, from: f64, to: f64| {
+        let steps: Vec<f64> = r
+            .times
+            .iter()
+            .zip(r.services[0].samples.iter())
+            .filter(|(t, _)| (from..to).contains(&t.secs()))
+            .filter_map(|(_, s)| s.p99_ms)
+            .collect();
+        steps.iter().sum::<f64>() / steps.len() as f64
+    };
+    for r in [&peers, &store] {
+        assert_eq!(at(r, 0, 600.0).healthy, 7, "the 3 restarted instances build for about 43 min");
+    }
+    let (fed, free) = (p99(&peers, 600.0, 2_400.0), p99(&store, 600.0, 2_400.0));
+    // 7 peers serve 520/s with 4 processing slots each instead of 5: 93% busy instead of 74%.
+    assert!(fed > 1.3 * free, "p99 {fed:.0} ms while feeding, {free:.0} ms from the store");
+    let before = (p99(&peers, 0.0, 290.0), p99(&store, 0.0, 290.0));
+    assert!((before.0 - before.1).abs() < 0.2 * before.1, "the same before the restart: {before:?}");
+}
