@@ -4,11 +4,14 @@ use super::Point;
 use plotters::prelude::*;
 
 const FONT: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/DejaVuSans.ttf"));
-const COLORS: [RGBColor; 4] = [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40)];
+const COLORS: [RGBColor; 4] =
+    [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40)];
 
 /// The figure as PNG bytes: two panels (run seconds, peak MiB) against services.
 pub fn png(points: &[Point], title: &str) -> Vec<u8> {
-    plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).map_err(|_| "font").expect("the embedded font");
+    plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+        .map_err(|_| "font")
+        .expect("the embedded font");
     let (w, h) = (1200u32, 520u32);
     let mut rgb = vec![0u8; (w * h * 3) as usize];
     {
@@ -30,7 +33,12 @@ pub fn png(points: &[Point], title: &str) -> Vec<u8> {
     out
 }
 
-fn panel<DB: DrawingBackend>(area: &DrawingArea<DB, plotters::coord::Shift>, points: &[Point], label: &str, y: impl Fn(&Point) -> f64) {
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    points: &[Point],
+    label: &str,
+    y: impl Fn(&Point) -> f64,
+) {
     let xs = points.iter().map(|p| p.services);
     let ys = points.iter().map(&y).filter(|v| *v > 0.0);
     let (x0, x1) = (xs.clone().fold(f64::MAX, f64::min) / 1.5, xs.fold(0.0, f64::max) * 1.5);
