@@ -11,6 +11,7 @@ mod closed;
 pub mod fleet;
 mod oom;
 pub mod queue;
+mod quiet;
 pub mod requests;
 pub mod result;
 mod routes;
@@ -154,6 +155,16 @@ struct Sim<'m> {
     unsettled: u64,
     /// Runs of equal samples stored so far, across services.
     kept: u64,
+    /// The model allows quiet stretches ([`quiet::possible`]).
+    calm: bool,
+    /// The last advance was one interval of this length in which no queue moved.
+    interval: Option<Span>,
+    /// A mechanism moved something at this tick.
+    stirred: bool,
+    /// The last tick moved nothing: the next one, this far after it, is quiet.
+    quiet: Option<Span>,
+    /// Quiet ticks so far.
+    quiet_ticks: u64,
     result: RunResult,
 }
 
@@ -169,9 +180,15 @@ impl<'m> Sim<'m> {
         }
         let params = Params::new(model.services.clone(), model.deps.clone());
         let wiring = Wiring::new(model);
+        let solver = solver::Solver::new(&params, &wiring);
         Sim {
             model,
-            solver: solver::Solver::new(&params, &wiring),
+            calm: quiet::possible(&params, &solver),
+            interval: None,
+            stirred: false,
+            quiet: None,
+            quiet_ticks: 0,
+            solver,
             stepper: stepper::Stepper::new(model.services.len()),
             moved: Vec::new(),
             params,
@@ -226,16 +243,58 @@ impl<'m> Sim<'m> {
                 end: self.model.show_time(self.end),
             });
         }
-        self.advance(at);
-        match event {
-            Event::Tick => self.tick()?,
-            Event::Action(i) => self.act(i),
-            Event::FaultEnd(id) => self.end_fault(id),
-            Event::Rolling(i) => self.roll(i),
-            Event::Scale(i) => self.scale(i),
+        if event == Event::Tick
+            && let Some(span) = self.quiet
+            && at.since(self.now) == span
+            && self.integrate_quietly(at)
+        {
+            self.quiet_ticks += 1;
+            return self.tick(false);
         }
-        self.solve();
+        self.quiet = None;
+        self.advance(at);
+        self.stirred = false;
+        let mechanisms = match event {
+            Event::Tick => {
+                self.tick(true)?;
+                self.now.0.is_multiple_of(self.model.tick.0.max(1))
+            }
+            Event::Action(i) => {
+                self.act(i);
+                false
+            }
+            Event::FaultEnd(id) => {
+                self.end_fault(id);
+                false
+            }
+            Event::Rolling(i) => {
+                self.roll(i);
+                false
+            }
+            Event::Scale(i) => {
+                self.scale(i);
+                false
+            }
+        };
+        let solved = self.solve();
+        if mechanisms && self.calm && !self.stirred && solved == 0 && quiet::settled(&self.states) {
+            self.quiet = self.interval;
+        }
         Ok(())
+    }
+
+    /// Integrates a quiet tick's interval, up to `at`, at the rates in force;
+    /// false if a queue moved after all (the tick is then not quiet).
+    fn integrate_quietly(&mut self, at: SimTime) -> bool {
+        let dt = at.since(self.now);
+        let mut moved = std::mem::take(&mut self.moved);
+        traffic::integrate(&self.params, &mut self.states, &mut self.deps, dt.secs(), &mut moved);
+        calls::advance_retry_modes(&self.params, &mut self.deps, self.now.secs(), dt.secs());
+        self.now = at;
+        let still = moved.is_empty();
+        moved.clear();
+        self.moved = moved;
+        still
     }
 
     /// Integrates the traffic up to `at`, solving again wherever a queue has
@@ -243,7 +302,10 @@ impl<'m> Sim<'m> {
     /// [`MAX_SUBSTEPS`] times a step).
     fn advance(&mut self, at: SimTime) {
         let shortest = Span((self.model.tick.0 / MAX_SUBSTEPS).max(1));
+        self.interval = None;
+        let mut intervals = 0;
         while self.now < at {
+            intervals += 1;
             let left = at.since(self.now);
             let settled = self.stepper.span(&self.states, left.secs());
             let dt = if settled >= left.secs() {
@@ -255,6 +317,9 @@ impl<'m> Sim<'m> {
             traffic::integrate(&self.params, &mut self.states, &mut self.deps, dt.secs(), &mut moved);
             calls::advance_retry_modes(&self.params, &mut self.deps, self.now.secs(), dt.secs());
             self.now = self.now.plus(dt);
+            if intervals == 1 && self.now == at && moved.is_empty() {
+                self.interval = Some(dt);
+            }
             if self.now < at {
                 // Only the queues and the clock moved since the last solve.
                 self.solver.touch_moved(&self.params, &self.wiring, &self.states, &self.deps, self.now, &moved);
@@ -269,14 +334,16 @@ impl<'m> Sim<'m> {
     }
 
     /// Solves every service's rates at `now` to a fixed point; notes the first
-    /// instant that does not settle, and at the end how many did not.
-    fn solve(&mut self) {
+    /// instant that does not settle, and at the end how many did not. Returns
+    /// how many services were solved (0: no service's inputs had moved).
+    fn solve(&mut self) -> usize {
         self.solver.touch_changed(&self.params, &self.wiring, &self.states, &self.deps, self.now);
-        self.settle();
+        self.settle()
     }
 
-    /// Solves the services marked so far, and whatever their changes reach.
-    fn settle(&mut self) {
+    /// Solves the services marked so far, and whatever their changes reach;
+    /// returns how many were solved, counting repeats and any unsettled solve.
+    fn settle(&mut self) -> usize {
         let dt = self.model.tick.secs();
         let out = if self.wiring.closed {
             closed::settle(&mut self.solver, &self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt)
@@ -293,14 +360,16 @@ impl<'m> Sim<'m> {
                 self.result.log.push(LogEntry { at: self.now, service: out.unsettled, what, scheduled: false });
             }
         }
+        if out.converged { out.solved } else { out.solved.max(1) }
     }
 
-    /// A sampling step's end, a mechanism tick, or both.
-    fn tick(&mut self) -> Result<(), EngineError> {
+    /// A sampling step's end, a mechanism tick, or both; a quiet tick skips
+    /// the `mechanisms`, which would change nothing.
+    fn tick(&mut self, mechanisms: bool) -> Result<(), EngineError> {
         if self.now.0.is_multiple_of(self.model.step.0.max(1)) {
             self.sample()?;
         }
-        if self.now.0.is_multiple_of(self.model.tick.0.max(1)) {
+        if mechanisms && self.now.0.is_multiple_of(self.model.tick.0.max(1)) {
             self.mechanisms();
         }
         let next = self.next_tick(self.now);
@@ -345,7 +414,9 @@ impl<'m> Sim<'m> {
         Ok(())
     }
 
-    /// The periodic mechanisms, once per tick.
+    /// The periodic mechanisms, once per tick. A mechanism that can move
+    /// anything must either set `stirred` when it does, or rule out quiet
+    /// stretches in [`quiet::possible`].
     fn mechanisms(&mut self) {
         self.lifecycle();
         self.kill_out_of_memory();
@@ -390,6 +461,7 @@ impl<'m> Sim<'m> {
             let error = st.rates.error;
             let ok = |k: &fleet::Cohort| health::instance_passes(hc, k.fault.latency_s, p.wait_s, base_hold, error);
             let moves = health::probe_each(&mut st.fleet, hc, interval, self.now, ok, replace);
+            self.stirred |= moves.stirred;
             if moves.removed > 0 {
                 self.note(ServiceId(i), format!("health checks removed {} instance(s)", moves.removed));
             }
@@ -414,6 +486,7 @@ impl<'m> Sim<'m> {
             let need =
                 svc.warmup.as_ref().map(|w| draw(w.duration_dist.as_ref(), w.duration, &mut self.rng).secs() / cells);
             st.fleet.promote_ready(self.now, need);
+            self.stirred |= st.fleet.is_dirty();
             st.fleet.tidy();
             if svc.load.noise > 0.0 {
                 st.load_factor = (1.0 + svc.load.noise * standard_normal(&mut self.rng)).max(0.0);

@@ -329,6 +329,11 @@ impl Fleet {
         n - left
     }
 
+    /// Cohorts changed since the last [`Fleet::tidy`]: the next one has work to do.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
     /// Marks the cohorts changed, so the next [`Fleet::tidy`] merges them.
     pub fn touch(&mut self) {
         self.changed();

@@ -151,6 +151,12 @@ pub struct Params {
     pub buffered: Vec<usize>,
     /// Indexes of the control-plane dependencies.
     pub control: Vec<usize>,
+    /// Indexes of the calls with a circuit breaker, a leaking pool, or an SDK
+    /// retry mode with a quota (sync and not switched off): the per-interval
+    /// and per-tick loops visit only these.
+    pub breakers: Vec<usize>,
+    pub leaky: Vec<usize>,
+    pub quotas: Vec<usize>,
 }
 
 impl Params {
@@ -160,7 +166,15 @@ impl Params {
         };
         let buffered = of(|k| matches!(k, DepKind::Buffered(_)));
         let control = of(|k| matches!(k, DepKind::Control(_)));
-        Params { services, deps, buffered, control }
+        let which = |want: &dyn Fn(&Dependency) -> bool| {
+            deps.iter().enumerate().filter(|(_, d)| want(d)).map(|(i, _)| i).collect()
+        };
+        let breakers = which(&|d| d.extras.breaker.is_some());
+        let leaky = which(&|d| d.extras.pool.as_ref().is_some_and(|p| p.leak > 0.0));
+        let quotas = which(&|d| {
+            crate::mechanisms::retry_modes::has_quota(&d.retries) && !d.extras.off && matches!(d.kind, DepKind::Sync)
+        });
+        Params { services, deps, buffered, control, breakers, leaky, quotas }
     }
 }
 
