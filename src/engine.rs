@@ -155,6 +155,8 @@ struct Sim<'m> {
     unsettled: u64,
     /// Runs of equal samples stored so far, across services.
     kept: u64,
+    /// Each service's newest run of samples, until a different sample ends it.
+    newest: samples::Newest,
     /// The model allows quiet stretches ([`quiet::possible`]).
     calm: bool,
     /// The last advance was one interval of this length in which no queue moved.
@@ -206,6 +208,7 @@ impl<'m> Sim<'m> {
             waiting: vec![false; model.scenario.len()],
             unsettled: 0,
             kept: 0,
+            newest: samples::Newest::new(model.services.len()),
             result: RunResult {
                 times: Vec::with_capacity(samples),
                 services: (0..model.services.len()).map(|_| ServiceSeries::default()).collect(),
@@ -383,7 +386,7 @@ impl<'m> Sim<'m> {
     fn sample(&mut self) -> Result<(), EngineError> {
         self.result.times.push(self.now);
         let step_s = self.model.step.secs();
-        let mut backlog = vec![0.0; self.states.len()];
+        let mut backlog = vec![0.0; if self.params.buffered.is_empty() { 0 } else { self.states.len() }];
         for &d in &self.params.buffered {
             backlog[self.params.deps[d].caller.0] += self.deps[d].held;
         }
@@ -391,9 +394,7 @@ impl<'m> Sim<'m> {
             let census = st.fleet.census();
             let a = std::mem::take(&mut st.acc);
             let done = a.served + a.failed;
-            let series = &mut self.result.services[i].samples;
-            let runs = series.runs();
-            series.push(Sample {
+            let sample = Sample {
                 offered: a.offered / step_s,
                 served: a.served / step_s,
                 failed: a.failed / step_s,
@@ -401,12 +402,15 @@ impl<'m> Sim<'m> {
                 healthy: census.serving,
                 instances: census.total,
                 queue: st.queue,
-                backlog: backlog[i],
+                backlog: backlog.get(i).copied().unwrap_or(0.0),
                 threads_in_use: a.thread_s / step_s,
                 p50_ms: None,
                 p99_ms: None,
-            });
-            self.kept += (series.runs() - runs) as u64;
+            };
+            if let Some((ended, n)) = self.newest.push(i, sample) {
+                self.result.services[i].samples.push_run(ended, n);
+                self.kept += 1;
+            }
         }
         if self.kept > MAX_KEPT {
             return Err(EngineError::TooManyChanges { at: self.model.show_time(self.now), limit: MAX_KEPT });
@@ -538,6 +542,7 @@ impl<'m> Sim<'m> {
     }
 
     fn finish(mut self) -> RunResult {
+        self.newest.flush(self.result.services.iter_mut().map(|s| &mut s.samples));
         if self.unsettled > 1 {
             let what = format!("warning: the fluid solver did not settle at {} instants of the run", self.unsettled);
             self.result.log.push(LogEntry { at: self.now, service: None, what, scheduled: false });
