@@ -8,6 +8,7 @@
 //! stream into HdrHistograms. Memory is O(requests in flight + services).
 
 mod autoscaling;
+mod blocking;
 mod breaker;
 mod calls;
 mod closed;
@@ -15,9 +16,11 @@ mod draining;
 mod estimate;
 mod flow;
 mod mechs;
+mod memory;
 mod ops;
 mod own;
 mod partitions;
+mod peers;
 mod pool;
 mod priority;
 mod rolling;
@@ -29,6 +32,7 @@ mod shedding;
 mod slab;
 mod stats;
 mod timers;
+mod warmup;
 
 pub use estimate::{MAX_VISITS, estimate_visits};
 
@@ -104,6 +108,8 @@ enum Ev {
     Roll(u32),
     /// An instance's deregistration delay is over (service, instance, its generation).
     Drained(u32, u32, u32),
+    /// The fleets' periodic life at a `tick`: peer learning, cache warm-up, memory.
+    Tend,
 }
 
 /// Where an instance is in its life.
@@ -115,6 +121,8 @@ enum Life {
     Gone,
     /// The old process of a restarted instance, out of rotation, finishing its requests.
     Draining,
+    /// Started, building its cache before it serves (out of rotation).
+    Warming,
 }
 
 /// One instance: its worker threads, processing slots and queues.
@@ -133,6 +141,10 @@ struct Inst {
     epoch: u32,
     /// Its version and the faults on part of the fleet hitting it.
     own: own::Own,
+    /// The peers it knows and the state of its routing cache.
+    peer: peers::Peer,
+    /// Its cache build, and the share of its capacity feeding others' builds.
+    warm: warmup::Warm,
 }
 
 impl Inst {
@@ -148,6 +160,8 @@ impl Inst {
             passes: 0,
             epoch: 0,
             own: own::Own::default(),
+            peer: peers::Peer::default(),
+            warm: warmup::Warm::default(),
         }
     }
 }
@@ -312,6 +326,7 @@ impl<'m> Sim<'m> {
             events: 0,
         };
         for s in 0..model.services.len() {
+            sim.settle_peers(s as u32);
             sim.refresh(s as u32);
         }
         sim
@@ -336,6 +351,9 @@ impl<'m> Sim<'m> {
             if let Some(hc) = &self.model.services[s as usize].health {
                 self.at(us(hc.interval), Ev::Probe(s));
             }
+        }
+        if self.mechs.tend {
+            self.at(us(self.model.tick).max(1), Ev::Tend);
         }
         if self.mechs.services {
             self.start_routers();
@@ -376,6 +394,7 @@ impl<'m> Sim<'m> {
             Ev::PoolGrant(r, epoch, d) => self.pool_grant(r, epoch, d),
             Ev::Roll(k) => self.roll(k),
             Ev::Drained(s, i, epoch) => self.drained(s, i, epoch),
+            Ev::Tend => self.tend(),
         }
     }
 

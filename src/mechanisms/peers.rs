@@ -42,19 +42,28 @@ pub struct Learned {
     pub broke: u32,
 }
 
+/// The share of the way to the cell's size that learning covers in `dt`.
+pub fn pull(p: &PeerThreads, dt: Span) -> f64 {
+    if p.learn.is_zero() { 1.0 } else { 1.0 - (-dt.secs() / p.learn.secs()).exp() }
+}
+
+/// The peers an instance knowing `known` knows after a round pulling it
+/// `pull` of the way toward a cell of `cell` instances (snapped within half a peer).
+pub fn learned(known: f64, cell: f64, pull: f64) -> f64 {
+    let target = cell.max(1.0);
+    let next = known + (target - known) * pull;
+    if (next - target).abs() < 0.5 { target } else { next }
+}
+
 /// Advances learning by `dt` at `now`: every instance's known peers move
 /// toward its cell's size with time constant `learn`; instances over
 /// `os_limit` break; broken instances' caches age.
 pub fn learn(fleet: &mut Fleet, p: &PeerThreads, workers: u32, os_limit: u32, now: SimTime, dt: Span) -> Learned {
     let cell = fleet.census().total as f64 / p.cells.max(1) as f64;
-    let pull = if p.learn.is_zero() { 1.0 } else { 1.0 - (-dt.secs() / p.learn.secs()).exp() };
+    let pull = pull(p, dt);
     let mut out = Learned::default();
     for k in fleet.cohorts_mut().iter_mut() {
-        let target = cell.max(1.0);
-        let mut known = k.known_peers + (target - k.known_peers) * pull;
-        if (known - target).abs() < 0.5 {
-            known = target;
-        }
+        let known = learned(k.known_peers, cell, pull);
         k.known_peers = known;
         if k.broken_since.is_none() && threads_needed(p, workers, known) > os_limit as f64 {
             k.broken_since = Some(now);

@@ -18,6 +18,7 @@ mod readme;
 mod report_draft;
 mod requests;
 mod requests_actions;
+mod requests_fleet;
 mod requests_mechanisms;
 mod requests_theory;
 mod resilience;

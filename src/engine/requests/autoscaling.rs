@@ -74,7 +74,8 @@ impl Sim<'_> {
         let svc = &self.svcs[s];
         let model = &self.model.services[s];
         let serving = svc.insts.iter().filter(|i| i.life == Life::Serving && i.in_rotation).count() as u32;
-        let total = svc.insts.iter().filter(|i| matches!(i.life, Life::Serving | Life::Booting)).count() as u32;
+        let total =
+            svc.insts.iter().filter(|i| matches!(i.life, Life::Serving | Life::Booting | Life::Warming)).count() as u32;
         let hold_s = model.latency.secs();
         let per_instance =
             if hold_s > 0.0 { model.capacity.min(model.threads as f64 / hold_s) } else { model.capacity };

@@ -24,7 +24,9 @@ impl Sim<'_> {
                 (r.out as usize, r.left)
             };
             let Some(&d) = self.outgoing[s].get(out) else {
-                self.finish(id, true);
+                // Its calls made (its buffered data written), memory contention may still fail it.
+                let ok = !self.memory_fails(s as u32);
+                self.finish(id, ok);
                 return;
             };
             let dep = &self.model.deps[d as usize];
@@ -62,16 +64,13 @@ impl Sim<'_> {
                     self.limit_send(id, d);
                     return;
                 }
-                DepKind::Buffered(_) => self.buffer(d, left),
-                DepKind::Control(_) => {
-                    let callee = dep.callee.0 as u32;
-                    for _ in 0..left {
-                        self.deps[d as usize].sent += 1;
-                        if self.deps[d as usize].partitions == 0 {
-                            self.arrive(callee, Origin::Control(d), NONE, 0);
-                        }
+                DepKind::Buffered(_) => {
+                    if !self.buffer(id, d, left) {
+                        // Blocked on a full buffer: it goes on once there is room.
+                        return;
                     }
                 }
+                DepKind::Control(_) => self.send_control(d, left),
             }
             let r = self.reqs.get_mut(id);
             r.out += 1;
@@ -134,6 +133,11 @@ impl Sim<'_> {
     pub(super) fn timeout(&mut self, id: u32, epoch: u32) {
         let r = *self.reqs.get(id);
         if r.epoch != epoch || r.phase != Phase::Calling {
+            return;
+        }
+        let d = self.outgoing[r.service as usize][r.out as usize];
+        if matches!(self.model.deps[d as usize].kind, DepKind::Buffered(_)) {
+            self.block_timed_out(id, d);
             return;
         }
         self.reqs.get_mut(id).epoch = r.epoch.wrapping_add(1);
@@ -222,27 +226,36 @@ impl Sim<'_> {
         self.limit_send(id, d);
     }
 
-    /// Puts `n` calls in dependency `d`'s buffers.
-    fn buffer(&mut self, d: u32, n: u32) {
+    /// Request `id` puts `n` calls in dependency `d`'s buffers; returns false
+    /// when a full buffer that blocks makes it wait for room.
+    fn buffer(&mut self, id: u32, d: u32, n: u32) -> bool {
         let dep = &self.model.deps[d as usize];
-        let DepKind::Buffered(b) = &dep.kind else { return };
+        let DepKind::Buffered(b) = &dep.kind else { return true };
         let instances = self.live_instances(dep.caller.0);
         let room = crate::mechanisms::buffer::capacity(b, instances) - self.deps[d as usize].held;
-        let fits = match b.when_full {
+        let policy = self.when_full(id, d);
+        let fits = match policy {
             WhenFull::Grow => n as f64,
             _ => room.floor().clamp(0.0, n as f64),
         };
         let ds = &mut self.deps[d as usize];
         ds.held += fits;
-        ds.dropped += (n as f64 - fits) as u64;
+        let blocked = policy == WhenFull::Block && fits < n as f64;
+        if !blocked {
+            ds.dropped += (n as f64 - fits) as u64;
+        }
         if !ds.draining && ds.held >= 1.0 {
             ds.draining = true;
             let every = self.drain_every(d);
             self.at(self.now + every, Ev::Drain(d));
         }
+        if blocked {
+            self.block(id, d, n - fits as u32);
+        }
+        !blocked
     }
 
-    fn live_instances(&self, s: usize) -> f64 {
+    pub(super) fn live_instances(&self, s: usize) -> f64 {
         self.svcs[s].insts.iter().filter(|i| i.life != super::Life::Gone).count().max(1) as f64
     }
 
@@ -266,6 +279,9 @@ impl Sim<'_> {
         if ds.partitions > 0 {
             ds.held += 1.0;
         } else {
+            if !self.mechs.blocked[d as usize].is_empty() {
+                self.unblock(d);
+            }
             self.arrive(callee, Origin::Buffer(d), NONE, 0);
         }
         let every = self.drain_every(d);
@@ -281,6 +297,30 @@ impl Sim<'_> {
                 ds.draining = true;
                 let every = self.drain_every(d);
                 self.at(self.now + every, Ev::Drain(d));
+            }
+        }
+    }
+
+    /// Sends `n` control-data calls along `d`.
+    fn send_control(&mut self, d: u32, n: u32) {
+        let callee = self.model.deps[d as usize].callee.0 as u32;
+        for _ in 0..n {
+            self.deps[d as usize].sent += 1;
+            if self.deps[d as usize].partitions == 0 {
+                self.arrive(callee, Origin::Control(d), NONE, 0);
+            }
+        }
+    }
+
+    /// A request of service `s` whose control loop lacks data fails, but the
+    /// loop still asks for its data, so it sees the data come back.
+    pub(super) fn control_short(&mut self, s: u32) {
+        for k in 0..self.outgoing[s as usize].len() {
+            let d = self.outgoing[s as usize][k];
+            let dep = &self.model.deps[d as usize];
+            if matches!(dep.kind, DepKind::Control(_)) && !dep.extras.off {
+                let n = self.call_count(dep.per_request);
+                self.send_control(d, n);
             }
         }
     }

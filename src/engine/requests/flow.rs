@@ -159,6 +159,7 @@ impl Sim<'_> {
             return;
         }
         if !self.control_allows(r.service) {
+            self.control_short(r.service);
             self.finish(id, false);
             return;
         }
@@ -274,7 +275,7 @@ impl Sim<'_> {
         let (capacity, latency_s, threads) = (model.capacity, model.latency.secs(), model.threads);
         for inst in svc.insts.iter_mut() {
             (inst.own.slots, inst.own.stretch) =
-                super::own::slots(capacity, latency_s, threads, svc.cap_factor * inst.own.cap);
+                super::own::slots(capacity, latency_s, threads, svc.cap_factor * inst.own.cap * (1.0 - inst.warm.feed));
         }
         // Slots may have grown: start waiting work.
         for i in 0..svc.insts.len() {

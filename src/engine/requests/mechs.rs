@@ -36,6 +36,12 @@ pub struct Mechs {
     pub services: bool,
     /// Some call has a breaker or a pool.
     pub calls: bool,
+    /// Some service has peers, a warm-up or memory: the fleets tend themselves every `tick`.
+    pub tend: bool,
+    /// Per service, the share of requests failing from memory contention.
+    pub mem_error: Vec<f64>,
+    /// Per dependency, requests blocked on its full buffer: (request, generation), first come first.
+    pub blocked: Vec<std::collections::VecDeque<(u32, u32)>>,
 }
 
 impl Mechs {
@@ -76,6 +82,9 @@ impl Mechs {
             clients: vec![0; model.services.len()],
             retire: vec![0; model.services.len()],
             think: model.services.iter().map(|s| super::closed::think_us(&s.load.shape)).collect(),
+            tend: model.services.iter().any(|s| s.peers.is_some() || s.warmup.is_some() || s.memory.is_some()),
+            mem_error: vec![0.0; model.services.len()],
+            blocked: vec![Default::default(); model.deps.len()],
         }
     }
 }

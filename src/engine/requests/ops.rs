@@ -22,7 +22,8 @@ impl Sim<'_> {
         match &action.kind {
             ActionKind::Crash { service, amount } => {
                 let s = service.0 as u32;
-                let picked = self.pick(s, amount.of(self.count(s)), |i| i.life == Life::Serving);
+                let picked =
+                    self.pick(s, amount.of(self.count(s)), |i| matches!(i.life, Life::Serving | Life::Warming));
                 for i in picked {
                     self.svcs[s as usize].insts[i as usize].life = Life::Crashed;
                     self.cut(s, i);
@@ -30,8 +31,9 @@ impl Sim<'_> {
             }
             ActionKind::Restart { service, amount } => {
                 let s = service.0 as u32;
-                let picked =
-                    self.pick(s, amount.of(self.count(s)), |i| !matches!(i.life, Life::Booting | Life::Draining));
+                let picked = self.pick(s, amount.of(self.count(s)), |i| {
+                    !matches!(i.life, Life::Booting | Life::Warming | Life::Draining)
+                });
                 for i in picked {
                     self.leave(s, i);
                 }
@@ -136,6 +138,7 @@ impl Sim<'_> {
         if self.mechs.calls {
             self.mechs_restart(s, i);
         }
+        self.peers_restart(s, i);
         if deployed.is_some() {
             self.apply_faults();
         }
@@ -147,6 +150,10 @@ impl Sim<'_> {
         if inst.epoch != epoch || inst.life != Life::Booting {
             return;
         }
+        if self.start_warming(s, i) {
+            return;
+        }
+        let inst = &mut self.svcs[s as usize].insts[i as usize];
         inst.life = Life::Serving;
         inst.in_rotation = true;
         self.rotate(s);
@@ -161,13 +168,14 @@ impl Sim<'_> {
         let base_error = self.svcs[s as usize].error;
         let (mut removed, mut back, mut replaced) = (0, 0, 0);
         for i in 0..self.svcs[s as usize].insts.len() as u32 {
+            let sound = self.fleet_sound(s, i);
             let inst = &self.svcs[s as usize].insts[i as usize];
             let passes = match inst.life {
-                Life::Booting | Life::Gone | Life::Draining => continue,
+                Life::Booting | Life::Gone | Life::Draining | Life::Warming => continue,
                 Life::Crashed => false,
                 Life::Serving => {
                     let wait_s = self.probe_wait_s(s, i, hold_s);
-                    let error = 1.0 - (1.0 - base_error) * (1.0 - inst.own.error.max(inst.own.client));
+                    let error = 1.0 - (1.0 - base_error) * (1.0 - inst.own.error.max(inst.own.client)) * sound;
                     health::instance_passes(&hc, inst.own.extra_us as f64 / 1e6, wait_s, hold_s, error)
                 }
             };
@@ -229,6 +237,7 @@ impl Sim<'_> {
                 let startup = draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng);
                 let mut inst = Inst::new(Life::Booting);
                 inst.own = self.newest_own(s);
+                inst.peer = super::peers::Peer::fresh(self.membership_view(s));
                 let insts = &mut self.svcs[s as usize].insts;
                 insts.push(inst);
                 let i = insts.len() as u32 - 1;

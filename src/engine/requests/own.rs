@@ -101,7 +101,7 @@ impl Sim<'_> {
             if left == 0 {
                 break;
             }
-            if matches!(inst.life, super::Life::Serving | super::Life::Booting) {
+            if matches!(inst.life, super::Life::Serving | super::Life::Booting | super::Life::Warming) {
                 inst.own.hit |= 1u64 << slot;
                 left -= 1;
             }
@@ -173,6 +173,20 @@ impl Sim<'_> {
         waiting / by_threads.min(by_slots).max(1e-9)
     }
 
+    /// The share of requests at instance `i` of `s` that neither its expired
+    /// routing entries (peers) nor its fleet's memory contention fail.
+    pub(super) fn fleet_sound(&self, s: u32, i: u32) -> f64 {
+        let stale = self.svcs[s as usize].insts[i as usize].peer.stale;
+        (1.0 - stale) * (1.0 - self.mechs.mem_error[s as usize])
+    }
+
+    /// A request at service `s` that made its calls fails from memory contention now.
+    pub(super) fn memory_fails(&mut self, s: u32) -> bool {
+        use rand::RngExt;
+        let e = self.mechs.mem_error[s as usize];
+        e > 0.0 && self.rng.random::<f64>() < e
+    }
+
     /// Instance `i` of `s` fails this request now, and whether as a client error:
     /// its version rejects the request's segment, or its faults fail it.
     pub(super) fn own_fails(&mut self, s: u32, i: u32, segment: u8) -> Option<bool> {
@@ -184,7 +198,8 @@ impl Sim<'_> {
         if own.client > 0.0 && self.rng.random::<f64>() < own.client {
             return Some(true);
         }
-        let error = 1.0 - (1.0 - self.svcs[s as usize].error) * (1.0 - own.error);
+        let stale = self.svcs[s as usize].insts[i as usize].peer.stale;
+        let error = 1.0 - (1.0 - self.svcs[s as usize].error) * (1.0 - own.error) * (1.0 - stale);
         (error > 0.0 && self.rng.random::<f64>() < error).then_some(false)
     }
 }

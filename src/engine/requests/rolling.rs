@@ -41,7 +41,7 @@ struct Roll<'a, 'm> {
 }
 
 fn starting(life: Life) -> bool {
-    life == Life::Booting
+    matches!(life, Life::Booting | Life::Warming)
 }
 
 impl Units for Roll<'_, '_> {

@@ -1,44 +1,53 @@
-//! Keys with no request-level meaning: refused, by name, when the topology runs in requests mode.
+//! Keys with no request-level meaning: refused, by name, when the topology runs in requests mode (none at present: every mechanism runs in both engines).
 
 use super::values::{Ctx, sub};
 use crate::topology::error::Issue;
-use crate::topology::raw::RawTopology;
+use crate::topology::raw::{RawService, RawTopology};
 
 /// What to do instead, for every refusal.
 const HELP: &str = "remove it, or run in fluid mode (`mode = \"fluid\"` or `--mode fluid`)";
 
+/// A service key the request engine does not simulate: its name, and whether a service sets it.
+type FluidOnly = (&'static str, fn(&RawService) -> bool);
+
+/// The service keys refused in requests mode. `peers`, `warmup`, `memory`,
+/// blocking buffers and a new version's `when-full` were here until the
+/// request engine simulated them; a key added to fluid mode alone goes here.
+const FLUID_ONLY: &[FluidOnly] = &[];
+
 /// Pushes one problem for each key of `raw` the request engine does not simulate.
 pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
-    let mut refuse = |path: Vec<String>, what: &str, key: bool| {
-        let message = format!("{what} is not simulated in requests mode");
-        let issue = if key { Issue::at_key(&path, message) } else { Issue::at(&path, message) };
-        ctx.push(issue.help(HELP));
-    };
+    refuse(ctx, raw, FLUID_ONLY);
+}
+
+fn refuse(ctx: &mut Ctx, raw: &RawTopology, keys: &[FluidOnly]) {
     for (name, s) in &raw.services.0 {
         let base = vec!["services".to_string(), name.clone()];
-        let fluid_only = [("peers", s.peers.is_some()), ("warmup", s.warmup.is_some()), ("memory", s.memory.is_some())];
-        for (key, given) in fluid_only {
-            if given {
-                refuse(sub(&base, key), &format!("`{key}`"), true);
-            }
-        }
-        for (callee, c) in &s.calls.0 {
-            let path = sub(&sub(&base, "calls"), callee);
-            if let Some(b) = &c.buffer
-                && b.when_full.as_deref() == Some("block")
-            {
-                refuse(
-                    sub(&sub(&path, "buffer"), "when-full"),
-                    "a buffer that blocks (`when-full = \"block\"`)",
-                    false,
-                );
+        for (key, given) in keys {
+            if given(s) {
+                let message = format!("`{key}` is not simulated in requests mode");
+                ctx.push(Issue::at_key(&sub(&base, key), message).help(HELP));
             }
         }
     }
-    for (i, a) in raw.scenario.iter().enumerate() {
-        if a.action.as_deref() == Some("rolling-deploy") && a.when_full.is_some() {
-            let path = vec!["scenario".to_string(), i.to_string(), "when-full".to_string()];
-            refuse(path, "a new version's `when-full`", true);
-        }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_key_is_named_with_the_way_out() {
+        let raw: RawTopology = toml::from_str(
+            "duration = \"1m\"\n[services.a]\ninstances = 1\ncapacity = \"1/s\"\npeers = { per-peer = 1 }\n",
+        )
+        .unwrap();
+        let mut ctx = Ctx::default();
+        refuse_in_requests(&mut ctx, &raw);
+        assert!(ctx.issues.is_empty(), "nothing is refused today");
+        refuse(&mut ctx, &raw, &[("peers", |s| s.peers.is_some()), ("memory", |s| s.memory.is_some())]);
+        assert_eq!(ctx.issues.len(), 1);
+        let text = format!("{:?}", ctx.issues[0]);
+        assert!(text.contains("`peers` is not simulated in requests mode") && text.contains("--mode fluid"), "{text}");
     }
 }
