@@ -86,8 +86,9 @@ pub struct ServiceState {
     /// The policy is stalled for want of metrics (noted once).
     pub scaling_stalled: bool,
     /// The random wait last computed, and what it was computed from
-    /// (serving instances, accepted rate, capacity, hold), for a solve that repeats them.
-    pub wait_memo: Option<([u64; 4], crate::mechanisms::queueing::Wait)>,
+    /// (serving instances, arrival rate held under saturation, capacity, hold,
+    /// variability), for a solve that repeats them.
+    pub wait_memo: Option<([u64; 6], crate::mechanisms::queueing::Wait)>,
 }
 
 /// A router's view of its targets (in the order of its calls).
