@@ -61,7 +61,7 @@ mod tests {
     }
 
     #[test]
-    fn the_rate_has_one_decimal_and_no_colour() {
+    fn the_rate_has_at_most_one_decimal_and_no_colour() {
         let screen = Screen::default();
         let bar =
             styled(ProgressBar::with_draw_target(Some(10), ProgressDrawTarget::term_like(Box::new(screen.clone()))));
@@ -77,7 +77,8 @@ mod tests {
         let rate = line.split_whitespace().find(|w| w.ends_with("/s")).unwrap_or_default();
         let number = rate.trim_end_matches("/s").replace(',', "");
         let decimals = number.split_once('.').map_or(0, |(_, f)| f.len());
-        assert!(number.parse::<f64>().is_ok() && decimals == 1, "{line:?}");
+        // At most one decimal: a trailing zero is dropped (`198.0` shows as `198`).
+        assert!(number.parse::<f64>().is_ok() && decimals <= 1, "{line:?}");
         assert!(line.contains("4/10 runs") && line.ends_with("left"), "{line:?}");
     }
 }

@@ -1,7 +1,10 @@
 //! Distributions of random durations, drawn from a run's seeded stream.
 
+mod ziggurat;
+
 use crate::time::Span;
 use rand::{Rng, RngExt};
+pub use ziggurat::exp1;
 
 /// A distribution of a duration, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,6 +96,16 @@ impl Dist {
             Dist::Empirical(e) => e.quantile(rng.random::<f64>()),
         };
         x.max(0.0)
+    }
+
+    /// A draw [s] from the same distribution as [`Dist::sample`], exponential
+    /// ones by the ziggurat ([`exp1`]): several times faster, from a different
+    /// stream. The request engine draws this way; the fluid engine keeps `sample`.
+    pub fn sample_fast<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match *self {
+            Dist::Exponential { mean_s } => mean_s * exp1(rng),
+            _ => self.sample(rng),
+        }
     }
 
     /// A draw as a span.

@@ -10,9 +10,10 @@ impl Sim<'_> {
     /// How many calls a request makes along a dependency: the integer part of
     /// `per_request`, plus one more with the chance of its fraction.
     fn call_count(&mut self, per_request: f64) -> u32 {
-        let whole = per_request.floor();
-        let frac = per_request - whole;
-        whole as u32 + (frac > 0.0 && self.rng.random::<f64>() < frac) as u32
+        // `per_request` is not negative, so the cast truncates as `floor` would, without a call into libm.
+        let whole = per_request as u32;
+        let frac = per_request - f64::from(whole);
+        whole + (frac > 0.0 && self.rng.random::<f64>() < frac) as u32
     }
 
     /// Makes request `id`'s next call, or answers it when none is left.
@@ -96,10 +97,13 @@ impl Sim<'_> {
     /// Sends attempt `epoch` of request `id` along `d`, with its timeout as a timer.
     pub(super) fn send(&mut self, id: u32, d: u32, epoch: u32) {
         let dep = &self.model.deps[d as usize];
-        let timeout = super::us(dep.timeout);
-        let seq = self.queue.reserve();
-        if let Some(due) = self.timers.arm(id, epoch, d, self.now + timeout, seq) {
-            self.queue.push_reserved(crate::time::SimTime(due.at), due.seq, Ev::Timer(d));
+        let deadline = self.now.saturating_add(super::us(dep.timeout));
+        // A deadline past the run's end never fires: no timer (the order of other events is unchanged).
+        if deadline <= self.end {
+            let seq = self.queue.reserve();
+            if let Some(due) = self.timers.arm(id, epoch, d, deadline, seq) {
+                self.queue.push_reserved(crate::time::SimTime(due.at), due.seq, Ev::Timer(d));
+            }
         }
         if self.deps[d as usize].partitions > 0 {
             // The call hangs until the timeout.

@@ -4,7 +4,6 @@ use super::slab::{NONE, Origin, Phase};
 use super::{Ev, Life, Sim};
 use crate::mechanisms::load;
 use crate::model::Discipline;
-use rand::RngExt;
 
 impl Sim<'_> {
     /// Schedules service `s`'s next outside request at its current rate.
@@ -21,7 +20,7 @@ impl Sim<'_> {
             return;
         } else {
             match svc.load.arrivals {
-                crate::model::Arrivals::Poisson => -(1.0 - self.rng.random::<f64>()).ln() / rate,
+                crate::model::Arrivals::Poisson => crate::model::dist::exp1(&mut self.rng) / rate,
                 crate::model::Arrivals::Uniform => 1.0 / rate,
             }
         };
@@ -117,7 +116,7 @@ impl Sim<'_> {
         let (s, i) = (self.reqs.get(id).service as usize, self.reqs.get(id).instance as usize);
         let model = &self.model.services[s];
         let own_s = match &model.latency_dist {
-            Some(d) => d.sample(&mut self.rng),
+            Some(d) => d.sample_fast(&mut self.rng),
             None => model.latency.secs(),
         };
         let own_us = super::round_u64(own_s * 1e6);
@@ -125,7 +124,7 @@ impl Sim<'_> {
         for k in 0..self.svcs[s].extras.len() {
             let e = self.svcs[s].extras[k];
             extra_us += match e.dist {
-                Some(d) => super::round_u64(d.sample(&mut self.rng) * 1e6),
+                Some(d) => super::round_u64(d.sample_fast(&mut self.rng) * 1e6),
                 None => e.fixed_us,
             };
         }

@@ -1,7 +1,10 @@
 //! Request counts and response times per service, streamed into histograms (never kept per request).
 
+mod tally;
+
 use crate::engine::result::{Latency, Sample, Totals, Waits};
 use hdrhistogram::Histogram;
+use tally::Tally;
 
 /// Longest response time a histogram resolves: one hour [µs]; longer ones count as this.
 const HIGHEST_US: u64 = 3_600_000_000;
@@ -15,13 +18,17 @@ pub struct Counts {
     pub thread_us: u64,
 }
 
-/// One service's statistics.
+/// One service's statistics: response times over the run (3 significant
+/// digits) and over the step (2), waits over the run (2), tallied per request
+/// and read through HdrHistogram.
 pub struct Stats {
     pub step: Counts,
     pub total: Counts,
-    run: Histogram<u64>,
+    run: Tally,
+    step_tally: Tally,
+    wait: Tally,
+    /// The step's response times as a histogram, kept to reuse its memory.
     step_hist: Histogram<u64>,
-    wait: Histogram<u64>,
 }
 
 impl Default for Stats {
@@ -29,9 +36,10 @@ impl Default for Stats {
         Stats {
             step: Counts::default(),
             total: Counts::default(),
-            run: Histogram::new_with_bounds(1, HIGHEST_US, 3).expect("valid histogram bounds"),
+            run: Tally::new(HIGHEST_US, 3),
+            step_tally: Tally::new(HIGHEST_US, 2),
+            wait: Tally::new(HIGHEST_US, 2),
             step_hist: Histogram::new_with_bounds(1, HIGHEST_US, 2).expect("valid histogram bounds"),
-            wait: Histogram::new_with_bounds(1, HIGHEST_US, 2).expect("valid histogram bounds"),
         }
     }
 }
@@ -46,9 +54,9 @@ impl Stats {
     pub fn served(&mut self, us: u64) {
         self.step.served += 1;
         self.total.served += 1;
-        let v = us.clamp(1, HIGHEST_US);
-        self.run.saturating_record(v);
-        self.step_hist.saturating_record(v);
+        let v = us.max(1);
+        self.run.record(v);
+        self.step_tally.record(v);
     }
 
     pub fn failed(&mut self) {
@@ -58,7 +66,7 @@ impl Stats {
 
     /// A request waited `us` microseconds before its work started.
     pub fn waited(&mut self, us: u64) {
-        self.wait.saturating_record(us.min(HIGHEST_US));
+        self.wait.record(us);
     }
 
     pub fn held(&mut self, us: u64) {
@@ -71,6 +79,8 @@ impl Stats {
         let c = std::mem::take(&mut self.step);
         let secs = step_us as f64 / 1e6;
         let done = c.served + c.failed;
+        self.step_tally.add_to(&mut self.step_hist);
+        self.step_tally.reset();
         let quantile = |h: &Histogram<u64>, q: f64| (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1000.0);
         let sample = Sample {
             offered: c.offered as f64 / secs,
@@ -98,12 +108,12 @@ impl Stats {
 
     /// The run's waits, if any request's work started.
     pub fn waits(&self) -> Option<Waits> {
-        (!self.wait.is_empty()).then(|| Waits(self.wait.clone()))
+        (!self.wait.is_empty()).then(|| Waits(self.wait.to_histogram()))
     }
 
     /// The run's response times, if any request succeeded.
     pub fn latency(&self) -> Option<Latency> {
-        let h = &self.run;
+        let h = &self.run.to_histogram();
         let ms = |us: u64| us as f64 / 1000.0;
         (!h.is_empty()).then(|| Latency {
             p50_ms: ms(h.value_at_quantile(0.5)),
