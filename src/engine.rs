@@ -9,8 +9,10 @@ mod actions;
 mod calls;
 mod closed;
 pub mod fleet;
+mod lifecycle;
 mod oom;
 pub mod queue;
+mod quiet;
 pub mod requests;
 pub mod result;
 mod routes;
@@ -24,12 +26,11 @@ pub mod traffic;
 pub use result::{Latency, LogEntry, RunResult, Sample, ServiceSeries, Totals, Waits};
 pub use samples::Samples;
 
+use crate::mechanisms::peers;
 use crate::mechanisms::rolling::Rollout;
-use crate::mechanisms::{health, peers, warmup};
-use crate::model::dist::{draw, standard_normal};
+use crate::model::dist::draw;
 use crate::model::{Model, ServiceId};
 use crate::time::{SimTime, Span};
-use fleet::Phase;
 use queue::EventQueue;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -154,6 +155,18 @@ struct Sim<'m> {
     unsettled: u64,
     /// Runs of equal samples stored so far, across services.
     kept: u64,
+    /// Each service's newest run of samples, until a different sample ends it.
+    newest: samples::Newest,
+    /// The model allows quiet stretches ([`quiet::possible`]).
+    calm: bool,
+    /// The last advance was one interval of this length in which no queue moved.
+    interval: Option<Span>,
+    /// A mechanism moved something at this tick.
+    stirred: bool,
+    /// The last tick moved nothing: the next one, this far after it, is quiet.
+    quiet: Option<Span>,
+    /// Quiet ticks so far.
+    quiet_ticks: u64,
     result: RunResult,
 }
 
@@ -169,9 +182,15 @@ impl<'m> Sim<'m> {
         }
         let params = Params::new(model.services.clone(), model.deps.clone());
         let wiring = Wiring::new(model);
+        let solver = solver::Solver::new(&params, &wiring);
         Sim {
             model,
-            solver: solver::Solver::new(&params, &wiring),
+            calm: quiet::possible(&params, &solver),
+            interval: None,
+            stirred: false,
+            quiet: None,
+            quiet_ticks: 0,
+            solver,
             stepper: stepper::Stepper::new(model.services.len()),
             moved: Vec::new(),
             params,
@@ -189,6 +208,7 @@ impl<'m> Sim<'m> {
             waiting: vec![false; model.scenario.len()],
             unsettled: 0,
             kept: 0,
+            newest: samples::Newest::new(model.services.len()),
             result: RunResult {
                 times: Vec::with_capacity(samples),
                 services: (0..model.services.len()).map(|_| ServiceSeries::default()).collect(),
@@ -226,16 +246,58 @@ impl<'m> Sim<'m> {
                 end: self.model.show_time(self.end),
             });
         }
-        self.advance(at);
-        match event {
-            Event::Tick => self.tick()?,
-            Event::Action(i) => self.act(i),
-            Event::FaultEnd(id) => self.end_fault(id),
-            Event::Rolling(i) => self.roll(i),
-            Event::Scale(i) => self.scale(i),
+        if event == Event::Tick
+            && let Some(span) = self.quiet
+            && at.since(self.now) == span
+            && self.integrate_quietly(at)
+        {
+            self.quiet_ticks += 1;
+            return self.tick(false);
         }
-        self.solve();
+        self.quiet = None;
+        self.advance(at);
+        self.stirred = false;
+        let mechanisms = match event {
+            Event::Tick => {
+                self.tick(true)?;
+                self.now.0.is_multiple_of(self.model.tick.0.max(1))
+            }
+            Event::Action(i) => {
+                self.act(i);
+                false
+            }
+            Event::FaultEnd(id) => {
+                self.end_fault(id);
+                false
+            }
+            Event::Rolling(i) => {
+                self.roll(i);
+                false
+            }
+            Event::Scale(i) => {
+                self.scale(i);
+                false
+            }
+        };
+        let solved = self.solve();
+        if mechanisms && self.calm && !self.stirred && solved == 0 && quiet::settled(&self.states) {
+            self.quiet = self.interval;
+        }
         Ok(())
+    }
+
+    /// Integrates a quiet tick's interval, up to `at`, at the rates in force;
+    /// false if a queue moved after all (the tick is then not quiet).
+    fn integrate_quietly(&mut self, at: SimTime) -> bool {
+        let dt = at.since(self.now);
+        let mut moved = std::mem::take(&mut self.moved);
+        traffic::integrate(&self.params, &mut self.states, &mut self.deps, dt.secs(), &mut moved);
+        calls::advance_retry_modes(&self.params, &mut self.deps, self.now.secs(), dt.secs());
+        self.now = at;
+        let still = moved.is_empty();
+        moved.clear();
+        self.moved = moved;
+        still
     }
 
     /// Integrates the traffic up to `at`, solving again wherever a queue has
@@ -243,7 +305,10 @@ impl<'m> Sim<'m> {
     /// [`MAX_SUBSTEPS`] times a step).
     fn advance(&mut self, at: SimTime) {
         let shortest = Span((self.model.tick.0 / MAX_SUBSTEPS).max(1));
+        self.interval = None;
+        let mut intervals = 0;
         while self.now < at {
+            intervals += 1;
             let left = at.since(self.now);
             let settled = self.stepper.span(&self.states, left.secs());
             let dt = if settled >= left.secs() {
@@ -255,6 +320,9 @@ impl<'m> Sim<'m> {
             traffic::integrate(&self.params, &mut self.states, &mut self.deps, dt.secs(), &mut moved);
             calls::advance_retry_modes(&self.params, &mut self.deps, self.now.secs(), dt.secs());
             self.now = self.now.plus(dt);
+            if intervals == 1 && self.now == at && moved.is_empty() {
+                self.interval = Some(dt);
+            }
             if self.now < at {
                 // Only the queues and the clock moved since the last solve.
                 self.solver.touch_moved(&self.params, &self.wiring, &self.states, &self.deps, self.now, &moved);
@@ -269,14 +337,16 @@ impl<'m> Sim<'m> {
     }
 
     /// Solves every service's rates at `now` to a fixed point; notes the first
-    /// instant that does not settle, and at the end how many did not.
-    fn solve(&mut self) {
+    /// instant that does not settle, and at the end how many did not. Returns
+    /// how many services were solved (0: no service's inputs had moved).
+    fn solve(&mut self) -> usize {
         self.solver.touch_changed(&self.params, &self.wiring, &self.states, &self.deps, self.now);
-        self.settle();
+        self.settle()
     }
 
-    /// Solves the services marked so far, and whatever their changes reach.
-    fn settle(&mut self) {
+    /// Solves the services marked so far, and whatever their changes reach;
+    /// returns how many were solved, counting repeats and any unsettled solve.
+    fn settle(&mut self) -> usize {
         let dt = self.model.tick.secs();
         let out = if self.wiring.closed {
             closed::settle(&mut self.solver, &self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt)
@@ -293,14 +363,16 @@ impl<'m> Sim<'m> {
                 self.result.log.push(LogEntry { at: self.now, service: out.unsettled, what, scheduled: false });
             }
         }
+        if out.converged { out.solved } else { out.solved.max(1) }
     }
 
-    /// A sampling step's end, a mechanism tick, or both.
-    fn tick(&mut self) -> Result<(), EngineError> {
+    /// A sampling step's end, a mechanism tick, or both; a quiet tick skips
+    /// the `mechanisms`, which would change nothing.
+    fn tick(&mut self, mechanisms: bool) -> Result<(), EngineError> {
         if self.now.0.is_multiple_of(self.model.step.0.max(1)) {
             self.sample()?;
         }
-        if self.now.0.is_multiple_of(self.model.tick.0.max(1)) {
+        if mechanisms && self.now.0.is_multiple_of(self.model.tick.0.max(1)) {
             self.mechanisms();
         }
         let next = self.next_tick(self.now);
@@ -314,7 +386,7 @@ impl<'m> Sim<'m> {
     fn sample(&mut self) -> Result<(), EngineError> {
         self.result.times.push(self.now);
         let step_s = self.model.step.secs();
-        let mut backlog = vec![0.0; self.states.len()];
+        let mut backlog = vec![0.0; if self.params.buffered.is_empty() { 0 } else { self.states.len() }];
         for &d in &self.params.buffered {
             backlog[self.params.deps[d].caller.0] += self.deps[d].held;
         }
@@ -322,9 +394,7 @@ impl<'m> Sim<'m> {
             let census = st.fleet.census();
             let a = std::mem::take(&mut st.acc);
             let done = a.served + a.failed;
-            let series = &mut self.result.services[i].samples;
-            let runs = series.runs();
-            series.push(Sample {
+            let sample = Sample {
                 offered: a.offered / step_s,
                 served: a.served / step_s,
                 failed: a.failed / step_s,
@@ -332,12 +402,15 @@ impl<'m> Sim<'m> {
                 healthy: census.serving,
                 instances: census.total,
                 queue: st.queue,
-                backlog: backlog[i],
+                backlog: backlog.get(i).copied().unwrap_or(0.0),
                 threads_in_use: a.thread_s / step_s,
                 p50_ms: None,
                 p99_ms: None,
-            });
-            self.kept += (series.runs() - runs) as u64;
+            };
+            if let Some((ended, n)) = self.newest.push(i, sample) {
+                self.result.services[i].samples.push_run(ended, n);
+                self.kept += 1;
+            }
         }
         if self.kept > MAX_KEPT {
             return Err(EngineError::TooManyChanges { at: self.model.show_time(self.now), limit: MAX_KEPT });
@@ -345,7 +418,9 @@ impl<'m> Sim<'m> {
         Ok(())
     }
 
-    /// The periodic mechanisms, once per tick.
+    /// The periodic mechanisms, once per tick. A mechanism that can move
+    /// anything must either set `stirred` when it does, or rule out quiet
+    /// stretches in [`quiet::possible`].
     fn mechanisms(&mut self) {
         self.lifecycle();
         self.kill_out_of_memory();
@@ -372,76 +447,6 @@ impl<'m> Sim<'m> {
         after(self.model.step).min(after(self.model.tick))
     }
 
-    fn health_checks(&mut self) {
-        for i in 0..self.states.len() {
-            let svc = &self.params.services[i];
-            let Some(hc) = &svc.health else { continue };
-            let st = &mut self.states[i];
-            let replace = svc.replace_failed.then(|| draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng));
-            let interval = draw(hc.interval_dist.as_ref(), hc.interval, &mut self.rng);
-            let p = st.profile;
-            let (n, slowed) = st
-                .fleet
-                .cohorts()
-                .iter()
-                .filter(|k| k.phase == Phase::Serving && k.in_rotation)
-                .fold((0.0, 0.0), |(n, l), k| (n + k.count as f64, l + k.count as f64 * k.fault.latency_s));
-            let base_hold = p.hold_s - if n > 0.0 { slowed / n } else { 0.0 };
-            let error = st.rates.error;
-            let ok = |k: &fleet::Cohort| health::instance_passes(hc, k.fault.latency_s, p.wait_s, base_hold, error);
-            let moves = health::probe_each(&mut st.fleet, hc, interval, self.now, ok, replace);
-            if moves.removed > 0 {
-                self.note(ServiceId(i), format!("health checks removed {} instance(s)", moves.removed));
-            }
-            if moves.returned > 0 {
-                self.note(ServiceId(i), format!("{} instance(s) back in rotation", moves.returned));
-            }
-            if moves.replaced > 0 {
-                self.note(ServiceId(i), format!("{} crashed instance(s) replaced", moves.replaced));
-            }
-        }
-    }
-
-    /// Start-ups ending, per-peer learning and cache warm-up, once per tick:
-    /// instances become ready at the first tick after their start-up.
-    fn lifecycle(&mut self) {
-        let step = self.model.tick;
-        for i in 0..self.states.len() {
-            let svc = &self.params.services[i];
-            let st = &mut self.states[i];
-            // A cache covers the instance's cell: with cells, a build is that much smaller.
-            let cells = svc.peers.as_ref().map_or(1, |p| p.cells.max(1)) as f64;
-            let need =
-                svc.warmup.as_ref().map(|w| draw(w.duration_dist.as_ref(), w.duration, &mut self.rng).secs() / cells);
-            st.fleet.promote_ready(self.now, need);
-            st.fleet.tidy();
-            if svc.load.noise > 0.0 {
-                st.load_factor = (1.0 + svc.load.noise * standard_normal(&mut self.rng)).max(0.0);
-            }
-            if let Some(p) = &svc.peers {
-                let learned = peers::learn(&mut st.fleet, p, svc.threads, svc.os_thread_limit, self.now, step);
-                if learned.broke > 0 {
-                    let what = format!(
-                        "{} instance(s) need more threads than the OS limit: cache rebuilds fail",
-                        learned.broke
-                    );
-                    self.note(ServiceId(i), what);
-                }
-            }
-            let svc = &self.params.services[i];
-            let st = &mut self.states[i];
-            if let Some(w) = &svc.warmup {
-                let startup = draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng);
-                let warmed = warmup::warm(&mut st.fleet, w, self.now, step, startup);
-                st.warm_load = warmed.peer_load;
-                if warmed.failed > 0 {
-                    let what = format!("{} warming instance(s) missed the deadline and restart", warmed.failed);
-                    self.note(ServiceId(i), what);
-                }
-            }
-        }
-    }
-
     /// Serverless fleets keep warm the peak concurrency of the last idle-expiry.
     fn keep_warm(&mut self) {
         let now_s = self.now.secs();
@@ -465,6 +470,7 @@ impl<'m> Sim<'m> {
     }
 
     fn finish(mut self) -> RunResult {
+        self.newest.flush(self.result.services.iter_mut().map(|s| &mut s.samples));
         if self.unsettled > 1 {
             let what = format!("warning: the fluid solver did not settle at {} instants of the run", self.unsettled);
             self.result.log.push(LogEntry { at: self.now, service: None, what, scheduled: false });

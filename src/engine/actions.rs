@@ -115,6 +115,7 @@ impl Sim<'_> {
                 }
                 self.params = Params::new(services.clone(), deps.clone());
                 self.solver = super::solver::Solver::new(&self.params, &self.wiring);
+                self.calm = super::quiet::possible(&self.params, &self.solver);
             }
             ActionKind::Fault { service, amount, effect, duration } => {
                 let slot =

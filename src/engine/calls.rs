@@ -172,10 +172,9 @@ pub fn emit(
 
 /// Moves buffers and leaking pools forward by `dt_s`.
 pub fn integrate(params: &Params, states: &[ServiceState], deps: &mut [DepState], dt_s: f64) {
-    for (dep, ds) in params.deps.iter().zip(deps.iter_mut()) {
-        if let Some(p) = &dep.extras.pool
-            && p.leak > 0.0
-        {
+    for &i in &params.leaky {
+        let (dep, ds) = (&params.deps[i], &mut deps[i]);
+        if let Some(p) = &dep.extras.pool {
             let instances = states[dep.caller.0].fleet.census().total.max(1) as f64;
             let failed = ds.call_rate * ds.granted * (1.0 - ds.attempt_success) / instances;
             ds.leaked = pool::leak(p, ds.leaked, failed, dt_s);
@@ -199,7 +198,8 @@ pub fn integrate(params: &Params, states: &[ServiceState], deps: &mut [DepState]
 /// changed state, with the new state.
 pub fn track_breakers(params: &Params, deps: &mut [DepState], now: SimTime) -> Vec<(usize, breaker::BreakerState)> {
     let mut changed = Vec::new();
-    for (i, (dep, ds)) in params.deps.iter().zip(deps.iter_mut()).enumerate() {
+    for &i in &params.breakers {
+        let (dep, ds) = (&params.deps[i], &mut deps[i]);
         let Some(b) = &dep.extras.breaker else { continue };
         let next = breaker::next(b, ds.breaker, 1.0 - ds.attempt_success, ds.demand * b.window.secs(), now);
         if next != ds.breaker {
@@ -299,10 +299,8 @@ fn quota_flow(ds: &DepState, success: f64) -> retry_modes::QuotaFlow {
 
 /// Moves the retry quotas and adaptive rate limiters on by `dt_s` ending at `now_s`.
 pub fn advance_retry_modes(params: &Params, deps: &mut [DepState], now_s: f64, dt_s: f64) {
-    for (dep, ds) in params.deps.iter().zip(deps.iter_mut()) {
-        if !retry_modes::has_quota(&dep.retries) || dep.extras.off || !matches!(dep.kind, DepKind::Sync) {
-            continue;
-        }
+    for &i in &params.quotas {
+        let (dep, ds) = (&params.deps[i], &mut deps[i]);
         let flow = quota_flow(ds, ds.attempt_success);
         let tokens = ds.sdk.tokens.unwrap_or(dep.retries.quota);
         ds.sdk.tokens = Some(retry_modes::drain(tokens, dep.retries.quota, &flow, ds.sdk.share, dt_s));

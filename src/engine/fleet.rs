@@ -3,31 +3,6 @@
 use crate::model::Version;
 use crate::time::{SimTime, Span};
 use std::cell::Cell;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// A fast, unkeyed hash for cohort keys (bits the engine made, not user input).
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 /// Where an instance is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -147,6 +122,25 @@ impl Cohort {
     }
 }
 
+impl Cohort {
+    /// A hash of the parts of [`Cohort::key`] that differ most often between
+    /// cohorts: equal keys give equal hashes.
+    fn quick_hash(&self, grid: Span) -> u64 {
+        let (phase, a, b) = match self.phase {
+            Phase::Booting { ready_at } => (0, ready_at.0.div_ceil(grid.0.max(1)), 0),
+            Phase::Warming { progress_s, since, .. } => (1, progress_s.to_bits(), since.0),
+            Phase::Serving => (2, 0, 0),
+            Phase::Crashed => (3, 0, 0),
+        };
+        let words = [phase | (self.in_rotation as u64) << 8, a, b, self.rolled as u64, self.known_peers.to_bits()];
+        let mut h = 0u64;
+        for (j, &w) in words.iter().enumerate() {
+            h = h.wrapping_add((w ^ (w >> 31)).wrapping_mul(0x9e37_79b9_7f4a_7c15u64.wrapping_add(2 * j as u64)));
+        }
+        (h ^ (h >> 29)).wrapping_mul(0xd6e8_feb8_6659_fd93)
+    }
+}
+
 /// All the instances of one service.
 #[derive(Debug, Clone)]
 pub struct Fleet {
@@ -165,7 +159,7 @@ impl PartialEq for Fleet {
     }
 }
 
-/// Cohorts up to which [`Fleet::tidy`] looks for an identical one by a scan; above, by hashing.
+/// Cohorts up to which [`Fleet::tidy`] looks for an identical one by a scan; above, in a hash table.
 const SCAN_UP_TO: usize = 32;
 
 /// Fleet-wide sums the traffic model needs.
@@ -329,6 +323,11 @@ impl Fleet {
         n - left
     }
 
+    /// Cohorts changed since the last [`Fleet::tidy`]: the next one has work to do.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
     /// Marks the cohorts changed, so the next [`Fleet::tidy`] merges them.
     pub fn touch(&mut self) {
         self.changed();
@@ -477,15 +476,29 @@ impl Fleet {
                 merge_or_keep(&mut self.cohorts, &mut kept, i, twin);
             }
         } else {
-            let mut index: HashMap<[u64; 14], usize, BuildHasherDefault<KeyHasher>> =
-                HashMap::with_capacity_and_hasher(n, BuildHasherDefault::default());
+            // Open addressing on a hash of the fields that tell cohorts apart
+            // most often; full keys are compared only when those hashes agree.
+            let mask = (2 * n).next_power_of_two() - 1;
+            let mut slots: Vec<(u64, u32)> = vec![(0, u32::MAX); mask + 1];
             for i in 0..n {
-                let twin = match index.entry(self.cohorts[i].key(self.grid)) {
-                    Entry::Occupied(at) => Some(*at.get()),
-                    Entry::Vacant(slot) => {
-                        slot.insert(kept);
-                        None
+                let hash = self.cohorts[i].quick_hash(self.grid);
+                let mut slot = (hash >> 32) as usize & mask;
+                let mut key = None;
+                let twin = loop {
+                    match slots[slot] {
+                        (_, u32::MAX) => {
+                            slots[slot] = (hash, kept as u32);
+                            break None;
+                        }
+                        (h, j) if h == hash => {
+                            let key = *key.get_or_insert_with(|| self.cohorts[i].key(self.grid));
+                            if self.cohorts[j as usize].key(self.grid) == key {
+                                break Some(j as usize);
+                            }
+                        }
+                        _ => {}
                     }
+                    slot = (slot + 1) & mask;
                 };
                 merge_or_keep(&mut self.cohorts, &mut kept, i, twin);
             }
@@ -530,6 +543,27 @@ mod tests {
         assert_eq!(f.census().serving, 4);
         f.tidy();
         assert_eq!(f.cohorts.len(), 1, "identical cohorts merge");
+    }
+
+    #[test]
+    fn a_large_fleet_merges_its_twins_in_place_and_keeps_distinct_cohorts_in_order() {
+        let mut f = Fleet::new(100);
+        for r in 1..=40 {
+            f.transition(1, |k| k.rolled == 0, |k| k.rolled = r);
+        }
+        f.tidy();
+        let order: Vec<u32> = f.cohorts.iter().map(|k| k.rolled).collect();
+        assert_eq!(order, (0..=40).collect::<Vec<_>>(), "all distinct: nothing moves");
+        f.transition(2, |k| k.rolled == 0, |k| k.rolled = 5);
+        f.transition(1, |k| k.rolled == 0, |k| k.rolled = 41);
+        f.transition(1, |k| k.rolled == 0, |k| k.rolled = 7);
+        f.tidy();
+        let order: Vec<(u32, u32)> = f.cohorts.iter().map(|k| (k.rolled, k.count)).collect();
+        assert_eq!(order.len(), 42);
+        assert_eq!(order[5], (5, 3), "the twins joined the first one, in its place");
+        assert_eq!(order[7], (7, 2));
+        assert_eq!(order[41], (41, 1), "a distinct one moved up past the merged");
+        assert_eq!(f.census().total, 100);
     }
 
     #[test]

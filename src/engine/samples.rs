@@ -14,20 +14,19 @@ pub struct Samples {
     ends: Vec<u32>,
 }
 
+/// Bitwise equal in every stored field (so -0.0 and 0.0 differ, and a NaN equals itself).
 fn same(a: &Sample, b: &Sample) -> bool {
-    let bits = |s: &Sample| {
-        [
-            s.offered.to_bits(),
-            s.served.to_bits(),
-            s.failed.to_bits(),
-            s.availability.to_bits(),
-            s.queue.to_bits(),
-            s.backlog.to_bits(),
-            s.threads_in_use.to_bits(),
-            (s.healthy as u64) << 32 | s.instances as u64,
-        ]
-    };
-    bits(a) == bits(b)
+    let differ = |x: f64, y: f64| x.to_bits() ^ y.to_bits();
+    (differ(a.offered, b.offered)
+        | differ(a.served, b.served)
+        | differ(a.failed, b.failed)
+        | differ(a.availability, b.availability)
+        | differ(a.queue, b.queue)
+        | differ(a.backlog, b.backlog)
+        | differ(a.threads_in_use, b.threads_in_use)
+        | ((a.healthy ^ b.healthy) as u64)
+        | ((a.instances ^ b.instances) as u64))
+        == 0
 }
 
 impl Samples {
@@ -43,6 +42,22 @@ impl Samples {
             *end += 1;
         } else {
             let end = self.len() as u32 + 1;
+            self.values.push(s);
+            self.ends.push(end);
+        }
+    }
+
+    /// Appends `n` copies of `s` (merged into the last run when equal to its sample). O(1).
+    pub fn push_run(&mut self, s: Sample, n: u32) {
+        if n == 0 {
+            return;
+        }
+        if let (Some(last), Some(end)) = (self.values.last(), self.ends.last_mut())
+            && same(last, &s)
+        {
+            *end += n;
+        } else {
+            let end = self.len() as u32 + n;
             self.values.push(s);
             self.ends.push(end);
         }
@@ -109,6 +124,39 @@ impl FromIterator<Sample> for Samples {
             s.push(x);
         }
         s
+    }
+}
+
+/// The newest run of each of many series, side by side: a step that repeats
+/// the one before touches this one array, not every series; a run moves into
+/// its series when a different sample ends it, or at [`Newest::flush`].
+#[derive(Debug, Clone, Default)]
+pub struct Newest {
+    /// Each series' newest sample and how many times in a row it came (0: none yet).
+    runs: Vec<(Sample, u32)>,
+}
+
+impl Newest {
+    pub fn new(series: usize) -> Newest {
+        Newest { runs: vec![(Sample::default(), 0); series] }
+    }
+
+    /// Appends `s` to series `i`; returns the run it ended, to append to the
+    /// series, if it starts a new one. O(1).
+    pub fn push(&mut self, i: usize, s: Sample) -> Option<(Sample, u32)> {
+        let (last, n) = &mut self.runs[i];
+        if *n > 0 && same(last, &s) {
+            *n += 1;
+            return None;
+        }
+        Some(std::mem::replace(&mut self.runs[i], (s, 1)))
+    }
+
+    /// Moves every newest run into its series (`series[i]` for series `i`).
+    pub fn flush<'a>(&mut self, series: impl Iterator<Item = &'a mut Samples>) {
+        for ((s, n), into) in self.runs.iter_mut().zip(series) {
+            into.push_run(*s, std::mem::take(n));
+        }
     }
 }
 
@@ -179,6 +227,26 @@ mod tests {
         assert_eq!((s.len(), s.runs()), (1, 1));
         s.pop();
         assert!(s.is_empty() && s.pop().is_none());
+    }
+
+    #[test]
+    fn newest_runs_flushed_give_the_series_pushed_one_by_one() {
+        let values = [[1.0, 1.0, 0.5], [0.5, 0.5, 0.5], [1.0, -0.0, 0.0]];
+        let mut newest = Newest::new(3);
+        let mut series = vec![Samples::new(); 3];
+        for step in 0..3 {
+            for (i, v) in values.iter().enumerate() {
+                if let Some((s, n)) = newest.push(i, at(v[step])) {
+                    series[i].push_run(s, n);
+                }
+            }
+        }
+        newest.flush(series.iter_mut());
+        for (i, v) in values.iter().enumerate() {
+            let one_by_one: Samples = v.iter().map(|&a| at(a)).collect();
+            assert_eq!(series[i], one_by_one, "series {i}");
+        }
+        assert_eq!(series[1].runs(), 1);
     }
 
     #[test]

@@ -156,6 +156,11 @@ impl Solver {
         }
     }
 
+    /// Some service is solved at every instant, or has inputs that follow the clock.
+    pub fn follows_clock(&self) -> bool {
+        !self.timed.is_empty()
+    }
+
     /// Marks the services whose inputs changed since they were last solved. O(services).
     pub fn touch_changed(
         &mut self,

@@ -86,8 +86,9 @@ pub struct ServiceState {
     /// The policy is stalled for want of metrics (noted once).
     pub scaling_stalled: bool,
     /// The random wait last computed, and what it was computed from
-    /// (serving instances, accepted rate, capacity, hold), for a solve that repeats them.
-    pub wait_memo: Option<([u64; 4], crate::mechanisms::queueing::Wait)>,
+    /// (serving instances, arrival rate held under saturation, capacity, hold,
+    /// variability), for a solve that repeats them.
+    pub wait_memo: Option<([u64; 6], crate::mechanisms::queueing::Wait)>,
 }
 
 /// A router's view of its targets (in the order of its calls).
@@ -151,6 +152,12 @@ pub struct Params {
     pub buffered: Vec<usize>,
     /// Indexes of the control-plane dependencies.
     pub control: Vec<usize>,
+    /// Indexes of the calls with a circuit breaker, a leaking pool, or an SDK
+    /// retry mode with a quota (sync and not switched off): the per-interval
+    /// and per-tick loops visit only these.
+    pub breakers: Vec<usize>,
+    pub leaky: Vec<usize>,
+    pub quotas: Vec<usize>,
 }
 
 impl Params {
@@ -160,7 +167,15 @@ impl Params {
         };
         let buffered = of(|k| matches!(k, DepKind::Buffered(_)));
         let control = of(|k| matches!(k, DepKind::Control(_)));
-        Params { services, deps, buffered, control }
+        let which = |want: &dyn Fn(&Dependency) -> bool| {
+            deps.iter().enumerate().filter(|(_, d)| want(d)).map(|(i, _)| i).collect()
+        };
+        let breakers = which(&|d| d.extras.breaker.is_some());
+        let leaky = which(&|d| d.extras.pool.as_ref().is_some_and(|p| p.leak > 0.0));
+        let quotas = which(&|d| {
+            crate::mechanisms::retry_modes::has_quota(&d.retries) && !d.extras.off && matches!(d.kind, DepKind::Sync)
+        });
+        Params { services, deps, buffered, control, breakers, leaky, quotas }
     }
 }
 

@@ -139,11 +139,21 @@ pub(super) fn solve_service(
     let overflow = if accepted > cap && st.queue >= limit * 0.999 { (accepted - cap) / accepted } else { 0.0 };
     let processing = cap.min(accepted + st.queue / dt_s.max(1e-9));
 
-    let key = [census.serving as u64, accepted.to_bits(), cap.to_bits(), hold_s.to_bits()];
+    // What the random wait reads: over saturation, the load is held at it.
+    let arrivals = accepted.min(queueing::SATURATION * cap);
+    let v = svc.variability;
+    let key = [
+        census.serving as u64,
+        arrivals.to_bits(),
+        cap.to_bits(),
+        hold_s.to_bits(),
+        v.arrival_cv.to_bits(),
+        v.service_cv.to_bits(),
+    ];
     let queueing = match st.wait_memo {
         Some((k, w)) if k == key => w,
         _ => {
-            let w = queueing_wait(svc, &census, accepted, cap, hold_s);
+            let w = queueing_wait(svc, &census, arrivals, cap, hold_s);
             st.wait_memo = Some((key, w));
             w
         }
@@ -205,7 +215,7 @@ pub(super) fn solve_service(
 fn queueing_wait(
     svc: &crate::model::Service,
     census: &super::fleet::Census,
-    accepted: f64,
+    arrivals: f64,
     cap: f64,
     hold_s: f64,
 ) -> queueing::Wait {
@@ -213,7 +223,7 @@ fn queueing_wait(
         return queueing::Wait::NONE;
     }
     let n = census.serving as f64;
-    let arrivals = accepted.min(queueing::SATURATION * cap);
+    let arrivals = arrivals.min(queueing::SATURATION * cap);
     queueing::wait(cap * hold_s / n, hold_s, arrivals / n, svc.variability)
 }
 

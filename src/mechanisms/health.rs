@@ -15,6 +15,9 @@ pub struct Moves {
     pub returned: u32,
     /// Crashed instances replaced by new ones.
     pub replaced: u32,
+    /// The round changed something: an instance moved or a streak began,
+    /// went on or ended. A round that changes nothing leaves the fleet as it was.
+    pub stirred: bool,
 }
 
 /// Would a probe of a serving instance pass? Shallow probes pass while the
@@ -63,12 +66,23 @@ pub fn probe_each(
         if drawn >= nominal { now.plus(Span(drawn - nominal)) } else { SimTime(now.0.saturating_sub(nominal - drawn)) }
     };
     let mut moves = Moves::default();
+    let verdict = |k: &Cohort| match k.phase {
+        Phase::Booting { .. } | Phase::Warming { .. } => None,
+        Phase::Serving => Some(serving_ok(k)),
+        Phase::Crashed => Some(false),
+    };
+    // Passing in rotation, or failing out of it, with no streak: nothing to do.
+    let idle = |k: &Cohort| match verdict(k) {
+        None => true,
+        Some(true) => k.in_rotation && k.failing_since.is_none(),
+        Some(false) => !k.in_rotation && k.passing_since.is_none() && !(replace.is_some() && k.phase == Phase::Crashed),
+    };
+    if fleet.cohorts().iter().all(idle) {
+        return moves;
+    }
+    moves.stirred = true;
     for k in fleet.cohorts_mut().iter_mut() {
-        let passes = match k.phase {
-            Phase::Booting { .. } | Phase::Warming { .. } => continue,
-            Phase::Serving => serving_ok(k),
-            Phase::Crashed => false,
-        };
+        let Some(passes) = verdict(k) else { continue };
         if passes {
             k.failing_since = None;
             if !k.in_rotation {

@@ -1,0 +1,132 @@
+//! Quiet stretches: ticks at which nothing can move are integrated and sampled without the mechanisms or the solver.
+//!
+//! A tick is quiet when the one before it moved nothing: no queue moved over
+//! one whole interval, no mechanism changed a fleet or began a streak, and
+//! solving again found no service whose inputs changed. The next tick then
+//! sees the same state, the same rates and an interval of the same length,
+//! so its mechanisms and its solve would change nothing either; only the
+//! integration and the sample are left to do. This holds only where nothing
+//! moves with the clock alone or draws at every tick ([`possible`]): load
+//! shapes over time, control loops, breakers, buffers, pools, retry quotas,
+//! routers, serverless fleets, autoscaling, per-peer learning, warm-up, load
+//! noise, drawn probe intervals or start-ups, hard memory limits; and only
+//! while no instance is booting and no drained request is left to cut
+//! ([`settled`]). Any other event ends the stretch.
+
+use super::fleet::Phase;
+use super::solver::Solver;
+use super::state::{Params, ServiceState};
+use crate::model::LoadShape;
+
+/// The model has no mechanism that moves with the clock alone or draws at
+/// every tick, so quiet stretches can happen. O(services + calls).
+pub(super) fn possible(params: &Params, solver: &Solver) -> bool {
+    let calm_calls = params.buffered.is_empty()
+        && params.control.is_empty()
+        && params.breakers.is_empty()
+        && params.leaky.is_empty()
+        && params.quotas.is_empty();
+    calm_calls
+        && !solver.follows_clock()
+        && params.services.iter().all(|s| {
+            matches!(s.load.shape, LoadShape::None | LoadShape::Constant { .. })
+                && s.load.noise <= 0.0
+                && s.peers.is_none()
+                && s.warmup.is_none()
+                && s.memory.as_ref().is_none_or(|m| m.hard_limit_mb.is_none())
+                && s.extras.autoscaling.is_none()
+                && s.extras.routing.is_none()
+                && s.extras.serverless.is_none()
+                && s.health
+                    .as_ref()
+                    .is_none_or(|h| h.interval_dist.is_none() && !(s.replace_failed && s.startup_dist.is_some()))
+        })
+}
+
+/// No fleet waits for a start-up to end or has cohorts left to merge, and no
+/// service has drained requests left to cut. O(services x cohorts).
+pub(super) fn settled(states: &[ServiceState]) -> bool {
+    states.iter().all(|st| {
+        st.cut == 0.0
+            && !st.fleet.is_dirty()
+            && st.fleet.cohorts().iter().all(|k| !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. }))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{RunResult, Sim};
+    use crate::model::{Mode, Model};
+    use crate::time::SimTime;
+
+    /// Runs `model` with or without quiet stretches; returns the result and the quiet ticks.
+    fn run(model: &Model, calm: bool) -> (RunResult, u64) {
+        let mut sim = Sim::new(model);
+        sim.calm &= calm;
+        sim.start();
+        while let Some((at, event)) = sim.queue.pop() {
+            if at > sim.end {
+                break;
+            }
+            sim.step(at, event).expect("runs");
+        }
+        let quiet = sim.quiet_ticks;
+        (sim.finish(), quiet)
+    }
+
+    fn load(text: &str) -> Model {
+        crate::topology::load_str("t.toml", text, &[], None).expect("a valid topology")
+    }
+
+    #[test]
+    fn every_shipped_topology_runs_the_same_with_quiet_stretches() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("topologies");
+        let mut paths: Vec<_> = ["", "incidents"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).expect("topologies"))
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        let mut quiet_somewhere = 0;
+        for path in &paths {
+            let model = crate::topology::load_file(path, &[], None).expect("a shipped topology loads");
+            if model.mode == Mode::Requests {
+                continue;
+            }
+            let (with, quiet) = run(&model, true);
+            let (without, none) = run(&model, false);
+            assert_eq!(none, 0);
+            assert_eq!(format!("{with:?}"), format!("{without:?}"), "{}", path.display());
+            quiet_somewhere += (quiet > 0) as usize;
+        }
+        assert!(quiet_somewhere >= 3, "only {quiet_somewhere} topologies had quiet stretches");
+    }
+
+    #[test]
+    fn a_steady_graph_is_quiet_between_its_events_and_a_clock_load_never() {
+        let steady = "duration = \"1h\"\n[services.a]\ninstances = 2\ncapacity = \"100/s\"\n\
+            health-check = { interval = \"10s\" }\nload = { kind = \"constant\", rate = \"120/s\" }\n\
+            calls.b = { per-request = 1.0, retries = { max = 2 } }\n\
+            [services.b]\ninstances = 4\ncapacity = \"100/s\"\nreplace-failed = true\n\
+            health-check = { interval = \"10s\" }\n\
+            [[scenario]]\nat = \"+20m\"\naction = \"crash\"\nservice = \"b\"\nfraction = 0.5\n";
+        let model = load(steady);
+        let (with, quiet) = run(&model, true);
+        let (without, _) = run(&model, false);
+        assert_eq!(format!("{with:?}"), format!("{without:?}"));
+        // 360 ticks; a few around the start, the crash, the removal and the replacements are not quiet.
+        assert!(quiet > 300, "{quiet} quiet ticks");
+        let b = &with.services[1].samples;
+        let at = |t: u64| with.times.iter().position(|&x| x >= SimTime(t * 60_000)).expect("a sample");
+        assert_eq!(b[at(19)].healthy, 4);
+        assert_eq!(b[at(21)].healthy, 2, "the crashed half left rotation");
+        assert_eq!(b[at(40)].healthy, 4, "and was replaced");
+
+        let ramp = steady.replace(
+            "load = { kind = \"constant\", rate = \"120/s\" }",
+            "load = { kind = \"ramp\", from = \"100/s\", to = \"140/s\", start = \"+0s\", end = \"+1h\" }",
+        );
+        assert_eq!(run(&load(&ramp), true).1, 0, "a load that follows the clock moves at every tick");
+    }
+}
