@@ -2,7 +2,6 @@
 
 mod build;
 pub mod dist;
-pub mod generate;
 pub mod resilience;
 mod scenario;
 
