@@ -46,10 +46,7 @@ impl Sim<'_> {
         for i in 0..self.states.len() {
             let svc = &self.params.services[i];
             let st = &mut self.states[i];
-            // A cache covers the instance's cell: with cells, a build is that much smaller.
-            let cells = svc.peers.as_ref().map_or(1, |p| p.cells.max(1)) as f64;
-            let need =
-                svc.warmup.as_ref().map(|w| draw(w.duration_dist.as_ref(), w.duration, &mut self.rng).secs() / cells);
+            let need = warmup::build_work_s(svc, &mut self.rng);
             st.fleet.promote_ready(self.now, need);
             self.stirred |= st.fleet.is_dirty();
             st.fleet.tidy();

@@ -36,15 +36,7 @@ impl Samples {
 
     /// Appends `s`, extending the last run when equal to its sample. O(1).
     pub fn push(&mut self, s: Sample) {
-        if let (Some(last), Some(end)) = (self.values.last(), self.ends.last_mut())
-            && same(last, &s)
-        {
-            *end += 1;
-        } else {
-            let end = self.len() as u32 + 1;
-            self.values.push(s);
-            self.ends.push(end);
-        }
+        self.push_run(s, 1);
     }
 
     /// Appends `n` copies of `s` (merged into the last run when equal to its sample). O(1).

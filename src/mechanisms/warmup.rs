@@ -9,7 +9,8 @@
 //! instances' capacity per instance fed.
 
 use crate::engine::fleet::{Fleet, Phase};
-use crate::model::{Warmup, WarmupSource};
+use crate::model::dist::draw;
+use crate::model::{Service, Warmup, WarmupSource};
 use crate::time::{SimTime, Span};
 
 /// The outcome of one round of warming.
@@ -23,6 +24,15 @@ pub struct Warmed {
     pub peer_load: f64,
     /// Speed of each warming instance, 1 = full speed.
     pub speed: f64,
+}
+
+/// The work of one instance's cache build [s at full speed], drawn: a cache
+/// covers the instance's cell, so with `peers.cells` a build is that much
+/// smaller. `None` without a warm-up.
+pub fn build_work_s(svc: &Service, rng: &mut impl rand::Rng) -> Option<f64> {
+    let w = svc.warmup.as_ref()?;
+    let cells = svc.peers.as_ref().map_or(1, |p| p.cells.max(1)) as f64;
+    Some(draw(w.duration_dist.as_ref(), w.duration, rng).secs() / cells)
 }
 
 /// Supply of cache data [instances fed at full speed] with `sound` healthy peers.

@@ -39,9 +39,8 @@ impl Sim<'_> {
             if !self.waits(id, epoch, d) {
                 continue;
             }
-            let r = *self.reqs.get(id);
             self.deps[d as usize].held += 1.0;
-            if r.left > 1 {
+            if self.reqs.get(id).left > 1 {
                 self.reqs.get_mut(id).left -= 1;
                 self.mechs.blocked[d as usize].push_front((id, epoch));
                 continue;

@@ -2,7 +2,6 @@
 
 use super::{Ev, Life, Sim};
 use crate::mechanisms::warmup;
-use crate::model::dist::draw;
 use crate::time::{SimTime, Span};
 
 /// One instance's cache build, and what it gives to others' builds.
@@ -33,10 +32,7 @@ impl Sim<'_> {
     /// Instance `i` of `s` has started up: with a warm-up it builds its cache
     /// first (its work drawn, a cell's share with `peers.cells`); returns whether it does.
     pub(super) fn start_warming(&mut self, s: u32, i: u32) -> bool {
-        let svc = &self.model.services[s as usize];
-        let Some(w) = &svc.warmup else { return false };
-        let cells = svc.peers.as_ref().map_or(1, |p| p.cells.max(1)) as f64;
-        let need_s = draw(w.duration_dist.as_ref(), w.duration, &mut self.rng).secs() / cells;
+        let Some(need_s) = warmup::build_work_s(&self.model.services[s as usize], &mut self.rng) else { return false };
         let since = self.now_ms();
         let inst = &mut self.svcs[s as usize].insts[i as usize];
         inst.life = Life::Warming;
