@@ -85,6 +85,10 @@ pub const EXACT_UP_TO: f64 = 256.0;
 /// server counts interpolate between the neighbours); above, the Halfin–Whitt
 /// limit `1 / (1 + β Φ(β) / φ(β))` with `β = (c - a) / √c`; under one
 /// server, one slower server (M/M/1). 1 at or over saturation.
+///
+/// The recurrence costs one step per server, so the last results are
+/// remembered (per thread): identical fleets, and a service solved again at
+/// the same load, get theirs without it.
 pub fn erlang_c(servers: f64, load: f64) -> f64 {
     if load <= 0.0 || servers <= 0.0 {
         return if load > 0.0 { 1.0 } else { 0.0 };
@@ -100,6 +104,11 @@ pub fn erlang_c(servers: f64, load: f64) -> f64 {
         // Less than one server: one server that slow, an M/M/1 at utilisation `load / servers`.
         return load / servers;
     }
+    memo::recall(servers, load, exact)
+}
+
+/// The Erlang B recurrence's answer for `1 <= servers <= EXACT_UP_TO`, `load < servers`.
+fn exact(servers: f64, load: f64) -> f64 {
     let lo = servers.floor();
     let frac = servers - lo;
     if frac <= 0.0 {
@@ -118,11 +127,19 @@ pub fn erlang_c(servers: f64, load: f64) -> f64 {
 ///
 /// The recurrence runs on `1 / B`: `1/B(k) = 1 + (k / a) / B(k-1)`, a multiply
 /// and an add per server where `B(k) = a B / (k + a B)` needs a division.
+/// Each step waits on the one before, so its cost is the chain's latency;
+/// once `1 / B` is infinite it stays so, and `B` is 0.
 fn erlang_c_and_b(c: u32, load: f64) -> (f64, f64) {
     let per_load = 1.0 / load;
     let mut inv_b = 1.0;
-    for k in 1..=c {
-        inv_b = 1.0 + inv_b * (k as f64 * per_load);
+    // `k` as a float counted up: exact for any server count.
+    let mut k = 0.0;
+    for _ in 0..c {
+        k += 1.0;
+        inv_b = 1.0 + inv_b * (k * per_load);
+        if inv_b == f64::INFINITY {
+            break;
+        }
     }
     let rho = load / c as f64;
     let b = 1.0 / inv_b;
@@ -135,6 +152,37 @@ fn erlang_c_and_b(c: u32, load: f64) -> (f64, f64) {
 
 fn erlang_c_int(c: u32, load: f64) -> f64 {
     erlang_c_and_b(c, load).0
+}
+
+mod memo {
+    //! The last Erlang C results, per thread, by their exact arguments.
+
+    use std::cell::RefCell;
+
+    /// Remembered results; a power of two.
+    const SLOTS: usize = 64;
+
+    thread_local! {
+        static LAST: RefCell<[(u64, u64, f64); SLOTS]> = const { RefCell::new([(0, 0, 0.0); SLOTS]) };
+    }
+
+    /// `compute(servers, load)`, or the result it gave for these exact arguments
+    /// if it is still remembered. `servers` is never 0, so no slot matches before it is filled.
+    pub(super) fn recall(servers: f64, load: f64, compute: fn(f64, f64) -> f64) -> f64 {
+        let (s, l) = (servers.to_bits(), load.to_bits());
+        let mixed = (s ^ l.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let slot = (mixed >> 58) as usize & (SLOTS - 1);
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            let (ks, kl, c) = last[slot];
+            if (ks, kl) == (s, l) {
+                return c;
+            }
+            let c = compute(servers, load);
+            last[slot] = (s, l, c);
+            c
+        })
+    }
 }
 
 /// The wait in a queue of `servers` servers, each holding a request for a
