@@ -166,7 +166,7 @@ pub(super) fn solve_service(
         let one = |extra: f64| {
             sync_call::in_time(served, hold_s + extra, t) * (1.0 - queueing.exceeds(t - served - hold_s - extra))
         };
-        (1.0 - cold) * one(0.0) + cold * one(cold_s)
+        sync_call::with_cold(cold, cold_s, one)
     };
     let late = if offered > 0.0 {
         let mut on_time = external * in_time(svc.load.timeout.secs(), external_factor);

@@ -53,6 +53,15 @@ pub fn in_time(wait_s: f64, hold_s: f64, timeout_s: f64) -> f64 {
     }
 }
 
+/// `(1 - cold) f(0) + cold f(cold_s)`: a value averaged over warm requests
+/// and the share `cold` that meets a cold start of `cold_s`.
+///
+/// Without cold starts that is `f(0)` exactly (`f` is finite and at least 0
+/// here), and `f(cold_s)` is not evaluated.
+pub fn with_cold(cold: f64, cold_s: f64, f: impl Fn(f64) -> f64) -> f64 {
+    if cold == 0.0 { f(0.0) } else { (1.0 - cold) * f(0.0) + cold * f(cold_s) }
+}
+
 /// One attempt of a call with a timeout.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Attempt {
@@ -76,9 +85,9 @@ pub fn attempt(callee: &Profile, timeout_s: f64, partitioned: bool) -> Attempt {
         in_time(callee.wait_s, callee.hold_s + extra, timeout_s)
             * (1.0 - callee.queueing.exceeds(timeout_s - callee.wait_s - callee.hold_s - extra))
     };
-    let on_time = (1.0 - callee.cold) * on_time_with(0.0) + callee.cold * on_time_with(callee.cold_s);
     let busy = callee.wait_s + callee.queueing.mean_s() + callee.hold_s;
-    let waited = (1.0 - callee.cold) * busy.min(timeout_s) + callee.cold * (busy + callee.cold_s).min(timeout_s);
+    let on_time = with_cold(callee.cold, callee.cold_s, on_time_with);
+    let waited = with_cold(callee.cold, callee.cold_s, |extra| (busy + extra).min(timeout_s));
     Attempt {
         success: accepted * on_time * (1.0 - callee.error),
         time_s: accepted * waited,
