@@ -24,7 +24,7 @@ pub enum Phase {
 }
 
 /// Identical instances that share a phase, a health history and a version.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cohort {
     pub count: u32,
     pub phase: Phase,
@@ -151,6 +151,8 @@ pub struct Fleet {
     grid: Span,
     /// The census of the cohorts as they are, once asked for; cleared by every change.
     census: Cell<Option<Census>>,
+    /// Room for [`Fleet::tidy`]'s table of cohorts, kept between calls.
+    slots: Vec<(u64, u32)>,
 }
 
 impl PartialEq for Fleet {
@@ -202,6 +204,7 @@ impl Fleet {
             dirty: false,
             grid: Span(1),
             census: Cell::new(None),
+            slots: Vec::new(),
         }
     }
 
@@ -311,7 +314,7 @@ impl Fleet {
             let take = left.min(k.count);
             k.count -= take;
             left -= take;
-            let mut m = k.clone();
+            let mut m = *k;
             m.count = take;
             change(&mut m);
             moved.push(m);
@@ -458,16 +461,15 @@ impl Fleet {
         }
         // Sums over merged cohorts round differently: count them again.
         self.census.set(None);
-        self.cohorts.retain(|k| k.count > 0);
         let n = self.cohorts.len();
-        if n < 2 {
-            return;
-        }
-        // cohorts[..kept] are distinct; each later one merges into its twin there or joins them.
+        // cohorts[..kept] are distinct and not empty; each later one merges into its twin there or joins them.
         let mut kept = 0;
         if n <= SCAN_UP_TO {
             let mut keys = [[0u64; 14]; SCAN_UP_TO];
             for i in 0..n {
+                if self.cohorts[i].count == 0 {
+                    continue;
+                }
                 let key = self.cohorts[i].key(self.grid);
                 let twin = keys[..kept].iter().position(|k| *k == key);
                 if twin.is_none() {
@@ -479,8 +481,13 @@ impl Fleet {
             // Open addressing on a hash of the fields that tell cohorts apart
             // most often; full keys are compared only when those hashes agree.
             let mask = (2 * n).next_power_of_two() - 1;
-            let mut slots: Vec<(u64, u32)> = vec![(0, u32::MAX); mask + 1];
+            let slots = &mut self.slots;
+            slots.clear();
+            slots.resize(mask + 1, (0, u32::MAX));
             for i in 0..n {
+                if self.cohorts[i].count == 0 {
+                    continue;
+                }
                 let hash = self.cohorts[i].quick_hash(self.grid);
                 let mut slot = (hash >> 32) as usize & mask;
                 let mut key = None;
@@ -507,13 +514,13 @@ impl Fleet {
     }
 }
 
-/// Merges cohort `i` into its earlier `twin`, or moves it to the end of the `kept` distinct ones.
+/// Merges cohort `i` into its earlier `twin`, or copies it to the end of the `kept` distinct ones.
 fn merge_or_keep(cohorts: &mut [Cohort], kept: &mut usize, i: usize, twin: Option<usize>) {
     match twin {
         Some(j) => cohorts[j].count += cohorts[i].count,
         None => {
             if *kept != i {
-                cohorts.swap(*kept, i);
+                cohorts[*kept] = cohorts[i];
             }
             *kept += 1;
         }
