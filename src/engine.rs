@@ -10,6 +10,7 @@ mod calls;
 mod closed;
 pub mod fleet;
 mod lifecycle;
+mod marks;
 mod oom;
 pub mod queue;
 mod quiet;

@@ -16,7 +16,7 @@ use crate::mechanisms::load;
 use crate::mechanisms::sync_call::Profile;
 use crate::model::{DepKind, LoadShape, ServiceId};
 use crate::time::SimTime;
-use std::collections::BTreeSet;
+use super::marks::Marks;
 
 /// Relative change under which a rate or a profile counts as settled.
 pub const TOLERANCE: f64 = 1e-9;
@@ -75,7 +75,7 @@ impl Inputs {
 
 /// Which services must be solved again; kept between instants.
 ///
-/// The marked services wait in two heaps of positions in the callees-first
+/// The marked services wait in two sets of positions in the callees-first
 /// order: the current sweep takes them in order, and a service marked at or
 /// before the position being solved waits for the next sweep. That is the
 /// order a scan of every service per sweep would give, at a cost in what is
@@ -86,8 +86,8 @@ pub struct Solver {
     /// Each service's position in [`Wiring::order`].
     position: Vec<u32>,
     /// Marked positions of the current sweep, and of the next.
-    sweep: BTreeSet<u32>,
-    later: BTreeSet<u32>,
+    sweep: Marks,
+    later: Marks,
     /// The sweep under way goes callers first (loads flow down).
     descending: bool,
     /// The position being solved, during a sweep.
@@ -142,8 +142,8 @@ impl Solver {
         }
         Solver {
             dirty: vec![true; n],
-            sweep: (0..n as u32).collect(),
-            later: BTreeSet::new(),
+            sweep: Marks::full(n),
+            later: Marks::new(n),
             descending: false,
             position,
             cursor: None,
@@ -252,8 +252,8 @@ impl Solver {
             }
             if out.sweeps == MAX_SWEEPS {
                 out.converged = false;
-                out.unsettled = self.sweep.first().map(|&p| wiring.order[p as usize]);
-                for p in std::mem::take(&mut self.sweep).into_iter().chain(std::mem::take(&mut self.later)) {
+                out.unsettled = self.sweep.first().map(|p| wiring.order[p as usize]);
+                for p in self.sweep.drain().chain(self.later.drain()) {
                     self.dirty[wiring.order[p as usize].0] = false;
                 }
                 self.stale = true;
