@@ -471,7 +471,7 @@ impl Fleet {
                     continue;
                 }
                 let key = self.cohorts[i].key(self.grid);
-                let twin = keys[..kept].iter().position(|k| *k == key);
+                let twin = keys[..kept].iter().position(|k| same_bits(k, &key));
                 if twin.is_none() {
                     keys[kept] = key;
                 }
@@ -499,7 +499,7 @@ impl Fleet {
                         }
                         (h, j) if h == hash => {
                             let key = *key.get_or_insert_with(|| self.cohorts[i].key(self.grid));
-                            if self.cohorts[j as usize].key(self.grid) == key {
+                            if same_bits(&self.cohorts[j as usize].key(self.grid), &key) {
                                 break Some(j as usize);
                             }
                         }
@@ -512,6 +512,11 @@ impl Fleet {
         }
         self.cohorts.truncate(kept);
     }
+}
+
+/// Equal words, compared without a call to `memcmp`.
+fn same_bits(a: &[u64; 14], b: &[u64; 14]) -> bool {
+    a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 /// Merges cohort `i` into its earlier `twin`, or copies it to the end of the `kept` distinct ones.
