@@ -151,8 +151,8 @@ pub struct Fleet {
     grid: Span,
     /// The census of the cohorts as they are, once asked for; cleared by every change.
     census: Cell<Option<Census>>,
-    /// Room for [`Fleet::tidy`]'s table of cohorts, kept between calls.
-    slots: Vec<(u64, u32)>,
+    /// Room for [`Fleet::tidy`]'s hashes of cohorts, kept between calls.
+    hashes: Vec<u64>,
 }
 
 impl PartialEq for Fleet {
@@ -160,9 +160,6 @@ impl PartialEq for Fleet {
         (&self.cohorts, self.dirty, self.grid) == (&other.cohorts, other.dirty, other.grid)
     }
 }
-
-/// Cohorts up to which [`Fleet::tidy`] looks for an identical one by a scan; above, in a hash table.
-const SCAN_UP_TO: usize = 32;
 
 /// Fleet-wide sums the traffic model needs.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -204,7 +201,7 @@ impl Fleet {
             dirty: false,
             grid: Span(1),
             census: Cell::new(None),
-            slots: Vec::new(),
+            hashes: Vec::new(),
         }
     }
 
@@ -455,6 +452,10 @@ impl Fleet {
 
     /// Drops empty cohorts and merges identical ones, keeping the first's
     /// place, if anything changed since the last call. In place, O(n).
+    ///
+    /// A cohort's quick hash sets one bit of a 1,024-bit filter: while its
+    /// bit is clear it has no twin yet, and only when it is set are the
+    /// earlier hashes searched and full keys compared.
     pub fn tidy(&mut self) {
         if !std::mem::take(&mut self.dirty) {
             return;
@@ -462,53 +463,30 @@ impl Fleet {
         // Sums over merged cohorts round differently: count them again.
         self.census.set(None);
         let n = self.cohorts.len();
-        // cohorts[..kept] are distinct and not empty; each later one merges into its twin there or joins them.
+        // cohorts[..kept] are distinct and not empty, hashes[..kept] their quick hashes;
+        // each later one merges into its twin there or joins them.
         let mut kept = 0;
-        if n <= SCAN_UP_TO {
-            let mut keys = [[0u64; 14]; SCAN_UP_TO];
-            for i in 0..n {
-                if self.cohorts[i].count == 0 {
-                    continue;
-                }
+        let mut seen = [0u64; 16];
+        let hashes = &mut self.hashes;
+        hashes.clear();
+        for i in 0..n {
+            if self.cohorts[i].count == 0 {
+                continue;
+            }
+            let hash = self.cohorts[i].quick_hash(self.grid);
+            let bit = (hash >> 54) as usize;
+            let twin = if seen[bit / 64] & (1 << (bit % 64)) == 0 {
+                seen[bit / 64] |= 1 << (bit % 64);
+                None
+            } else {
                 let key = self.cohorts[i].key(self.grid);
-                let twin = keys[..kept].iter().position(|k| same_bits(k, &key));
-                if twin.is_none() {
-                    keys[kept] = key;
-                }
-                merge_or_keep(&mut self.cohorts, &mut kept, i, twin);
+                let cohorts = &self.cohorts;
+                (0..kept).find(|&j| hashes[j] == hash && same_bits(&cohorts[j].key(self.grid), &key))
+            };
+            if twin.is_none() {
+                hashes.push(hash);
             }
-        } else {
-            // Open addressing on a hash of the fields that tell cohorts apart
-            // most often; full keys are compared only when those hashes agree.
-            let mask = (2 * n).next_power_of_two() - 1;
-            let slots = &mut self.slots;
-            slots.clear();
-            slots.resize(mask + 1, (0, u32::MAX));
-            for i in 0..n {
-                if self.cohorts[i].count == 0 {
-                    continue;
-                }
-                let hash = self.cohorts[i].quick_hash(self.grid);
-                let mut slot = (hash >> 32) as usize & mask;
-                let mut key = None;
-                let twin = loop {
-                    match slots[slot] {
-                        (_, u32::MAX) => {
-                            slots[slot] = (hash, kept as u32);
-                            break None;
-                        }
-                        (h, j) if h == hash => {
-                            let key = *key.get_or_insert_with(|| self.cohorts[i].key(self.grid));
-                            if same_bits(&self.cohorts[j as usize].key(self.grid), &key) {
-                                break Some(j as usize);
-                            }
-                        }
-                        _ => {}
-                    }
-                    slot = (slot + 1) & mask;
-                };
-                merge_or_keep(&mut self.cohorts, &mut kept, i, twin);
-            }
+            merge_or_keep(&mut self.cohorts, &mut kept, i, twin);
         }
         self.cohorts.truncate(kept);
     }
