@@ -91,6 +91,32 @@ impl Cohort {
         self.phase == Phase::Serving && self.in_rotation && self.broken_since.is_none()
     }
 
+    /// What [`Fleet::census`] reads of the cohort, as bits.
+    #[cfg(debug_assertions)]
+    fn counted(&self) -> [u64; 12] {
+        let (v, f) = (&self.version, &self.fault);
+        let phase = match self.phase {
+            Phase::Booting { .. } => 0,
+            Phase::Warming { .. } => 1,
+            Phase::Serving => 2,
+            Phase::Crashed => 3,
+        };
+        [
+            self.count as u64 | phase << 32 | (self.in_rotation as u64) << 40 | (self.broken_since.is_some() as u64) << 48,
+            self.stale_error.to_bits(),
+            v.error_rate.to_bits(),
+            v.capacity_factor.to_bits(),
+            v.extra_latency.0,
+            v.when_full.map_or(0, |w| w as u64 + 1),
+            v.rejects as u64,
+            f.capacity_factor.to_bits(),
+            f.latency_s.to_bits(),
+            f.error.to_bits(),
+            f.client_error.to_bits(),
+            0,
+        ]
+    }
+
     /// Everything but the count, as bits: cohorts with equal keys merge.
     /// Start-ups ending within the same `grid` step (readiness is checked once
     /// per step, at its end) count as equal.
@@ -217,6 +243,25 @@ impl Fleet {
         &mut self.cohorts
     }
 
+    /// Changes every cohort in place with `f`, which returns whether it
+    /// changed something the census sums (a count, a phase, rotation, a
+    /// version, a fault, a cache's state): only then is the census counted
+    /// again. Tidying is left as it was. Debug builds check `f`'s answers.
+    pub fn update(&mut self, mut f: impl FnMut(&mut Cohort) -> bool) {
+        let mut counted_moved = false;
+        for k in self.cohorts.iter_mut() {
+            #[cfg(debug_assertions)]
+            let before = k.counted();
+            let moved = f(k);
+            #[cfg(debug_assertions)]
+            assert!(moved || k.counted() == before, "a counted field changed unannounced: {k:?}");
+            counted_moved |= moved;
+        }
+        if counted_moved {
+            self.census.set(None);
+        }
+    }
+
     /// Marks the cohorts changed: the next [`Fleet::tidy`] merges them, the next census recounts.
     fn changed(&mut self) {
         self.dirty = true;
@@ -319,7 +364,8 @@ impl Fleet {
         for m in moved {
             self.push(m);
         }
-        self.changed();
+        // Merged or not, the next tidy looks at the cohorts again.
+        self.dirty = true;
         n - left
     }
 
@@ -460,8 +506,6 @@ impl Fleet {
         if !std::mem::take(&mut self.dirty) {
             return;
         }
-        // Sums over merged cohorts round differently: count them again.
-        self.census.set(None);
         let n = self.cohorts.len();
         // cohorts[..kept] are distinct and not empty, hashes[..kept] their quick hashes;
         // each later one merges into its twin there or joins them.
@@ -488,7 +532,11 @@ impl Fleet {
             }
             merge_or_keep(&mut self.cohorts, &mut kept, i, twin);
         }
-        self.cohorts.truncate(kept);
+        if kept < n {
+            // Sums over merged cohorts round differently: count them again.
+            self.census.set(None);
+            self.cohorts.truncate(kept);
+        }
     }
 }
 

@@ -62,15 +62,20 @@ pub fn learn(fleet: &mut Fleet, p: &PeerThreads, workers: u32, os_limit: u32, no
     let cell = fleet.census().total as f64 / p.cells.max(1) as f64;
     let pull = pull(p, dt);
     let mut out = Learned::default();
-    for k in fleet.cohorts_mut().iter_mut() {
+    fleet.update(|k| {
         let known = learned(k.known_peers, cell, pull);
         k.known_peers = known;
+        let mut counted = false;
         if k.broken_since.is_none() && threads_needed(p, workers, known) > os_limit as f64 {
             k.broken_since = Some(now);
             out.broke += k.count;
+            counted = true;
         }
-        k.stale_error = k.broken_since.map_or(0.0, |since| expired_fraction(p, now.since(since)));
-    }
+        let stale = k.broken_since.map_or(0.0, |since| expired_fraction(p, now.since(since)));
+        counted |= stale.to_bits() != k.stale_error.to_bits();
+        k.stale_error = stale;
+        counted
+    });
     out
 }
 

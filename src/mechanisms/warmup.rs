@@ -56,18 +56,19 @@ pub fn warm(fleet: &mut Fleet, w: &Warmup, now: SimTime, dt: Span, startup: Span
     let speed = ((store + peers) / n).min(1.0);
     let fed_by_peers = (n - store).clamp(0.0, peers);
     let mut out = Warmed { speed, peer_load: fed_by_peers * w.peer_cost, ..Warmed::default() };
-    for k in fleet.cohorts_mut().iter_mut() {
+    fleet.update(|k| {
         if let Phase::Warming { progress_s, need_s, since } = k.phase {
             let progress_s = progress_s + speed * dt.secs();
             if progress_s >= need_s {
                 k.phase = Phase::Serving;
                 k.in_rotation = true;
                 out.done += k.count;
-            } else {
-                k.phase = Phase::Warming { progress_s, need_s, since };
+                return true;
             }
+            k.phase = Phase::Warming { progress_s, need_s, since };
         }
-    }
+        false
+    });
     out.failed = fleet.restart(
         u32::MAX,
         now,
