@@ -400,6 +400,11 @@ impl Fleet {
         pick: impl Fn(&Cohort) -> bool,
         change: impl Fn(&mut Cohort),
     ) -> u32 {
+        if n == 0 || !self.cohorts.iter().any(|k| k.count > 0 && pick(k)) {
+            // Nothing to restart (the membership view is not worth reading).
+            self.dirty = true;
+            return 0;
+        }
         let peers = self.membership_view();
         self.transition(n, pick, |k| {
             k.phase = Phase::Booting { ready_at: now.plus(startup) };

@@ -169,6 +169,16 @@ pub(super) fn solve_service(
         sync_call::with_cold(cold, cold_s, one)
     };
     let late = if offered > 0.0 {
+        // Callers mostly share a few timeouts: each distinct one is evaluated once in a row.
+        let mut last: Option<(u64, u64, f64)> = None;
+        let mut in_time = |t: f64, factor: f64| match last {
+            Some((a, b, v)) if (a, b) == (t.to_bits(), factor.to_bits()) => v,
+            _ => {
+                let v = in_time(t, factor);
+                last = Some((t.to_bits(), factor.to_bits(), v));
+                v
+            }
+        };
         let mut on_time = external * in_time(svc.load.timeout.secs(), external_factor);
         for &d in &wiring.incoming[id.0] {
             on_time += deps[d.0].call_rate * in_time(params.deps[d.0].timeout.secs(), deps[d.0].wait_factor);
