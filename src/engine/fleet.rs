@@ -102,7 +102,10 @@ impl Cohort {
             Phase::Crashed => 3,
         };
         [
-            self.count as u64 | phase << 32 | (self.in_rotation as u64) << 40 | (self.broken_since.is_some() as u64) << 48,
+            self.count as u64
+                | phase << 32
+                | (self.in_rotation as u64) << 40
+                | (self.broken_since.is_some() as u64) << 48,
             self.stale_error.to_bits(),
             v.error_rate.to_bits(),
             v.capacity_factor.to_bits(),
@@ -607,6 +610,51 @@ mod tests {
         assert_eq!(order[7], (7, 2));
         assert_eq!(order[41], (41, 1), "a distinct one moved up past the merged");
         assert_eq!(f.census().total, 100);
+    }
+
+    #[test]
+    fn the_census_is_counted_again_only_after_a_change_it_sums() {
+        let mut f = Fleet::new(10);
+        f.restart(4, SimTime(0), Span(0), |_| true, |_| {});
+        f.promote_ready(SimTime(0), Some(600.0));
+        f.tidy();
+        assert_eq!(f.census().warming, 4);
+        // Progress is not counted: the census stays as it was.
+        f.update(|k| {
+            if let Phase::Warming { need_s, since, .. } = k.phase {
+                k.phase = Phase::Warming { progress_s: 60.0, need_s, since };
+            }
+            false
+        });
+        assert!(f.census.get().is_some(), "kept");
+        f.update(|k| {
+            let warming = matches!(k.phase, Phase::Warming { .. });
+            if warming {
+                k.phase = Phase::Serving;
+                k.in_rotation = true;
+            }
+            warming
+        });
+        assert_eq!((f.census().warming, f.census().serving), (0, 10));
+        // A tidy that merges the twins counts again; one that finds nothing to do keeps the count.
+        f.touch();
+        f.tidy();
+        assert_eq!(f.cohorts.len(), 1);
+        let before = f.census();
+        f.transition(3, |k| k.phase == Phase::Crashed, |_| {});
+        f.tidy();
+        assert!(f.census.get().is_some_and(|c| c == before), "nothing moved, nothing merged");
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "unannounced")]
+    fn an_update_that_hides_a_counted_change_is_caught() {
+        let mut f = Fleet::new(3);
+        f.update(|k| {
+            k.in_rotation = false;
+            false
+        });
     }
 
     #[test]

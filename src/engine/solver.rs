@@ -10,13 +10,13 @@
 //! that would otherwise overshoot, such as a retry storm's.
 
 use super::fleet::Census;
+use super::marks::Marks;
 use super::state::{DepState, FaultEffect, Params, ServiceState};
 use super::traffic::{self, Wiring};
 use crate::mechanisms::load;
 use crate::mechanisms::sync_call::Profile;
 use crate::model::{DepKind, LoadShape, ServiceId};
 use crate::time::SimTime;
-use super::marks::Marks;
 
 /// Relative change under which a rate or a profile counts as settled.
 pub const TOLERANCE: f64 = 1e-9;

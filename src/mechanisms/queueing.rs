@@ -300,6 +300,26 @@ mod tests {
     }
 
     #[test]
+    fn remembered_results_are_the_recurrences() {
+        // Enough arguments to reuse every slot, each asked twice, in two orders.
+        let args: Vec<(f64, f64)> =
+            (0..300).map(|i| (2.0 + (i % 97) as f64 * 1.37, 0.5 + (i % 89) as f64 * 1.1)).collect();
+        for pass in 0..2 {
+            for &(c, a) in if pass == 0 { args.iter().collect::<Vec<_>>() } else { args.iter().rev().collect() } {
+                let fresh = if a >= c { 1.0 } else { exact(c, a) };
+                assert_eq!(erlang_c(c, a).to_bits(), fresh.to_bits(), "c = {c}, a = {a}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_recurrence_that_overflows_gives_no_wait() {
+        // 1/B passes f64's range long before 250 servers at a tiny load: C is 0, as the full recurrence gives.
+        assert_eq!(erlang_c_int(250, 1e-3), 0.0);
+        assert_eq!(erlang_c(250.5, 1e-3), 0.0);
+    }
+
+    #[test]
     fn saturation_and_idleness() {
         assert_eq!(erlang_c(4.0, 4.0), 1.0);
         assert_eq!(wait(4.0, 0.1, 0.0, Variability::default()), Wait::NONE);

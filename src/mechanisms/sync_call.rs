@@ -124,6 +124,17 @@ mod tests {
     }
 
     #[test]
+    fn without_cold_starts_the_warm_value_is_exact() {
+        let f = |extra: f64| 0.3 + extra;
+        assert_eq!(with_cold(0.0, 2.0, f), 0.3);
+        // With cold starts, the mix of both.
+        assert_eq!(with_cold(0.25, 2.0, f), 0.75 * 0.3 + 0.25 * 2.3);
+        // A slow callee's attempt is the same whether or not cold starts are off.
+        let p = Profile { hold_s: 0.5, wait_s: 0.2, ..Profile::PERFECT };
+        assert_eq!(attempt(&p, 1.0, false), attempt(&Profile { cold_s: 3.0, ..p }, 1.0, false));
+    }
+
+    #[test]
     fn a_long_queue_makes_answers_late() {
         assert!(in_time(10.0, 0.01, 1.0) < 0.1);
         assert_eq!(in_time(0.4, 0.01, 1.0), 1.0);
