@@ -16,7 +16,9 @@
 use super::fleet::Phase;
 use super::solver::Solver;
 use super::state::{Params, ServiceState};
+use super::{EngineError, Event, Sim, calls, traffic};
 use crate::model::LoadShape;
+use crate::time::{SimTime, Span};
 
 /// The model has no mechanism that moves with the clock alone or draws at
 /// every tick, so quiet stretches can happen. O(services + calls).
@@ -51,6 +53,81 @@ pub(super) fn settled(states: &[ServiceState]) -> bool {
             && !st.fleet.is_dirty()
             && st.fleet.cohorts().iter().all(|k| !matches!(k.phase, Phase::Booting { .. } | Phase::Warming { .. }))
     })
+}
+
+impl Sim<'_> {
+    /// A tick at `at`, `span` after the last, in a quiet stretch; false if a
+    /// queue moved after all (the tick is then not quiet, and only its
+    /// interval has been integrated). Once a whole sampling step has been
+    /// quiet, every further quiet step gives the same samples, and the ticks
+    /// up to the next other event are taken at once ([`Sim::repeat`]).
+    pub(super) fn quiet_tick(&mut self, at: SimTime, span: Span) -> Result<bool, EngineError> {
+        if self.repeating {
+            self.repeat(at, span);
+            return Ok(true);
+        }
+        if !self.integrate_quietly(at) {
+            return Ok(false);
+        }
+        self.quiet_ticks += 1;
+        self.streak += 1;
+        self.tick(false)?;
+        let step = self.model.step.0.max(1);
+        if self.now.0.is_multiple_of(step) {
+            self.repeating = self.streak.saturating_mul(span.0) >= step;
+        }
+        Ok(true)
+    }
+
+    /// Integrates a quiet tick's interval, up to `at`, at the rates in force;
+    /// false if a queue moved after all.
+    fn integrate_quietly(&mut self, at: SimTime) -> bool {
+        let dt = at.since(self.now);
+        let mut moved = std::mem::take(&mut self.moved);
+        traffic::integrate(&self.params, &mut self.states, &mut self.deps, dt.secs(), &mut moved);
+        calls::advance_retry_modes(&self.params, &mut self.deps, self.now.secs(), dt.secs());
+        self.now = at;
+        let still = moved.is_empty();
+        moved.clear();
+        self.moved = moved;
+        still
+    }
+
+    /// The quiet ticks from `at`, `span` apart, up to (not including) the next
+    /// event of another kind, the run's end or its event limit, taken at once:
+    /// each service's sums get the same additions as tick by tick, and its
+    /// newest sample, which every whole quiet step repeats, is repeated once
+    /// per step ended. O(services x ticks) additions in a tight loop, O(services) else.
+    fn repeat(&mut self, at: SimTime, span: Span) {
+        debug_assert!(self.params.buffered.is_empty() && self.params.leaky.is_empty() && self.params.quotas.is_empty());
+        let step = self.model.step.0.max(1);
+        let before = self.queue.peek_time().unwrap_or(SimTime(u64::MAX));
+        let (mut t, mut ticks, mut samples, mut emptied) = (at, 0u64, 0u32, None);
+        loop {
+            ticks += 1;
+            if t.0.is_multiple_of(step) {
+                self.result.times.push(t);
+                samples += 1;
+                emptied = Some(ticks);
+            }
+            let next = self.next_tick(t);
+            if next > self.end || next >= before || next.since(t) != span || self.result.events >= self.model.max_events
+            {
+                break;
+            }
+            self.result.events += 1;
+            t = next;
+        }
+        traffic::integrate_repeated(&mut self.states, span.secs(), ticks, emptied);
+        self.newest.repeat(samples);
+        self.now = t;
+        self.quiet_ticks += ticks;
+        self.streak += ticks;
+        let next = self.next_tick(t);
+        if next <= self.end {
+            self.queue.push(next, Event::Tick);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -144,6 +144,14 @@ impl Newest {
         Some(std::mem::replace(&mut self.runs[i], (s, 1)))
     }
 
+    /// Repeats every series' newest sample `n` more times. O(series).
+    pub fn repeat(&mut self, n: u32) {
+        for (_, count) in &mut self.runs {
+            debug_assert!(*count > 0, "a series repeats a sample it has");
+            *count += n;
+        }
+    }
+
     /// Moves every newest run into its series (`series[i]` for series `i`).
     pub fn flush<'a>(&mut self, series: impl Iterator<Item = &'a mut Samples>) {
         for ((s, n), into) in self.runs.iter_mut().zip(series) {
