@@ -91,6 +91,12 @@ impl Samples {
         self.values.get(run)
     }
 
+    /// Each run of equal samples in order: its sample and how many in a row.
+    pub fn in_runs(&self) -> impl Iterator<Item = (&Sample, usize)> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        self.values.iter().zip(self.ends.iter().zip(starts)).map(|(s, (&end, start))| (s, (end - start) as usize))
+    }
+
     /// Every sample in order. O(1) per sample.
     pub fn iter(&self) -> Iter<'_> {
         Iter { samples: self, run: 0, at: 0 }
