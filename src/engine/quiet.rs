@@ -12,6 +12,12 @@
 //! noise, drawn probe intervals or start-ups, hard memory limits; and only
 //! while no instance is booting and no drained request is left to cut
 //! ([`settled`]). Any other event ends the stretch.
+//!
+//! Once a whole sampling step has been quiet, every later quiet step gives
+//! the same samples: the ticks up to the next other event are then taken at
+//! once, each service's sums given the same additions in a tight loop and its
+//! newest sample repeated, so a quiet day costs a pass per service, not one
+//! per tick over every service.
 
 use super::fleet::Phase;
 use super::solver::Solver;
@@ -151,6 +157,40 @@ mod tests {
         (sim.finish(), quiet)
     }
 
+    /// Runs `model` tick by tick, with or without quiet stretches, to its end or its first error.
+    fn outcome(model: &Model, calm: bool) -> String {
+        let mut sim = Sim::new(model);
+        sim.calm &= calm;
+        sim.start();
+        while let Some((at, event)) = sim.queue.pop() {
+            if at > sim.end {
+                break;
+            }
+            if let Err(e) = sim.step(at, event) {
+                return e.to_string();
+            }
+        }
+        format!("{:?}", sim.finish())
+    }
+
+    #[test]
+    fn quiet_steps_taken_at_once_end_where_the_next_event_or_the_event_limit_falls() {
+        // Steps of 30 s over ticks of 10 s; actions at odd instants; the event limit in mid-stretch.
+        let text = "duration = \"2h\"\nstep = \"30s\"\ntick = \"10s\"\nmax-events = MAX\n\
+            [services.a]\ninstances = 3\ncapacity = \"100/s\"\nhealth-check = { interval = \"10s\" }\n\
+            load = { kind = \"constant\", rate = \"150/s\" }\ncalls.b = { per-request = 2.0 }\n\
+            [services.b]\ninstances = 4\ncapacity = \"100/s\"\nreplace-failed = true\n\
+            health-check = { interval = \"10s\" }\n\
+            [[scenario]]\nat = \"+17m25s\"\naction = \"crash\"\nservice = \"b\"\nfraction = 0.25\n\
+            [[scenario]]\nat = \"+1h0m30s\"\naction = \"crash\"\nservice = \"a\"\nfraction = 0.4\n";
+        for max in ["10000000", "300", "401"] {
+            let model = load(&text.replace("MAX", max));
+            let (with, without) = (outcome(&model, true), outcome(&model, false));
+            assert_eq!(with, without, "max-events = {max}");
+            assert_eq!(with.contains("stopped at"), max != "10000000", "{with}");
+        }
+    }
+
     fn load(text: &str) -> Model {
         crate::topology::load_str("t.toml", text, &[], None).expect("a valid topology")
     }
@@ -199,6 +239,11 @@ mod tests {
         assert_eq!(b[at(19)].healthy, 4);
         assert_eq!(b[at(21)].healthy, 2, "the crashed half left rotation");
         assert_eq!(b[at(40)].healthy, 4, "and was replaced");
+
+        let coarse = format!("step = \"60s\"\ntick = \"10s\"\n{steady}");
+        let (with, quiet) = run(&load(&coarse), true);
+        assert_eq!(format!("{with:?}"), format!("{:?}", run(&load(&coarse), false).0), "a step of six ticks");
+        assert!(quiet > 300, "{quiet} quiet ticks");
 
         let ramp = steady.replace(
             "load = { kind = \"constant\", rate = \"120/s\" }",
