@@ -139,12 +139,12 @@ fn an_event_limit_stops_a_run_that_would_not_end() {
 #[test]
 fn a_solve_limit_stops_a_run_and_names_where_its_work_went() {
     let mut m = Model::new("limit", Span(3_600_000));
-    m.max_solves = 50;
+    m.max_solves = 1;
     let s = m.add_service(Service::new("s", 10, 100.0).with_load(900.0));
     m.schedule(minutes(5), ActionKind::Restart { service: s, amount: Amount::Fraction(0.5) }, "restart half");
     let err = run(&m).unwrap_err();
-    assert!(matches!(err, EngineError::SolveLimit { limit: 50, .. }), "{err}");
-    assert!(err.to_string().contains("`max-solves` (50 service solves)"), "{err}");
+    assert!(matches!(err, EngineError::SolveLimit { limit: 1, .. }), "{err}");
+    assert!(err.to_string().contains("`max-solves` (1 service solves) and the run stopped at +5m"), "{err}");
     // Every instant settled: nothing is blamed on the solver's sweeps.
     assert!(!err.to_string().contains("did not settle"), "{err}");
     m.max_solves = crate::model::MAX_SOLVES;
