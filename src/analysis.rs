@@ -31,12 +31,9 @@ pub fn analyze(model: &Model, result: &RunResult, variant: Option<&str>) -> Repo
         .iter()
         .zip(&result.services)
         .map(|(svc, series)| {
-            let avail: Vec<f64> = series.samples.iter().map(|s| s.availability).collect();
+            let avail = milestones::Curve::from_runs(series.samples.in_runs().map(|(s, n)| (s.availability, n)));
             let found = milestones::find(&result.times, &avail, model.step, &model.thresholds);
-            let (min_i, min) = avail
-                .iter()
-                .enumerate()
-                .fold((None, 1.0), |(bi, b), (i, &a)| if a < b { (Some(i), a) } else { (bi, b) });
+            let (min_i, min) = avail.lowest();
             ServiceReport {
                 name: svc.name.clone(),
                 impacted: !found.is_empty(),

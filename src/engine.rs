@@ -176,6 +176,10 @@ struct Sim<'m> {
     quiet: Option<Span>,
     /// Quiet ticks so far.
     quiet_ticks: u64,
+    /// Quiet ticks in a row since the last other event.
+    streak: u64,
+    /// The last sample ended a step of quiet ticks only: every further quiet step repeats it.
+    repeating: bool,
     result: RunResult,
 }
 
@@ -199,6 +203,8 @@ impl<'m> Sim<'m> {
             stirred: false,
             quiet: None,
             quiet_ticks: 0,
+            streak: 0,
+            repeating: false,
             solver,
             stepper: stepper::Stepper::new(model.services.len()),
             moved: Vec::new(),
@@ -260,12 +266,13 @@ impl<'m> Sim<'m> {
         if event == Event::Tick
             && let Some(span) = self.quiet
             && at.since(self.now) == span
-            && self.integrate_quietly(at)
+            && self.quiet_tick(at, span)?
         {
-            self.quiet_ticks += 1;
-            return self.tick(false);
+            return Ok(());
         }
         self.quiet = None;
+        self.streak = 0;
+        self.repeating = false;
         self.advance(at);
         self.stirred = false;
         let mechanisms = match event {
@@ -295,20 +302,6 @@ impl<'m> Sim<'m> {
             self.quiet = self.interval;
         }
         Ok(())
-    }
-
-    /// Integrates a quiet tick's interval, up to `at`, at the rates in force;
-    /// false if a queue moved after all (the tick is then not quiet).
-    fn integrate_quietly(&mut self, at: SimTime) -> bool {
-        let dt = at.since(self.now);
-        let mut moved = std::mem::take(&mut self.moved);
-        traffic::integrate(&self.params, &mut self.states, &mut self.deps, dt.secs(), &mut moved);
-        calls::advance_retry_modes(&self.params, &mut self.deps, self.now.secs(), dt.secs());
-        self.now = at;
-        let still = moved.is_empty();
-        moved.clear();
-        self.moved = moved;
-        still
     }
 
     /// Integrates the traffic up to `at`, solving again wherever a queue has

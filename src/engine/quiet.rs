@@ -12,11 +12,19 @@
 //! noise, drawn probe intervals or start-ups, hard memory limits; and only
 //! while no instance is booting and no drained request is left to cut
 //! ([`settled`]). Any other event ends the stretch.
+//!
+//! Once a whole sampling step has been quiet, every later quiet step gives
+//! the same samples: the ticks up to the next other event are then taken at
+//! once, each service's sums given the same additions in a tight loop and its
+//! newest sample repeated, so a quiet day costs a pass per service, not one
+//! per tick over every service.
 
 use super::fleet::Phase;
 use super::solver::Solver;
 use super::state::{Params, ServiceState};
+use super::{EngineError, Event, Sim, calls, traffic};
 use crate::model::LoadShape;
+use crate::time::{SimTime, Span};
 
 /// The model has no mechanism that moves with the clock alone or draws at
 /// every tick, so quiet stretches can happen. O(services + calls).
@@ -53,6 +61,81 @@ pub(super) fn settled(states: &[ServiceState]) -> bool {
     })
 }
 
+impl Sim<'_> {
+    /// A tick at `at`, `span` after the last, in a quiet stretch; false if a
+    /// queue moved after all (the tick is then not quiet, and only its
+    /// interval has been integrated). Once a whole sampling step has been
+    /// quiet, every further quiet step gives the same samples, and the ticks
+    /// up to the next other event are taken at once ([`Sim::repeat`]).
+    pub(super) fn quiet_tick(&mut self, at: SimTime, span: Span) -> Result<bool, EngineError> {
+        if self.repeating {
+            self.repeat(at, span);
+            return Ok(true);
+        }
+        if !self.integrate_quietly(at) {
+            return Ok(false);
+        }
+        self.quiet_ticks += 1;
+        self.streak += 1;
+        self.tick(false)?;
+        let step = self.model.step.0.max(1);
+        if self.now.0.is_multiple_of(step) {
+            self.repeating = self.streak.saturating_mul(span.0) >= step;
+        }
+        Ok(true)
+    }
+
+    /// Integrates a quiet tick's interval, up to `at`, at the rates in force;
+    /// false if a queue moved after all.
+    fn integrate_quietly(&mut self, at: SimTime) -> bool {
+        let dt = at.since(self.now);
+        let mut moved = std::mem::take(&mut self.moved);
+        traffic::integrate(&self.params, &mut self.states, &mut self.deps, dt.secs(), &mut moved);
+        calls::advance_retry_modes(&self.params, &mut self.deps, self.now.secs(), dt.secs());
+        self.now = at;
+        let still = moved.is_empty();
+        moved.clear();
+        self.moved = moved;
+        still
+    }
+
+    /// The quiet ticks from `at`, `span` apart, up to (not including) the next
+    /// event of another kind, the run's end or its event limit, taken at once:
+    /// each service's sums get the same additions as tick by tick, and its
+    /// newest sample, which every whole quiet step repeats, is repeated once
+    /// per step ended. O(services x ticks) additions in a tight loop, O(services) else.
+    fn repeat(&mut self, at: SimTime, span: Span) {
+        debug_assert!(self.params.buffered.is_empty() && self.params.leaky.is_empty() && self.params.quotas.is_empty());
+        let step = self.model.step.0.max(1);
+        let before = self.queue.peek_time().unwrap_or(SimTime(u64::MAX));
+        let (mut t, mut ticks, mut samples, mut emptied) = (at, 0u64, 0u32, None);
+        loop {
+            ticks += 1;
+            if t.0.is_multiple_of(step) {
+                self.result.times.push(t);
+                samples += 1;
+                emptied = Some(ticks);
+            }
+            let next = self.next_tick(t);
+            if next > self.end || next >= before || next.since(t) != span || self.result.events >= self.model.max_events
+            {
+                break;
+            }
+            self.result.events += 1;
+            t = next;
+        }
+        traffic::integrate_repeated(&mut self.states, span.secs(), ticks, emptied);
+        self.newest.repeat(samples);
+        self.now = t;
+        self.quiet_ticks += ticks;
+        self.streak += ticks;
+        let next = self.next_tick(t);
+        if next <= self.end {
+            self.queue.push(next, Event::Tick);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{RunResult, Sim};
@@ -72,6 +155,40 @@ mod tests {
         }
         let quiet = sim.quiet_ticks;
         (sim.finish(), quiet)
+    }
+
+    /// Runs `model` tick by tick, with or without quiet stretches, to its end or its first error.
+    fn outcome(model: &Model, calm: bool) -> String {
+        let mut sim = Sim::new(model);
+        sim.calm &= calm;
+        sim.start();
+        while let Some((at, event)) = sim.queue.pop() {
+            if at > sim.end {
+                break;
+            }
+            if let Err(e) = sim.step(at, event) {
+                return e.to_string();
+            }
+        }
+        format!("{:?}", sim.finish())
+    }
+
+    #[test]
+    fn quiet_steps_taken_at_once_end_where_the_next_event_or_the_event_limit_falls() {
+        // Steps of 30 s over ticks of 10 s; actions at odd instants; the event limit in mid-stretch.
+        let text = "duration = \"2h\"\nstep = \"30s\"\ntick = \"10s\"\nmax-events = MAX\n\
+            [services.a]\ninstances = 3\ncapacity = \"100/s\"\nhealth-check = { interval = \"10s\" }\n\
+            load = { kind = \"constant\", rate = \"150/s\" }\ncalls.b = { per-request = 2.0 }\n\
+            [services.b]\ninstances = 4\ncapacity = \"100/s\"\nreplace-failed = true\n\
+            health-check = { interval = \"10s\" }\n\
+            [[scenario]]\nat = \"+17m25s\"\naction = \"crash\"\nservice = \"b\"\nfraction = 0.25\n\
+            [[scenario]]\nat = \"+1h0m30s\"\naction = \"crash\"\nservice = \"a\"\nfraction = 0.4\n";
+        for max in ["10000000", "300", "401"] {
+            let model = load(&text.replace("MAX", max));
+            let (with, without) = (outcome(&model, true), outcome(&model, false));
+            assert_eq!(with, without, "max-events = {max}");
+            assert_eq!(with.contains("stopped at"), max != "10000000", "{with}");
+        }
     }
 
     fn load(text: &str) -> Model {
@@ -122,6 +239,11 @@ mod tests {
         assert_eq!(b[at(19)].healthy, 4);
         assert_eq!(b[at(21)].healthy, 2, "the crashed half left rotation");
         assert_eq!(b[at(40)].healthy, 4, "and was replaced");
+
+        let coarse = format!("step = \"60s\"\ntick = \"10s\"\n{steady}");
+        let (with, quiet) = run(&load(&coarse), true);
+        assert_eq!(format!("{with:?}"), format!("{:?}", run(&load(&coarse), false).0), "a step of six ticks");
+        assert!(quiet > 300, "{quiet} quiet ticks");
 
         let ramp = steady.replace(
             "load = { kind = \"constant\", rate = \"120/s\" }",

@@ -91,6 +91,12 @@ impl Samples {
         self.values.get(run)
     }
 
+    /// Each run of equal samples in order: its sample and how many in a row.
+    pub fn in_runs(&self) -> impl Iterator<Item = (&Sample, usize)> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        self.values.iter().zip(self.ends.iter().zip(starts)).map(|(s, (&end, start))| (s, (end - start) as usize))
+    }
+
     /// Every sample in order. O(1) per sample.
     pub fn iter(&self) -> Iter<'_> {
         Iter { samples: self, run: 0, at: 0 }
@@ -142,6 +148,14 @@ impl Newest {
             return None;
         }
         Some(std::mem::replace(&mut self.runs[i], (s, 1)))
+    }
+
+    /// Repeats every series' newest sample `n` more times. O(series).
+    pub fn repeat(&mut self, n: u32) {
+        for (_, count) in &mut self.runs {
+            debug_assert!(*count > 0, "a series repeats a sample it has");
+            *count += n;
+        }
     }
 
     /// Moves every newest run into its series (`series[i]` for series `i`).

@@ -1,7 +1,8 @@
 //! Fluid traffic: solves every service's rates from the fleet and its callees, and integrates them over time.
 
 use super::calls;
-use super::state::{DepState, Params, ServiceState};
+use super::result::Totals;
+use super::state::{Accumulator, DepState, Params, ServiceState};
 use crate::mechanisms::capacity::wait_s as wait_s_of;
 use crate::mechanisms::sync_call::{self, Profile};
 use crate::mechanisms::{
@@ -328,28 +329,100 @@ pub fn integrate(
     }
     calls::integrate(params, states, deps, dt_s);
     for (i, st) in states.iter_mut().enumerate() {
-        let r = st.rates;
-        let flow = capacity::advance(st.queue, r.accepted, r.capacity, r.queue_limit, dt_s);
-        let refused = (r.offered - r.accepted) * dt_s;
-        let mut served = flow.processed * (1.0 - r.error) * (1.0 - r.late);
-        // Requests cut by draining had been counted as served when they were worked on.
-        let cut = st.cut.min(served);
-        st.cut -= cut;
-        served -= cut;
-        let failed = refused + flow.dropped + (flow.processed - served);
-        let offered = r.offered * dt_s;
-        st.acc.offered += offered;
-        st.acc.served += served;
-        st.acc.failed += failed;
-        st.acc.thread_s += (flow.processed * st.profile.hold_s).min(r.workers * dt_s);
-        st.totals.offered += offered;
-        st.totals.served += served;
-        st.totals.failed += failed;
-        st.totals.queued = flow.queue;
-        if flow.queue != st.queue {
+        let queue = st.queue;
+        let f = interval(st, dt_s);
+        f.add_to(&mut st.acc, &mut st.totals);
+        if st.queue != queue {
             moved.push(ServiceId(i));
         }
-        st.queue = flow.queue;
+    }
+}
+
+/// Integrates `n` intervals of `dt_s` in a row, at rates under which no
+/// queue moves, exactly as `n` calls of [`integrate`] would (each sum gets
+/// the same additions in the same order); the step's sums are emptied after
+/// interval `emptied` (counted from 1) when a step ends there. A tight loop per
+/// service: O(services x n), in cache.
+pub fn integrate_repeated(states: &mut [ServiceState], dt_s: f64, n: u64, emptied: Option<u64>) {
+    for st in states {
+        let queue = st.queue;
+        let f = interval(st, dt_s);
+        debug_assert!(st.queue.to_bits() == queue.to_bits(), "a repeated interval moves no queue");
+        f.add_to_totals(&mut st.totals, n);
+        let since = match emptied {
+            Some(k) => {
+                st.acc = Accumulator::default();
+                n - k
+            }
+            None => n,
+        };
+        f.add_to_step(&mut st.acc, since);
+    }
+}
+
+/// What one interval adds to a service's sums [requests; thread-seconds].
+#[derive(Debug, Clone, Copy)]
+struct Flow {
+    offered: f64,
+    served: f64,
+    failed: f64,
+    thread_s: f64,
+}
+
+impl Flow {
+    fn add_to(&self, acc: &mut Accumulator, totals: &mut Totals) {
+        acc.offered += self.offered;
+        acc.served += self.served;
+        acc.failed += self.failed;
+        acc.thread_s += self.thread_s;
+        totals.offered += self.offered;
+        totals.served += self.served;
+        totals.failed += self.failed;
+    }
+
+    /// Adds this flow to a step's sums `n` times, one addition after another
+    /// (the sums' last digits depend on the order).
+    fn add_to_step(&self, acc: &mut Accumulator, n: u64) {
+        let mut a = *acc;
+        for _ in 0..n {
+            a.offered += self.offered;
+            a.served += self.served;
+            a.failed += self.failed;
+            a.thread_s += self.thread_s;
+        }
+        *acc = a;
+    }
+
+    /// Adds this flow to a run's totals `n` times, one addition after another.
+    fn add_to_totals(&self, totals: &mut Totals, n: u64) {
+        let (mut offered, mut served, mut failed) = (totals.offered, totals.served, totals.failed);
+        for _ in 0..n {
+            offered += self.offered;
+            served += self.served;
+            failed += self.failed;
+        }
+        (totals.offered, totals.served, totals.failed) = (offered, served, failed);
+    }
+}
+
+/// Moves service `st`'s queue over one interval of `dt_s` at its solved
+/// rates; returns what the interval adds to its sums.
+fn interval(st: &mut ServiceState, dt_s: f64) -> Flow {
+    let r = st.rates;
+    let flow = capacity::advance(st.queue, r.accepted, r.capacity, r.queue_limit, dt_s);
+    let refused = (r.offered - r.accepted) * dt_s;
+    let mut served = flow.processed * (1.0 - r.error) * (1.0 - r.late);
+    // Requests cut by draining had been counted as served when they were worked on.
+    let cut = st.cut.min(served);
+    st.cut -= cut;
+    served -= cut;
+    st.totals.queued = flow.queue;
+    st.queue = flow.queue;
+    Flow {
+        offered: r.offered * dt_s,
+        served,
+        failed: refused + flow.dropped + (flow.processed - served),
+        thread_s: (flow.processed * st.profile.hold_s).min(r.workers * dt_s),
     }
 }
 

@@ -26,7 +26,8 @@ pub struct Ctx {
 
 /// `base` extended by one segment.
 pub fn sub(base: &[String], seg: impl ToString) -> Vec<String> {
-    let mut out = base.to_vec();
+    let mut out = Vec::with_capacity(base.len() + 1);
+    out.extend_from_slice(base);
     out.push(seg.to_string());
     out
 }
