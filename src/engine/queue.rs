@@ -8,11 +8,11 @@
 //! A request engine's queue mostly holds a handful of events (each service's
 //! next arrival, the requests in service, a few timers). There a heap's sift
 //! costs a mispredicted branch or two per level on every push and pop, while
-//! a scan of a short list for its least key takes no data-dependent branch
-//! at all (a conditional move per entry) and a push is an append. Past
-//! [`HEAP_ABOVE`] entries the list is heapified (O(n)) and works as a heap
-//! until it is down to [`LIST_UPTO`] again, so a queue near the boundary does
-//! not switch back and forth.
+//! a fixed tournament over a short list's keys finds the least with no
+//! data-dependent branch at all (conditional moves), and a push is an
+//! append. Past [`LIST`] entries the list is heapified (O(n)) and works as a
+//! heap until it is down to [`LIST_UPTO`] again, so a queue near the boundary
+//! does not switch back and forth.
 //!
 //! In heap mode a popped event stays at the root until the next push or pop:
 //! most events schedule another, which then takes the root's place with one
@@ -22,8 +22,8 @@ use crate::time::SimTime;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-/// More waiting events than this and the list becomes a heap.
-const HEAP_ABOVE: usize = 16;
+/// The most events the list holds; one more and it becomes a heap. A power of two.
+const LIST: usize = 16;
 /// A heap down to this many becomes a list again.
 const LIST_UPTO: usize = 4;
 
@@ -57,8 +57,8 @@ impl<E> Ord for Entry<E> {
 }
 
 enum Store<E> {
-    /// Unordered.
-    List(Vec<Entry<E>>),
+    /// Unordered, at most [`LIST`] entries; `keys` mirrors their keys, padded with `u128::MAX`.
+    List { list: Vec<Entry<E>>, keys: [u128; LIST] },
     /// `spent`: the root has been popped already and is only kept for its place.
     Heap { heap: BinaryHeap<Reverse<Entry<E>>>, spent: bool },
 }
@@ -71,20 +71,36 @@ pub struct EventQueue<E> {
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { store: Store::List(Vec::new()), next_seq: 0 }
+        EventQueue { store: Store::List { list: Vec::with_capacity(LIST), keys: [u128::MAX; LIST] }, next_seq: 0 }
     }
 }
 
-/// The index of the least key in `list` (not empty), without a data-dependent branch.
-fn least(list: &[Entry<impl Copy>]) -> usize {
-    let mut best = 0;
-    let mut best_key = list[0].key;
-    for (i, e) in list.iter().enumerate().skip(1) {
-        let less = e.key < best_key;
-        best = std::hint::select_unpredictable(less, i, best);
-        best_key = std::hint::select_unpredictable(less, e.key, best_key);
+/// The index of the least of the first `W` of `keys`, by a fixed tournament
+/// of conditional moves: no branch depends on the keys.
+#[inline(always)]
+fn tournament<const W: usize>(keys: &[u128; LIST]) -> usize {
+    let mut round: [(u128, usize); W] = std::array::from_fn(|i| (keys[i], i));
+    let mut width = W;
+    while width > 1 {
+        width /= 2;
+        for i in 0..width {
+            let (a, b) = (round[2 * i], round[2 * i + 1]);
+            round[i] = std::hint::select_unpredictable(b.0 < a.0, b, a);
+        }
     }
-    best
+    round[0].1
+}
+
+/// The index of the least of the first `len` keys (the rest are `u128::MAX`):
+/// a tournament of 8 or 16, whichever covers them (a branch on the length,
+/// which changes by one at a time).
+#[inline(always)]
+fn least(keys: &[u128; LIST], len: usize) -> usize {
+    if len <= 8 {
+        tournament::<8>(keys)
+    } else {
+        tournament::<LIST>(keys)
+    }
 }
 
 impl<E: Copy> EventQueue<E> {
@@ -112,12 +128,14 @@ impl<E: Copy> EventQueue<E> {
     pub fn push_reserved(&mut self, at: SimTime, seq: u64, event: E) {
         let entry = Entry { key: (u128::from(at.0) << 64) | u128::from(seq), event };
         match &mut self.store {
-            Store::List(list) => {
-                list.push(entry);
-                if list.len() > HEAP_ABOVE {
-                    let list = std::mem::take(list);
-                    let heap = list.into_iter().map(Reverse).collect::<Vec<_>>().into();
-                    self.store = Store::Heap { heap, spent: false };
+            Store::List { list, keys } => {
+                if list.len() < LIST {
+                    keys[list.len()] = entry.key;
+                    list.push(entry);
+                } else {
+                    let mut heap: Vec<_> = std::mem::take(list).into_iter().map(Reverse).collect();
+                    heap.push(Reverse(entry));
+                    self.store = Store::Heap { heap: heap.into(), spent: false };
                 }
             }
             Store::Heap { heap, spent } => {
@@ -131,14 +149,18 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// Removes the earliest event (first scheduled among equal times). O(n) while the list is short, else O(log n).
+    /// Removes the earliest event (first scheduled among equal times). O(1) while the list is short, else O(log n).
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         match &mut self.store {
-            Store::List(list) => {
+            Store::List { list, keys } => {
                 if list.is_empty() {
                     return None;
                 }
-                let top = list.swap_remove(least(list));
+                let i = least(keys, list.len());
+                let last = list.len() - 1;
+                keys[i] = keys[last];
+                keys[last] = u128::MAX;
+                let top = list.swap_remove(i);
                 Some((top.at(), top.event))
             }
             Store::Heap { heap, spent } => {
@@ -146,8 +168,12 @@ impl<E: Copy> EventQueue<E> {
                     heap.pop();
                 }
                 if heap.len() <= LIST_UPTO {
-                    let list = std::mem::take(heap).into_vec().into_iter().map(|Reverse(e)| e).collect();
-                    self.store = Store::List(list);
+                    let list: Vec<_> = std::mem::take(heap).into_vec().into_iter().map(|Reverse(e)| e).collect();
+                    let mut keys = [u128::MAX; LIST];
+                    for (k, e) in keys.iter_mut().zip(&list) {
+                        *k = e.key;
+                    }
+                    self.store = Store::List { list, keys };
                     return self.pop();
                 }
                 let Reverse(top) = heap.peek()?;
@@ -160,7 +186,7 @@ impl<E: Copy> EventQueue<E> {
     /// The time of the earliest event.
     pub fn peek_time(&self) -> Option<SimTime> {
         match &self.store {
-            Store::List(list) => (!list.is_empty()).then(|| list[least(list)].at()),
+            Store::List { list, keys } => (!list.is_empty()).then(|| list[least(keys, list.len())].at()),
             Store::Heap { heap, spent: false } => heap.peek().map(|Reverse(e)| e.at()),
             // Below a spent root, the earliest is one of its two children.
             Store::Heap { heap, spent: true } => {
@@ -171,7 +197,7 @@ impl<E: Copy> EventQueue<E> {
 
     pub fn len(&self) -> usize {
         match &self.store {
-            Store::List(list) => list.len(),
+            Store::List { list, .. } => list.len(),
             Store::Heap { heap, spent } => heap.len() - usize::from(*spent),
         }
     }
