@@ -158,7 +158,8 @@ fn main() {
     let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)?.parse::<f64>().ok());
     let runs = flag("--runs").unwrap_or(3.0).max(1.0) as usize;
     let share = flag("--share").unwrap_or(50.0).max(1.0);
-    let models = args.iter().position(|a| a == "--models").and_then(|i| args.get(i + 1)).map_or("mmc,jackson,sync", |m| m);
+    let models =
+        args.iter().position(|a| a == "--models").and_then(|i| args.get(i + 1)).map_or("mmc,jackson,sync", |m| m);
     let n: f64 = args
         .iter()
         .enumerate()

@@ -56,6 +56,8 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+// The list's keys are kept inline, next to the queue, on the hot path; its size is deliberate (one queue per run).
+#[allow(clippy::large_enum_variant)]
 enum Store<E> {
     /// Unordered, at most [`LIST`] entries; `keys` mirrors their keys, padded with `u128::MAX`.
     List { list: Vec<Entry<E>>, keys: [u128; LIST] },
@@ -96,11 +98,7 @@ fn tournament<const W: usize>(keys: &[u128; LIST]) -> usize {
 /// which changes by one at a time).
 #[inline(always)]
 fn least(keys: &[u128; LIST], len: usize) -> usize {
-    if len <= 8 {
-        tournament::<8>(keys)
-    } else {
-        tournament::<LIST>(keys)
-    }
+    if len <= 8 { tournament::<8>(keys) } else { tournament::<LIST>(keys) }
 }
 
 impl<E: Copy> EventQueue<E> {
