@@ -1,9 +1,10 @@
 //! blastsim's requests mode beside SimPy and Ciw on the same models, printed as a markdown table.
 //!
-//! `cargo bench --bench peers [-- REQUESTS] [--runs N] [--share K]`: blastsim
-//! simulates REQUESTS outside requests (default 10^6), the Python peers
-//! REQUESTS / K (default K = 50), each N times (default 3); the table shows
-//! medians and compares rates per second. Times are both wall and CPU (the
+//! `cargo bench --bench peers [-- REQUESTS] [--runs N] [--share K] [--models a,b]`:
+//! blastsim simulates REQUESTS outside requests (default 10^6), the Python
+//! peers REQUESTS / K (default K = 50), each N times (default 3); the table
+//! shows medians and compares rates per second. `--models` runs only the
+//! models named (default `mmc,jackson,sync`), e.g. to profile one. Times are both wall and CPU (the
 //! process's own, from `/proc/thread-self/schedstat` and Python's
 //! `time.process_time`): on a shared machine the wall time counts the waits
 //! for a core, the CPU time does not, and rates and ratios use the CPU time.
@@ -157,10 +158,12 @@ fn main() {
     let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)?.parse::<f64>().ok());
     let runs = flag("--runs").unwrap_or(3.0).max(1.0) as usize;
     let share = flag("--share").unwrap_or(50.0).max(1.0);
+    let models =
+        args.iter().position(|a| a == "--models").and_then(|i| args.get(i + 1)).map_or("mmc,jackson,sync", |m| m);
     let n: f64 = args
         .iter()
         .enumerate()
-        .filter(|(i, _)| *i == 0 || !matches!(args[i - 1].as_str(), "--runs" | "--share"))
+        .filter(|(i, _)| *i == 0 || !matches!(args[i - 1].as_str(), "--runs" | "--share" | "--models"))
         .find_map(|(_, a)| a.parse().ok())
         .unwrap_or(1e6);
     println!("blastsim {n:.0} requests, peers {:.0}; median of {runs} by CPU time; rates per CPU second\n", n / share);
@@ -168,7 +171,7 @@ fn main() {
         "| model | engine | requests | events | events/request | wall s | CPU s | requests/s | events/s | blastsim × (requests/s) | blastsim × (events/s) |"
     );
     println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for name in ["mmc", "jackson", "sync"] {
+    for name in ["mmc", "jackson", "sync"].into_iter().filter(|m| models.split(',').any(|x| x == *m)) {
         let b = median((0..runs).map(|_| blastsim_run(name, n)).collect());
         row(name, "blastsim", &b, None);
         let peers: &[&str] = if name == "sync" { &["simpy_models.py"] } else { &["simpy_models.py", "ciw_models.py"] };

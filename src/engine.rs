@@ -61,6 +61,10 @@ pub enum EngineError {
         "requests mode would simulate about {estimate} request visits, over the limit of {limit}: use fluid mode (`mode = \"fluid\"` or `--mode fluid`), a shorter `duration` or a lower load"
     )]
     TooManyRequests { estimate: String, limit: String },
+    #[error(
+        "the fluid solver passed `max-solves` ({limit} service solves) and the run stopped at {at} of {end}{why}; raise `max-solves` if the run is meant to take this long"
+    )]
+    SolveLimit { limit: u64, at: String, end: String, why: String },
 }
 
 impl EngineError {
@@ -104,11 +108,13 @@ pub fn run(model: &Model) -> Result<RunResult, EngineError> {
     }
     let mut sim = Sim::new(model);
     sim.start();
+    sim.within_solves()?;
     while let Some((at, event)) = sim.queue.pop() {
         if at > sim.end {
             break;
         }
         sim.step(at, event)?;
+        sim.within_solves()?;
     }
     Ok(sim.finish())
 }
@@ -152,8 +158,11 @@ struct Sim<'m> {
     stepper: stepper::Stepper,
     /// Services whose queue moved in the last interval (kept to reuse its room).
     moved: Vec<ServiceId>,
-    /// Instants whose solve gave up before settling.
+    /// Instants whose solve gave up before settling, and the first of them.
     unsettled: u64,
+    first_unsettled: Option<(SimTime, Option<ServiceId>)>,
+    /// Services solved so far, counting repeats; past `max-solves` the run stops.
+    solves: u64,
     /// Runs of equal samples stored so far, across services.
     kept: u64,
     /// Each service's newest run of samples, until a different sample ends it.
@@ -214,6 +223,8 @@ impl<'m> Sim<'m> {
             rng: ChaCha8Rng::seed_from_u64(model.seed),
             waiting: vec![false; model.scenario.len()],
             unsettled: 0,
+            first_unsettled: None,
+            solves: 0,
             kept: 0,
             newest: samples::Newest::new(model.services.len()),
             result: RunResult {
@@ -301,7 +312,7 @@ impl<'m> Sim<'m> {
         let shortest = Span((self.model.tick.0 / MAX_SUBSTEPS).max(1));
         self.interval = None;
         let mut intervals = 0;
-        while self.now < at {
+        while self.now < at && self.solves <= self.model.max_solves {
             intervals += 1;
             let left = at.since(self.now);
             let settled = self.stepper.span(&self.states, left.secs());
@@ -347,9 +358,11 @@ impl<'m> Sim<'m> {
         } else {
             self.solver.solve(&self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt)
         };
+        self.solves += self.solver.take_solved();
         if !out.converged {
             self.unsettled += 1;
             if self.unsettled == 1 {
+                self.first_unsettled = Some((self.now, out.unsettled));
                 let what = format!(
                     "warning: the fluid solver did not settle within {} sweeps; rates here are approximate",
                     solver::MAX_SWEEPS
@@ -358,6 +371,30 @@ impl<'m> Sim<'m> {
             }
         }
         if out.converged { out.solved } else { out.solved.max(1) }
+    }
+
+    /// Stops the run once its solves pass `max-solves`, naming the instants
+    /// that did not settle, which is where such work usually goes.
+    fn within_solves(&self) -> Result<(), EngineError> {
+        if self.solves <= self.model.max_solves {
+            return Ok(());
+        }
+        let why = match self.first_unsettled {
+            Some((first, service)) => format!(
+                ": {} instants did not settle within {} sweeps, the first at {}{}",
+                self.unsettled,
+                solver::MAX_SWEEPS,
+                self.model.show_time(first),
+                service.map_or(String::new(), |s| format!(" (`{}`)", self.params.services[s.0].name)),
+            ),
+            None => String::new(),
+        };
+        Err(EngineError::SolveLimit {
+            limit: self.model.max_solves,
+            at: self.model.show_time(self.now),
+            end: self.model.show_time(self.end),
+            why,
+        })
     }
 
     /// A sampling step's end, a mechanism tick, or both; a quiet tick skips

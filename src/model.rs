@@ -18,6 +18,10 @@ pub struct ServiceId(pub usize);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DepId(pub usize);
 
+/// Default of `max-solves`: about half an hour of solving a graph of
+/// 10,000 services on a small machine.
+pub const MAX_SOLVES: u64 = 1_000_000_000;
+
 /// A whole topology, ready to simulate.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -38,6 +42,9 @@ pub struct Model {
     pub mode: Mode,
     /// A run that processes more events than this stops with an error.
     pub max_events: u64,
+    /// A fluid run that solves services more often than this (counting
+    /// every sweep of every instant) stops with an error.
+    pub max_solves: u64,
     pub thresholds: Thresholds,
     pub services: Vec<Service>,
     pub deps: Vec<Dependency>,

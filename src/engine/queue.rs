@@ -1,20 +1,33 @@
-//! The event queue: a binary heap ordered by `(time, sequence)`, so equal times pop first-in, first-out.
+//! The event queue: ordered by `(time, sequence)`, so equal times pop first-in, first-out; a short unordered list while few events wait, a binary heap past that.
 //!
 //! An entry's order is one `u128` key (time in the high half, sequence in the
 //! low half), compared in one instruction pair rather than a tuple's two
-//! branches. Measured against a 4-ary heap and hand-written binary heaps on
-//! the request engine's pattern (a handful of pending events to tens of
-//! thousands), the standard heap on this key was as fast or faster at every size.
+//! branches. Keys are unique, so the order events come out in depends on
+//! neither the layout nor the mode.
 //!
-//! A popped event stays at the root until the next push or pop: most events
-//! schedule another, which then takes the root's place with one sift down
-//! instead of a removal and an insertion. Keys are unique, so the order
-//! events come out in does not depend on the heap's layout.
+//! A request engine's queue mostly holds a handful of events (each service's
+//! next arrival, the requests in service, a few timers). There a heap's sift
+//! costs a mispredicted branch or two per level on every push and pop, while
+//! a fixed tournament over a short list's keys finds the least with no
+//! data-dependent branch at all (conditional moves), and a push is an
+//! append. Past [`LIST`] entries the list is heapified (O(n)) and works as a
+//! heap until it is down to [`LIST_UPTO`] again, so a queue near the boundary
+//! does not switch back and forth.
+//!
+//! In heap mode a popped event stays at the root until the next push or pop:
+//! most events schedule another, which then takes the root's place with one
+//! sift down instead of a removal and an insertion.
 
 use crate::time::SimTime;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
+/// The most events the list holds; one more and it becomes a heap. A power of two.
+const LIST: usize = 16;
+/// A heap down to this many becomes a list again.
+const LIST_UPTO: usize = 4;
+
+#[derive(Clone, Copy)]
 struct Entry<E> {
     key: u128,
     event: E,
@@ -43,18 +56,49 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+// The list's keys are kept inline, next to the queue, on the hot path; its size is deliberate (one queue per run).
+#[allow(clippy::large_enum_variant)]
+enum Store<E> {
+    /// Unordered, at most [`LIST`] entries; `keys` mirrors their keys, padded with `u128::MAX`.
+    List { list: Vec<Entry<E>>, keys: [u128; LIST] },
+    /// `spent`: the root has been popped already and is only kept for its place.
+    Heap { heap: BinaryHeap<Reverse<Entry<E>>>, spent: bool },
+}
+
 /// A priority queue of events of type `E`.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Reverse<Entry<E>>>,
+    store: Store<E>,
     next_seq: u64,
-    /// The root has been popped already and is only kept for its place.
-    spent: bool,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::new(), next_seq: 0, spent: false }
+        EventQueue { store: Store::List { list: Vec::with_capacity(LIST), keys: [u128::MAX; LIST] }, next_seq: 0 }
     }
+}
+
+/// The index of the least of the first `W` of `keys`, by a fixed tournament
+/// of conditional moves: no branch depends on the keys.
+#[inline(always)]
+fn tournament<const W: usize>(keys: &[u128; LIST]) -> usize {
+    let mut round: [(u128, usize); W] = std::array::from_fn(|i| (keys[i], i));
+    let mut width = W;
+    while width > 1 {
+        width /= 2;
+        for i in 0..width {
+            let (a, b) = (round[2 * i], round[2 * i + 1]);
+            round[i] = std::hint::select_unpredictable(b.0 < a.0, b, a);
+        }
+    }
+    round[0].1
+}
+
+/// The index of the least of the first `len` keys (the rest are `u128::MAX`):
+/// a tournament of 8 or 16, whichever covers them (a branch on the length,
+/// which changes by one at a time).
+#[inline(always)]
+fn least(keys: &[u128; LIST], len: usize) -> usize {
+    if len <= 8 { tournament::<8>(keys) } else { tournament::<LIST>(keys) }
 }
 
 impl<E: Copy> EventQueue<E> {
@@ -62,7 +106,7 @@ impl<E: Copy> EventQueue<E> {
         Self::default()
     }
 
-    /// Schedules `event` at `at`. O(log n).
+    /// Schedules `event` at `at`. O(1) while the list is short, else O(log n).
     pub fn push(&mut self, at: SimTime, event: E) {
         let seq = self.reserve();
         self.push_reserved(at, seq, event);
@@ -78,38 +122,82 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Schedules `event` at `at` with a sequence number from [`Self::reserve`],
-    /// used at most once. O(log n).
+    /// used at most once. O(1) while the list is short, else O(log n).
     pub fn push_reserved(&mut self, at: SimTime, seq: u64, event: E) {
-        let entry = Reverse(Entry { key: (u128::from(at.0) << 64) | u128::from(seq), event });
-        if std::mem::take(&mut self.spent) {
-            // Into the spent root's place; the heap sifts it down when the guard drops.
-            *self.heap.peek_mut().expect("a spent root is in the heap") = entry;
-        } else {
-            self.heap.push(entry);
+        let entry = Entry { key: (u128::from(at.0) << 64) | u128::from(seq), event };
+        match &mut self.store {
+            Store::List { list, keys } => {
+                if list.len() < LIST {
+                    keys[list.len()] = entry.key;
+                    list.push(entry);
+                } else {
+                    let mut heap: Vec<_> = std::mem::take(list).into_iter().map(Reverse).collect();
+                    heap.push(Reverse(entry));
+                    self.store = Store::Heap { heap: heap.into(), spent: false };
+                }
+            }
+            Store::Heap { heap, spent } => {
+                if std::mem::take(spent) {
+                    // Into the spent root's place; the heap sifts it down when the guard drops.
+                    *heap.peek_mut().expect("a spent root is in the heap") = Reverse(entry);
+                } else {
+                    heap.push(Reverse(entry));
+                }
+            }
         }
     }
 
-    /// Removes the earliest event (first scheduled among equal times). O(log n).
+    /// Removes the earliest event (first scheduled among equal times). O(1) while the list is short, else O(log n).
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        if std::mem::take(&mut self.spent) {
-            self.heap.pop();
+        match &mut self.store {
+            Store::List { list, keys } => {
+                if list.is_empty() {
+                    return None;
+                }
+                let i = least(keys, list.len());
+                let last = list.len() - 1;
+                keys[i] = keys[last];
+                keys[last] = u128::MAX;
+                let top = list.swap_remove(i);
+                Some((top.at(), top.event))
+            }
+            Store::Heap { heap, spent } => {
+                if std::mem::take(spent) {
+                    heap.pop();
+                }
+                if heap.len() <= LIST_UPTO {
+                    let list: Vec<_> = std::mem::take(heap).into_vec().into_iter().map(|Reverse(e)| e).collect();
+                    let mut keys = [u128::MAX; LIST];
+                    for (k, e) in keys.iter_mut().zip(&list) {
+                        *k = e.key;
+                    }
+                    self.store = Store::List { list, keys };
+                    return self.pop();
+                }
+                let Reverse(top) = heap.peek()?;
+                *spent = true;
+                Some((top.at(), top.event))
+            }
         }
-        let Reverse(top) = self.heap.peek()?;
-        self.spent = true;
-        Some((top.at(), top.event))
     }
 
     /// The time of the earliest event.
     pub fn peek_time(&self) -> Option<SimTime> {
-        if !self.spent {
-            return self.heap.peek().map(|Reverse(e)| e.at());
+        match &self.store {
+            Store::List { list, keys } => (!list.is_empty()).then(|| list[least(keys, list.len())].at()),
+            Store::Heap { heap, spent: false } => heap.peek().map(|Reverse(e)| e.at()),
+            // Below a spent root, the earliest is one of its two children.
+            Store::Heap { heap, spent: true } => {
+                heap.as_slice().iter().skip(1).take(2).min_by_key(|Reverse(e)| e.key).map(|Reverse(e)| e.at())
+            }
         }
-        // Below a spent root, the earliest is one of its two children.
-        self.heap.as_slice().iter().skip(1).take(2).min_by_key(|Reverse(e)| e.key).map(|Reverse(e)| e.at())
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len() - usize::from(self.spent)
+        match &self.store {
+            Store::List { list, .. } => list.len(),
+            Store::Heap { heap, spent } => heap.len() - usize::from(*spent),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -158,12 +246,18 @@ mod tests {
     }
 
     proptest! {
-        /// Any interleaving of pushes and pops gives what a sort by `(time, push order)` gives.
+        /// Any interleaving of pushes and pops gives what a sort by `(time,
+        /// push order)` gives, in list and heap mode and across the switches
+        /// (a first burst of pushes grows the queue past the list's size).
         #[test]
-        fn pops_match_a_stable_sort(ops in prop::collection::vec(prop::option::of(0u64..50), 0..400)) {
+        fn pops_match_a_stable_sort(
+            burst in prop::collection::vec(0u64..50, 0..60),
+            ops in prop::collection::vec(prop::option::of(0u64..50), 0..400),
+        ) {
             let mut q = EventQueue::new();
             let mut model: Vec<(u64, usize)> = Vec::new();
-            for (n, op) in ops.into_iter().enumerate() {
+            let ops = burst.into_iter().map(Some).chain(ops).chain(std::iter::repeat_n(None, 70));
+            for (n, op) in ops.enumerate() {
                 match op {
                     Some(t) => {
                         q.push(SimTime(t), n);

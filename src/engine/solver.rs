@@ -105,6 +105,8 @@ pub struct Solver {
     timed: Vec<ServiceId>,
     /// A solve gave up: some services' last inputs are older than their last check.
     stale: bool,
+    /// Services solved since [`Solver::take_solved`] was last called, counting repeats.
+    solved: u64,
 }
 
 impl Solver {
@@ -153,7 +155,13 @@ impl Solver {
             volatile,
             timed,
             stale: false,
+            solved: 0,
         }
+    }
+
+    /// Services solved since the last call, counting repeats (every solve of a closed loop's search too).
+    pub fn take_solved(&mut self) -> u64 {
+        std::mem::take(&mut self.solved)
     }
 
     /// Some service is solved at every instant, or has inputs that follow the clock.
@@ -282,6 +290,7 @@ impl Solver {
             self.cursor = None;
         }
         self.descending = false;
+        self.solved += out.solved as u64;
         for i in self.known.drain(..) {
             self.current[i] = None;
         }

@@ -136,6 +136,21 @@ fn an_event_limit_stops_a_run_that_would_not_end() {
     assert!(err.to_string().contains("1000 events"), "{err}");
 }
 
+#[test]
+fn a_solve_limit_stops_a_run_and_names_where_its_work_went() {
+    let mut m = Model::new("limit", Span(3_600_000));
+    m.max_solves = 1;
+    let s = m.add_service(Service::new("s", 10, 100.0).with_load(900.0));
+    m.schedule(minutes(5), ActionKind::Restart { service: s, amount: Amount::Fraction(0.5) }, "restart half");
+    let err = run(&m).unwrap_err();
+    assert!(matches!(err, EngineError::SolveLimit { limit: 1, .. }), "{err}");
+    assert!(err.to_string().contains("`max-solves` (1 service solves) and the run stopped at +5m"), "{err}");
+    // Every instant settled: nothing is blamed on the solver's sweeps.
+    assert!(!err.to_string().contains("did not settle"), "{err}");
+    m.max_solves = crate::model::MAX_SOLVES;
+    assert!(run(&m).is_ok());
+}
+
 fn restarting_fleet(seed: u64, startup: Option<crate::model::dist::Dist>) -> RunResult {
     let mut m = Model::new("random", Span(3_600_000));
     m.seed = seed;

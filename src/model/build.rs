@@ -15,6 +15,7 @@ impl Model {
             seed: 0,
             mode: Mode::Fluid,
             max_events: 10_000_000,
+            max_solves: crate::model::MAX_SOLVES,
             thresholds: Thresholds::default(),
             services: Vec::new(),
             deps: Vec::new(),

@@ -79,6 +79,7 @@ pub fn model() -> Model {
         seed: 7,
         mode: Default::default(),
         max_events: 1_000_000,
+        max_solves: 1_000_000,
         thresholds: Thresholds::default(),
         services: vec![front, service("auth-api"), service("user-db")],
         deps: vec![dep(0, 1), retried, degraded],

@@ -20,6 +20,7 @@ pub struct RawTopology {
     pub seed: Option<i64>,
     pub mode: Option<String>,
     pub max_events: Option<i64>,
+    pub max_solves: Option<i64>,
     pub thresholds: Option<RawThresholds>,
     #[serde(default)]
     pub services: Ordered<RawService>,

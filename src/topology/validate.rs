@@ -89,6 +89,8 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
         }
     };
     let max_events = ctx.int(&sub(&top, "max-events"), raw.max_events, 10_000_000, 1, i64::MAX) as u64;
+    let max_solves =
+        ctx.int(&sub(&top, "max-solves"), raw.max_solves, crate::model::MAX_SOLVES as i64, 1, i64::MAX) as u64;
     let thresholds = thresholds(&mut ctx, raw);
 
     ctx.segments = resilience::segment_names(raw);
@@ -112,6 +114,7 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
         seed,
         mode,
         max_events,
+        max_solves,
         thresholds,
         services,
         deps,

@@ -1,5 +1,5 @@
 //! Bad input: every class exits with code 2 and an exact, located message (snapshots of stderr).
-//! Also the edges of good input: a dependency cycle runs, and a run over `max-events` stops.
+//! Also the edges of good input: a dependency cycle runs, and a run over `max-events` or `max-solves` stops.
 
 use crate::support::{SMALL, blastsim, redact, write};
 
@@ -206,6 +206,16 @@ fn a_tiny_max_events_stops_with_exit_1() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("`max-events`"), "{stderr}");
     insta::assert_snapshot!("max_events", stderr);
+}
+
+#[test]
+fn a_tiny_max_solves_stops_with_exit_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = write(tmp.path(), "busy.toml", SMALL);
+    let out = blastsim().arg("run").arg(&path).args(["--set", "max-solves=3"]).assert().code(1).get_output().clone();
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("passed `max-solves` (3 service solves)"), "{stderr}");
 }
 
 #[test]
