@@ -222,7 +222,10 @@ fn fit_and_sensitivity_run_on_every_shipped_topology() {
     for path in all {
         let text = std::fs::read_to_string(&path).unwrap();
         let (key, n) = blastsim::fit::keys::numeric(&text).into_iter().find(|(_, n)| n.value > 0.0).unwrap();
-        let (lo, hi) = (n.with(n.value * 0.9), n.with(n.value * 1.1));
+        // A narrow range and factor: the test is of the commands, and a tenth more Kinesis
+        // front-end instances (3,950 and up) tips the model into a storm that
+        // takes minutes in a debug build.
+        let (lo, hi) = (n.with(n.value * 0.99), n.with(n.value * 1.01));
         let range = format!("{key}={}..{}", lo.show(), hi.show());
         let first = text.lines().find_map(|l| l.strip_prefix("[services.")).unwrap();
         let service = first.trim_end_matches(']').split('.').next().unwrap();
@@ -245,7 +248,7 @@ fn fit_and_sensitivity_run_on_every_shipped_topology() {
         blastsim()
             .arg("sensitivity")
             .arg(&path)
-            .args(["--param", &key, "--factors", "1.1", "--morris", "0"])
+            .args(["--param", &key, "--factors", "1.01", "--morris", "0"])
             .assert()
             .success();
     }
