@@ -3,6 +3,7 @@
 mod check;
 mod error;
 mod file;
+mod keypath;
 mod locate;
 mod overrides;
 mod raw;
@@ -27,6 +28,7 @@ use crate::model::{Model, Variant};
 use raw::{Ordered, RawTopology, RawVariant};
 use serde::Deserialize;
 use std::path::Path;
+use toml::de::DeTable;
 use toml_edit::DocumentMut;
 
 /// Reads, overrides and validates the topology file at `path`.
@@ -40,9 +42,17 @@ pub fn load_file(path: &Path, sets: &[String], variant: Option<&str>) -> Result<
 
 /// As [`load_file`], from text; `source_name` names it in errors and gives the default `name` (its stem).
 pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<&str>) -> Result<Model, TopologyError> {
-    // The text is parsed once into a plain table, which gives the variants,
-    // the raw topology and the scan; a typed parse of the text runs only to
-    // place an error at its line and column.
+    if sets.is_empty()
+        && variant.is_none()
+        && let Some((mut raw, found)) = read_raw(text)
+    {
+        let variants = Ordered(std::mem::take(&mut raw.variants.0));
+        return finish(source_name, source_name, text, &raw, &variants, found);
+    }
+    // With overrides, or when the text has a problem to place: the text is
+    // parsed into a plain table, which gives the variants, the raw topology
+    // and the scan; a typed parse of the text runs only to place an error at
+    // its line and column.
     let source_table = parse_table(source_name, text)?;
     let variants = variants_of(source_name, text, &source_table)?;
     let mut pending: Vec<(String, String, toml_edit::Value)> = Vec::new();
@@ -81,11 +91,36 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
         let table = parse_table(&name, &text)?;
         (name, text, table)
     };
-    let found = validate::scan(&table);
+    let found = match DeTable::parse(&text) {
+        Ok(doc) => validate::scan(doc.get_ref()),
+        Err(_) => Vec::new(),
+    };
     let raw: RawTopology = match RawTopology::deserialize(toml::Value::Table(table)) {
         Ok(raw) => raw,
         Err(_) => toml::from_str(&text).map_err(|e| error::from_toml(&name, &text, &e))?,
     };
+    finish(source_name, &name, &text, &raw, &variants, found)
+}
+
+/// The raw topology of `text` and the scan's problems, in one parse that
+/// borrows the text; `None` when the text has a syntax or type error, which
+/// the slower path places.
+fn read_raw(text: &str) -> Option<(RawTopology, Vec<error::Issue>)> {
+    let doc = DeTable::parse(text).ok()?;
+    let found = validate::scan(doc.get_ref());
+    let raw = RawTopology::deserialize(toml::de::Deserializer::from(doc)).ok()?;
+    Some((raw, found))
+}
+
+/// Validates `raw` (read from `text`, named `name` in errors) into a model.
+fn finish(
+    source_name: &str,
+    name: &str,
+    text: &str,
+    raw: &RawTopology,
+    variants: &Ordered<RawVariant>,
+    found: Vec<error::Issue>,
+) -> Result<Model, TopologyError> {
     let stem = Path::new(source_name).file_stem().and_then(|s| s.to_str()).unwrap_or(source_name);
     let model_variants = variants
         .0
@@ -96,16 +131,16 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
             overrides: variant_overrides(v).into_iter().map(|(k, val)| (k, val.to_string())).collect(),
         })
         .collect();
-    let mut checked = validate::validate(&raw, stem, model_variants);
+    let mut checked = validate::validate(raw, stem, model_variants);
     // Other checks may trip over the same NaN or name; the scan's problem says it best.
     checked.issues.retain(|i| !found.iter().any(|n| i.path.starts_with(&n.path)));
     checked.issues.splice(0..0, found);
     if checked.services_ok {
-        let more = sets::compute(&mut checked.model, &checked.pending_sets, &text);
+        let more = sets::compute(&mut checked.model, &checked.pending_sets, text);
         checked.issues.extend(more);
     }
     if !checked.issues.is_empty() {
-        return Err(error::invalid(&name, &text, checked.issues));
+        return Err(error::invalid(name, text, checked.issues));
     }
     Ok(checked.model)
 }

@@ -12,8 +12,12 @@ use std::path::Path;
 pub fn check_file(path: &Path, sets: &[String]) -> Result<Model, TopologyError> {
     let text = read(path)?;
     let source = path.display().to_string();
-    let variants = read_variants(&source, &text)?;
     let baseline = load_str(&source, &text, sets, None);
+    // A valid baseline names its variants; otherwise they are read on their own.
+    let variants: Vec<String> = match &baseline {
+        Ok(model) => model.variants.iter().map(|v| v.name.clone()).collect(),
+        Err(_) => read_variants(&source, &text)?.0.into_iter().map(|(n, _)| n).collect(),
+    };
     let known: HashSet<(Option<String>, String)> = match &baseline {
         Err(TopologyError::Invalid(inv)) => inv.problems.iter().map(|p| (p.key.clone(), p.message.clone())).collect(),
         _ => HashSet::new(),
@@ -23,7 +27,7 @@ pub fn check_file(path: &Path, sets: &[String]) -> Result<Model, TopologyError> 
         _ => None,
     };
     let mut errors = Vec::new();
-    for (name, _) in &variants.0 {
+    for name in &variants {
         match load_str(&source, &text, sets, Some(name)) {
             Ok(_) => {}
             // The same syntax problem as the baseline's, found again through the variant.

@@ -1,5 +1,6 @@
 //! Errors of the topology layer: every one means bad input, located in the source when possible.
 
+use super::keypath::ToPath;
 use super::locate::{Locator, Target, line_col};
 use super::source::IndexedText;
 use super::suggest::{did_you_mean, list};
@@ -137,11 +138,11 @@ pub struct Issue {
 }
 
 impl Issue {
-    pub fn at(path: &[String], message: impl Into<String>) -> Issue {
-        Issue { path: path.to_vec(), target: Target::Value, message: message.into(), help: None }
+    pub fn at(path: &(impl ToPath + ?Sized), message: impl Into<String>) -> Issue {
+        Issue { path: path.to_path(), target: Target::Value, message: message.into(), help: None }
     }
 
-    pub fn at_key(path: &[String], message: impl Into<String>) -> Issue {
+    pub fn at_key(path: &(impl ToPath + ?Sized), message: impl Into<String>) -> Issue {
         Issue { target: Target::Key, ..Issue::at(path, message) }
     }
 
@@ -166,8 +167,8 @@ impl Issue {
 }
 
 /// Joins path segments as a dotted key, quoting segments that hold dots.
-pub fn dotted(path: &[String]) -> String {
-    let segs: Vec<String> = path.iter().map(|s| if s.contains('.') { format!("\"{s}\"") } else { s.clone() }).collect();
+pub fn dotted(path: &(impl ToPath + ?Sized)) -> String {
+    let segs: Vec<String> = path.to_path().iter().map(|s| if s.contains('.') { format!("\"{s}\"") } else { s.clone() }).collect();
     segs.join(".")
 }
 

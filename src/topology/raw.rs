@@ -28,9 +28,8 @@ pub struct RawTopology {
     pub scenario: Vec<RawAction>,
     #[serde(default)]
     pub expect: Vec<RawExpect>,
-    /// Read on its own before overrides (see `read_variants`); declared so the key is known.
+    /// Read here without overrides; with them, on its own before they apply (see `read_variants`).
     #[serde(default)]
-    #[allow(dead_code)]
     pub variants: Ordered<RawVariant>,
 }
 

@@ -18,7 +18,7 @@ pub use scan::scan;
 pub use scenario::PendingSet;
 pub use services::validate_services;
 pub use values::Ctx;
-use values::sub;
+use values::{Seg, sub};
 
 /// What validation found: a model (its `Set` actions still to be computed) or the problems.
 pub struct Validated {
@@ -34,7 +34,7 @@ pub struct Validated {
 /// Validates a parsed topology. `default_name` is used when the file has no `name`.
 pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -> Validated {
     let mut ctx = Ctx::default();
-    let top: Vec<String> = Vec::new();
+    let top: [Seg; 0] = [];
     if let Some(start) = &raw.start {
         ctx.clock = ctx.clock_value(&sub(&top, "start"), start);
     }
@@ -130,7 +130,7 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
 fn thresholds(ctx: &mut Ctx, raw: &RawTopology) -> Thresholds {
     let d = Thresholds::default();
     let Some(t) = &raw.thresholds else { return d };
-    let base = vec!["thresholds".to_string()];
+    let base = [Seg::from("thresholds")];
     let mut level = |key: &str, value: Option<f64>, default: f64| match value {
         Some(v) if !(0.0..=1.0).contains(&v) => {
             ctx.issues.push(

@@ -1,7 +1,7 @@
 //! Validation of `[[expect]]`: the expected timeline a reproduction is scored against.
 
 use super::scenario::service_id;
-use super::values::{Ctx, sub};
+use super::values::{Ctx, Seg, sub};
 use crate::model::{Expectation, MilestoneKind, Service};
 use crate::topology::error::Issue;
 use crate::topology::raw::RawTopology;
@@ -13,7 +13,7 @@ pub fn validate_expect(ctx: &mut Ctx, raw: &RawTopology, services: &[Service]) -
     let kinds: Vec<&str> = MilestoneKind::ALL.iter().map(|k| k.as_str()).collect();
     let mut out = Vec::new();
     for (i, e) in raw.expect.iter().enumerate() {
-        let base = vec!["expect".to_string(), i.to_string()];
+        let base = [Seg::from("expect"), Seg::from(i)];
         let service = ctx
             .required(&sub(&base, "service"), e.service.as_ref(), "\"db\"")
             .and_then(|n| service_id(ctx, &sub(&base, "service"), n, services));

@@ -1,6 +1,6 @@
 //! Keys with no request-level meaning: refused, by name, when the topology runs in requests mode (none at present: every mechanism runs in both engines).
 
-use super::values::{Ctx, sub};
+use super::values::{Ctx, Seg, sub};
 use crate::topology::error::Issue;
 use crate::topology::raw::{RawService, RawTopology};
 
@@ -22,7 +22,7 @@ pub fn refuse_in_requests(ctx: &mut Ctx, raw: &RawTopology) {
 
 fn refuse(ctx: &mut Ctx, raw: &RawTopology, keys: &[FluidOnly]) {
     for (name, s) in &raw.services.0 {
-        let base = vec!["services".to_string(), name.clone()];
+        let base = [Seg::from("services"), Seg::from(name)];
         for (key, given) in keys {
             if given(s) {
                 let message = format!("`{key}` is not simulated in requests mode");

@@ -1,6 +1,6 @@
 //! Validation of resilience keys: load segments, partitions, routing, draining, pools and key skew.
 
-use super::values::{Ctx, sub};
+use super::values::{Ctx, Seg, sub};
 use crate::model::ServiceId;
 use crate::model::resilience::{
     Autoscaling, Breaker, CallExtras, Draining, MAX_SEGMENTS, Pool, RoutePolicy, Routing, ScaleMetric, Serverless,
@@ -25,7 +25,7 @@ pub fn segment_names(raw: &RawTopology) -> Vec<String> {
 }
 
 /// The segment bits of `names` (a version's `rejects`), reporting unknown ones.
-pub fn segment_bits(ctx: &mut Ctx, path: &[String], names: &[String]) -> u32 {
+pub fn segment_bits(ctx: &mut Ctx, path: &[Seg], names: &[String]) -> u32 {
     let segments = ctx.segments.clone();
     let known: Vec<&str> = segments.iter().map(String::as_str).collect();
     let mut bits = 0;
@@ -48,7 +48,7 @@ pub fn segment_bits(ctx: &mut Ctx, path: &[String], names: &[String]) -> u32 {
 }
 
 /// A service's segments, partitions, routing and draining.
-pub fn service_extras(ctx: &mut Ctx, base: &[String], s: &RawService, names: &[&str]) -> ServiceExtras {
+pub fn service_extras(ctx: &mut Ctx, base: &[Seg], s: &RawService, names: &[&str]) -> ServiceExtras {
     let mut extras = ServiceExtras::default();
     if let Some(given) = s.load.as_ref().and_then(|l| l.segments.as_ref()) {
         let path = sub(&sub(base, "load"), "segments");
@@ -115,7 +115,7 @@ pub fn service_extras(ctx: &mut Ctx, base: &[String], s: &RawService, names: &[&
     extras
 }
 
-fn autoscaling(ctx: &mut Ctx, base: &[String], a: &RawAutoscaling, names: &[&str]) -> Autoscaling {
+fn autoscaling(ctx: &mut Ctx, base: &[Seg], a: &RawAutoscaling, names: &[&str]) -> Autoscaling {
     let metric = match a.metric.as_deref() {
         None | Some("utilisation") => ScaleMetric::Utilisation,
         Some("requests") => ScaleMetric::Requests,
@@ -192,7 +192,7 @@ pub fn check_metrics(ctx: &mut Ctx, services: &[crate::model::Service], deps: &[
             let (name, metrics) = (&s.name, &services[m.0].name);
             ctx.push(
                 Issue::at(
-                    &["services".to_string(), name.clone(), "autoscaling".to_string(), "metrics".to_string()],
+                    &[Seg::from("services"), Seg::from(name), Seg::from("autoscaling"), Seg::from("metrics")],
                     format!("`{name}` has no `control` call to `{metrics}`, so the policy cannot read its metrics"),
                 )
                 .help(format!("declare `[services.{name}.calls.{metrics}]` with `kind = \"control\"`")),
@@ -201,7 +201,7 @@ pub fn check_metrics(ctx: &mut Ctx, services: &[crate::model::Service], deps: &[
     }
 }
 
-fn routing(ctx: &mut Ctx, base: &[String], r: &RawRouting, names: &[&str]) -> Routing {
+fn routing(ctx: &mut Ctx, base: &[Seg], r: &RawRouting, names: &[&str]) -> Routing {
     let policy = match r.policy.as_deref() {
         None | Some("weighted") => RoutePolicy::Weighted,
         Some("failover") => RoutePolicy::Failover,
@@ -240,7 +240,7 @@ fn routing(ctx: &mut Ctx, base: &[String], r: &RawRouting, names: &[&str]) -> Ro
 }
 
 /// A call's pool, key skew, routing weight and failover rank.
-pub fn call_extras(ctx: &mut Ctx, base: &[String], c: &RawCall) -> CallExtras {
+pub fn call_extras(ctx: &mut Ctx, base: &[Seg], c: &RawCall) -> CallExtras {
     let pool = c.pool.as_ref().map(|p| {
         let pp = sub(base, "pool");
         let size = match ctx.required(&sub(&pp, "size"), p.size.as_ref(), "20") {
@@ -294,7 +294,7 @@ pub fn call_extras(ctx: &mut Ctx, base: &[String], c: &RawCall) -> CallExtras {
 }
 
 /// Reports a call to a service that has no partitions but a skew, which would change nothing.
-pub fn check_skew(ctx: &mut Ctx, base: &[String], c: &RawCall, callee: &RawService, callee_name: &str) {
+pub fn check_skew(ctx: &mut Ctx, base: &[Seg], c: &RawCall, callee: &RawService, callee_name: &str) {
     if c.skew.is_some() && callee.partitions.is_none() {
         ctx.push(
             Issue::at_key(

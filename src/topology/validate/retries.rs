@@ -1,6 +1,6 @@
 //! Validation of a call's `retries` table: count, backoff, jitter, budget and the AWS SDK retry mode.
 
-use super::values::{Ctx, sub};
+use super::values::{Ctx, Seg, sub};
 use crate::mechanisms::retry_modes;
 use crate::model::{Jitter, Retries, RetryMode};
 use crate::time::Span;
@@ -12,7 +12,7 @@ use crate::topology::suggest::did_you_mean;
 pub const MAX_RETRIES: i64 = 100;
 
 /// Validates the `retries` table of the call at `base` (`None`: no retries).
-pub fn retries(ctx: &mut Ctx, base: &[String], raw: Option<&RawRetries>) -> Retries {
+pub fn retries(ctx: &mut Ctx, base: &[Seg], raw: Option<&RawRetries>) -> Retries {
     match raw {
         None => Retries { backoff: Span(100), jitter: Jitter::Full, ..Retries::none() },
         Some(r) => {
@@ -69,7 +69,7 @@ pub fn retries(ctx: &mut Ctx, base: &[String], raw: Option<&RawRetries>) -> Retr
 }
 
 /// The retry mode of a `retries` table, and its quota checked.
-fn retry_mode(ctx: &mut Ctx, rp: &[String], r: &RawRetries) -> RetryMode {
+fn retry_mode(ctx: &mut Ctx, rp: &[Seg], r: &RawRetries) -> RetryMode {
     if let Some(q) = r.quota
         && q < retry_modes::RETRY_COST
     {

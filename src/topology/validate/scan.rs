@@ -2,23 +2,30 @@
 
 use crate::text::{code_point, unsafe_char};
 use crate::topology::error::Issue;
-use toml::Value;
+use crate::topology::keypath::Seg;
+use toml::de::{DeTable, DeValue};
 
 /// One problem for each NaN or infinite float, and each key or string holding a control
-/// character, in `table` (variants' `set` values included).
-pub fn scan(table: &toml::Table) -> Vec<Issue> {
+/// character, in `table` (variants' `set` values included), in file order.
+///
+/// Reads the parsed document in place: a key path is made strings only for a problem. O(values).
+pub fn scan(table: &DeTable) -> Vec<Issue> {
     let mut issues = Vec::new();
     let mut path = Vec::new();
-    for (key, value) in table {
-        path.push(key.clone());
-        check_key(key, &path, &mut issues);
-        walk(value, &mut path, &mut issues);
-        path.pop();
-    }
+    walk_table(table, &mut path, &mut issues);
     issues
 }
 
-fn check_key(key: &str, path: &[String], issues: &mut Vec<Issue>) {
+fn walk_table<'a>(table: &'a DeTable, path: &mut Vec<Seg<'a>>, issues: &mut Vec<Issue>) {
+    for (key, value) in table {
+        path.push(Seg::Key(key.get_ref()));
+        check_key(key.get_ref(), path, issues);
+        walk(value.get_ref(), path, issues);
+        path.pop();
+    }
+}
+
+fn check_key(key: &str, path: &[Seg], issues: &mut Vec<Issue>) {
     // Keys name services and calls: not even a newline or a tab belongs in one.
     if let Some(c) = key.chars().find(|&c| c.is_control() || crate::text::is_unsafe(c)) {
         issues.push(
@@ -28,35 +35,35 @@ fn check_key(key: &str, path: &[String], issues: &mut Vec<Issue>) {
     }
 }
 
-fn walk(value: &Value, path: &mut Vec<String>, issues: &mut Vec<Issue>) {
+fn walk<'a>(value: &'a DeValue, path: &mut Vec<Seg<'a>>, issues: &mut Vec<Issue>) {
     match value {
-        Value::String(text) => {
+        DeValue::String(text) => {
             if let Some(c) = unsafe_char(text) {
                 issues.push(
-                    Issue::at(path, format!("text may not hold control characters; found {}", code_point(c)))
+                    Issue::at(&path[..], format!("text may not hold control characters; found {}", code_point(c)))
                         .help("write printable text (newlines and tabs are fine in descriptions and notes)"),
                 );
             }
         }
-        Value::Float(f) if !f.is_finite() => issues.push(
-            Issue::at(path, format!("must be a finite number, found {}", shown(*f)))
-                .help("NaN and infinities are never valid values; write a number like 0.5"),
-        ),
-        Value::Array(items) => {
+        DeValue::Float(f) => {
+            // As the parser reads it; a float it cannot read is its own error, reported later.
+            if let Ok(f) = f.as_str().parse::<f64>()
+                && !f.is_finite()
+            {
+                issues.push(
+                    Issue::at(&path[..], format!("must be a finite number, found {}", shown(f)))
+                        .help("NaN and infinities are never valid values; write a number like 0.5"),
+                );
+            }
+        }
+        DeValue::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                path.push(i.to_string());
-                walk(item, path, issues);
+                path.push(Seg::Index(i));
+                walk(item.get_ref(), path, issues);
                 path.pop();
             }
         }
-        Value::Table(t) => {
-            for (key, item) in t {
-                path.push(key.clone());
-                check_key(key, path, issues);
-                walk(item, path, issues);
-                path.pop();
-            }
-        }
+        DeValue::Table(t) => walk_table(t, path, issues),
         _ => {}
     }
 }
@@ -76,9 +83,8 @@ mod tests {
 
     #[test]
     fn finds_nan_and_infinities_at_any_depth() {
-        let table: toml::Table =
-            toml::from_str("a = nan\n[b]\nc = [1.0, inf]\nd = { e = -inf, f = 2.5 }\n").expect("TOML");
-        let found: Vec<(String, String)> = scan(&table).into_iter().map(|i| (i.path.join("."), i.message)).collect();
+        let table = DeTable::parse("a = nan\n[b]\nc = [1.0, inf]\nd = { e = -inf, f = 2.5 }\n").expect("TOML");
+        let found: Vec<(String, String)> = scan(table.get_ref()).into_iter().map(|i| (i.path.join("."), i.message)).collect();
         assert_eq!(
             found,
             [
@@ -91,10 +97,10 @@ mod tests {
 
     #[test]
     fn finds_control_characters_in_keys_and_text() {
-        let table: toml::Table =
-            toml::from_str("name = \"a\\u001b[2J\"\nnote = \"two\\nlines\"\n[\"s\\u0000\"]\nx = [\"\\u0007\"]\n")
+        let table =
+            DeTable::parse("name = \"a\\u001b[2J\"\nnote = \"two\\nlines\"\n[\"s\\u0000\"]\nx = [\"\\u0007\"]\n")
                 .expect("TOML");
-        let found: Vec<(String, String)> = scan(&table).into_iter().map(|i| (i.path.join("."), i.message)).collect();
+        let found: Vec<(String, String)> = scan(table.get_ref()).into_iter().map(|i| (i.path.join("."), i.message)).collect();
         assert_eq!(
             found,
             [

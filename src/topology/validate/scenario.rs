@@ -1,13 +1,14 @@
 //! Validation of `[[scenario]]` actions and `[[expect]]` milestones.
 
 use super::services::when_full;
-use super::values::{Ctx, describe, sub};
+use super::values::{Ctx, Seg, describe, sub};
 use crate::model::dist::Dist;
 use crate::model::{
     Action, ActionKind, Amount, DepId, DepKind, Dependency, FaultKind, Pace, Service, ServiceId, Version, WhenFull,
 };
 use crate::time::{SimTime, Span, parse_rate};
 use crate::topology::error::Issue;
+use crate::topology::keypath::KeyPath;
 use crate::topology::raw::{RawAction, RawTopology, SpreadText};
 use crate::topology::suggest::{did_you_mean, list};
 use toml::Value;
@@ -64,7 +65,7 @@ pub fn validate_scenario(
 ) -> (Vec<Action>, Vec<PendingSet>) {
     let mut entries: Vec<(SimTime, usize, Action, Option<Values>)> = Vec::new();
     for (i, a) in raw.scenario.iter().enumerate() {
-        let base = vec!["scenario".to_string(), i.to_string()];
+        let base = [Seg::from("scenario"), Seg::from(i)];
         if let Some((at, kind, label, values)) = action(ctx, &base, a, services, deps) {
             let label = a.note.clone().unwrap_or(label);
             // A plain duration is a fixed delay: the same as { dist = "fixed", value = ... }.
@@ -96,7 +97,7 @@ pub fn validate_scenario(
 type Values = Vec<(String, Value)>;
 type Checked = (SimTime, ActionKind, String, Option<Values>);
 
-fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], deps: &[Dependency]) -> Option<Checked> {
+fn action(ctx: &mut Ctx, base: &[Seg], a: &RawAction, services: &[Service], deps: &[Dependency]) -> Option<Checked> {
     let names: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
     let at = ctx.required(&sub(base, "at"), a.at.as_ref(), "\"+1h\"").and_then(|v| ctx.time(&sub(base, "at"), v));
     let verb = ctx.required(&sub(base, "action"), a.action.as_ref(), "\"crash\"")?;
@@ -278,7 +279,7 @@ fn action(ctx: &mut Ctx, base: &[String], a: &RawAction, services: &[Service], d
 /// The dependency an action needs reachable before it can be carried out.
 fn requires(
     ctx: &mut Ctx,
-    base: &[String],
+    base: &[Seg],
     r: &crate::topology::raw::RawRequires,
     services: &[Service],
     deps: &[Dependency],
@@ -307,7 +308,7 @@ fn flatten(key: &str, value: &Value, out: &mut Vec<(String, Value)>) {
     }
 }
 
-pub(super) fn service_id(ctx: &mut Ctx, path: &[String], name: &str, services: &[Service]) -> Option<ServiceId> {
+pub(super) fn service_id(ctx: &mut Ctx, path: &[Seg], name: &str, services: &[Service]) -> Option<ServiceId> {
     let found = ctx.service_ids.get(name).copied();
     if found.is_none() {
         let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
@@ -319,7 +320,7 @@ pub(super) fn service_id(ctx: &mut Ctx, path: &[String], name: &str, services: &
     found
 }
 
-fn amount(ctx: &mut Ctx, base: &[String], a: &RawAction, default: Amount) -> Amount {
+fn amount(ctx: &mut Ctx, base: &[Seg], a: &RawAction, default: Amount) -> Amount {
     match (a.count, a.fraction) {
         (Some(_), Some(_)) => {
             ctx.push(
@@ -334,12 +335,12 @@ fn amount(ctx: &mut Ctx, base: &[String], a: &RawAction, default: Amount) -> Amo
     }
 }
 
-fn pace(ctx: &mut Ctx, base: &[String], a: &RawAction) -> Option<Pace> {
+fn pace(ctx: &mut Ctx, base: &[Seg], a: &RawAction) -> Option<Pace> {
     match (&a.rate, a.batch) {
         (Some(_), Some(_)) | (None, None) => {
             let both = a.rate.is_some();
             let message = if both { "give `rate` or `batch`, not both" } else { "give a pace: `rate` or `batch`" };
-            let target = if both { sub(base, "batch") } else { base.to_vec() };
+            let target = if both { sub(base, "batch") } else { KeyPath::of(base) };
             ctx.push(Issue::at(&target, message).help(
                 "restart one at a time with `rate = \"300/h\"`, or in groups with `batch = 10` and `pause = \"5m\"`",
             ));
@@ -388,7 +389,7 @@ fn pace(ctx: &mut Ctx, base: &[String], a: &RawAction) -> Option<Pace> {
     }
 }
 
-fn version(ctx: &mut Ctx, base: &[String], a: &RawAction) -> Version {
+fn version(ctx: &mut Ctx, base: &[Seg], a: &RawAction) -> Version {
     let error_rate = a.error_rate.map_or(0.0, |e| ctx.fraction(&sub(base, "error-rate"), e, true));
     let capacity_factor = a.capacity_factor.unwrap_or(1.0);
     if capacity_factor <= 0.0 {
@@ -415,7 +416,7 @@ fn version(ctx: &mut Ctx, base: &[String], a: &RawAction) -> Version {
 /// A new version's `when-full` needs buffered calls to act on, and memory to grow into.
 fn deploy_when_full(
     ctx: &mut Ctx,
-    path: &[String],
+    path: &[Seg],
     w: WhenFull,
     service: ServiceId,
     services: &[Service],

@@ -1,7 +1,7 @@
 //! Validation of `[services.NAME]` tables and their `calls` into services and dependencies.
 
 use super::resilience;
-use super::values::{Ctx, sub};
+use super::values::{Ctx, Seg, sub};
 use crate::mechanisms::queueing::Variability;
 use crate::model::{
     Arrivals, Buffer, Control, DepKind, Dependency, Discipline, HealthCheck, Load, LoadShape, Memory, PeerThreads,
@@ -19,13 +19,13 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
     let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let mut services: Vec<Service> = raw.0.iter().map(|(name, s)| service(ctx, name, s)).collect();
     for ((name, s), svc) in raw.0.iter().zip(services.iter_mut()) {
-        let base = vec!["services".to_string(), name.clone()];
+        let base = [Seg::from("services"), Seg::from(name)];
         svc.extras = resilience::service_extras(ctx, &base, s, &names);
     }
     let mut deps = Vec::new();
     for (caller_i, (caller, s)) in raw.0.iter().enumerate() {
         for (callee, call) in &s.calls.0 {
-            let path = vec!["services".to_string(), caller.clone(), "calls".to_string(), callee.clone()];
+            let path = [Seg::from("services"), Seg::from(caller), Seg::from("calls"), Seg::from(callee)];
             if callee == caller {
                 ctx.push(
                     Issue::at_key(
@@ -75,7 +75,7 @@ pub(super) const WHEN_FULL: [(&str, WhenFull); 3] =
     [("drop", WhenFull::Drop), ("block", WhenFull::Block), ("grow", WhenFull::Grow)];
 
 /// A `when-full` policy, or `None` after reporting an unknown one.
-pub(super) fn when_full(ctx: &mut Ctx, path: &[String], text: &str) -> Option<WhenFull> {
+pub(super) fn when_full(ctx: &mut Ctx, path: &[Seg], text: &str) -> Option<WhenFull> {
     if let Some((_, w)) = WHEN_FULL.iter().find(|(n, _)| *n == text) {
         return Some(*w);
     }
@@ -88,7 +88,7 @@ pub(super) fn when_full(ctx: &mut Ctx, path: &[String], text: &str) -> Option<Wh
 }
 
 fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
-    let base = vec!["services".to_string(), name.to_string()];
+    let base = [Seg::from("services"), Seg::from(name)];
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         ctx.push(
             Issue::at_key(&base, format!("`{name}` is not a valid service name"))
@@ -197,7 +197,7 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
     }
 }
 
-fn peers(ctx: &mut Ctx, base: &[String], p: &RawPeers, workers: u32, os_limit: u32) -> PeerThreads {
+fn peers(ctx: &mut Ctx, base: &[Seg], p: &RawPeers, workers: u32, os_limit: u32) -> PeerThreads {
     let per_peer = ctx.number(&sub(base, "per-peer"), p.per_peer, 1.0, 0.0, false);
     let base_threads = ctx.int(&sub(base, "base-threads"), p.base_threads, 0, 0, u32::MAX as i64) as u32;
     if workers <= os_limit && u64::from(workers) + u64::from(base_threads) >= u64::from(os_limit) {
@@ -229,7 +229,7 @@ fn peers(ctx: &mut Ctx, base: &[String], p: &RawPeers, workers: u32, os_limit: u
     }
 }
 
-fn warmup(ctx: &mut Ctx, base: &[String], w: &RawWarmup) -> Warmup {
+fn warmup(ctx: &mut Ctx, base: &[Seg], w: &RawWarmup) -> Warmup {
     let (duration, duration_dist) = match ctx.required(&sub(base, "duration"), w.duration.as_ref(), "\"10m\"") {
         Some(d) => ctx.spread(&sub(base, "duration"), Some(d), "10m", true),
         None => (Span::ZERO, None),
@@ -261,7 +261,7 @@ fn warmup(ctx: &mut Ctx, base: &[String], w: &RawWarmup) -> Warmup {
     }
 }
 
-fn memory(ctx: &mut Ctx, base: &[String], m: &RawMemory) -> Memory {
+fn memory(ctx: &mut Ctx, base: &[Seg], m: &RawMemory) -> Memory {
     let limit_mb = match ctx.required(&sub(base, "limit"), m.limit.as_ref(), "\"4GB\"") {
         Some(l) => ctx.size(&sub(base, "limit"), Some(l), "4GB", true),
         None => 1.0,
@@ -284,7 +284,7 @@ fn memory(ctx: &mut Ctx, base: &[String], m: &RawMemory) -> Memory {
     }
 }
 
-fn buffer(ctx: &mut Ctx, base: &[String], b: &RawBuffer) -> Buffer {
+fn buffer(ctx: &mut Ctx, base: &[Seg], b: &RawBuffer) -> Buffer {
     let size = match ctx.required(&sub(base, "size"), b.size.as_ref(), "10000") {
         Some(&n) => ctx.number(&sub(base, "size"), Some(n), 1.0, 0.0, true),
         None => 1.0,
@@ -309,7 +309,7 @@ const LOAD_KINDS: [(&str, &[&str]); 5] = [
     ("closed", &["clients", "think"]),
 ];
 
-fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> Load {
+fn load(ctx: &mut Ctx, base: &[Seg], l: &RawLoad, service_timeout: Span) -> Load {
     let timeout = ctx.span(&sub(base, "timeout"), l.timeout.as_ref(), "30s", true);
     let timeout = if l.timeout.is_some() { timeout } else { service_timeout };
     let noise = ctx.number(&sub(base, "noise"), l.noise, 0.0, 0.0, false);
@@ -428,7 +428,7 @@ fn load(ctx: &mut Ctx, base: &[String], l: &RawLoad, service_timeout: Span) -> L
     }
 }
 
-fn dependency(ctx: &mut Ctx, base: &[String], caller: ServiceId, callee: ServiceId, c: &RawCall) -> Dependency {
+fn dependency(ctx: &mut Ctx, base: &[Seg], caller: ServiceId, callee: ServiceId, c: &RawCall) -> Dependency {
     let kind_name = c.kind.as_deref().unwrap_or("sync");
     let known = ["sync", "buffered", "control"];
     if !known.contains(&kind_name) {

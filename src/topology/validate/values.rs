@@ -4,6 +4,7 @@ use crate::model::ServiceId;
 use crate::model::dist::Dist;
 use crate::time::{Clock, SimTime, Span, parse_rate, parse_size_mb, parse_span};
 use crate::topology::error::Issue;
+pub use crate::topology::keypath::{Seg, sub};
 use crate::topology::raw::{DurationText, RateText, RawDist, SizeText, SpreadText};
 use crate::topology::suggest::did_you_mean;
 use std::collections::HashMap;
@@ -24,13 +25,6 @@ pub struct Ctx {
     pub service_ids: HashMap<String, ServiceId>,
 }
 
-/// `base` extended by one segment.
-pub fn sub(base: &[String], seg: impl ToString) -> Vec<String> {
-    let mut out = Vec::with_capacity(base.len() + 1);
-    out.extend_from_slice(base);
-    out.push(seg.to_string());
-    out
-}
 
 /// Names a TOML value's type and content, as in "integer 30".
 pub fn describe(value: &Value) -> String {
@@ -51,7 +45,7 @@ impl Ctx {
     }
 
     /// A duration, or its default; `positive` refuses zero.
-    pub fn span(&mut self, path: &[String], text: Option<&DurationText>, default: &str, positive: bool) -> Span {
+    pub fn span(&mut self, path: &[Seg], text: Option<&DurationText>, default: &str, positive: bool) -> Span {
         let fallback = parse_span(default).expect("defaults parse");
         let Some(text) = text else { return fallback };
         match parse_span(&text.0) {
@@ -75,7 +69,7 @@ impl Ctx {
     /// A duration that may be a distribution: its nominal value and the distribution.
     pub fn spread(
         &mut self,
-        path: &[String],
+        path: &[Seg],
         text: Option<&SpreadText>,
         default: &str,
         positive: bool,
@@ -93,7 +87,7 @@ impl Ctx {
     /// A latency that may be a distribution: its mean and the distribution.
     pub fn latency(
         &mut self,
-        path: &[String],
+        path: &[Seg],
         text: Option<&SpreadText>,
         default: &str,
         positive: bool,
@@ -105,7 +99,7 @@ impl Ctx {
     }
 
     /// A distribution of durations; `None` after pushing its problems.
-    pub fn dist(&mut self, path: &[String], d: &RawDist) -> Option<Dist> {
+    pub fn dist(&mut self, path: &[Seg], d: &RawDist) -> Option<Dist> {
         const KINDS: [(&str, &[&str]); 6] = [
             ("fixed", &["value"]),
             ("exponential", &["mean"]),
@@ -192,12 +186,12 @@ impl Ctx {
     }
 
     /// An optional duration without default.
-    pub fn opt_span(&mut self, path: &[String], text: Option<&DurationText>) -> Option<Span> {
+    pub fn opt_span(&mut self, path: &[Seg], text: Option<&DurationText>) -> Option<Span> {
         text.map(|t| self.span(path, Some(t), "1s", true))
     }
 
     /// A rate [per second]; `positive` refuses zero.
-    pub fn rate(&mut self, path: &[String], text: &RateText, positive: bool) -> f64 {
+    pub fn rate(&mut self, path: &[Seg], text: &RateText, positive: bool) -> f64 {
         match parse_rate(&text.0) {
             Ok(r) if positive && r <= 0.0 => {
                 self.push(
@@ -215,7 +209,7 @@ impl Ctx {
     }
 
     /// A size [MB], or its default; `positive` refuses zero.
-    pub fn size(&mut self, path: &[String], text: Option<&SizeText>, default: &str, positive: bool) -> f64 {
+    pub fn size(&mut self, path: &[Seg], text: Option<&SizeText>, default: &str, positive: bool) -> f64 {
         let fallback = parse_size_mb(default).expect("defaults parse");
         let Some(text) = text else { return fallback };
         match parse_size_mb(&text.0) {
@@ -235,7 +229,7 @@ impl Ctx {
     }
 
     /// A number at least `min` (more than `min` when `strict`), or its default.
-    pub fn number(&mut self, path: &[String], value: Option<f64>, default: f64, min: f64, strict: bool) -> f64 {
+    pub fn number(&mut self, path: &[Seg], value: Option<f64>, default: f64, min: f64, strict: bool) -> f64 {
         let Some(v) = value else { return default };
         let ok = if strict { v > min } else { v >= min };
         if !ok || !v.is_finite() {
@@ -250,7 +244,7 @@ impl Ctx {
     }
 
     /// A required value: reports it missing with an example.
-    pub fn required<'a, T>(&mut self, path: &[String], value: Option<&'a T>, example: &str) -> Option<&'a T> {
+    pub fn required<'a, T>(&mut self, path: &[Seg], value: Option<&'a T>, example: &str) -> Option<&'a T> {
         if value.is_none() {
             let (key, table) = path.split_last().expect("keys have a name");
             let place = if table.is_empty() {
@@ -266,7 +260,7 @@ impl Ctx {
     }
 
     /// An integer in `min..=max`, or its default.
-    pub fn int(&mut self, path: &[String], value: Option<i64>, default: i64, min: i64, max: i64) -> i64 {
+    pub fn int(&mut self, path: &[Seg], value: Option<i64>, default: i64, min: i64, max: i64) -> i64 {
         match value {
             Some(v) if v < min || v > max => {
                 // Below the range, a bound past any sensible value is left unsaid; above it, it is the point.
@@ -289,7 +283,7 @@ impl Ctx {
     }
 
     /// A fraction in (0, 1] (or [0, 1] with `zero_ok`).
-    pub fn fraction(&mut self, path: &[String], value: f64, zero_ok: bool) -> f64 {
+    pub fn fraction(&mut self, path: &[Seg], value: f64, zero_ok: bool) -> f64 {
         let ok = if zero_ok { (0.0..=1.0).contains(&value) } else { value > 0.0 && value <= 1.0 };
         if !ok {
             let range = if zero_ok { "between 0 and 1" } else { "more than 0 and at most 1" };
@@ -301,7 +295,7 @@ impl Ctx {
     }
 
     /// The start clock.
-    pub fn clock_value(&mut self, path: &[String], value: &Value) -> Option<Clock> {
+    pub fn clock_value(&mut self, path: &[Seg], value: &Value) -> Option<Clock> {
         let text = match value {
             Value::String(s) => s.clone(),
             Value::Datetime(d) => d.to_string(),
@@ -326,7 +320,7 @@ impl Ctx {
     }
 
     /// A time in the run: a clock time (`"05:15"`, needs `start`) or an offset (`"+3h15m"`), not after the end.
-    pub fn time(&mut self, path: &[String], value: &Value) -> Option<SimTime> {
+    pub fn time(&mut self, path: &[Seg], value: &Value) -> Option<SimTime> {
         let text = match value {
             Value::String(s) => s.trim().to_string(),
             Value::Datetime(d) if d.date.is_none() && d.time.is_some() => d.to_string(),
@@ -391,7 +385,7 @@ impl Ctx {
     }
 
     /// A time of day (`"14:00"`) in seconds since midnight.
-    pub fn time_of_day(&mut self, path: &[String], value: &Value) -> Option<u64> {
+    pub fn time_of_day(&mut self, path: &[Seg], value: &Value) -> Option<u64> {
         let text = match value {
             Value::String(s) => s.trim().to_string(),
             Value::Datetime(d) if d.date.is_none() && d.time.is_some() => d.to_string(),
