@@ -168,7 +168,8 @@ impl Issue {
 
 /// Joins path segments as a dotted key, quoting segments that hold dots.
 pub fn dotted(path: &(impl ToPath + ?Sized)) -> String {
-    let segs: Vec<String> = path.to_path().iter().map(|s| if s.contains('.') { format!("\"{s}\"") } else { s.clone() }).collect();
+    let segs: Vec<String> =
+        path.to_path().iter().map(|s| if s.contains('.') { format!("\"{s}\"") } else { s.clone() }).collect();
     segs.join(".")
 }
 

@@ -143,8 +143,11 @@ mod tests {
         let mut path = sub(&base, "calls");
         for i in 0..12 {
             path = sub(&path, i);
-            let want: Vec<String> =
-                ["services", "api", "calls"].iter().map(|s| s.to_string()).chain((0..=i).map(|j| j.to_string())).collect();
+            let want: Vec<String> = ["services", "api", "calls"]
+                .iter()
+                .map(|s| s.to_string())
+                .chain((0..=i).map(|j| j.to_string()))
+                .collect();
             assert_eq!(path.to_path(), want);
         }
     }

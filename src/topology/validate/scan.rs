@@ -27,6 +27,9 @@ fn walk_table<'a>(table: &'a DeTable, path: &mut Vec<Seg<'a>>, issues: &mut Vec<
 
 fn check_key(key: &str, path: &[Seg], issues: &mut Vec<Issue>) {
     // Keys name services and calls: not even a newline or a tab belongs in one.
+    if plain(key) {
+        return;
+    }
     if let Some(c) = key.chars().find(|&c| c.is_control() || crate::text::is_unsafe(c)) {
         issues.push(
             Issue::at_key(path, format!("a key may not hold control characters; found {}", code_point(c)))
@@ -38,7 +41,9 @@ fn check_key(key: &str, path: &[Seg], issues: &mut Vec<Issue>) {
 fn walk<'a>(value: &'a DeValue, path: &mut Vec<Seg<'a>>, issues: &mut Vec<Issue>) {
     match value {
         DeValue::String(text) => {
-            if let Some(c) = unsafe_char(text) {
+            if !plain(text)
+                && let Some(c) = unsafe_char(text)
+            {
                 issues.push(
                     Issue::at(&path[..], format!("text may not hold control characters; found {}", code_point(c)))
                         .help("write printable text (newlines and tabs are fine in descriptions and notes)"),
@@ -68,6 +73,29 @@ fn walk<'a>(value: &'a DeValue, path: &mut Vec<Seg<'a>>, issues: &mut Vec<Issue>
     }
 }
 
+/// Writes each date-time of `table` as its text, as reading the file into a
+/// plain table did before the raw topology was read from it: a date-time
+/// where text or any value is expected is its text. O(values).
+pub fn datetimes_as_text(table: &mut DeTable) {
+    for (_, value) in table.iter_mut() {
+        as_text(value.get_mut());
+    }
+}
+
+fn as_text(value: &mut DeValue) {
+    match value {
+        DeValue::Datetime(d) => *value = DeValue::String(d.to_string().into()),
+        DeValue::Array(items) => items.iter_mut().for_each(|item| as_text(item.get_mut())),
+        DeValue::Table(t) => datetimes_as_text(t),
+        _ => {}
+    }
+}
+
+/// Printable ASCII only: nothing to look for, byte by byte.
+fn plain(text: &str) -> bool {
+    text.bytes().all(|b| (b' '..=b'~').contains(&b))
+}
+
 /// As TOML writes it.
 fn shown(f: f64) -> &'static str {
     match f {
@@ -84,7 +112,8 @@ mod tests {
     #[test]
     fn finds_nan_and_infinities_at_any_depth() {
         let table = DeTable::parse("a = nan\n[b]\nc = [1.0, inf]\nd = { e = -inf, f = 2.5 }\n").expect("TOML");
-        let found: Vec<(String, String)> = scan(table.get_ref()).into_iter().map(|i| (i.path.join("."), i.message)).collect();
+        let found: Vec<(String, String)> =
+            scan(table.get_ref()).into_iter().map(|i| (i.path.join("."), i.message)).collect();
         assert_eq!(
             found,
             [
@@ -100,7 +129,8 @@ mod tests {
         let table =
             DeTable::parse("name = \"a\\u001b[2J\"\nnote = \"two\\nlines\"\n[\"s\\u0000\"]\nx = [\"\\u0007\"]\n")
                 .expect("TOML");
-        let found: Vec<(String, String)> = scan(table.get_ref()).into_iter().map(|i| (i.path.join("."), i.message)).collect();
+        let found: Vec<(String, String)> =
+            scan(table.get_ref()).into_iter().map(|i| (i.path.join("."), i.message)).collect();
         assert_eq!(
             found,
             [

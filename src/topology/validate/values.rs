@@ -25,7 +25,6 @@ pub struct Ctx {
     pub service_ids: HashMap<String, ServiceId>,
 }
 
-
 /// Names a TOML value's type and content, as in "integer 30".
 pub fn describe(value: &Value) -> String {
     match value {
