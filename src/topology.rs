@@ -6,6 +6,7 @@ mod file;
 mod keypath;
 mod locate;
 mod overrides;
+mod pieces;
 mod raw;
 mod sets;
 mod source;
@@ -106,7 +107,7 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
 /// borrows the text; `None` when the text has a syntax or type error, which
 /// the slower path places.
 fn read_raw(text: &str) -> Option<(RawTopology, Vec<error::Issue>)> {
-    let mut doc = DeTable::parse(text).ok()?;
+    let mut doc = pieces::parse(text).or_else(|| DeTable::parse(text).ok())?;
     let found = validate::scan(doc.get_ref());
     validate::datetimes_as_text(doc.get_mut());
     let raw = RawTopology::deserialize(toml::de::Deserializer::from(doc)).ok()?;

@@ -1,0 +1,122 @@
+//! A long topology parsed a `[services.NAME]` table at a time, so the parser holds the tokens of one piece, not of the file.
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// The document of `text`, parsed in pieces split before each `[services.NAME]`
+/// header line (a bare name, at the start of its line) and joined.
+///
+/// `None` when the pieces might not join as the whole text parses: when a piece
+/// does not parse (a split inside a multi-line string leaves one unterminated),
+/// when a key is defined in two pieces, or when the text before the first piece
+/// or a `[services]` header defines the services table itself. The caller then
+/// parses the whole text, which reports any error where it is. Keys come in the
+/// order they first appear, as in one parse; the spans are the pieces' own,
+/// good only for telling values apart, not for placing errors.
+pub fn parse(text: &str) -> Option<Spanned<DeTable<'_>>> {
+    let starts = split_points(text)?;
+    let mut doc = DeTable::parse(&text[..starts[0]]).ok()?;
+    if doc.get_ref().contains_key("services") {
+        return None;
+    }
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        let piece = DeTable::parse(&text[start..end]).ok()?.into_inner();
+        join(doc.get_mut(), piece)?;
+    }
+    Some(doc)
+}
+
+/// Adds the keys of `piece` to `doc`: its services to the services table, the rest at the
+/// top level; `None` if one is there already.
+fn join<'a>(doc: &mut DeTable<'a>, piece: DeTable<'a>) -> Option<()> {
+    for (key, value) in piece {
+        if key.get_ref() == "services" {
+            let DeValue::Table(services) = value.into_inner() else { return None };
+            let all = doc.entry(key).or_insert_with(|| Spanned::new(0..0, DeValue::Table(DeTable::new())));
+            let DeValue::Table(all) = all.get_mut() else { return None };
+            for (name, service) in services {
+                if all.insert(name, service).is_some() {
+                    return None;
+                }
+            }
+        } else if doc.insert(key, value).is_some() {
+            return None;
+        }
+    }
+    Some(())
+}
+
+/// Where each `[services.NAME]` header line starts; `None` when there is none or a
+/// header names the services table itself.
+fn split_points(text: &str) -> Option<Vec<usize>> {
+    let mut starts = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if is_service_header(line) {
+            starts.push(at);
+        } else if names_services(line) {
+            return None;
+        }
+        at += line.len();
+    }
+    (!starts.is_empty()).then_some(starts)
+}
+
+/// `[services.NAME]` with a bare name, then only blanks or a comment.
+fn is_service_header(line: &str) -> bool {
+    let Some(rest) = line.strip_prefix("[services.") else { return false };
+    let Some((name, after)) = rest.split_once(']') else { return false };
+    let after = after.trim_start_matches([' ', '\t']);
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && (after.is_empty() || after.starts_with(['#', '\n', '\r']))
+}
+
+/// A header of the services table itself (`[services]`, `[[services]]`, quoted or spaced).
+fn names_services(line: &str) -> bool {
+    let line = line.trim_start();
+    let Some(inner) = line.strip_prefix('[') else { return false };
+    let inner = inner.strip_prefix('[').unwrap_or(inner);
+    let Some((key, _)) = inner.split_once(']') else { return false };
+    let key: String = key.chars().filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect();
+    key == "services"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    /// The document as one parse reads it, and as the pieces do, as plain tables.
+    fn both(text: &str) -> (Option<toml::Table>, Option<toml::Table>) {
+        let whole = toml::from_str::<toml::Table>(text).ok();
+        let pieces = parse(text).and_then(|d| toml::Table::deserialize(toml::de::Deserializer::from(d)).ok());
+        (whole, pieces)
+    }
+
+    #[test]
+    fn pieces_join_as_the_whole_text_parses() {
+        let text = "name = \"x\"\n[services.a]\ninstances = 1\ncalls.b = {}\n\n[services.b]\n# c\n[services.b.load]\nkind = \"constant\"\n[[scenario]]\nat = \"+1m\"\n[services.c] # note\n";
+        let (whole, pieces) = both(text);
+        assert!(pieces.is_some());
+        assert_eq!(whole, pieces);
+        let keys: Vec<&String> = pieces.as_ref().map(|t| t.keys().collect()).unwrap_or_default();
+        assert_eq!(keys, ["name", "services", "scenario"]);
+    }
+
+    #[test]
+    fn declines_what_the_whole_parse_would_refuse_or_read_otherwise() {
+        for text in [
+            "[services.a]\nx = 1\n[services.a]\ny = 2\n",
+            "[services.a]\n[services.b]\n[services.a.calls.x]\n",
+            "services = { z = {} }\n[services.a]\n",
+            "[services]\n[services.a]\n[services]\n",
+            "[[scenario]]\n[services.a]\n[[scenario]]\n",
+            "d = \"\"\"\n[services.a]\n\"\"\"\n",
+        ] {
+            assert!(parse(text).is_none(), "{text}");
+        }
+        assert!(parse("name = \"no services\"\n").is_none());
+    }
+}
