@@ -3,7 +3,7 @@
 use super::slab::{NONE, Origin, Phase};
 use super::{Ev, Life, Sim};
 use crate::mechanisms::load;
-use crate::model::Discipline;
+use crate::model::{Discipline, Model};
 
 impl Sim<'_> {
     /// Schedules service `s`'s next outside request at its current rate.
@@ -12,7 +12,12 @@ impl Sim<'_> {
         if matches!(svc.load.shape, crate::model::LoadShape::None | crate::model::LoadShape::Closed { .. }) {
             return;
         }
-        let rate = load::rate_at(&svc.load.shape, self.now_ms()) * self.svcs[s as usize].load_factor;
+        let base = match svc.load.shape {
+            // The common shape needs neither the clock nor the call.
+            crate::model::LoadShape::Constant { rate } => rate,
+            ref shape => load::rate_at(shape, self.now_ms()),
+        };
+        let rate = base * self.svcs[s as usize].load_factor;
         let gap_s = if rate <= 0.0 {
             // Nothing arrives now: look again at the next step.
             let next = (self.now / self.step_us + 1) * self.step_us;
@@ -112,30 +117,36 @@ impl Sim<'_> {
     }
 
     /// Starts request `id`'s own work, holding its slot.
+    ///
+    /// Each table is indexed once (the request, its service's model and state,
+    /// its instance): this runs once per request visit.
     fn work(&mut self, id: u32) {
-        let (s, i) = (self.reqs.get(id).service as usize, self.reqs.get(id).instance as usize);
-        let model = &self.model.services[s];
-        let own_s = match &model.latency_dist {
+        let model: &Model = self.model;
+        let r = self.reqs.get(id);
+        let (s, i, arrived) = (r.service as usize, r.instance as usize, r.arrived);
+        let spec = &model.services[s];
+        let own_s = match &spec.latency_dist {
             Some(d) => d.sample_fast(&mut self.rng),
-            None => model.latency.secs(),
+            None => spec.latency.secs(),
         };
         let own_us = super::round_u64(own_s * 1e6);
-        let mut extra_us = self.svcs[s].insts[i].own.extra_us + self.long_extra_us(s, own_us);
-        for k in 0..self.svcs[s].extras.len() {
-            let e = self.svcs[s].extras[k];
+        let long_us = self.long_extra_us(s, own_us);
+        let Sim { svcs, rng, reqs, now, .. } = self;
+        let svc = &mut svcs[s];
+        let own = &svc.insts[i].own;
+        let (mut extra_us, stretch) = (own.extra_us + long_us, own.stretch);
+        for e in &svc.extras {
             extra_us += match e.dist {
-                Some(d) => super::round_u64(d.sample_fast(&mut self.rng) * 1e6),
+                Some(d) => super::round_u64(d.sample_fast(rng) * 1e6),
                 None => e.fixed_us,
             };
         }
-        let waited = self.now - self.reqs.get(id).arrived;
-        self.svcs[s].stats.waited(waited);
-        let r = self.reqs.get_mut(id);
+        svc.stats.waited(*now - arrived);
+        let r = reqs.get_mut(id);
         r.phase = Phase::Working;
         r.extra_us += extra_us;
         let epoch = r.epoch;
-        let stretch = self.svcs[s].insts[i].own.stretch;
-        let done = self.now + if stretch == 1.0 { own_us } else { super::round_u64(own_s * stretch * 1e6) };
+        let done = *now + if stretch == 1.0 { own_us } else { super::round_u64(own_s * stretch * 1e6) };
         self.at(done, Ev::Work(id, epoch));
     }
 
@@ -181,16 +192,18 @@ impl Sim<'_> {
 
     /// Frees a worker thread and starts the next waiting request, dropping those that waited too long.
     fn release_thread(&mut self, s: usize, i: usize) {
-        let inst = &mut self.svcs[s].insts[i];
-        inst.busy = inst.busy.saturating_sub(1);
-        let model = &self.model.services[s];
-        let shed = if self.mechs.services { self.mechs.shed[s] } else { None };
+        let model: &Model = self.model;
+        let spec = &model.services[s];
+        let services = self.mechs.services;
+        let shed = if services { self.mechs.shed[s] } else { None };
         let (lifo, timeout_us) = match shed {
             Some(sh) => (sh.lifo, sh.max_wait_us),
-            None => (model.discipline == Discipline::Lifo, super::us(model.timeout)),
+            None => (spec.discipline == Discipline::Lifo, super::us(spec.timeout)),
         };
         // A priority queue is kept in serving order.
-        let lifo = lifo && !(self.mechs.services && self.mechs.prio[s]);
+        let lifo = lifo && !(services && self.mechs.prio[s]);
+        let inst = &mut self.svcs[s].insts[i];
+        inst.busy = inst.busy.saturating_sub(1);
         loop {
             let inst = &mut self.svcs[s].insts[i];
             let next = if lifo { inst.queue.pop_back() } else { inst.queue.pop_front() };
@@ -211,30 +224,38 @@ impl Sim<'_> {
         if self.mechs.calls {
             self.drop_conn(id);
         }
+        let model: &Model = self.model;
         let r = *self.reqs.get(id);
         let (s, i) = (r.service as usize, r.instance as usize);
-        if matches!(r.phase, Phase::CpuWait | Phase::Working | Phase::Delayed | Phase::Calling) {
-            self.svcs[s].stats.held(self.now - r.started);
-            if r.phase == Phase::Working {
+        let now = self.now;
+        match r.phase {
+            Phase::Working => {
+                self.svcs[s].stats.held(now - r.started);
                 self.release_slot(s, i);
-            } else if r.phase == Phase::CpuWait {
-                self.svcs[s].insts[i].cpu_queue.retain(|&q| q != id);
             }
+            Phase::CpuWait => {
+                let svc = &mut self.svcs[s];
+                svc.stats.held(now - r.started);
+                svc.insts[i].cpu_queue.retain(|&q| q != id);
+            }
+            Phase::Delayed | Phase::Calling => self.svcs[s].stats.held(now - r.started),
+            Phase::Queued | Phase::Free => {}
         }
         let had_thread = r.phase != Phase::Queued;
         self.timers.disarm(id);
         self.reqs.release(id);
-        let took = self.now - r.arrived;
+        let took = now - r.arrived;
         let ok = ok
             && match r.origin {
-                Origin::External => took <= super::us(self.model.services[s].load.timeout),
+                Origin::External => took <= super::us(model.services[s].load.timeout),
                 _ => true,
             };
         if !r.counted {
+            let stats = &mut self.svcs[s].stats;
             if ok {
-                self.svcs[s].stats.served(took);
+                stats.served(took);
             } else {
-                self.svcs[s].stats.failed();
+                stats.failed();
             }
         }
         if had_thread {
