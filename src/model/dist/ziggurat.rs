@@ -22,6 +22,10 @@ const V: f64 = 3.949_659_822_581_557e-3;
 /// Layer edges, falling from the base's `x[0]` to `x[256] = 0`, and the density at each.
 struct Tables {
     x: [f64; LAYERS + 1],
+    /// `x` over 2^53: a 53-bit integer times it is the point across a layer in
+    /// one multiplication, exactly as the uniform `k / 2^53` times `x` (both are
+    /// `k x / 2^53` rounded once, as scaling by a power of two is exact).
+    x_53: [f64; LAYERS + 1],
     f: [f64; LAYERS + 1],
 }
 
@@ -37,7 +41,7 @@ fn tables() -> &'static Tables {
         }
         x[LAYERS] = 0.0;
         let f = x.map(|xi| (-xi).exp());
-        Tables { x, f }
+        Tables { x, x_53: x.map(|xi| xi * (1.0 / (1u64 << 53) as f64)), f }
     })
 }
 
@@ -46,8 +50,7 @@ fn tables() -> &'static Tables {
 fn layer<G: Rng + ?Sized>(rng: &mut G, t: &Tables) -> (usize, f64) {
     let bits = rng.next_u64();
     let i = (bits & 0xff) as usize;
-    let u = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-    (i, u * t.x[i])
+    (i, (bits >> 11) as f64 * t.x_53[i])
 }
 
 /// A draw of the exponential distribution of mean 1.
