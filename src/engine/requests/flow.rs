@@ -119,22 +119,26 @@ impl Sim<'_> {
     /// Starts request `id`'s own work, holding its slot.
     ///
     /// Each table is indexed once (the request, its service's model and state,
-    /// its instance): this runs once per request visit.
+    /// its instance): this runs once per request visit. The end of the work
+    /// is scheduled as soon as it is known, the rest (extra time, the wait's
+    /// tally) after: the next event waits on that push, not on the rest.
     fn work(&mut self, id: u32) {
         let model: &Model = self.model;
         let r = self.reqs.get(id);
-        let (s, i, arrived) = (r.service as usize, r.instance as usize, r.arrived);
+        let (s, i, arrived, epoch) = (r.service as usize, r.instance as usize, r.arrived, r.epoch);
         let spec = &model.services[s];
         let own_s = match &spec.latency_dist {
             Some(d) => d.sample_fast(&mut self.rng),
             None => spec.latency.secs(),
         };
         let own_us = super::round_u64(own_s * 1e6);
+        let stretch = self.svcs[s].insts[i].own.stretch;
+        let done = self.now + if stretch == 1.0 { own_us } else { super::round_u64(own_s * stretch * 1e6) };
+        self.at(done, Ev::Work(id, epoch));
         let long_us = self.long_extra_us(s, own_us);
         let Sim { svcs, rng, reqs, now, .. } = self;
         let svc = &mut svcs[s];
-        let own = &svc.insts[i].own;
-        let (mut extra_us, stretch) = (own.extra_us + long_us, own.stretch);
+        let mut extra_us = svc.insts[i].own.extra_us + long_us;
         for e in &svc.extras {
             extra_us += match e.dist {
                 Some(d) => super::round_u64(d.sample_fast(rng) * 1e6),
@@ -145,9 +149,6 @@ impl Sim<'_> {
         let r = reqs.get_mut(id);
         r.phase = Phase::Working;
         r.extra_us += extra_us;
-        let epoch = r.epoch;
-        let done = *now + if stretch == 1.0 { own_us } else { super::round_u64(own_s * stretch * 1e6) };
-        self.at(done, Ev::Work(id, epoch));
     }
 
     pub(super) fn work_done(&mut self, id: u32, epoch: u32) {
@@ -244,6 +245,14 @@ impl Sim<'_> {
         let had_thread = r.phase != Phase::Queued;
         self.timers.disarm(id);
         self.reqs.release(id);
+        // The thread first: the next waiting request's work is on the way to
+        // the next event; the tallies below are not (and count the same after).
+        if had_thread {
+            if self.mechs.services {
+                self.free_env(s);
+            }
+            self.release_thread(s, i);
+        }
         let took = now - r.arrived;
         let ok = ok
             && match r.origin {
@@ -257,12 +266,6 @@ impl Sim<'_> {
             } else {
                 stats.failed();
             }
-        }
-        if had_thread {
-            if self.mechs.services {
-                self.free_env(s);
-            }
-            self.release_thread(s, i);
         }
         if self.svcs[s].insts[i].life == Life::Draining {
             self.check_drained(s as u32, i as u32);
