@@ -29,7 +29,7 @@ impl Sim<'_> {
                 crate::model::Arrivals::Uniform => 1.0 / rate,
             }
         };
-        let gap = super::round_u64(gap_s * 1e6).max(1);
+        let gap = super::us_of_secs(gap_s).max(1);
         self.at(self.now + gap, Ev::Arrive(s));
     }
 
@@ -93,6 +93,7 @@ impl Sim<'_> {
 
     /// Request `id` takes a worker thread, then a processing slot when one is
     /// free; returns false if it was refused instead (a throttled serverless service).
+    #[inline]
     fn begin(&mut self, id: u32) -> bool {
         if self.mechs.services && !self.take_env(id) {
             return false;
@@ -131,9 +132,9 @@ impl Sim<'_> {
             Some(d) => d.sample_fast(&mut self.rng),
             None => spec.latency.secs(),
         };
-        let own_us = super::round_u64(own_s * 1e6);
+        let own_us = super::us_of_secs(own_s);
         let stretch = self.svcs[s].insts[i].own.stretch;
-        let done = self.now + if stretch == 1.0 { own_us } else { super::round_u64(own_s * stretch * 1e6) };
+        let done = self.now + if stretch == 1.0 { own_us } else { super::us_of_secs(own_s * stretch) };
         self.at(done, Ev::Work(id, epoch));
         let long_us = self.long_extra_us(s, own_us);
         let Sim { svcs, rng, reqs, now, .. } = self;
@@ -141,7 +142,7 @@ impl Sim<'_> {
         let mut extra_us = svc.insts[i].own.extra_us + long_us;
         for e in &svc.extras {
             extra_us += match e.dist {
-                Some(d) => super::round_u64(d.sample_fast(rng) * 1e6),
+                Some(d) => super::us_of_secs(d.sample_fast(rng)),
                 None => e.fixed_us,
             };
         }
@@ -152,25 +153,27 @@ impl Sim<'_> {
     }
 
     pub(super) fn work_done(&mut self, id: u32, epoch: u32) {
-        let r = *self.reqs.get(id);
+        let r = self.reqs.get(id);
         if r.epoch != epoch {
             return;
         }
+        let (s, i, segment) = (r.service, r.instance, r.segment);
         if r.phase == Phase::Working {
-            self.release_slot(r.service as usize, r.instance as usize);
-            if r.extra_us > 0 {
+            let extra_us = r.extra_us;
+            self.release_slot(s as usize, i as usize);
+            if extra_us > 0 {
                 self.reqs.get_mut(id).phase = Phase::Delayed;
-                self.at(self.now + r.extra_us, Ev::Work(id, epoch));
+                self.at(self.now + extra_us, Ev::Work(id, epoch));
                 return;
             }
         }
-        if let Some(client) = self.own_fails(r.service, r.instance, r.segment) {
+        if let Some(client) = self.own_fails(s, i, segment) {
             self.reqs.get_mut(id).client = client;
             self.finish(id, false);
             return;
         }
-        if !self.control_allows(r.service) {
-            self.control_short(r.service);
+        if !self.control_allows(s) {
+            self.control_short(s);
             self.finish(id, false);
             return;
         }
@@ -178,7 +181,13 @@ impl Sim<'_> {
         r.phase = Phase::Calling;
         r.out = 0;
         r.left = u32::MAX;
-        self.next_call(id);
+        if self.outgoing[s as usize].is_empty() {
+            // No call to make, the first thing `next_call` would find: the answer, at once.
+            let ok = !self.memory_fails(s);
+            self.finish(id, ok);
+        } else {
+            self.next_call(id);
+        }
     }
 
     /// Frees a processing slot and gives it to the next request waiting for one.
