@@ -107,6 +107,7 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Schedules `event` at `at`. O(1) while the list is short, else O(log n).
+    #[inline(always)]
     pub fn push(&mut self, at: SimTime, event: E) {
         let seq = self.reserve();
         self.push_reserved(at, seq, event);
@@ -123,18 +124,34 @@ impl<E: Copy> EventQueue<E> {
 
     /// Schedules `event` at `at` with a sequence number from [`Self::reserve`],
     /// used at most once. O(1) while the list is short, else O(log n).
+    ///
+    /// The list's append is inlined into the caller, so the event is written
+    /// straight into its slot: passed by reference to an outlined push, a
+    /// freshly built event is read back whole from the fields just stored,
+    /// which the processor cannot forward from its store buffer (a stall on
+    /// every push). The rest is out of line.
+    #[inline(always)]
     pub fn push_reserved(&mut self, at: SimTime, seq: u64, event: E) {
-        let entry = Entry { key: (u128::from(at.0) << 64) | u128::from(seq), event };
+        let key = (u128::from(at.0) << 64) | u128::from(seq);
+        if let Store::List { list, keys } = &mut self.store {
+            let n = list.len();
+            if n < LIST {
+                keys[n] = key;
+                list.push(Entry { key, event });
+                return;
+            }
+        }
+        self.push_slow(Entry { key, event });
+    }
+
+    /// A push into a full list (which becomes a heap) or into the heap.
+    #[inline(never)]
+    fn push_slow(&mut self, entry: Entry<E>) {
         match &mut self.store {
-            Store::List { list, keys } => {
-                if list.len() < LIST {
-                    keys[list.len()] = entry.key;
-                    list.push(entry);
-                } else {
-                    let mut heap: Vec<_> = std::mem::take(list).into_iter().map(Reverse).collect();
-                    heap.push(Reverse(entry));
-                    self.store = Store::Heap { heap: heap.into(), spent: false };
-                }
+            Store::List { list, .. } => {
+                let mut heap: Vec<_> = std::mem::take(list).into_iter().map(Reverse).collect();
+                heap.push(Reverse(entry));
+                self.store = Store::Heap { heap: heap.into(), spent: false };
             }
             Store::Heap { heap, spent } => {
                 if std::mem::take(spent) {
@@ -148,6 +165,10 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Removes the earliest event (first scheduled among equal times). O(1) while the list is short, else O(log n).
+    ///
+    /// The list's case is inlined into the caller (the event comes back in
+    /// registers); the heap's is out of line.
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         match &mut self.store {
             Store::List { list, keys } => {
@@ -161,24 +182,29 @@ impl<E: Copy> EventQueue<E> {
                 let top = list.swap_remove(i);
                 Some((top.at(), top.event))
             }
-            Store::Heap { heap, spent } => {
-                if std::mem::take(spent) {
-                    heap.pop();
-                }
-                if heap.len() <= LIST_UPTO {
-                    let list: Vec<_> = std::mem::take(heap).into_vec().into_iter().map(|Reverse(e)| e).collect();
-                    let mut keys = [u128::MAX; LIST];
-                    for (k, e) in keys.iter_mut().zip(&list) {
-                        *k = e.key;
-                    }
-                    self.store = Store::List { list, keys };
-                    return self.pop();
-                }
-                let Reverse(top) = heap.peek()?;
-                *spent = true;
-                Some((top.at(), top.event))
-            }
+            Store::Heap { .. } => self.pop_heap(),
         }
+    }
+
+    /// [`Self::pop`] in heap mode, turning back into a list when few events are left.
+    #[inline(never)]
+    fn pop_heap(&mut self) -> Option<(SimTime, E)> {
+        let Store::Heap { heap, spent } = &mut self.store else { return self.pop() };
+        if std::mem::take(spent) {
+            heap.pop();
+        }
+        if heap.len() <= LIST_UPTO {
+            let list: Vec<_> = std::mem::take(heap).into_vec().into_iter().map(|Reverse(e)| e).collect();
+            let mut keys = [u128::MAX; LIST];
+            for (k, e) in keys.iter_mut().zip(&list) {
+                *k = e.key;
+            }
+            self.store = Store::List { list, keys };
+            return self.pop();
+        }
+        let Reverse(top) = heap.peek()?;
+        *spent = true;
+        Some((top.at(), top.event))
     }
 
     /// The time of the earliest event.

@@ -55,16 +55,21 @@ fn us(span: Span) -> u64 {
 
 /// `x.round() as u64` for every `x` (halves away from zero; negative and NaN
 /// give 0, too large saturates), without the call into libm that `round` is
-/// on baseline x86-64. Exact: below 2^53 the fraction `x - trunc(x)` is a
-/// double itself, and from 2^53 on every double is an integer. The common
-/// range goes through `i64`, which converts in one instruction each way.
+/// on baseline x86-64. Exact: `2x` is a double itself, and `floor(2x)` is odd
+/// exactly when the fraction of `x` is at least a half, so `(floor(2x) + 1) / 2`
+/// (integer division) is `x` rounded. The common range converts in one
+/// instruction; the whole path is short, as it lies between a draw and the
+/// queue, on the way to the next event.
 fn round_u64(x: f64) -> u64 {
-    if (0.0..9.0e18).contains(&x) {
-        let t = x as i64;
-        (t + i64::from(x - t as f64 >= 0.5)) as u64
-    } else {
-        x.round() as u64
-    }
+    if (0.0..4.0e18).contains(&x) { (((x + x) as i64 + 1) >> 1) as u64 } else { x.round() as u64 }
+}
+
+/// `round_u64(secs * 1e6)`, exactly, in one dependent step fewer: `secs * 2e6`
+/// is `2 (secs * 1e6)` exactly (the same product, rounded once, scaled by a
+/// power of two), which is what `round_u64` doubles first.
+fn us_of_secs(secs: f64) -> u64 {
+    let twice = secs * 2e6;
+    if (0.0..8.0e18).contains(&twice) { ((twice as i64 + 1) >> 1) as u64 } else { round_u64(secs * 1e6) }
 }
 
 /// Something scheduled: small and `Copy`; ids index the slab, services and deps.

@@ -3,7 +3,7 @@
 use super::slab::{NONE, Origin, Phase};
 use super::{Ev, Life, Sim};
 use crate::mechanisms::load;
-use crate::model::Discipline;
+use crate::model::{Discipline, Model};
 
 impl Sim<'_> {
     /// Schedules service `s`'s next outside request at its current rate.
@@ -12,7 +12,12 @@ impl Sim<'_> {
         if matches!(svc.load.shape, crate::model::LoadShape::None | crate::model::LoadShape::Closed { .. }) {
             return;
         }
-        let rate = load::rate_at(&svc.load.shape, self.now_ms()) * self.svcs[s as usize].load_factor;
+        let base = match svc.load.shape {
+            // The common shape needs neither the clock nor the call.
+            crate::model::LoadShape::Constant { rate } => rate,
+            ref shape => load::rate_at(shape, self.now_ms()),
+        };
+        let rate = base * self.svcs[s as usize].load_factor;
         let gap_s = if rate <= 0.0 {
             // Nothing arrives now: look again at the next step.
             let next = (self.now / self.step_us + 1) * self.step_us;
@@ -24,7 +29,7 @@ impl Sim<'_> {
                 crate::model::Arrivals::Uniform => 1.0 / rate,
             }
         };
-        let gap = super::round_u64(gap_s * 1e6).max(1);
+        let gap = super::us_of_secs(gap_s).max(1);
         self.at(self.now + gap, Ev::Arrive(s));
     }
 
@@ -88,6 +93,7 @@ impl Sim<'_> {
 
     /// Request `id` takes a worker thread, then a processing slot when one is
     /// free; returns false if it was refused instead (a throttled serverless service).
+    #[inline]
     fn begin(&mut self, id: u32) -> bool {
         if self.mechs.services && !self.take_env(id) {
             return false;
@@ -112,53 +118,62 @@ impl Sim<'_> {
     }
 
     /// Starts request `id`'s own work, holding its slot.
+    ///
+    /// Each table is indexed once (the request, its service's model and state,
+    /// its instance): this runs once per request visit. The end of the work
+    /// is scheduled as soon as it is known, the rest (extra time, the wait's
+    /// tally) after: the next event waits on that push, not on the rest.
     fn work(&mut self, id: u32) {
-        let (s, i) = (self.reqs.get(id).service as usize, self.reqs.get(id).instance as usize);
-        let model = &self.model.services[s];
-        let own_s = match &model.latency_dist {
+        let model: &Model = self.model;
+        let r = self.reqs.get(id);
+        let (s, i, arrived, epoch) = (r.service as usize, r.instance as usize, r.arrived, r.epoch);
+        let spec = &model.services[s];
+        let own_s = match &spec.latency_dist {
             Some(d) => d.sample_fast(&mut self.rng),
-            None => model.latency.secs(),
+            None => spec.latency.secs(),
         };
-        let own_us = super::round_u64(own_s * 1e6);
-        let mut extra_us = self.svcs[s].insts[i].own.extra_us + self.long_extra_us(s, own_us);
-        for k in 0..self.svcs[s].extras.len() {
-            let e = self.svcs[s].extras[k];
+        let own_us = super::us_of_secs(own_s);
+        let stretch = self.svcs[s].insts[i].own.stretch;
+        let done = self.now + if stretch == 1.0 { own_us } else { super::us_of_secs(own_s * stretch) };
+        self.at(done, Ev::Work(id, epoch));
+        let long_us = self.long_extra_us(s, own_us);
+        let Sim { svcs, rng, reqs, now, .. } = self;
+        let svc = &mut svcs[s];
+        let mut extra_us = svc.insts[i].own.extra_us + long_us;
+        for e in &svc.extras {
             extra_us += match e.dist {
-                Some(d) => super::round_u64(d.sample_fast(&mut self.rng) * 1e6),
+                Some(d) => super::us_of_secs(d.sample_fast(rng)),
                 None => e.fixed_us,
             };
         }
-        let waited = self.now - self.reqs.get(id).arrived;
-        self.svcs[s].stats.waited(waited);
-        let r = self.reqs.get_mut(id);
+        svc.stats.waited(*now - arrived);
+        let r = reqs.get_mut(id);
         r.phase = Phase::Working;
         r.extra_us += extra_us;
-        let epoch = r.epoch;
-        let stretch = self.svcs[s].insts[i].own.stretch;
-        let done = self.now + if stretch == 1.0 { own_us } else { super::round_u64(own_s * stretch * 1e6) };
-        self.at(done, Ev::Work(id, epoch));
     }
 
     pub(super) fn work_done(&mut self, id: u32, epoch: u32) {
-        let r = *self.reqs.get(id);
+        let r = self.reqs.get(id);
         if r.epoch != epoch {
             return;
         }
+        let (s, i, segment) = (r.service, r.instance, r.segment);
         if r.phase == Phase::Working {
-            self.release_slot(r.service as usize, r.instance as usize);
-            if r.extra_us > 0 {
+            let extra_us = r.extra_us;
+            self.release_slot(s as usize, i as usize);
+            if extra_us > 0 {
                 self.reqs.get_mut(id).phase = Phase::Delayed;
-                self.at(self.now + r.extra_us, Ev::Work(id, epoch));
+                self.at(self.now + extra_us, Ev::Work(id, epoch));
                 return;
             }
         }
-        if let Some(client) = self.own_fails(r.service, r.instance, r.segment) {
+        if let Some(client) = self.own_fails(s, i, segment) {
             self.reqs.get_mut(id).client = client;
             self.finish(id, false);
             return;
         }
-        if !self.control_allows(r.service) {
-            self.control_short(r.service);
+        if !self.control_allows(s) {
+            self.control_short(s);
             self.finish(id, false);
             return;
         }
@@ -166,7 +181,13 @@ impl Sim<'_> {
         r.phase = Phase::Calling;
         r.out = 0;
         r.left = u32::MAX;
-        self.next_call(id);
+        if self.outgoing[s as usize].is_empty() {
+            // No call to make, the first thing `next_call` would find: the answer, at once.
+            let ok = !self.memory_fails(s);
+            self.finish(id, ok);
+        } else {
+            self.next_call(id);
+        }
     }
 
     /// Frees a processing slot and gives it to the next request waiting for one.
@@ -181,16 +202,18 @@ impl Sim<'_> {
 
     /// Frees a worker thread and starts the next waiting request, dropping those that waited too long.
     fn release_thread(&mut self, s: usize, i: usize) {
-        let inst = &mut self.svcs[s].insts[i];
-        inst.busy = inst.busy.saturating_sub(1);
-        let model = &self.model.services[s];
-        let shed = if self.mechs.services { self.mechs.shed[s] } else { None };
+        let model: &Model = self.model;
+        let spec = &model.services[s];
+        let services = self.mechs.services;
+        let shed = if services { self.mechs.shed[s] } else { None };
         let (lifo, timeout_us) = match shed {
             Some(sh) => (sh.lifo, sh.max_wait_us),
-            None => (model.discipline == Discipline::Lifo, super::us(model.timeout)),
+            None => (spec.discipline == Discipline::Lifo, super::us(spec.timeout)),
         };
         // A priority queue is kept in serving order.
-        let lifo = lifo && !(self.mechs.services && self.mechs.prio[s]);
+        let lifo = lifo && !(services && self.mechs.prio[s]);
+        let inst = &mut self.svcs[s].insts[i];
+        inst.busy = inst.busy.saturating_sub(1);
         loop {
             let inst = &mut self.svcs[s].insts[i];
             let next = if lifo { inst.queue.pop_back() } else { inst.queue.pop_front() };
@@ -211,37 +234,47 @@ impl Sim<'_> {
         if self.mechs.calls {
             self.drop_conn(id);
         }
+        let model: &Model = self.model;
         let r = *self.reqs.get(id);
         let (s, i) = (r.service as usize, r.instance as usize);
-        if matches!(r.phase, Phase::CpuWait | Phase::Working | Phase::Delayed | Phase::Calling) {
-            self.svcs[s].stats.held(self.now - r.started);
-            if r.phase == Phase::Working {
+        let now = self.now;
+        match r.phase {
+            Phase::Working => {
+                self.svcs[s].stats.held(now - r.started);
                 self.release_slot(s, i);
-            } else if r.phase == Phase::CpuWait {
-                self.svcs[s].insts[i].cpu_queue.retain(|&q| q != id);
             }
+            Phase::CpuWait => {
+                let svc = &mut self.svcs[s];
+                svc.stats.held(now - r.started);
+                svc.insts[i].cpu_queue.retain(|&q| q != id);
+            }
+            Phase::Delayed | Phase::Calling => self.svcs[s].stats.held(now - r.started),
+            Phase::Queued | Phase::Free => {}
         }
         let had_thread = r.phase != Phase::Queued;
         self.timers.disarm(id);
         self.reqs.release(id);
-        let took = self.now - r.arrived;
-        let ok = ok
-            && match r.origin {
-                Origin::External => took <= super::us(self.model.services[s].load.timeout),
-                _ => true,
-            };
-        if !r.counted {
-            if ok {
-                self.svcs[s].stats.served(took);
-            } else {
-                self.svcs[s].stats.failed();
-            }
-        }
+        // The thread first: the next waiting request's work is on the way to
+        // the next event; the tallies below are not (and count the same after).
         if had_thread {
             if self.mechs.services {
                 self.free_env(s);
             }
             self.release_thread(s, i);
+        }
+        let took = now - r.arrived;
+        let ok = ok
+            && match r.origin {
+                Origin::External => took <= super::us(model.services[s].load.timeout),
+                _ => true,
+            };
+        if !r.counted {
+            let stats = &mut self.svcs[s].stats;
+            if ok {
+                stats.served(took);
+            } else {
+                stats.failed();
+            }
         }
         if self.svcs[s].insts[i].life == Life::Draining {
             self.check_drained(s as u32, i as u32);

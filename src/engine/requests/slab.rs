@@ -109,6 +109,7 @@ pub struct Slab {
 
 impl Slab {
     /// A new request at `service`; returns its id. O(1).
+    #[inline]
     pub fn alloc(&mut self, service: u32, origin: Origin, parent: u32, parent_epoch: u32, now: u64) -> u32 {
         let id = match self.free.pop() {
             Some(id) => id,
@@ -125,6 +126,7 @@ impl Slab {
     }
 
     /// Frees `id`; timers pointing at it become stale. O(1).
+    #[inline]
     pub fn release(&mut self, id: u32) {
         let r = &mut self.reqs[id as usize];
         r.phase = Phase::Free;
@@ -133,10 +135,12 @@ impl Slab {
         self.live -= 1;
     }
 
+    #[inline]
     pub fn get(&self, id: u32) -> &Req {
         &self.reqs[id as usize]
     }
 
+    #[inline]
     pub fn get_mut(&mut self, id: u32) -> &mut Req {
         &mut self.reqs[id as usize]
     }

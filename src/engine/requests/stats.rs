@@ -45,12 +45,14 @@ impl Default for Stats {
 }
 
 impl Stats {
+    #[inline]
     pub fn offered(&mut self) {
         self.step.offered += 1;
         self.total.offered += 1;
     }
 
     /// A successful request that took `us` microseconds.
+    #[inline]
     pub fn served(&mut self, us: u64) {
         self.step.served += 1;
         self.total.served += 1;
@@ -59,16 +61,19 @@ impl Stats {
         self.step_tally.record(v);
     }
 
+    #[inline]
     pub fn failed(&mut self) {
         self.step.failed += 1;
         self.total.failed += 1;
     }
 
     /// A request waited `us` microseconds before its work started.
+    #[inline]
     pub fn waited(&mut self, us: u64) {
         self.wait.record(us);
     }
 
+    #[inline]
     pub fn held(&mut self, us: u64) {
         self.step.thread_us += us;
         self.total.thread_us += us;

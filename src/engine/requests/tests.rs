@@ -107,6 +107,8 @@ fn rounding_to_microseconds_matches_the_library_round() {
     ];
     for x in edges {
         assert_eq!(super::round_u64(x), x.round() as u64, "{x:e}");
+        assert_eq!(super::us_of_secs(x), (x * 1e6).round() as u64, "{x:e}");
+        assert_eq!(super::us_of_secs(x / 1e6), (x / 1e6 * 1e6).round() as u64, "{x:e}");
     }
     let mut rng = <rand::rngs::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(3);
     for _ in 0..200_000 {
@@ -114,6 +116,9 @@ fn rounding_to_microseconds_matches_the_library_round() {
         assert_eq!(super::round_u64(x), x.round() as u64, "{x:e}");
         let scaled = rand::RngExt::random::<f64>(&mut rng) * 1e7;
         assert_eq!(super::round_u64(scaled), scaled.round() as u64, "{scaled:e}");
+        let secs = rand::RngExt::random::<f64>(&mut rng) * 10.0;
+        assert_eq!(super::us_of_secs(secs), (secs * 1e6).round() as u64, "{secs:e}");
+        assert_eq!(super::us_of_secs(x), (x * 1e6).round() as u64, "{x:e}");
     }
 }
 

@@ -79,6 +79,7 @@ impl Timers {
     }
 
     /// Request `id` no longer waits (answered, timed out or gone). O(1).
+    #[inline]
     pub fn disarm(&mut self, id: u32) {
         let Some(&t) = self.timers.get(id as usize) else { return };
         if t.dep == NONE {

@@ -22,6 +22,10 @@ const V: f64 = 3.949_659_822_581_557e-3;
 /// Layer edges, falling from the base's `x[0]` to `x[256] = 0`, and the density at each.
 struct Tables {
     x: [f64; LAYERS + 1],
+    /// `x` over 2^53: a 53-bit integer times it is the point across a layer in
+    /// one multiplication, exactly as the uniform `k / 2^53` times `x` (both are
+    /// `k x / 2^53` rounded once, as scaling by a power of two is exact).
+    x_53: [f64; LAYERS + 1],
     f: [f64; LAYERS + 1],
 }
 
@@ -37,27 +41,45 @@ fn tables() -> &'static Tables {
         }
         x[LAYERS] = 0.0;
         let f = x.map(|xi| (-xi).exp());
-        Tables { x, f }
+        Tables { x, x_53: x.map(|xi| xi * (1.0 / (1u64 << 53) as f64)), f }
     })
 }
 
+/// One try: a layer and a point across it from one `u64`.
+#[inline(always)]
+fn layer<G: Rng + ?Sized>(rng: &mut G, t: &Tables) -> (usize, f64) {
+    let bits = rng.next_u64();
+    let i = (bits & 0xff) as usize;
+    (i, (bits >> 11) as f64 * t.x_53[i])
+}
+
 /// A draw of the exponential distribution of mean 1.
+///
+/// The first try's common case is inlined into the caller; the rest (1% of
+/// draws) is out of line, so the caller pays for no saved registers.
+#[inline(always)]
 pub fn exp1<G: Rng + ?Sized>(rng: &mut G) -> f64 {
     let t = tables();
+    let (i, x) = layer(rng, t);
+    if x < t.x[i + 1] {
+        return x;
+    }
+    exp1_rest(rng, t, i, x)
+}
+
+/// The rest of a draw whose first try, layer `i` at `x`, was not wholly under the curve.
+#[inline(never)]
+fn exp1_rest<G: Rng + ?Sized>(rng: &mut G, t: &Tables, first: usize, at: f64) -> f64 {
+    let (mut i, mut x) = (first, at);
     let mut base = 0.0;
     loop {
-        let bits = rng.next_u64();
-        let i = (bits & 0xff) as usize;
-        let u = (bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
-        let x = u * t.x[i];
-        if x < t.x[i + 1] {
-            return base + x;
-        }
         if i == 0 {
             base += R;
-            continue;
+        } else if t.f[i] + (t.f[i + 1] - t.f[i]) * rng.random::<f64>() < (-x).exp() {
+            return base + x;
         }
-        if t.f[i] + (t.f[i + 1] - t.f[i]) * rng.random::<f64>() < (-x).exp() {
+        (i, x) = layer(rng, t);
+        if x < t.x[i + 1] {
             return base + x;
         }
     }
