@@ -14,6 +14,7 @@ mod marks;
 mod oom;
 pub mod queue;
 mod quiet;
+mod relax;
 pub mod requests;
 pub mod result;
 mod routes;

@@ -6,11 +6,14 @@
 //! callees first, re-solving only those whose inputs moved since they were
 //! last solved, until nothing moves by more than [`TOLERANCE`] or
 //! [`MAX_SWEEPS`] sweeps have run. Past [`DAMP_AFTER`] sweeps the loads a
-//! service sends are damped (half the step each time), which settles loops
-//! that would otherwise overshoot, such as a retry storm's.
+//! service sends are relaxed call by call ([`Relaxation`]: a call whose
+//! correction flips sign takes shorter steps), which settles loops that
+//! would otherwise overshoot, such as a retry storm's; a caller whose answer
+//! still moves is solved again until it settles.
 
 use super::fleet::Census;
 use super::marks::Marks;
+use super::relax::Relaxation;
 use super::state::{DepState, FaultEffect, Params, ServiceState};
 use super::traffic::{self, Wiring};
 use crate::mechanisms::load;
@@ -22,7 +25,7 @@ use crate::time::SimTime;
 pub const TOLERANCE: f64 = 1e-9;
 /// Most sweeps of one solve.
 pub const MAX_SWEEPS: usize = 200;
-/// Sweeps after which the loads services send are damped.
+/// Sweeps after which the loads services send are relaxed call by call.
 pub const DAMP_AFTER: usize = 20;
 
 /// How a solve ended.
@@ -107,6 +110,7 @@ pub struct Solver {
     stale: bool,
     /// Services solved since [`Solver::take_solved`] was last called, counting repeats.
     solved: u64,
+    relaxation: Relaxation,
 }
 
 impl Solver {
@@ -156,6 +160,7 @@ impl Solver {
             timed,
             stale: false,
             solved: 0,
+            relaxation: Relaxation::new(params.deps.len()),
         }
     }
 
@@ -253,6 +258,7 @@ impl Solver {
         dt_s: f64,
     ) -> Outcome {
         let mut out = Outcome { sweeps: 0, solved: 0, converged: true, unsettled: None };
+        self.relaxation.begin();
         let mut sent = Vec::new();
         while !self.sweep.is_empty() || !self.later.is_empty() {
             if self.sweep.is_empty() {
@@ -299,7 +305,8 @@ impl Solver {
 
     /// After service `id` was solved, marks whom its changes reach: its callers
     /// if its profile or their throttling moved, a callee whose load moved,
-    /// itself if its buffers' overflow moved.
+    /// itself if its buffers' overflow moved or, when `damp`, if a load it
+    /// sends is still short of its answer.
     #[allow(clippy::too_many_arguments)]
     fn propagate(
         &mut self,
@@ -325,7 +332,12 @@ impl Solver {
         for (d, &(rate, overflow)) in wiring.outgoing[id.0].iter().zip(sent) {
             let ds = &mut deps[d.0];
             if damp {
-                ds.call_rate = rate + 0.5 * (ds.call_rate - rate);
+                let answer = ds.call_rate;
+                let moving = moved(rate, answer);
+                ds.call_rate = self.relaxation.next(d.0, rate, answer, moving);
+                if moving {
+                    self.touch(id);
+                }
             }
             if moved(rate, ds.call_rate) {
                 self.touch(params.deps[d.0].callee);
