@@ -142,8 +142,9 @@ mod tests {
     use crate::model::{Mode, Model};
     use crate::time::SimTime;
 
-    /// Runs `model` with or without quiet stretches; returns the result and the quiet ticks.
-    fn run(model: &Model, calm: bool) -> (RunResult, u64) {
+    /// Runs `model` tick by tick, with or without quiet stretches, to its end
+    /// or its first error: the result and the quiet ticks, or the error.
+    fn drive(model: &Model, calm: bool) -> Result<(RunResult, u64), String> {
         let mut sim = Sim::new(model);
         sim.calm &= calm;
         sim.start();
@@ -151,26 +152,23 @@ mod tests {
             if at > sim.end {
                 break;
             }
-            sim.step(at, event).expect("runs");
+            sim.step(at, event).map_err(|e| e.to_string())?;
         }
         let quiet = sim.quiet_ticks;
-        (sim.finish(), quiet)
+        Ok((sim.finish(), quiet))
     }
 
-    /// Runs `model` tick by tick, with or without quiet stretches, to its end or its first error.
+    /// Runs `model` with or without quiet stretches; returns the result and the quiet ticks.
+    fn run(model: &Model, calm: bool) -> (RunResult, u64) {
+        drive(model, calm).expect("runs")
+    }
+
+    /// The result of `model` as text, or its first error.
     fn outcome(model: &Model, calm: bool) -> String {
-        let mut sim = Sim::new(model);
-        sim.calm &= calm;
-        sim.start();
-        while let Some((at, event)) = sim.queue.pop() {
-            if at > sim.end {
-                break;
-            }
-            if let Err(e) = sim.step(at, event) {
-                return e.to_string();
-            }
+        match drive(model, calm) {
+            Ok((result, _)) => format!("{result:?}"),
+            Err(e) => e,
         }
-        format!("{:?}", sim.finish())
     }
 
     #[test]

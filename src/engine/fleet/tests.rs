@@ -1,0 +1,111 @@
+//! Tests of a fleet: crashes, restarts, merging cohorts, the census, scaling in and versions.
+
+use super::*;
+
+#[test]
+fn crashed_instances_stay_in_rotation_until_removed() {
+    let mut f = Fleet::new(10);
+    assert_eq!(f.crash(3), 3);
+    let c = f.census();
+    assert_eq!((c.serving, c.dead_in_rotation, c.total), (7, 3, 10));
+}
+
+#[test]
+fn restarted_instances_serve_after_startup() {
+    let mut f = Fleet::new(4);
+    f.restart(2, SimTime(0), Span(60_000), |_| true, |_| {});
+    assert_eq!(f.census().serving, 2);
+    assert_eq!(f.next_ready(), Some(SimTime(60_000)));
+    assert_eq!(f.promote_ready(SimTime(59_999), None), 0);
+    assert_eq!(f.promote_ready(SimTime(60_000), None), 2);
+    assert_eq!(f.census().serving, 4);
+    f.tidy();
+    assert_eq!(f.cohorts.len(), 1, "identical cohorts merge");
+}
+
+#[test]
+fn a_large_fleet_merges_its_twins_in_place_and_keeps_distinct_cohorts_in_order() {
+    let mut f = Fleet::new(100);
+    for r in 1..=40 {
+        f.transition(1, |k| k.rolled == 0, |k| k.rolled = r);
+    }
+    f.tidy();
+    let order: Vec<u32> = f.cohorts.iter().map(|k| k.rolled).collect();
+    assert_eq!(order, (0..=40).collect::<Vec<_>>(), "all distinct: nothing moves");
+    f.transition(2, |k| k.rolled == 0, |k| k.rolled = 5);
+    f.transition(1, |k| k.rolled == 0, |k| k.rolled = 41);
+    f.transition(1, |k| k.rolled == 0, |k| k.rolled = 7);
+    f.tidy();
+    let order: Vec<(u32, u32)> = f.cohorts.iter().map(|k| (k.rolled, k.count)).collect();
+    assert_eq!(order.len(), 42);
+    assert_eq!(order[5], (5, 3), "the twins joined the first one, in its place");
+    assert_eq!(order[7], (7, 2));
+    assert_eq!(order[41], (41, 1), "a distinct one moved up past the merged");
+    assert_eq!(f.census().total, 100);
+}
+
+#[test]
+fn the_census_is_counted_again_only_after_a_change_it_sums() {
+    let mut f = Fleet::new(10);
+    f.restart(4, SimTime(0), Span(0), |_| true, |_| {});
+    f.promote_ready(SimTime(0), Some(600.0));
+    f.tidy();
+    assert_eq!(f.census().warming, 4);
+    // Progress is not counted: the census stays as it was.
+    f.update(|k| {
+        if let Phase::Warming { need_s, since, .. } = k.phase {
+            k.phase = Phase::Warming { progress_s: 60.0, need_s, since };
+        }
+        false
+    });
+    assert!(f.census.get().is_some(), "kept");
+    f.update(|k| {
+        let warming = matches!(k.phase, Phase::Warming { .. });
+        if warming {
+            k.phase = Phase::Serving;
+            k.in_rotation = true;
+        }
+        warming
+    });
+    assert_eq!((f.census().warming, f.census().serving), (0, 10));
+    // A tidy that merges the twins counts again; one that finds nothing to do keeps the count.
+    f.touch();
+    f.tidy();
+    assert_eq!(f.cohorts.len(), 1);
+    let before = f.census();
+    f.transition(3, |k| k.phase == Phase::Crashed, |_| {});
+    f.tidy();
+    assert!(f.census.get().is_some_and(|c| c == before), "nothing moved, nothing merged");
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "unannounced")]
+fn an_update_that_hides_a_counted_change_is_caught() {
+    let mut f = Fleet::new(3);
+    f.update(|k| {
+        k.in_rotation = false;
+        false
+    });
+}
+
+#[test]
+fn scale_in_removes_the_least_useful_first() {
+    let mut f = Fleet::new(5);
+    f.crash(1);
+    f.launch(2, SimTime(0), Span(1000));
+    assert_eq!(f.remove(3), 3);
+    let c = f.census();
+    assert_eq!((c.serving, c.total), (4, 4));
+}
+
+#[test]
+fn versions_weigh_capacity_and_errors() {
+    let mut f = Fleet::new(4);
+    let v = Version { error_rate: 0.5, capacity_factor: 0.5, ..Version::default() };
+    f.restart(2, SimTime(0), Span(0), |_| true, |k| k.version = v);
+    f.promote_ready(SimTime(0), None);
+    let c = f.census();
+    assert_eq!(c.capacity_units, 3.0);
+    assert_eq!(c.version_error, 0.25);
+}
