@@ -25,8 +25,9 @@ use crate::time::SimTime;
 pub const TOLERANCE: f64 = 1e-9;
 /// Most sweeps of one solve.
 pub const MAX_SWEEPS: usize = 200;
-/// Sweeps after which the loads services send are relaxed call by call.
-pub const DAMP_AFTER: usize = 20;
+/// Sweeps after which the loads services send are relaxed call by call: one
+/// pass down and one up, so loads reach the bottom of the graph unrelaxed.
+pub const DAMP_AFTER: usize = 2;
 
 /// How a solve ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
