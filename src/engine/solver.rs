@@ -417,6 +417,53 @@ mod tests {
         }
     }
 
+    /// A thread-bound front end retrying a back end whose backlog waits about
+    /// as long as the front end's timeout: a steep caller-callee loop.
+    const LOOP: &str = r#"duration = "1h"
+[services.front]
+instances = 10
+capacity = "1000/s"
+latency = "5ms"
+threads = { workers = 50 }
+load = { kind = "constant", rate = "800/s", timeout = "3s" }
+[services.front.calls.back]
+timeout = "1s"
+retries = { max = 3, backoff = "50ms" }
+[services.back]
+instances = 10
+capacity = "85/s"
+latency = "10ms"
+queue = 100
+"#;
+
+    #[test]
+    fn a_retry_loop_settles_in_a_few_sweeps_relaxed_from_the_third() {
+        let model = crate::topology::load_str("loop.toml", LOOP, &[], None).expect("a valid loop");
+        let params = Params::new(model.services.clone(), model.deps.clone());
+        let wiring = Wiring::new(&model);
+        for queue in [700.0, 800.0, 850.0, 900.0, 1000.0] {
+            let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();
+            let back = model.services.iter().position(|s| s.name == "back").unwrap();
+            states[back].queue = queue;
+            let mut deps = vec![DepState::default(); model.deps.len()];
+            let mut solver = Solver::new(&params, &wiring);
+            let out = solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0);
+            assert!(out.converged && out.sweeps <= 20, "queue {queue}: {out:?}");
+            // Settled: the load sent is the front end's answer to the back end's profile.
+            let sent = deps[0].call_rate;
+            let front = wiring.order[1];
+            assert_eq!(model.services[front.0].name, "front");
+            traffic::solve_service(&params, &wiring, &mut states, &mut deps, front, SimTime::ZERO, 10.0);
+            assert!(
+                (sent - deps[0].call_rate).abs() <= 1e-6 * sent,
+                "queue {queue}: {sent} against {}",
+                deps[0].call_rate
+            );
+            // The back end's wait holds the front end's threads: it works on less than its 800/s.
+            assert!(sent > 400.0 && sent < 800.0, "queue {queue}: {sent}");
+        }
+    }
+
     #[test]
     fn tiny_relative_changes_are_settled() {
         assert!(!moved(1.0, 1.0 + 1e-12));
