@@ -165,8 +165,6 @@ pub struct Fleet {
     census: Cell<Option<Census>>,
     /// Room for [`Fleet::tidy`]'s hashes of cohorts, kept between calls.
     hashes: Vec<u64>,
-    /// Room for [`Fleet::tidy`]'s hash table, kept between calls.
-    slots: Vec<u32>,
 }
 
 impl PartialEq for Fleet {
@@ -216,7 +214,6 @@ impl Fleet {
             grid: Span(1),
             census: Cell::new(None),
             hashes: Vec::new(),
-            slots: Vec::new(),
         }
     }
 

@@ -1,4 +1,4 @@
-//! Merging a fleet's identical cohorts, found through a hash table of their keys.
+//! Merging a fleet's identical cohorts, found through quick hashes of their keys.
 
 use super::{Cohort, Fleet, Phase};
 use crate::time::Span;
@@ -26,10 +26,9 @@ impl Fleet {
     /// Drops empty cohorts and merges identical ones, keeping the first's
     /// place, if anything changed since the last call. In place, O(n).
     ///
-    /// The distinct cohorts kept so far sit in an open-addressing table by
-    /// their quick hash, at least twice as large as the fleet: a cohort looks
-    /// up its twin in about one probe, and full keys are compared only on
-    /// equal hashes.
+    /// A cohort's quick hash sets one bit of a 1,024-bit filter: while its
+    /// bit is clear it has no twin yet, and only when it is set are the
+    /// earlier hashes searched and full keys compared.
     pub fn tidy(&mut self) {
         if !std::mem::take(&mut self.dirty) {
             return;
@@ -38,36 +37,26 @@ impl Fleet {
         // cohorts[..kept] are distinct and not empty, hashes[..kept] their quick hashes;
         // each later one merges into its twin there or joins them.
         let mut kept = 0;
-        let size = (2 * n).next_power_of_two().max(16);
-        let mask = size - 1;
-        let (hashes, slots) = (&mut self.hashes, &mut self.slots);
+        let mut seen = [0u64; 16];
+        let hashes = &mut self.hashes;
         hashes.clear();
-        slots.clear();
-        // A slot holds a kept cohort's index plus one; 0 is free.
-        slots.resize(size, 0u32);
         for i in 0..n {
             if self.cohorts[i].count == 0 {
                 continue;
             }
             let hash = self.cohorts[i].quick_hash(self.grid);
-            let mut slot = (hash >> 32) as usize & mask;
-            let mut key = None;
-            let twin = loop {
-                let held = slots[slot];
-                if held == 0 {
-                    slots[slot] = kept as u32 + 1;
-                    hashes.push(hash);
-                    break None;
-                }
-                let j = held as usize - 1;
-                if hashes[j] == hash {
-                    let key = key.get_or_insert_with(|| self.cohorts[i].key(self.grid));
-                    if same_bits(&self.cohorts[j].key(self.grid), key) {
-                        break Some(j);
-                    }
-                }
-                slot = (slot + 1) & mask;
+            let bit = (hash >> 54) as usize;
+            let twin = if seen[bit / 64] & (1 << (bit % 64)) == 0 {
+                seen[bit / 64] |= 1 << (bit % 64);
+                None
+            } else {
+                let key = self.cohorts[i].key(self.grid);
+                let cohorts = &self.cohorts;
+                (0..kept).find(|&j| hashes[j] == hash && same_bits(&cohorts[j].key(self.grid), &key))
             };
+            if twin.is_none() {
+                hashes.push(hash);
+            }
             merge_or_keep(&mut self.cohorts, &mut kept, i, twin);
         }
         if kept < n {
