@@ -55,6 +55,17 @@ impl Wait {
         self.p_wait * self.cond_mean_s
     }
 
+    /// Chance a request waits at most `t_s` seconds: `1 - exceeds(t_s)`,
+    /// bit for bit. Where the tail's exponent is below [`INVISIBLE_TAIL`]
+    /// the tail is under half an ulp of 1, so the difference rounds to 1
+    /// and the exponential is not evaluated.
+    pub fn within(&self, t_s: f64) -> f64 {
+        if self.p_wait > 0.0 && t_s > 0.0 && self.cond_mean_s > 0.0 && -t_s / self.cond_mean_s < INVISIBLE_TAIL {
+            return 1.0;
+        }
+        1.0 - self.exceeds(t_s)
+    }
+
     /// Chance a request waits longer than `t_s` seconds.
     pub fn exceeds(&self, t_s: f64) -> f64 {
         if self.p_wait <= 0.0 {
@@ -68,6 +79,11 @@ impl Wait {
         }
     }
 }
+
+/// An exponent under which `p exp(x)` (with `p <= 1`) is below 2^-54, half
+/// an ulp of 1: `exp(-37.5)` is 5.2e-17, 2^-54 is 5.55e-17. Subtracted
+/// from 1 such a tail rounds to 1 exactly.
+pub const INVISIBLE_TAIL: f64 = -37.5;
 
 /// The utilisation at which the fluid engine's random wait stops growing:
 /// nearer saturation a queue's backlog is what callers wait on. The M/M/c
@@ -370,7 +386,11 @@ mod tests {
             for rho in [0.01, 0.2, 0.5, 0.8, 0.95, 0.999] {
                 let pl = 1.0 / (rho * c as f64);
                 let (serial, split) = (inv_b_serial(c, pl), inv_b_split(c, pl));
-                assert!((serial - split).abs() <= 1e-13 * serial, "c = {c}, ρ = {rho}: {serial} vs {split}");
+                if serial.is_infinite() {
+                    assert_eq!(split, f64::INFINITY, "c = {c}, ρ = {rho}");
+                } else {
+                    assert!((serial - split).abs() <= 1e-13 * serial, "c = {c}, ρ = {rho}: {serial} vs {split}");
+                }
             }
         }
         // Past f64's range both are infinite.
@@ -382,6 +402,22 @@ mod tests {
         // 1/B passes f64's range long before 250 servers at a tiny load: C is 0, as the full recurrence gives.
         assert_eq!(erlang_c_int(250, 1e-3), 0.0);
         assert_eq!(erlang_c(250.5, 1e-3), 0.0);
+    }
+
+    #[test]
+    fn within_is_one_minus_exceeds_bit_for_bit() {
+        for p_wait in [1e-300, 1e-20, 0.3, 1.0] {
+            for cond_mean_s in [1e-4, 0.01, 0.0266, 0.05, 1.0, f64::INFINITY] {
+                let w = Wait { p_wait, cond_mean_s };
+                for t_s in [-1.0, 0.0, 1e-3, 0.37, 0.99, 1.0, 1.33, 2.0, 10.0, 1e6] {
+                    assert_eq!(w.within(t_s).to_bits(), (1.0 - w.exceeds(t_s)).to_bits(), "{w:?} at {t_s}");
+                }
+            }
+        }
+        // At the edge: the largest tail skipped still rounds away.
+        let w = Wait { p_wait: 1.0, cond_mean_s: 1.0 };
+        assert_eq!(1.0 - w.exceeds(37.5 + 1e-9), 1.0);
+        assert!(1.0 - w.exceeds(36.0) < 1.0);
     }
 
     #[test]
