@@ -23,6 +23,7 @@ mod scaling;
 pub mod solver;
 pub mod state;
 mod stepper;
+mod sums;
 pub mod traffic;
 
 pub use result::{Latency, LogEntry, RunResult, Sample, ServiceSeries, Totals, Waits};

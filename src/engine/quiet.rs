@@ -15,7 +15,8 @@
 //!
 //! Once a whole sampling step has been quiet, every later quiet step gives
 //! the same samples: the ticks up to the next other event are then taken at
-//! once, each service's sums given the same additions in a tight loop and its
+//! once, each service's sums given the same additions (in closed form, with
+//! the loop's rounding: [`super::sums`]) and its
 //! newest sample repeated, so a quiet day costs a pass per service, not one
 //! per tick over every service.
 
@@ -103,7 +104,7 @@ impl Sim<'_> {
     /// event of another kind, the run's end or its event limit, taken at once:
     /// each service's sums get the same additions as tick by tick, and its
     /// newest sample, which every whole quiet step repeats, is repeated once
-    /// per step ended. O(services x ticks) additions in a tight loop, O(services) else.
+    /// per step ended. O(services x ticks) work in the tick count's loop, O(services x log) for the sums.
     fn repeat(&mut self, at: SimTime, span: Span) {
         debug_assert!(self.params.buffered.is_empty() && self.params.leaky.is_empty() && self.params.quotas.is_empty());
         let step = self.model.step.0.max(1);

@@ -3,6 +3,7 @@
 use super::calls;
 use super::result::Totals;
 use super::state::{Accumulator, DepState, Params, ServiceState};
+use super::sums::add_repeatedly;
 use crate::mechanisms::capacity::wait_s as wait_s_of;
 use crate::mechanisms::sync_call::{self, Profile};
 use crate::mechanisms::{
@@ -394,28 +395,20 @@ impl Flow {
         totals.failed += self.failed;
     }
 
-    /// Adds this flow to a step's sums `n` times, one addition after another
-    /// (the sums' last digits depend on the order).
+    /// Adds this flow to a step's sums `n` times, with the rounding of one
+    /// addition after another (the sums' last digits depend on it).
     fn add_to_step(&self, acc: &mut Accumulator, n: u64) {
-        let mut a = *acc;
-        for _ in 0..n {
-            a.offered += self.offered;
-            a.served += self.served;
-            a.failed += self.failed;
-            a.thread_s += self.thread_s;
-        }
-        *acc = a;
+        acc.offered = add_repeatedly(acc.offered, self.offered, n);
+        acc.served = add_repeatedly(acc.served, self.served, n);
+        acc.failed = add_repeatedly(acc.failed, self.failed, n);
+        acc.thread_s = add_repeatedly(acc.thread_s, self.thread_s, n);
     }
 
-    /// Adds this flow to a run's totals `n` times, one addition after another.
+    /// Adds this flow to a run's totals `n` times, as one addition after another.
     fn add_to_totals(&self, totals: &mut Totals, n: u64) {
-        let (mut offered, mut served, mut failed) = (totals.offered, totals.served, totals.failed);
-        for _ in 0..n {
-            offered += self.offered;
-            served += self.served;
-            failed += self.failed;
-        }
-        (totals.offered, totals.served, totals.failed) = (offered, served, failed);
+        totals.offered = add_repeatedly(totals.offered, self.offered, n);
+        totals.served = add_repeatedly(totals.served, self.served, n);
+        totals.failed = add_repeatedly(totals.failed, self.failed, n);
     }
 }
 
