@@ -18,7 +18,8 @@ pub struct Curve {
 impl Curve {
     /// The curve of `n` samples of each value in turn, runs of equal values merged.
     pub fn from_runs(runs: impl IntoIterator<Item = (f64, usize)>) -> Curve {
-        let mut c = Curve::default();
+        let runs = runs.into_iter();
+        let mut c = Curve { runs: Vec::with_capacity(runs.size_hint().0) };
         for (value, n) in runs {
             if n == 0 {
                 continue;

@@ -165,9 +165,8 @@ pub(super) fn solve_service(
     // On time: the backlog's wait, the random wait below saturation, the hold, and a cold start for some.
     let in_time = |t: f64, factor: f64| {
         let queueing = queueing.scaled(factor);
-        let one = |extra: f64| {
-            sync_call::in_time(served, hold_s + extra, t) * (1.0 - queueing.exceeds(t - served - hold_s - extra))
-        };
+        let one =
+            |extra: f64| sync_call::in_time(served, hold_s + extra, t) * queueing.within(t - served - hold_s - extra);
         sync_call::with_cold(cold, cold_s, one)
     };
     let late = if offered > 0.0 {

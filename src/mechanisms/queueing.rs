@@ -55,6 +55,17 @@ impl Wait {
         self.p_wait * self.cond_mean_s
     }
 
+    /// Chance a request waits at most `t_s` seconds: `1 - exceeds(t_s)`,
+    /// bit for bit. Where the tail's exponent is below [`INVISIBLE_TAIL`]
+    /// the tail is under half an ulp of 1, so the difference rounds to 1
+    /// and the exponential is not evaluated.
+    pub fn within(&self, t_s: f64) -> f64 {
+        if self.p_wait > 0.0 && t_s > 0.0 && self.cond_mean_s > 0.0 && -t_s / self.cond_mean_s < INVISIBLE_TAIL {
+            return 1.0;
+        }
+        1.0 - self.exceeds(t_s)
+    }
+
     /// Chance a request waits longer than `t_s` seconds.
     pub fn exceeds(&self, t_s: f64) -> f64 {
         if self.p_wait <= 0.0 {
@@ -68,6 +79,11 @@ impl Wait {
         }
     }
 }
+
+/// An exponent under which `p exp(x)` (with `p <= 1`) is below 2^-54, half
+/// an ulp of 1: `exp(-37.5)` is 5.2e-17, 2^-54 is 5.55e-17. Subtracted
+/// from 1 such a tail rounds to 1 exactly.
+pub const INVISIBLE_TAIL: f64 = -37.5;
 
 /// The utilisation at which the fluid engine's random wait stops growing:
 /// nearer saturation a queue's backlog is what callers wait on. The M/M/c
@@ -127,10 +143,25 @@ fn exact(servers: f64, load: f64) -> f64 {
 ///
 /// The recurrence runs on `1 / B`: `1/B(k) = 1 + (k / a) / B(k-1)`, a multiply
 /// and an add per server where `B(k) = a B / (k + a B)` needs a division.
-/// Each step waits on the one before, so its cost is the chain's latency;
-/// once `1 / B` is infinite it stays so, and `B` is 0.
+/// Once `1 / B` is infinite it stays so, and `B` is 0.
 fn erlang_c_and_b(c: u32, load: f64) -> (f64, f64) {
     let per_load = 1.0 / load;
+    let inv_b = if c < SPLIT_FROM { inv_b_serial(c, per_load) } else { inv_b_split(c, per_load) };
+    let rho = load / c as f64;
+    let b = 1.0 / inv_b;
+    if rho >= 1.0 {
+        return (1.0, b);
+    }
+    // B / (1 - ρ (1 - B)) with B = 1 / inv_b.
+    (1.0 / (inv_b * (1.0 - rho) + rho), b)
+}
+
+/// Server counts from which [`inv_b_split`] runs the recurrence in four pieces at once.
+const SPLIT_FROM: u32 = 32;
+
+/// `1 / B(c)` step by step: each step waits on the one before, so its cost
+/// is the chain's latency.
+fn inv_b_serial(c: u32, per_load: f64) -> f64 {
     let mut inv_b = 1.0;
     // `k` as a float counted up: exact for any server count.
     let mut k = 0.0;
@@ -141,13 +172,50 @@ fn erlang_c_and_b(c: u32, load: f64) -> (f64, f64) {
             break;
         }
     }
-    let rho = load / c as f64;
-    let b = 1.0 / inv_b;
-    if rho >= 1.0 {
-        return (1.0, b);
+    inv_b
+}
+
+/// `1 / B(c)` in four independent chains, about four times as fast as
+/// [`inv_b_serial`] on a processor that overlaps them.
+///
+/// The recurrence is affine in its starting value: over servers `lo+1..=hi`
+/// it maps `x` to `α + β x`, where `α` is the recurrence started from 0 and
+/// `β` the product of the steps' factors `k / a`. The servers are cut into
+/// four runs: the first runs the recurrence itself, the other three their
+/// `α` and `β`, and the four are joined at the end. Every term is positive
+/// (no cancellation), so the result's relative error stays of the order of
+/// `c` roundings, as the serial one's; the last digits differ.
+fn inv_b_split(c: u32, per_load: f64) -> f64 {
+    let q = c / 4;
+    let mut first = 1.0;
+    let (mut a1, mut a2, mut a3) = (0.0, 0.0, 0.0);
+    let (mut b1, mut b2, mut b3) = (1.0f64, 1.0f64, 1.0f64);
+    let (mut k0, mut k1, mut k2, mut k3) = (0.0, q as f64, (2 * q) as f64, (3 * q) as f64);
+    for _ in 0..q {
+        k0 += 1.0;
+        k1 += 1.0;
+        k2 += 1.0;
+        k3 += 1.0;
+        let (m0, m1, m2, m3) = (k0 * per_load, k1 * per_load, k2 * per_load, k3 * per_load);
+        first = 1.0 + first * m0;
+        a1 = 1.0 + a1 * m1;
+        b1 *= m1;
+        a2 = 1.0 + a2 * m2;
+        b2 *= m2;
+        a3 = 1.0 + a3 * m3;
+        b3 *= m3;
     }
-    // B / (1 - ρ (1 - B)) with B = 1 / inv_b.
-    (1.0 / (inv_b * (1.0 - rho) + rho), b)
+    // The last run takes the servers left over.
+    for _ in 4 * q..c {
+        k3 += 1.0;
+        let m3 = k3 * per_load;
+        a3 = 1.0 + a3 * m3;
+        b3 *= m3;
+    }
+    // Infinite once it passes f64's range, as the serial one; never NaN: a
+    // factor `β` vanishes only where every earlier step is below 1 and the
+    // value it multiplies is finite.
+    a3 + b3 * (a2 + b2 * (a1 + b1 * first))
 }
 
 fn erlang_c_int(c: u32, load: f64) -> f64 {
@@ -313,10 +381,43 @@ mod tests {
     }
 
     #[test]
+    fn the_recurrence_in_four_pieces_agrees_with_the_serial_one() {
+        for c in [32, 33, 57, 130, 199, 256] {
+            for rho in [0.01, 0.2, 0.5, 0.8, 0.95, 0.999] {
+                let pl = 1.0 / (rho * c as f64);
+                let (serial, split) = (inv_b_serial(c, pl), inv_b_split(c, pl));
+                if serial.is_infinite() {
+                    assert_eq!(split, f64::INFINITY, "c = {c}, ρ = {rho}");
+                } else {
+                    assert!((serial - split).abs() <= 1e-13 * serial, "c = {c}, ρ = {rho}: {serial} vs {split}");
+                }
+            }
+        }
+        // Past f64's range both are infinite.
+        assert_eq!(inv_b_split(250, 1e3), f64::INFINITY);
+    }
+
+    #[test]
     fn a_recurrence_that_overflows_gives_no_wait() {
         // 1/B passes f64's range long before 250 servers at a tiny load: C is 0, as the full recurrence gives.
         assert_eq!(erlang_c_int(250, 1e-3), 0.0);
         assert_eq!(erlang_c(250.5, 1e-3), 0.0);
+    }
+
+    #[test]
+    fn within_is_one_minus_exceeds_bit_for_bit() {
+        for p_wait in [1e-300, 1e-20, 0.3, 1.0] {
+            for cond_mean_s in [1e-4, 0.01, 0.0266, 0.05, 1.0, f64::INFINITY] {
+                let w = Wait { p_wait, cond_mean_s };
+                for t_s in [-1.0, 0.0, 1e-3, 0.37, 0.99, 1.0, 1.33, 2.0, 10.0, 1e6] {
+                    assert_eq!(w.within(t_s).to_bits(), (1.0 - w.exceeds(t_s)).to_bits(), "{w:?} at {t_s}");
+                }
+            }
+        }
+        // At the edge: the largest tail skipped still rounds away.
+        let w = Wait { p_wait: 1.0, cond_mean_s: 1.0 };
+        assert_eq!(1.0 - w.exceeds(37.5 + 1e-9), 1.0);
+        assert!(1.0 - w.exceeds(36.0) < 1.0);
     }
 
     #[test]

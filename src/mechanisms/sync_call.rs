@@ -83,7 +83,7 @@ pub fn attempt(callee: &Profile, timeout_s: f64, partitioned: bool) -> Attempt {
     // On time: the backlog's wait, the random wait below saturation, the hold, and a cold start for some.
     let on_time_with = |extra: f64| {
         in_time(callee.wait_s, callee.hold_s + extra, timeout_s)
-            * (1.0 - callee.queueing.exceeds(timeout_s - callee.wait_s - callee.hold_s - extra))
+            * callee.queueing.within(timeout_s - callee.wait_s - callee.hold_s - extra)
     };
     let busy = callee.wait_s + callee.queueing.mean_s() + callee.hold_s;
     let on_time = with_cold(callee.cold, callee.cold_s, on_time_with);

@@ -34,9 +34,11 @@ impl Fleet {
             return;
         }
         let n = self.cohorts.len();
-        // cohorts[..kept] are distinct and not empty, hashes[..kept] their quick hashes;
-        // each later one merges into its twin there or joins them.
-        let mut kept = 0;
+        // The first `kept` cohorts in order are distinct and not empty,
+        // hashes[..kept] their quick hashes; each later one merges into its
+        // twin there or joins them. They are moved into place a run at a
+        // time: `Runs` says where each sits meanwhile.
+        let mut runs = Runs::default();
         let mut seen = [0u64; 16];
         let hashes = &mut self.hashes;
         hashes.clear();
@@ -52,35 +54,66 @@ impl Fleet {
             } else {
                 let key = self.cohorts[i].key(self.grid);
                 let cohorts = &self.cohorts;
-                (0..kept).find(|&j| hashes[j] == hash && same_bits(&cohorts[j].key(self.grid), &key))
+                (0..runs.kept)
+                    .find(|&j| hashes[j] == hash && same_bits(&cohorts[runs.at(j)].key(self.grid), &key))
+                    .map(|j| runs.at(j))
             };
-            if twin.is_none() {
-                hashes.push(hash);
+            match twin {
+                Some(j) => {
+                    let count = self.cohorts[i].count;
+                    self.cohorts[j].count += count;
+                }
+                None => {
+                    hashes.push(hash);
+                    runs.keep(&mut self.cohorts, i);
+                }
             }
-            merge_or_keep(&mut self.cohorts, &mut kept, i, twin);
         }
-        if kept < n {
+        runs.flush(&mut self.cohorts);
+        if runs.kept < n {
             // Sums over merged cohorts round differently: count them again.
             self.census.set(None);
-            self.cohorts.truncate(kept);
+            self.cohorts.truncate(runs.kept);
         }
+    }
+}
+
+/// Kept cohorts on their way to the front: the first `placed` are in place,
+/// the others (`kept - placed` of them) still sit together from `pending`.
+#[derive(Default)]
+struct Runs {
+    kept: usize,
+    placed: usize,
+    pending: usize,
+}
+
+impl Runs {
+    /// Where the `j`th kept cohort is now.
+    fn at(&self, j: usize) -> usize {
+        if j < self.placed { j } else { self.pending + (j - self.placed) }
+    }
+
+    /// Keeps cohort `i`, after the ones kept so far.
+    fn keep(&mut self, cohorts: &mut [Cohort], i: usize) {
+        if self.pending + (self.kept - self.placed) != i {
+            self.flush(cohorts);
+            self.pending = i;
+        }
+        self.kept += 1;
+    }
+
+    /// Moves the pending run into place, in one move.
+    fn flush(&mut self, cohorts: &mut [Cohort]) {
+        let len = self.kept - self.placed;
+        if self.pending != self.placed {
+            cohorts.copy_within(self.pending..self.pending + len, self.placed);
+        }
+        self.placed = self.kept;
+        self.pending = self.kept;
     }
 }
 
 /// Equal words, compared without a call to `memcmp`.
 fn same_bits(a: &[u64; 14], b: &[u64; 14]) -> bool {
     a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
-}
-
-/// Merges cohort `i` into its earlier `twin`, or copies it to the end of the `kept` distinct ones.
-fn merge_or_keep(cohorts: &mut [Cohort], kept: &mut usize, i: usize, twin: Option<usize>) {
-    match twin {
-        Some(j) => cohorts[j].count += cohorts[i].count,
-        None => {
-            if *kept != i {
-                cohorts[*kept] = cohorts[i];
-            }
-            *kept += 1;
-        }
-    }
 }

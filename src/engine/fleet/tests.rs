@@ -45,6 +45,40 @@ fn a_large_fleet_merges_its_twins_in_place_and_keeps_distinct_cohorts_in_order()
 }
 
 #[test]
+fn tidy_gives_a_plain_first_come_merge_whatever_the_gaps() {
+    // Twins and empty cohorts anywhere: the result is what merging each
+    // cohort into the first equal one, in order, gives.
+    for seed in 0..20u64 {
+        let mut f = Fleet::new(1000);
+        let mut x = seed * 7919 + 1;
+        let mut next = || {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) as u32
+        };
+        for _ in 0..60 {
+            let r = next() % 25 + 1;
+            f.transition(1 + next() % 3, |k| k.rolled == 0, |k| k.rolled = r);
+        }
+        for k in f.cohorts.iter_mut() {
+            if next() % 5 == 0 {
+                k.count = 0;
+            }
+        }
+        let mut expected: Vec<(u32, u32)> = Vec::new();
+        for k in f.cohorts.iter().filter(|k| k.count > 0) {
+            match expected.iter_mut().find(|e| e.0 == k.rolled) {
+                Some(e) => e.1 += k.count,
+                None => expected.push((k.rolled, k.count)),
+            }
+        }
+        f.touch();
+        f.tidy();
+        let got: Vec<(u32, u32)> = f.cohorts.iter().map(|k| (k.rolled, k.count)).collect();
+        assert_eq!(got, expected, "seed {seed}");
+    }
+}
+
+#[test]
 fn the_census_is_counted_again_only_after_a_change_it_sums() {
     let mut f = Fleet::new(10);
     f.restart(4, SimTime(0), Span(0), |_| true, |_| {});
