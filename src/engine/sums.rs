@@ -29,7 +29,7 @@ pub fn add_repeatedly(mut s: f64, x: f64, mut n: u64) -> f64 {
         if n == 0 || stride == 0.0 {
             return s2;
         }
-        let (Some(top), Some(unit)) = (binade_top(s), binade_unit(s)) else {
+        let Some((top, unit)) = binade(s) else {
             s = s2;
             continue;
         };
@@ -56,24 +56,13 @@ fn by_loop(mut s: f64, x: f64, n: u64) -> f64 {
     s
 }
 
-/// The power of two above `s`'s binade, for a normal positive `s`.
-fn binade_top(s: f64) -> Option<f64> {
-    if s < f64::MIN_POSITIVE {
-        return None;
-    }
-    let exp = ((s.to_bits() >> 52) & 0x7ff) as i32;
-    let top = f64::from_bits(((exp + 1) as u64) << 52);
-    top.is_finite().then_some(top)
-}
-
-/// The spacing of floats in `s`'s binade.
-fn binade_unit(s: f64) -> Option<f64> {
-    if s < f64::MIN_POSITIVE {
-        return None;
-    }
-    let exp = ((s.to_bits() >> 52) & 0x7ff) as i32;
-    // The unit is 2^(exp - 1023 - 52); normal while exp > 52.
-    (exp > 52).then(|| f64::from_bits(((exp - 52) as u64) << 52))
+/// The power of two above `s`'s binade and the spacing of floats in it, for
+/// an `s` whose spacing is a normal float (every positive `s` from 2^-970).
+fn binade(s: f64) -> Option<(f64, f64)> {
+    let exp = (s.to_bits() >> 52) & 0x7ff;
+    // `s` is in [2^(exp-1023), 2^(exp-1022)), its spacing 2^(exp-1023-52).
+    let top = f64::from_bits((exp + 1) << 52);
+    (exp > 52 && top.is_finite()).then(|| (top, f64::from_bits((exp - 52) << 52)))
 }
 
 #[cfg(test)]
