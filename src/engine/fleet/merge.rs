@@ -26,7 +26,7 @@ impl Fleet {
     /// Drops empty cohorts and merges identical ones, keeping the first's
     /// place, if anything changed since the last call. In place, O(n).
     ///
-    /// A cohort's quick hash sets one bit of a 1,024-bit filter: while its
+    /// A cohort's quick hash sets one bit of a 4,096-bit filter: while its
     /// bit is clear it has no twin yet, and only when it is set are the
     /// earlier hashes searched and full keys compared.
     pub fn tidy(&mut self) {
@@ -39,7 +39,7 @@ impl Fleet {
         // twin there or joins them. They are moved into place a run at a
         // time: `Runs` says where each sits meanwhile.
         let mut runs = Runs::default();
-        let mut seen = [0u64; 16];
+        let mut seen = [0u64; 64];
         let hashes = &mut self.hashes;
         hashes.clear();
         for i in 0..n {
@@ -47,16 +47,19 @@ impl Fleet {
                 continue;
             }
             let hash = self.cohorts[i].quick_hash(self.grid);
-            let bit = (hash >> 54) as usize;
+            let bit = (hash >> 52) as usize;
             let twin = if seen[bit / 64] & (1 << (bit % 64)) == 0 {
                 seen[bit / 64] |= 1 << (bit % 64);
                 None
             } else {
                 let key = self.cohorts[i].key(self.grid);
                 let cohorts = &self.cohorts;
-                (0..runs.kept)
-                    .find(|&j| hashes[j] == hash && same_bits(&cohorts[runs.at(j)].key(self.grid), &key))
-                    .map(|j| runs.at(j))
+                hashes
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &h)| h == hash)
+                    .map(|(j, _)| runs.at(j))
+                    .find(|&at| same_bits(&cohorts[at].key(self.grid), &key))
             };
             match twin {
                 Some(j) => {
