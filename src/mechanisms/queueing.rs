@@ -225,13 +225,13 @@ fn erlang_c_int(c: u32, load: f64) -> f64 {
 mod memo {
     //! The last Erlang C results, per thread, by their exact arguments.
 
-    use std::cell::RefCell;
+    use std::cell::Cell;
 
     /// Remembered results; a power of two.
     const SLOTS: usize = 64;
 
     thread_local! {
-        static LAST: RefCell<[(u64, u64, f64); SLOTS]> = const { RefCell::new([(0, 0, 0.0); SLOTS]) };
+        static LAST: [Cell<(u64, u64, f64)>; SLOTS] = const { [const { Cell::new((0, 0, 0.0)) }; SLOTS] };
     }
 
     /// `compute(servers, load)`, or the result it gave for these exact arguments
@@ -241,13 +241,12 @@ mod memo {
         let mixed = (s ^ l.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let slot = (mixed >> 58) as usize & (SLOTS - 1);
         LAST.with(|last| {
-            let mut last = last.borrow_mut();
-            let (ks, kl, c) = last[slot];
+            let (ks, kl, c) = last[slot].get();
             if (ks, kl) == (s, l) {
                 return c;
             }
             let c = compute(servers, load);
-            last[slot] = (s, l, c);
+            last[slot].set((s, l, c));
             c
         })
     }

@@ -75,7 +75,7 @@ impl Fleet {
         runs.flush(&mut self.cohorts);
         if runs.kept < n {
             // Sums over merged cohorts round differently: count them again.
-            self.census.set(None);
+            self.census.take();
             self.cohorts.truncate(runs.kept);
         }
     }
