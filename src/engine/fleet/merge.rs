@@ -13,12 +13,15 @@ impl Cohort {
             Phase::Serving => (2, 0, 0),
             Phase::Crashed => (3, 0, 0),
         };
-        let words = [phase | (self.in_rotation as u64) << 8, a, b, self.rolled as u64, self.known_peers.to_bits()];
-        let mut h = 0u64;
-        for (j, &w) in words.iter().enumerate() {
-            h = h.wrapping_add((w ^ (w >> 31)).wrapping_mul(0x9e37_79b9_7f4a_7c15u64.wrapping_add(2 * j as u64)));
-        }
-        (h ^ (h >> 29)).wrapping_mul(0xd6e8_feb8_6659_fd93)
+        // The words folded at different rotations, then mixed by one multiply
+        // and a shift that brings its high bits down.
+        let h = (phase | (self.in_rotation as u64) << 8)
+            ^ a.rotate_left(17)
+            ^ b.rotate_left(37)
+            ^ (self.rolled as u64).rotate_left(53)
+            ^ self.known_peers.to_bits().rotate_left(7);
+        let h = h.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h ^ (h >> 29)
     }
 }
 
