@@ -163,7 +163,7 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         service_cv: ctx.number(
             &sub(&base, "service-cv"),
             s.service_cv,
-            latency_dist.map_or(1.0, |d| d.cv()),
+            latency_dist.as_ref().map_or(1.0, |d| d.cv()),
             0.0,
             false,
         ),
