@@ -2,7 +2,7 @@
 
 use crate::model::Version;
 use crate::time::{SimTime, Span};
-use std::cell::Cell;
+use std::cell::OnceCell;
 
 mod merge;
 
@@ -162,7 +162,7 @@ pub struct Fleet {
     /// Booting instances are promoted at multiples of this (the run's step).
     grid: Span,
     /// The census of the cohorts as they are, once asked for; cleared by every change.
-    census: Cell<Option<Census>>,
+    census: OnceCell<Census>,
     /// Room for [`Fleet::tidy`]'s hashes of cohorts, kept between calls.
     hashes: Vec<u64>,
 }
@@ -212,7 +212,7 @@ impl Fleet {
             cohorts: vec![Cohort::serving(instances, Version::default())],
             dirty: false,
             grid: Span(1),
-            census: Cell::new(None),
+            census: OnceCell::new(),
             hashes: Vec::new(),
         }
     }
@@ -225,7 +225,7 @@ impl Fleet {
     /// The cohorts, to change in place: the census is counted again; call
     /// [`Fleet::touch`] when identical cohorts may have appeared.
     pub fn cohorts_mut(&mut self) -> &mut [Cohort] {
-        self.census.set(None);
+        self.census.take();
         &mut self.cohorts
     }
 
@@ -244,14 +244,14 @@ impl Fleet {
             counted_moved |= moved;
         }
         if counted_moved {
-            self.census.set(None);
+            self.census.take();
         }
     }
 
     /// Marks the cohorts changed: the next [`Fleet::tidy`] merges them, the next census recounts.
     fn changed(&mut self) {
         self.dirty = true;
-        self.census.set(None);
+        self.census.take();
     }
 
     /// The fleet whose booting instances are only promoted at multiples of
@@ -276,12 +276,7 @@ impl Fleet {
 
     /// The fleet-wide sums, counted again only after a change.
     pub fn census(&self) -> Census {
-        if let Some(c) = self.census.get() {
-            return c;
-        }
-        let c = self.count();
-        self.census.set(Some(c));
-        c
+        *self.census.get_or_init(|| self.count())
     }
 
     fn count(&self) -> Census {

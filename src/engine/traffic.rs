@@ -152,11 +152,23 @@ pub(super) fn solve_service(
         v.arrival_cv.to_bits(),
         v.service_cv.to_bits(),
     ];
+    // Only callers read the chance of waiting, and a service's own late
+    // requests where the tail past its clients' timeout shows: a service no
+    // one calls leaves it unevaluated (NaN) when that tail is invisible.
+    let timeout = svc.load.timeout.secs();
+    let extras: &[f64] = if cold == 0.0 { &[0.0] } else { &[0.0, cold_s] };
+    let read = |cond_mean_s: f64| {
+        !wiring.incoming[id.0].is_empty()
+            || offered > 0.0
+                && !extras.iter().all(|&extra| queueing::tail_invisible(cond_mean_s, timeout - served - hold_s - extra))
+    };
     let queueing = match st.wait_memo {
         Some((k, w)) if same_bits(&k, &key) => w,
         _ => {
-            let w = queueing_wait(svc, &census, arrivals, cap, hold_s);
-            st.wait_memo = Some((key, w));
+            let w = queueing_wait(svc, &census, arrivals, cap, hold_s, read);
+            if !w.p_wait.is_nan() {
+                st.wait_memo = Some((key, w));
+            }
             w
         }
     };
@@ -228,19 +240,21 @@ fn same_bits<const N: usize>(a: &[u64; N], b: &[u64; N]) -> bool {
 /// Were it dropped at saturation, callers would see every request late just
 /// under capacity and none just over it, and a queue balanced at its
 /// capacity (as in a retry storm) would flip between the two at every solve.
+/// The chance of waiting is evaluated only if `read(cond_mean_s)`.
 fn queueing_wait(
     svc: &crate::model::Service,
     census: &super::fleet::Census,
     arrivals: f64,
     cap: f64,
     hold_s: f64,
+    read: impl FnOnce(f64) -> bool,
 ) -> queueing::Wait {
     if census.serving == 0 || hold_s <= 0.0 || cap <= 0.0 {
         return queueing::Wait::NONE;
     }
     let n = census.serving as f64;
     let arrivals = arrivals.min(queueing::SATURATION * cap);
-    queueing::wait(cap * hold_s / n, hold_s, arrivals / n, svc.variability)
+    queueing::wait_if(cap * hold_s / n, hold_s, arrivals / n, svc.variability, read)
 }
 
 /// Shares `cap` among outside clients (priority 0) and callers by priority;
@@ -448,7 +462,7 @@ mod tests {
         .unwrap();
         let svc = &model.services[0];
         let census = crate::engine::fleet::Fleet::new(svc.instances).census();
-        let at = |accepted: f64| queueing_wait(svc, &census, accepted, 100.0, 0.01);
+        let at = |accepted: f64| queueing_wait(svc, &census, accepted, 100.0, 0.01, |_| true);
         // Just under, at and over capacity, callers see one same wait: no jump for a solve to flip across.
         let under = at(99.999);
         assert_eq!(under, at(100.0));

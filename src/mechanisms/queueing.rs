@@ -58,9 +58,10 @@ impl Wait {
     /// Chance a request waits at most `t_s` seconds: `1 - exceeds(t_s)`,
     /// bit for bit. Where the tail's exponent is below [`INVISIBLE_TAIL`]
     /// the tail is under half an ulp of 1, so the difference rounds to 1
-    /// and the exponential is not evaluated.
+    /// and neither the exponential nor `p_wait` is read (it may be left
+    /// unevaluated, NaN: [`wait_if`]).
     pub fn within(&self, t_s: f64) -> f64 {
-        if self.p_wait > 0.0 && t_s > 0.0 && self.cond_mean_s > 0.0 && -t_s / self.cond_mean_s < INVISIBLE_TAIL {
+        if tail_invisible(self.cond_mean_s, t_s) {
             return 1.0;
         }
         1.0 - self.exceeds(t_s)
@@ -78,6 +79,13 @@ impl Wait {
             self.p_wait * (-t_s / self.cond_mean_s).exp()
         }
     }
+}
+
+/// The tail past `t_s` of an exponential wait of mean `cond_mean_s` is
+/// under half an ulp of 1: [`Wait::within`] is then 1 whatever the chance of
+/// waiting (in 0..=1), which need not be known.
+pub fn tail_invisible(cond_mean_s: f64, t_s: f64) -> bool {
+    t_s > 0.0 && cond_mean_s > 0.0 && -t_s / cond_mean_s < INVISIBLE_TAIL
 }
 
 /// An exponent under which `p exp(x)` (with `p <= 1`) is below 2^-54, half
@@ -225,13 +233,13 @@ fn erlang_c_int(c: u32, load: f64) -> f64 {
 mod memo {
     //! The last Erlang C results, per thread, by their exact arguments.
 
-    use std::cell::RefCell;
+    use std::cell::Cell;
 
     /// Remembered results; a power of two.
     const SLOTS: usize = 64;
 
     thread_local! {
-        static LAST: RefCell<[(u64, u64, f64); SLOTS]> = const { RefCell::new([(0, 0, 0.0); SLOTS]) };
+        static LAST: [Cell<(u64, u64, f64)>; SLOTS] = const { [const { Cell::new((0, 0, 0.0)) }; SLOTS] };
     }
 
     /// `compute(servers, load)`, or the result it gave for these exact arguments
@@ -241,13 +249,12 @@ mod memo {
         let mixed = (s ^ l.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let slot = (mixed >> 58) as usize & (SLOTS - 1);
         LAST.with(|last| {
-            let mut last = last.borrow_mut();
-            let (ks, kl, c) = last[slot];
+            let (ks, kl, c) = last[slot].get();
             if (ks, kl) == (s, l) {
                 return c;
             }
             let c = compute(servers, load);
-            last[slot] = (s, l, c);
+            last[slot].set((s, l, c));
             c
         })
     }
@@ -261,6 +268,13 @@ mod memo {
 /// `(ca² + cs²) / 2` and keeps the tail exponential. At or over saturation
 /// every request waits without bound (the backlog then rules, not this).
 pub fn wait(servers: f64, service_s: f64, arrivals: f64, v: Variability) -> Wait {
+    wait_if(servers, service_s, arrivals, v, |_| true)
+}
+
+/// As [`wait`], but below saturation the chance of waiting (an Erlang C, a
+/// step per server) is evaluated only if `needed(cond_mean_s)` says it will
+/// be read; otherwise it is NaN.
+pub fn wait_if(servers: f64, service_s: f64, arrivals: f64, v: Variability, needed: impl FnOnce(f64) -> bool) -> Wait {
     if arrivals <= 0.0 || service_s <= 0.0 || servers <= 0.0 {
         return Wait::NONE;
     }
@@ -268,8 +282,8 @@ pub fn wait(servers: f64, service_s: f64, arrivals: f64, v: Variability) -> Wait
     if load >= servers {
         return Wait { p_wait: 1.0, cond_mean_s: f64::INFINITY };
     }
-    let p_wait = erlang_c(servers, load);
     let cond_mean_s = service_s / (servers - load) * v.factor();
+    let p_wait = if needed(cond_mean_s) { erlang_c(servers, load) } else { f64::NAN };
     Wait { p_wait, cond_mean_s }
 }
 
@@ -418,6 +432,26 @@ mod tests {
         let w = Wait { p_wait: 1.0, cond_mean_s: 1.0 };
         assert_eq!(1.0 - w.exceeds(37.5 + 1e-9), 1.0);
         assert!(1.0 - w.exceeds(36.0) < 1.0);
+    }
+
+    #[test]
+    fn an_invisible_tail_reads_no_chance_of_waiting() {
+        for cond_mean_s in [1e-4, 0.0137, 0.5, 3.0] {
+            for t_s in [-1.0, 0.0, 0.01, 0.5, 0.99, 5.0, 30.0, 1e6] {
+                let skip = tail_invisible(cond_mean_s, t_s);
+                for p_wait in [0.0, 1e-300, 0.3, 1.0] {
+                    let within = Wait { p_wait, cond_mean_s }.within(t_s);
+                    assert!(!skip || within.to_bits() == 1f64.to_bits(), "{p_wait} {cond_mean_s} at {t_s}");
+                }
+            }
+        }
+        // Left unevaluated, the chance is NaN; the mean is the same.
+        let (full, lazy) = (
+            wait(57.6, 0.05, 900.0, Variability::default()),
+            wait_if(57.6, 0.05, 900.0, Variability::default(), |_| false),
+        );
+        assert!(full.p_wait > 0.0 && lazy.p_wait.is_nan());
+        assert_eq!(full.cond_mean_s.to_bits(), lazy.cond_mean_s.to_bits());
     }
 
     #[test]

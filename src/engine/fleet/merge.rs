@@ -13,12 +13,15 @@ impl Cohort {
             Phase::Serving => (2, 0, 0),
             Phase::Crashed => (3, 0, 0),
         };
-        let words = [phase | (self.in_rotation as u64) << 8, a, b, self.rolled as u64, self.known_peers.to_bits()];
-        let mut h = 0u64;
-        for (j, &w) in words.iter().enumerate() {
-            h = h.wrapping_add((w ^ (w >> 31)).wrapping_mul(0x9e37_79b9_7f4a_7c15u64.wrapping_add(2 * j as u64)));
-        }
-        (h ^ (h >> 29)).wrapping_mul(0xd6e8_feb8_6659_fd93)
+        // The words folded at different rotations, then mixed by one multiply
+        // and a shift that brings its high bits down.
+        let h = (phase | (self.in_rotation as u64) << 8)
+            ^ a.rotate_left(17)
+            ^ b.rotate_left(37)
+            ^ (self.rolled as u64).rotate_left(53)
+            ^ self.known_peers.to_bits().rotate_left(7);
+        let h = h.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h ^ (h >> 29)
     }
 }
 
@@ -26,7 +29,7 @@ impl Fleet {
     /// Drops empty cohorts and merges identical ones, keeping the first's
     /// place, if anything changed since the last call. In place, O(n).
     ///
-    /// A cohort's quick hash sets one bit of a 1,024-bit filter: while its
+    /// A cohort's quick hash sets one bit of a 4,096-bit filter: while its
     /// bit is clear it has no twin yet, and only when it is set are the
     /// earlier hashes searched and full keys compared.
     pub fn tidy(&mut self) {
@@ -39,7 +42,7 @@ impl Fleet {
         // twin there or joins them. They are moved into place a run at a
         // time: `Runs` says where each sits meanwhile.
         let mut runs = Runs::default();
-        let mut seen = [0u64; 16];
+        let mut seen = [0u64; 64];
         let hashes = &mut self.hashes;
         hashes.clear();
         for i in 0..n {
@@ -47,16 +50,19 @@ impl Fleet {
                 continue;
             }
             let hash = self.cohorts[i].quick_hash(self.grid);
-            let bit = (hash >> 54) as usize;
+            let bit = (hash >> 52) as usize;
             let twin = if seen[bit / 64] & (1 << (bit % 64)) == 0 {
                 seen[bit / 64] |= 1 << (bit % 64);
                 None
             } else {
                 let key = self.cohorts[i].key(self.grid);
                 let cohorts = &self.cohorts;
-                (0..runs.kept)
-                    .find(|&j| hashes[j] == hash && same_bits(&cohorts[runs.at(j)].key(self.grid), &key))
-                    .map(|j| runs.at(j))
+                hashes
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &h)| h == hash)
+                    .map(|(j, _)| runs.at(j))
+                    .find(|&at| same_bits(&cohorts[at].key(self.grid), &key))
             };
             match twin {
                 Some(j) => {
@@ -72,7 +78,7 @@ impl Fleet {
         runs.flush(&mut self.cohorts);
         if runs.kept < n {
             // Sums over merged cohorts round differently: count them again.
-            self.census.set(None);
+            self.census.take();
             self.cohorts.truncate(runs.kept);
         }
     }

@@ -109,7 +109,7 @@ fn the_census_is_counted_again_only_after_a_change_it_sums() {
     let before = f.census();
     f.transition(3, |k| k.phase == Phase::Crashed, |_| {});
     f.tidy();
-    assert!(f.census.get().is_some_and(|c| c == before), "nothing moved, nothing merged");
+    assert!(f.census.get().is_some_and(|&c| c == before), "nothing moved, nothing merged");
 }
 
 #[test]
