@@ -160,6 +160,8 @@ struct Sim<'m> {
     stepper: stepper::Stepper,
     /// Services whose queue moved in the last interval (kept to reuse its room).
     moved: Vec<ServiceId>,
+    /// The last solve settled; an interval that starts from one that did not is not split.
+    settled: bool,
     /// Instants whose solve gave up before settling, and the first of them.
     unsettled: u64,
     first_unsettled: Option<(SimTime, Option<ServiceId>)>,
@@ -224,6 +226,7 @@ impl<'m> Sim<'m> {
             scalings: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(model.seed),
             waiting: vec![false; model.scenario.len()],
+            settled: true,
             unsettled: 0,
             first_unsettled: None,
             solves: 0,
@@ -309,7 +312,8 @@ impl<'m> Sim<'m> {
 
     /// Integrates the traffic up to `at`, solving again wherever a queue has
     /// moved enough to change what its callers see (never more often than
-    /// [`MAX_SUBSTEPS`] times a step).
+    /// [`MAX_SUBSTEPS`] times a step). Rates that did not settle are not
+    /// split further: from such a solve the interval runs whole to `at`.
     fn advance(&mut self, at: SimTime) {
         let shortest = Span((self.model.tick.0 / MAX_SUBSTEPS).max(1));
         self.interval = None;
@@ -318,7 +322,7 @@ impl<'m> Sim<'m> {
             intervals += 1;
             let left = at.since(self.now);
             let settled = self.stepper.span(&self.states, left.secs());
-            let dt = if settled >= left.secs() {
+            let dt = if settled >= left.secs() || !self.settled {
                 left
             } else {
                 Span::from_secs_f64(settled).clamp(shortest.min(left), left)
@@ -361,6 +365,7 @@ impl<'m> Sim<'m> {
             self.solver.solve(&self.params, &self.wiring, &mut self.states, &mut self.deps, self.now, dt)
         };
         self.solves += self.solver.take_solved();
+        self.settled = out.converged;
         if !out.converged {
             self.unsettled += 1;
             if self.unsettled == 1 {
