@@ -140,7 +140,7 @@ fn check_size(model: &Model) -> Result<(), EngineError> {
 
 struct Sim<'m> {
     model: &'m Model,
-    params: Params,
+    params: Params<'m>,
     wiring: Wiring,
     states: Vec<ServiceState>,
     deps: Vec<DepState>,
@@ -198,7 +198,7 @@ impl<'m> Sim<'m> {
                 peers::settle(&mut st.fleet, p);
             }
         }
-        let params = Params::new(model.services.clone(), model.deps.clone());
+        let params = Params::new(&model.services, &model.deps);
         let wiring = Wiring::new(model);
         let solver = solver::Solver::new(&params, &wiring);
         Sim {

@@ -11,7 +11,10 @@ pub fn is_unsafe(c: char) -> bool {
 
 /// The first character of `text` that must not be shown raw, if any.
 pub fn unsafe_char(text: &str) -> Option<char> {
-    text.chars().find(|&c| is_unsafe(c))
+    // Printable ASCII, newlines and tabs hold nothing to look for: skipped byte by byte, which
+    // leaves a character boundary.
+    let start = text.bytes().position(|b| !matches!(b, b' '..=b'~' | b'\n' | b'\t'))?;
+    text[start..].chars().find(|&c| is_unsafe(c))
 }
 
 /// `text` with each character that must not be shown raw replaced by a visible stand-in of one

@@ -107,6 +107,9 @@ pub fn load_str(source_name: &str, text: &str, sets: &[String], variant: Option<
 /// borrows the text; `None` when the text has a syntax or type error, which
 /// the slower path places.
 fn read_raw(text: &str) -> Option<(RawTopology, Vec<error::Issue>)> {
+    if let Some(raw) = pieces::read(text) {
+        return Some((raw, Vec::new()));
+    }
     let mut doc = pieces::parse(text).or_else(|| DeTable::parse(text).ok())?;
     let found = validate::scan(doc.get_ref());
     validate::datetimes_as_text(doc.get_mut());

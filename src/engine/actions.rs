@@ -113,7 +113,7 @@ impl Sim<'_> {
                         f.remove(old - new.instances);
                     }
                 }
-                self.params = Params::new(services.clone(), deps.clone());
+                self.params = Params::new(services, deps);
                 self.solver = super::solver::Solver::new(&self.params, &self.wiring);
                 self.calm = super::quiet::possible(&self.params, &self.solver);
             }

@@ -395,7 +395,7 @@ mod tests {
     fn a_deep_chain_settles_in_a_few_sweeps_whatever_its_depth() {
         for n in [5, 80] {
             let model = chain(n);
-            let params = Params::new(model.services.clone(), model.deps.clone());
+            let params = Params::new(&model.services, &model.deps);
             let wiring = Wiring::new(&model);
             let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();
             let mut deps = vec![DepState::default(); model.deps.len()];
@@ -439,7 +439,7 @@ queue = 100
     #[test]
     fn a_retry_loop_settles_in_a_few_sweeps_relaxed_from_the_third() {
         let model = crate::topology::load_str("loop.toml", LOOP, &[], None).expect("a valid loop");
-        let params = Params::new(model.services.clone(), model.deps.clone());
+        let params = Params::new(&model.services, &model.deps);
         let wiring = Wiring::new(&model);
         for queue in [700.0, 800.0, 850.0, 900.0, 1000.0] {
             let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();

@@ -143,11 +143,12 @@ pub struct DepState {
     pub sdk: crate::engine::calls::SdkState,
 }
 
-/// The parameters in force: the model's, changed by `set` actions.
+/// The parameters in force: the model's, or those a `set` action put in force
+/// (borrowed from the model either way).
 #[derive(Debug, Clone)]
-pub struct Params {
-    pub services: Vec<Service>,
-    pub deps: Vec<Dependency>,
+pub struct Params<'m> {
+    pub services: &'m [Service],
+    pub deps: &'m [Dependency],
     /// Indexes of the buffered dependencies.
     pub buffered: Vec<usize>,
     /// Indexes of the control-plane dependencies.
@@ -160,8 +161,8 @@ pub struct Params {
     pub quotas: Vec<usize>,
 }
 
-impl Params {
-    pub fn new(services: Vec<Service>, deps: Vec<Dependency>) -> Params {
+impl<'m> Params<'m> {
+    pub fn new(services: &'m [Service], deps: &'m [Dependency]) -> Params<'m> {
         let of = |want: fn(&DepKind) -> bool| {
             deps.iter().enumerate().filter(|(_, d)| want(&d.kind)).map(|(i, _)| i).collect()
         };

@@ -167,8 +167,8 @@ fn runs_without_distributions_do_not_depend_on_the_seed() {
 #[test]
 fn distributions_make_runs_differ_by_seed_and_repeat_for_a_seed() {
     let d = Some(crate::model::dist::Dist::Exponential { mean_s: 120.0 });
-    assert_eq!(restarting_fleet(1, d), restarting_fleet(1, d));
-    assert_ne!(restarting_fleet(1, d), restarting_fleet(2, d));
+    assert_eq!(restarting_fleet(1, d.clone()), restarting_fleet(1, d.clone()));
+    assert_ne!(restarting_fleet(1, d.clone()), restarting_fleet(2, d.clone()));
 }
 
 #[test]

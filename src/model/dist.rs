@@ -7,9 +7,7 @@ use rand::{Rng, RngExt};
 pub use ziggurat::exp1;
 
 /// A distribution of a duration, in seconds.
-#[derive(Debug, Clone, Copy, PartialEq)]
-// An empirical distribution is kept inline so the type stays `Copy` on the hot path; its size is deliberate.
-#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Dist {
     /// Always this value.
     Fixed { value_s: f64 },
@@ -34,10 +32,10 @@ pub const MAX_POINTS: usize = 16;
 /// The quantile function is linear between the points; below the first it
 /// rises from 0 at `p = 0` (unless a point at 0 is given), and above the last
 /// it stays at the last value (unless a point at 1 is given).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Empirical {
-    points: [(f64, f64); MAX_POINTS + 2],
-    len: usize,
+    /// On the heap: a service holds several optional distributions, which stay small when they are not empirical.
+    points: Box<[(f64, f64)]>,
 }
 
 impl Empirical {
@@ -52,35 +50,29 @@ impl Empirical {
         if !rising || !in_range {
             return None;
         }
-        let mut points = [(0.0, 0.0); MAX_POINTS + 2];
-        let mut len = 0;
+        let mut points = Vec::with_capacity(given.len() + 2);
         if given[0].0 > 0.0 {
-            points[0] = (0.0, 0.0);
-            len = 1;
+            points.push((0.0, 0.0));
         }
-        for &p in given {
-            points[len] = p;
-            len += 1;
-        }
+        points.extend_from_slice(given);
         let last = given[given.len() - 1];
         if last.0 < 1.0 {
-            points[len] = (1.0, last.1);
-            len += 1;
+            points.push((1.0, last.1));
         }
-        Some(Empirical { points, len })
+        Some(Empirical { points: points.into_boxed_slice() })
     }
 
     /// The value at quantile `u` in 0..=1 [s].
     pub fn quantile(&self, u: f64) -> f64 {
-        let pts = &self.points[..self.len];
-        let i = pts.partition_point(|&(p, _)| p < u).clamp(1, self.len - 1);
+        let pts = &self.points[..];
+        let i = pts.partition_point(|&(p, _)| p < u).clamp(1, pts.len() - 1);
         let ((p0, v0), (p1, v1)) = (pts[i - 1], pts[i]);
         if p1 <= p0 { v1 } else { v0 + (v1 - v0) * ((u - p0) / (p1 - p0)).clamp(0.0, 1.0) }
     }
 
     /// The mean: the integral of the quantile function [s].
     pub fn mean_s(&self) -> f64 {
-        self.points[..self.len].windows(2).map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0).sum()
+        self.points.windows(2).map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0).sum()
     }
 }
 
@@ -93,7 +85,7 @@ impl Dist {
             Dist::LogNormal { median_s, sigma } => median_s * (sigma * standard_normal(rng)).exp(),
             Dist::Uniform { min_s, max_s } => min_s + (max_s - min_s) * rng.random::<f64>(),
             Dist::Normal { mean_s, sd_s } => mean_s + sd_s * standard_normal(rng),
-            Dist::Empirical(e) => e.quantile(rng.random::<f64>()),
+            Dist::Empirical(ref e) => e.quantile(rng.random::<f64>()),
         };
         x.max(0.0)
     }
@@ -123,7 +115,7 @@ impl Dist {
             Dist::LogNormal { median_s, .. } => median_s,
             Dist::Uniform { min_s, max_s } => (min_s + max_s) / 2.0,
             Dist::Normal { mean_s, .. } => mean_s,
-            Dist::Empirical(e) => e.quantile(0.5),
+            Dist::Empirical(ref e) => e.quantile(0.5),
         }
     }
 
@@ -131,7 +123,7 @@ impl Dist {
     pub fn mean_s(&self) -> f64 {
         match *self {
             Dist::LogNormal { median_s, sigma } => median_s * (sigma * sigma / 2.0).exp(),
-            Dist::Empirical(e) => e.mean_s(),
+            Dist::Empirical(ref e) => e.mean_s(),
             _ => self.nominal_s(),
         }
     }
@@ -148,9 +140,9 @@ impl Dist {
             Dist::LogNormal { sigma, .. } => mean * ((sigma * sigma).exp() - 1.0).sqrt(),
             Dist::Uniform { min_s, max_s } => (max_s - min_s) / 12f64.sqrt(),
             Dist::Normal { sd_s, .. } => sd_s,
-            Dist::Empirical(e) => {
+            Dist::Empirical(ref e) => {
                 // Each linear piece is uniform between its end values.
-                let pts = &e.points[..e.len];
+                let pts = &e.points[..];
                 let m2: f64 = pts
                     .windows(2)
                     .map(|w| (w[1].0 - w[0].0) * (w[0].1 * w[0].1 + w[0].1 * w[1].1 + w[1].1 * w[1].1) / 3.0)

@@ -1,7 +1,58 @@
 //! A long topology parsed a `[services.NAME]` table at a time, so the parser holds the tokens of one piece, not of the file.
 
+use super::raw::{Ordered, RawService, RawTopology};
+use super::validate;
+use serde::Deserialize;
+use std::borrow::Cow;
+use std::collections::HashSet;
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+/// The raw topology of `text`, read a piece at a time as [`parse`] splits it:
+/// each piece's services are scanned and read into their raw form before the
+/// next piece is parsed, so one piece's document is held at a time, never the
+/// whole file's.
+///
+/// `None` where [`parse`] would decline, and wherever there is anything to
+/// report: a key or value the scan flags ([`validate::scan`]), or one that
+/// does not read as the raw form. The caller then reads the text the way that
+/// places the problem. O(text).
+pub fn read(text: &str) -> Option<RawTopology> {
+    let starts = split_points(text)?;
+    let mut doc = DeTable::parse(&text[..starts[0]]).ok()?;
+    if doc.get_ref().contains_key("services") {
+        return None;
+    }
+    let mut services = Vec::with_capacity(starts.len());
+    let mut names: HashSet<Cow<str>> = HashSet::with_capacity(starts.len());
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        for (key, value) in DeTable::parse(&text[start..end]).ok()?.into_inner() {
+            if key.get_ref() != "services" {
+                if doc.get_mut().insert(key, value).is_some() {
+                    return None;
+                }
+                continue;
+            }
+            let DeValue::Table(table) = value.into_inner() else { return None };
+            for (name, mut service) in table {
+                if !names.insert(name.get_ref().clone()) || !validate::clean(name.get_ref(), service.get_ref()) {
+                    return None;
+                }
+                validate::as_text(service.get_mut());
+                let raw = RawService::deserialize(ValueDeserializer::from(service)).ok()?;
+                services.push((name.into_inner().into_owned(), raw));
+            }
+        }
+    }
+    if !validate::scan(doc.get_ref()).is_empty() {
+        return None;
+    }
+    validate::datetimes_as_text(doc.get_mut());
+    let mut raw = RawTopology::deserialize(toml::de::Deserializer::from(doc)).ok()?;
+    raw.services = Ordered(services);
+    Some(raw)
+}
 
 /// The document of `text`, parsed in pieces split before each `[services.NAME]`
 /// header line (a bare name, at the start of its line) and joined.
@@ -118,5 +169,32 @@ mod tests {
             assert!(parse(text).is_none(), "{text}");
         }
         assert!(parse("name = \"no services\"\n").is_none());
+    }
+
+    #[test]
+    fn reading_in_pieces_gives_the_raw_form_of_one_parse() {
+        let text = "name = \"x\"\nduration = \"1h\"\n[services.a]\ninstances = 2\ncalls.b = { retries = { max = 2 } }\n\n[services.b]\nload = { kind = \"steps\", steps = [{ at = 1979-05-27T07:32:00Z, rate = \"5/s\" }] }\n[[scenario]]\nat = \"+1m\"\naction = \"crash\"\n[services.c] # note\n[services.c.threads]\nworkers = 3\n";
+        let read = read(text).map(|r| format!("{r:?}"));
+        let whole = toml::from_str::<toml::Table>(text)
+            .ok()
+            .and_then(|t| RawTopology::deserialize(toml::Value::Table(t)).ok())
+            .map(|r| format!("{r:?}"));
+        assert!(read.is_some());
+        assert_eq!(read, whole);
+    }
+
+    #[test]
+    fn reading_in_pieces_declines_what_there_is_to_report() {
+        for text in [
+            "[services.a]\nerror-rate = nan\n",
+            "[services.a]\nnote = \"\\u0007\"\n",
+            "[services.a]\nunknown = 1\n",
+            "[services.a]\ninstances = \"two\"\n",
+            "[services.a]\n[services.b]\n[services.a.calls.b]\n",
+            "[services.a]\n[[scenario]]\nat = inf\n",
+            "bogus = 1\n[services.a]\n",
+        ] {
+            assert!(read(text).is_none(), "{text}");
+        }
     }
 }

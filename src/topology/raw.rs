@@ -60,7 +60,7 @@ pub struct RawService {
     pub replace_failed: Option<bool>,
     pub threads: Option<Box<RawThreads>>,
     pub health_check: Option<Box<RawHealthCheck>>,
-    pub load: Option<RawLoad>,
+    pub load: Option<Box<RawLoad>>,
     pub peers: Option<Box<RawPeers>>,
     pub warmup: Option<Box<RawWarmup>>,
     pub memory: Option<Box<RawMemory>>,
@@ -388,7 +388,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
                 f.write_str("a table")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered<T>, A::Error> {
-                let mut entries = Vec::new();
+                // As serde's own collections do, trust the hint only so far.
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
                 while let Some(entry) = map.next_entry::<String, T>()? {
                     entries.push(entry);
                 }
@@ -432,7 +433,7 @@ text_type!(SizeText, "a size string like \"512MB\"");
 #[derive(Debug, Clone)]
 pub enum SpreadText {
     Fixed(DurationText),
-    Dist(RawDist),
+    Dist(Box<RawDist>),
 }
 
 /// A distribution of durations: which keys a `dist` takes is checked in validation.
@@ -465,7 +466,8 @@ impl<'de> Deserialize<'de> for SpreadText {
                 Ok(SpreadText::Fixed(DurationText(v.to_string())))
             }
             fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<SpreadText, M::Error> {
-                RawDist::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(SpreadText::Dist)
+                RawDist::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|d| SpreadText::Dist(Box::new(d)))
             }
         }
         deserializer.deserialize_any(SpreadVisitor)

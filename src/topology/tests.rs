@@ -464,7 +464,10 @@ jitter = { dist = "exponential", mean = "5m" }
     assert_eq!(a.startup_dist, Some(Dist::LogNormal { median_s: 480.0, sigma: 0.25 }));
     assert_eq!(a.load.noise, 0.05);
     let hc = a.health.as_ref().unwrap();
-    assert_eq!((hc.interval, hc.interval_dist), (Span(10_000), Some(Dist::Uniform { min_s: 5.0, max_s: 15.0 })));
+    assert_eq!(
+        (hc.interval, hc.interval_dist.clone()),
+        (Span(10_000), Some(Dist::Uniform { min_s: 5.0, max_s: 15.0 }))
+    );
     assert_eq!(m.scenario[0].jitter, Some(Dist::Exponential { mean_s: 300.0 }));
 }
 

@@ -14,7 +14,7 @@ use super::raw::RawTopology;
 use crate::model::{Mode, Model, ServiceId, Thresholds, Variant};
 use crate::time::Span;
 pub use modes::refuse_in_requests;
-pub use scan::{datetimes_as_text, scan};
+pub use scan::{as_text, clean, datetimes_as_text, scan};
 pub use scenario::PendingSet;
 pub use services::validate_services;
 pub use values::Ctx;

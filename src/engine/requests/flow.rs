@@ -141,7 +141,7 @@ impl Sim<'_> {
         let svc = &mut svcs[s];
         let mut extra_us = svc.insts[i].own.extra_us + long_us;
         for e in &svc.extras {
-            extra_us += match e.dist {
+            extra_us += match &e.dist {
                 Some(d) => super::us_of_secs(d.sample_fast(rng)),
                 None => e.fixed_us,
             };

@@ -43,7 +43,7 @@ impl Sim<'_> {
                 self.add_fault(FaultKind::Capacity(service.0 as u32, *fraction), *duration)
             }
             ActionKind::InjectLatency { service, latency, dist, duration } => {
-                let extra = Extra { fixed_us: super::us(*latency), dist: *dist };
+                let extra = Extra { fixed_us: super::us(*latency), dist: dist.clone() };
                 self.add_fault(FaultKind::Latency(service.0 as u32, extra), *duration)
             }
             ActionKind::InjectErrors { service, rate, duration } => {
@@ -289,7 +289,7 @@ impl Sim<'_> {
         for f in &self.faults {
             match f.kind {
                 FaultKind::Capacity(s, x) => self.svcs[s as usize].cap_factor *= 1.0 - x,
-                FaultKind::Latency(s, e) => self.svcs[s as usize].extras.push(e),
+                FaultKind::Latency(s, ref e) => self.svcs[s as usize].extras.push(e.clone()),
                 FaultKind::Errors(s, x) => {
                     let e = &mut self.svcs[s as usize].error;
                     *e = 1.0 - (1.0 - *e) * (1.0 - x);

@@ -157,7 +157,7 @@ impl Slab {
 }
 
 /// A latency fault's extra time per request.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Extra {
     pub fixed_us: u64,
     pub dist: Option<Dist>,

@@ -16,6 +16,15 @@ pub fn scan(table: &DeTable) -> Vec<Issue> {
     issues
 }
 
+/// Whether [`scan`] would find nothing in the entry `key = value` of a table. O(values).
+pub fn clean(key: &str, value: &DeValue) -> bool {
+    let mut issues = Vec::new();
+    let mut path = vec![Seg::Key(key)];
+    check_key(key, &path, &mut issues);
+    walk(value, &mut path, &mut issues);
+    issues.is_empty()
+}
+
 fn walk_table<'a>(table: &'a DeTable, path: &mut Vec<Seg<'a>>, issues: &mut Vec<Issue>) {
     for (key, value) in table {
         path.push(Seg::Key(key.get_ref()));
@@ -82,7 +91,8 @@ pub fn datetimes_as_text(table: &mut DeTable) {
     }
 }
 
-fn as_text(value: &mut DeValue) {
+/// As [`datetimes_as_text`], for one value.
+pub fn as_text(value: &mut DeValue) {
     match value {
         DeValue::Datetime(d) => *value = DeValue::String(d.to_string().into()),
         DeValue::Array(items) => items.iter_mut().for_each(|item| as_text(item.get_mut())),

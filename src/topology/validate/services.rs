@@ -22,7 +22,7 @@ pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Servi
         let base = [Seg::from("services"), Seg::from(name)];
         svc.extras = resilience::service_extras(ctx, &base, s, &names);
     }
-    let mut deps = Vec::new();
+    let mut deps = Vec::with_capacity(raw.0.iter().map(|(_, s)| s.calls.0.len()).sum());
     for (caller_i, (caller, s)) in raw.0.iter().enumerate() {
         for (callee, call) in &s.calls.0 {
             let path = [Seg::from("services"), Seg::from(caller), Seg::from("calls"), Seg::from(callee)];
@@ -163,7 +163,7 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         service_cv: ctx.number(
             &sub(&base, "service-cv"),
             s.service_cv,
-            latency_dist.map_or(1.0, |d| d.cv()),
+            latency_dist.as_ref().map_or(1.0, |d| d.cv()),
             0.0,
             false,
         ),
