@@ -192,7 +192,7 @@ pub(super) fn solve_service(
                 v
             }
         };
-        let mut on_time = external * in_time(svc.load.timeout.secs(), external_factor);
+        let mut on_time = external * in_time(timeout, external_factor);
         for &d in &wiring.incoming[id.0] {
             on_time += deps[d.0].call_rate * in_time(params.deps[d.0].timeout.secs(), deps[d.0].wait_factor);
         }

@@ -18,20 +18,12 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 /// does not read as the raw form. The caller then reads the text the way that
 /// places the problem. O(text).
 pub fn read(text: &str) -> Option<RawTopology> {
-    let starts = split_points(text)?;
-    let mut doc = DeTable::parse(&text[..starts[0]]).ok()?;
-    if doc.get_ref().contains_key("services") {
-        return None;
-    }
-    let mut services = Vec::with_capacity(starts.len());
-    let mut names: HashSet<Cow<str>> = HashSet::with_capacity(starts.len());
-    for (i, &start) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).copied().unwrap_or(text.len());
-        for (key, value) in DeTable::parse(&text[start..end]).ok()?.into_inner() {
+    let mut services = Vec::new();
+    let mut names: HashSet<Cow<str>> = HashSet::new();
+    let mut doc = in_pieces(text, |doc, piece| {
+        for (key, value) in piece {
             if key.get_ref() != "services" {
-                if doc.get_mut().insert(key, value).is_some() {
-                    return None;
-                }
+                put(doc, key, value)?;
                 continue;
             }
             let DeValue::Table(table) = value.into_inner() else { return None };
@@ -44,7 +36,8 @@ pub fn read(text: &str) -> Option<RawTopology> {
                 services.push((name.into_inner().into_owned(), raw));
             }
         }
-    }
+        Some(())
+    })?;
     if !validate::scan(doc.get_ref()).is_empty() {
         return None;
     }
@@ -65,6 +58,16 @@ pub fn read(text: &str) -> Option<RawTopology> {
 /// order they first appear, as in one parse; the spans are the pieces' own,
 /// good only for telling values apart, not for placing errors.
 pub fn parse(text: &str) -> Option<Spanned<DeTable<'_>>> {
+    in_pieces(text, join)
+}
+
+/// The document of the text before the first `[services.NAME]` header, with
+/// each piece's document handed in turn to `take` to add to it; `None` where
+/// [`parse`] declines or `take` does.
+fn in_pieces<'a>(
+    text: &'a str,
+    mut take: impl FnMut(&mut DeTable<'a>, DeTable<'a>) -> Option<()>,
+) -> Option<Spanned<DeTable<'a>>> {
     let starts = split_points(text)?;
     let mut doc = DeTable::parse(&text[..starts[0]]).ok()?;
     if doc.get_ref().contains_key("services") {
@@ -72,8 +75,7 @@ pub fn parse(text: &str) -> Option<Spanned<DeTable<'_>>> {
     }
     for (i, &start) in starts.iter().enumerate() {
         let end = starts.get(i + 1).copied().unwrap_or(text.len());
-        let piece = DeTable::parse(&text[start..end]).ok()?.into_inner();
-        join(doc.get_mut(), piece)?;
+        take(doc.get_mut(), DeTable::parse(&text[start..end]).ok()?.into_inner())?;
     }
     Some(doc)
 }
@@ -91,11 +93,16 @@ fn join<'a>(doc: &mut DeTable<'a>, piece: DeTable<'a>) -> Option<()> {
                     return None;
                 }
             }
-        } else if doc.insert(key, value).is_some() {
-            return None;
+        } else {
+            put(doc, key, value)?;
         }
     }
     Some(())
+}
+
+/// Adds a top-level `key = value` to `doc`; `None` if the key is there already.
+fn put<'a>(doc: &mut DeTable<'a>, key: Spanned<Cow<'a, str>>, value: Spanned<DeValue<'a>>) -> Option<()> {
+    doc.insert(key, value).is_none().then_some(())
 }
 
 /// Where each `[services.NAME]` header line starts; `None` when there is none or a
