@@ -360,6 +360,12 @@ impl Fleet {
         self.changed();
     }
 
+    /// Marks the cohorts for the next [`Fleet::tidy`], as a change the
+    /// census already counted (a [`Fleet::update`]) leaves them.
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
     /// Crashes up to `n` serving or booting instances; returns how many.
     pub fn crash(&mut self, n: u32) -> u32 {
         self.transition(
@@ -437,8 +443,16 @@ impl Fleet {
     /// rotation, or, with `warm`, begin building their caches, which takes
     /// that many seconds of full-speed work.
     pub fn promote_ready(&mut self, now: SimTime, warm: Option<f64>) -> u32 {
+        self.promote_ready_with(now, || warm)
+    }
+
+    /// As [`Fleet::promote_ready`], asking `warm()` only when an instance is ready.
+    pub fn promote_ready_with(&mut self, now: SimTime, warm: impl FnOnce() -> Option<f64>) -> u32 {
+        let ready = |k: &Cohort| matches!(k.phase, Phase::Booting { ready_at } if ready_at <= now);
+        let Some(first) = self.cohorts.iter().position(ready) else { return 0 };
+        let warm = warm();
         let mut promoted = 0;
-        for k in self.cohorts.iter_mut() {
+        for k in self.cohorts[first..].iter_mut() {
             if let Phase::Booting { ready_at } = k.phase
                 && ready_at <= now
             {

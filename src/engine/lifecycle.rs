@@ -4,7 +4,7 @@ use super::Sim;
 use super::fleet::{self, Phase};
 use crate::mechanisms::{health, peers, warmup};
 use crate::model::ServiceId;
-use crate::model::dist::{draw, standard_normal};
+use crate::model::dist::{Later, draw, standard_normal};
 
 impl Sim<'_> {
     /// Health probes on every fleet that has them, once per tick.
@@ -46,8 +46,8 @@ impl Sim<'_> {
         for i in 0..self.states.len() {
             let svc = &self.params.services[i];
             let st = &mut self.states[i];
-            let need = warmup::build_work_s(svc, &mut self.rng);
-            st.fleet.promote_ready(self.now, need);
+            let need = warmup::build_work_later(svc, &mut self.rng);
+            st.fleet.promote_ready_with(self.now, || need.map(|w| w.secs()));
             self.stirred |= st.fleet.is_dirty();
             st.fleet.tidy();
             if svc.load.noise > 0.0 {
@@ -66,8 +66,8 @@ impl Sim<'_> {
             let svc = &self.params.services[i];
             let st = &mut self.states[i];
             if let Some(w) = &svc.warmup {
-                let startup = draw(svc.startup_dist.as_ref(), svc.startup, &mut self.rng);
-                let warmed = warmup::warm(&mut st.fleet, w, self.now, step, startup);
+                let startup = Later::take(svc.startup_dist.as_ref(), svc.startup, &mut self.rng);
+                let warmed = warmup::warm(&mut st.fleet, w, self.now, step, || startup.span());
                 st.warm_load = warmed.peer_load;
                 if warmed.failed > 0 {
                     let what = format!("{} warming instance(s) missed the deadline and restart", warmed.failed);

@@ -62,7 +62,18 @@ pub fn learn(fleet: &mut Fleet, p: &PeerThreads, workers: u32, os_limit: u32, no
     let cell = fleet.census().total as f64 / p.cells.max(1) as f64;
     let pull = pull(p, dt);
     let mut out = Learned::default();
+    // An instance that knows its whole cell, fits under the limit there and
+    // has a sound cache is left as it is: skip the arithmetic.
+    let target = cell.max(1.0);
+    let settled = pull.is_finite() && threads_needed(p, workers, target) <= os_limit as f64;
     fleet.update(|k| {
+        if settled
+            && k.known_peers.to_bits() == target.to_bits()
+            && k.broken_since.is_none()
+            && k.stale_error.to_bits() == 0
+        {
+            return false;
+        }
         let known = learned(k.known_peers, cell, pull);
         k.known_peers = known;
         let mut counted = false;
@@ -140,6 +151,42 @@ mod tests {
         f.launch(100, SimTime(0), Span(0));
         let p = PeerThreads { cells: 4, ..peers() };
         assert_eq!(run_for(&mut f, &p, 1200, 120), 0);
+    }
+
+    /// [`learn`] without its shortcut for settled instances: every cohort worked out.
+    fn learn_in_full(fleet: &mut Fleet, p: &PeerThreads, workers: u32, os_limit: u32, now: SimTime, dt: Span) {
+        let cell = fleet.census().total as f64 / p.cells.max(1) as f64;
+        let pull = pull(p, dt);
+        fleet.update(|k| {
+            k.known_peers = learned(k.known_peers, cell, pull);
+            if k.broken_since.is_none() && threads_needed(p, workers, k.known_peers) > os_limit as f64 {
+                k.broken_since = Some(now);
+            }
+            let stale = k.broken_since.map_or(0.0, |since| expired_fraction(p, now.since(since)));
+            let moved = stale.to_bits() != k.stale_error.to_bits() || k.broken_since == Some(now);
+            k.stale_error = stale;
+            moved
+        });
+    }
+
+    #[test]
+    fn settled_instances_come_out_as_working_them_out_in_full_would_leave_them() {
+        // Old instances that know everyone, newcomers that do not, and (with the
+        // lower limit) instances that break and whose caches age.
+        for limit in [1300, 1150] {
+            let mut short = Fleet::new(1000);
+            short.launch(60, SimTime(0), Span(0));
+            short.launch(40, SimTime(0), Span(0));
+            settle_old(&mut short, &peers());
+            let mut full = short.clone();
+            for m in 1..=150 {
+                let (now, dt) = (SimTime(m * 60_000), Span(60_000));
+                learn(&mut short, &peers(), 50, limit, now, dt);
+                learn_in_full(&mut full, &peers(), 50, limit, now, dt);
+                assert_eq!(short, full, "minute {m}, limit {limit}");
+                assert_eq!(short.census(), full.census());
+            }
+        }
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //! `min(1, supply / warming)`. Feeding from peers costs them `peer_cost`
 //! instances' capacity per instance fed.
 
-use crate::engine::fleet::{Fleet, Phase};
-use crate::model::dist::draw;
+use crate::engine::fleet::{Cohort, Fleet, Phase};
+use crate::model::dist::Later;
 use crate::model::{Service, Warmup, WarmupSource};
 use crate::time::{SimTime, Span};
 
@@ -30,9 +30,28 @@ pub struct Warmed {
 /// covers the instance's cell, so with `peers.cells` a build is that much
 /// smaller. `None` without a warm-up.
 pub fn build_work_s(svc: &Service, rng: &mut impl rand::Rng) -> Option<f64> {
+    build_work_later(svc, rng).map(|w| w.secs())
+}
+
+/// As [`build_work_s`], drawn from the stream now and worked out when read.
+pub fn build_work_later<'s>(svc: &'s Service, rng: &mut impl rand::Rng) -> Option<BuildWork<'s>> {
     let w = svc.warmup.as_ref()?;
     let cells = svc.peers.as_ref().map_or(1, |p| p.cells.max(1)) as f64;
-    Some(draw(w.duration_dist.as_ref(), w.duration, rng).secs() / cells)
+    Some(BuildWork { draw: Later::take(w.duration_dist.as_ref(), w.duration, rng), cells })
+}
+
+/// A cache build's work, drawn but not yet worked out ([`build_work_later`]).
+#[derive(Debug, Clone, Copy)]
+pub struct BuildWork<'s> {
+    draw: Later<'s>,
+    cells: f64,
+}
+
+impl BuildWork<'_> {
+    /// The work [s at full speed], as [`build_work_s`] gives it.
+    pub fn secs(&self) -> f64 {
+        self.draw.span().secs() / self.cells
+    }
 }
 
 /// Supply of cache data [instances fed at full speed] with `sound` healthy peers.
@@ -45,8 +64,8 @@ pub fn supply(w: &Warmup, sound: u32) -> (f64, f64) {
 }
 
 /// Advances every warming instance by `dt` at `now`; instances past the
-/// deadline restart and serve again after `startup`.
-pub fn warm(fleet: &mut Fleet, w: &Warmup, now: SimTime, dt: Span, startup: Span) -> Warmed {
+/// deadline restart and serve again after `startup()` (asked only then).
+pub fn warm(fleet: &mut Fleet, w: &Warmup, now: SimTime, dt: Span, startup: impl FnOnce() -> Span) -> Warmed {
     let census = fleet.census();
     if census.warming == 0 {
         return Warmed { speed: 1.0, ..Warmed::default() };
@@ -56,6 +75,9 @@ pub fn warm(fleet: &mut Fleet, w: &Warmup, now: SimTime, dt: Span, startup: Span
     let speed = ((store + peers) / n).min(1.0);
     let fed_by_peers = (n - store).clamp(0.0, peers);
     let mut out = Warmed { speed, peer_load: fed_by_peers * w.peer_cost, ..Warmed::default() };
+    let overdue = |k: &Cohort| matches!(k.phase, Phase::Warming { since, .. } if now.since(since) > w.deadline);
+    // Whether a cohort still warming is past the deadline, noted on the way.
+    let mut late = false;
     fleet.update(|k| {
         if let Phase::Warming { progress_s, need_s, since } = k.phase {
             let progress_s = progress_s + speed * dt.secs();
@@ -66,16 +88,17 @@ pub fn warm(fleet: &mut Fleet, w: &Warmup, now: SimTime, dt: Span, startup: Span
                 return true;
             }
             k.phase = Phase::Warming { progress_s, need_s, since };
+            late |= k.count > 0 && overdue(k);
         }
         false
     });
-    out.failed = fleet.restart(
-        u32::MAX,
-        now,
-        startup,
-        |k| matches!(k.phase, Phase::Warming { since, .. } if now.since(since) > w.deadline),
-        |_| {},
-    );
+    out.failed = if late {
+        fleet.restart(u32::MAX, now, startup(), overdue, |_| {})
+    } else {
+        // What a restart that finds no one does: the next tidy looks again.
+        fleet.mark_dirty();
+        0
+    };
     out
 }
 
@@ -106,7 +129,7 @@ mod tests {
         start_warming(&mut f, 2);
         let mut done = 0;
         for m in 1..=10 {
-            done += warm(&mut f, &warmup(WarmupSource::Store), SimTime(m * 60_000), Span(60_000), Span(0)).done;
+            done += warm(&mut f, &warmup(WarmupSource::Store), SimTime(m * 60_000), Span(60_000), || Span(0)).done;
         }
         assert_eq!(done, 2);
         assert_eq!(f.census().serving, 10);
@@ -118,16 +141,35 @@ mod tests {
         start_warming(&mut f, 20);
         let mut failed = 0;
         for m in 1..=31 {
-            failed += warm(&mut f, &warmup(WarmupSource::Store), SimTime(m * 60_000), Span(60_000), Span(0)).failed;
+            failed += warm(&mut f, &warmup(WarmupSource::Store), SimTime(m * 60_000), Span(60_000), || Span(0)).failed;
         }
         assert_eq!(failed, 20, "2 instances of supply for 20 builds of 10 min: 100 min each");
+    }
+
+    #[test]
+    fn a_start_up_is_drawn_only_for_builds_past_the_deadline_and_the_fleet_is_tidied_anyway() {
+        let mut f = Fleet::new(100);
+        start_warming(&mut f, 20);
+        f.tidy();
+        let mut asked = 0;
+        for m in 1..=31 {
+            let w = warm(&mut f, &warmup(WarmupSource::Store), SimTime(m * 60_000), Span(60_000), || {
+                asked += 1;
+                Span(60_000)
+            });
+            assert_eq!(w.failed > 0, m == 31, "minute {m}");
+            assert!(f.is_dirty(), "the next tidy looks at the cohorts, minute {m}");
+            f.tidy();
+        }
+        assert_eq!(asked, 1, "one start-up, for the builds that missed the deadline at minute 31");
+        assert_eq!(f.next_ready(), Some(SimTime(31 * 60_000 + 60_000)));
     }
 
     #[test]
     fn healthy_peers_add_supply_and_pay_for_it_in_capacity() {
         let mut f = Fleet::new(100);
         start_warming(&mut f, 20);
-        let w = warm(&mut f, &warmup(WarmupSource::Peers), SimTime(60_000), Span(60_000), Span(0));
+        let w = warm(&mut f, &warmup(WarmupSource::Peers), SimTime(60_000), Span(60_000), || Span(0));
         assert_eq!(w.speed, 0.5, "2 from the store + 80 peers x 0.1, for 20 builds");
         assert!((w.peer_load - 8.0).abs() < 1e-9, "peers feed what the store cannot, up to their share");
     }

@@ -79,13 +79,31 @@ impl Empirical {
 impl Dist {
     /// A draw [s], never negative.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.from_uniforms(self.uniforms(rng))
+    }
+
+    /// The uniform draws in 0..1 that [`Dist::sample`] reads from the stream:
+    /// as many as the distribution needs (the rest 0), in the stream's order.
+    pub fn uniforms<R: Rng + ?Sized>(&self, rng: &mut R) -> [f64; 2] {
+        match *self {
+            Dist::Fixed { .. } => [0.0, 0.0],
+            Dist::Exponential { .. } | Dist::Uniform { .. } | Dist::Empirical(_) => [rng.random::<f64>(), 0.0],
+            Dist::LogNormal { .. } | Dist::Normal { .. } => {
+                let u1 = rng.random::<f64>();
+                [u1, rng.random::<f64>()]
+            }
+        }
+    }
+
+    /// The draw [`Dist::sample`] makes of the uniforms `u` ([`Dist::uniforms`]) [s].
+    pub fn from_uniforms(&self, u: [f64; 2]) -> f64 {
         let x = match *self {
             Dist::Fixed { value_s } => value_s,
-            Dist::Exponential { mean_s } => -mean_s * (1.0 - rng.random::<f64>()).ln(),
-            Dist::LogNormal { median_s, sigma } => median_s * (sigma * standard_normal(rng)).exp(),
-            Dist::Uniform { min_s, max_s } => min_s + (max_s - min_s) * rng.random::<f64>(),
-            Dist::Normal { mean_s, sd_s } => mean_s + sd_s * standard_normal(rng),
-            Dist::Empirical(ref e) => e.quantile(rng.random::<f64>()),
+            Dist::Exponential { mean_s } => -mean_s * (1.0 - u[0]).ln(),
+            Dist::LogNormal { median_s, sigma } => median_s * (sigma * normal_of(u)).exp(),
+            Dist::Uniform { min_s, max_s } => min_s + (max_s - min_s) * u[0],
+            Dist::Normal { mean_s, sd_s } => mean_s + sd_s * normal_of(u),
+            Dist::Empirical(ref e) => e.quantile(u[0]),
         };
         x.max(0.0)
     }
@@ -156,14 +174,40 @@ impl Dist {
 
 /// A standard normal draw (Box-Muller).
 pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let u1 = 1.0 - rng.random::<f64>();
-    let u2 = rng.random::<f64>();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    let u1 = rng.random::<f64>();
+    normal_of([u1, rng.random::<f64>()])
+}
+
+/// The standard normal draw Box-Muller makes of two uniforms in 0..1.
+fn normal_of(u: [f64; 2]) -> f64 {
+    (-2.0 * (1.0 - u[0]).ln()).sqrt() * (std::f64::consts::TAU * u[1]).cos()
 }
 
 /// Draws from `dist` when there is one, else returns `nominal`.
 pub fn draw<R: Rng + ?Sized>(dist: Option<&Dist>, nominal: Span, rng: &mut R) -> Span {
     dist.map_or(nominal, |d| d.sample_span(rng))
+}
+
+/// A draw taken from the stream now, as [`draw`] would take it, and worked
+/// out only if it is read: a mechanism that draws at every tick but uses the
+/// value only when something happens skips the logarithms and cosines.
+#[derive(Debug, Clone, Copy)]
+pub struct Later<'d> {
+    dist: Option<&'d Dist>,
+    nominal: Span,
+    u: [f64; 2],
+}
+
+impl<'d> Later<'d> {
+    pub fn take<R: Rng + ?Sized>(dist: Option<&'d Dist>, nominal: Span, rng: &mut R) -> Later<'d> {
+        let u = dist.map_or([0.0, 0.0], |d| d.uniforms(rng));
+        Later { dist, nominal, u }
+    }
+
+    /// The value [`draw`] would have returned.
+    pub fn span(&self) -> Span {
+        self.dist.map_or(self.nominal, |d| Span::from_secs_f64(d.from_uniforms(self.u)))
+    }
 }
 
 #[cfg(test)]
@@ -175,6 +219,28 @@ mod tests {
     fn mean_of(d: Dist, n: usize) -> f64 {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
         (0..n).map(|_| d.sample(&mut rng)).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn a_draw_taken_now_and_read_later_is_the_draw_and_leaves_the_stream_alike() {
+        let dists = [
+            Dist::Fixed { value_s: 3.0 },
+            Dist::Exponential { mean_s: 60.0 },
+            Dist::LogNormal { median_s: 480.0, sigma: 0.25 },
+            Dist::Uniform { min_s: 10.0, max_s: 30.0 },
+            Dist::Normal { mean_s: 100.0, sd_s: 50.0 },
+            Dist::Empirical(Empirical::new(&[(0.5, 10.0), (0.99, 100.0)]).expect("rising")),
+        ];
+        let (mut a, mut b) = (ChaCha8Rng::seed_from_u64(3), ChaCha8Rng::seed_from_u64(3));
+        for _ in 0..200 {
+            for d in &dists {
+                let later = Later::take(Some(d), Span(1), &mut b);
+                assert_eq!(later.span(), draw(Some(d), Span(1), &mut a), "{d:?}");
+            }
+            assert_eq!(Later::take(None, Span(7), &mut b).span(), draw(None, Span(7), &mut a));
+            assert_eq!(standard_normal(&mut a).to_bits(), standard_normal(&mut b).to_bits());
+        }
+        assert_eq!(a.random::<u64>(), b.random::<u64>(), "both streams at the same place");
     }
 
     #[test]
