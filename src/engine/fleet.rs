@@ -122,6 +122,16 @@ impl Cohort {
         ]
     }
 
+    /// The key with a build's progress left out: what [`Moved::Nothing`] leaves as it was.
+    #[cfg(debug_assertions)]
+    fn key_but_progress(&self, grid: Span) -> [u64; 14] {
+        let mut key = self.key(grid);
+        if let Phase::Warming { .. } = self.phase {
+            key[1] = 0;
+        }
+        key
+    }
+
     /// Everything but the count, as bits: cohorts with equal keys merge.
     /// Start-ups ending within the same `grid` step (readiness is checked once
     /// per step, at its end) count as equal.
@@ -163,8 +173,27 @@ pub struct Fleet {
     grid: Span,
     /// The census of the cohorts as they are, once asked for; cleared by every change.
     census: OnceCell<Census>,
-    /// Room for [`Fleet::tidy`]'s hashes of cohorts, kept between calls.
+    /// [`Cohort::quick_hash`] of each cohort as the last [`Fleet::tidy`] left
+    /// them; the first `settled` are still right.
     hashes: Vec<u64>,
+    /// The first cohorts that have neither emptied nor changed what tells
+    /// them apart since the last [`Fleet::tidy`] (warming progress aside, see
+    /// [`Moved::Nothing`]): distinct and not empty, as it left them.
+    settled: usize,
+}
+
+/// What [`Fleet::update`]'s change to one cohort moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Moved {
+    /// Nothing the census sums or that tells cohorts apart, except the
+    /// progress of a build, advanced by the same amount for every warming
+    /// cohort (those that started together stay together, and those that did
+    /// not stay apart, so no twins appear).
+    Nothing,
+    /// Something that tells cohorts apart ([`Cohort::key`]), not counted by the census.
+    Key,
+    /// Something the census sums (a count, a phase, rotation, a version, a fault, a cache's state).
+    Counted,
 }
 
 impl PartialEq for Fleet {
@@ -214,6 +243,7 @@ impl Fleet {
             grid: Span(1),
             census: OnceCell::new(),
             hashes: Vec::new(),
+            settled: 0,
         }
     }
 
@@ -226,24 +256,38 @@ impl Fleet {
     /// [`Fleet::touch`] when identical cohorts may have appeared.
     pub fn cohorts_mut(&mut self) -> &mut [Cohort] {
         self.census.take();
+        self.settled = 0;
         &mut self.cohorts
     }
 
-    /// Changes every cohort in place with `f`, which returns whether it
-    /// changed something the census sums (a count, a phase, rotation, a
-    /// version, a fault, a cache's state): only then is the census counted
-    /// again. Tidying is left as it was. Debug builds check `f`'s answers.
-    pub fn update(&mut self, mut f: impl FnMut(&mut Cohort) -> bool) {
-        let mut counted_moved = false;
-        for k in self.cohorts.iter_mut() {
+    /// Changes every cohort in place with `f`, which returns what it moved
+    /// ([`Moved`]): only after a counted change is the census counted again,
+    /// and the next [`Fleet::tidy`] looks only from the first cohort whose
+    /// key moved. Whether it tidies at all is left as it was. Debug builds
+    /// check `f`'s answers.
+    pub fn update(&mut self, mut f: impl FnMut(&mut Cohort) -> Moved) {
+        let mut most = Moved::Nothing;
+        for (i, k) in self.cohorts.iter_mut().enumerate() {
             #[cfg(debug_assertions)]
-            let before = k.counted();
+            let before = (k.counted(), k.key_but_progress(self.grid));
             let moved = f(k);
             #[cfg(debug_assertions)]
-            assert!(moved || k.counted() == before, "a counted field changed unannounced: {k:?}");
-            counted_moved |= moved;
+            {
+                assert!(
+                    moved == Moved::Counted || k.counted() == before.0,
+                    "a counted field changed unannounced: {k:?}"
+                );
+                assert!(
+                    moved != Moved::Nothing || k.key_but_progress(self.grid) == before.1,
+                    "a key changed unannounced: {k:?}"
+                );
+            }
+            if moved > Moved::Nothing && most == Moved::Nothing {
+                self.settled = self.settled.min(i);
+            }
+            most = most.max(moved);
         }
-        if counted_moved {
+        if most == Moved::Counted {
             self.census.take();
         }
     }
@@ -258,6 +302,7 @@ impl Fleet {
     /// `grid`, so those ready within the same step merge into one cohort.
     pub fn set_grid(&mut self, grid: Span) {
         self.grid = grid;
+        self.settled = 0;
     }
 
     /// Adds cohort `k`, merged into the last cohort when they are identical:
@@ -327,7 +372,7 @@ impl Fleet {
     pub fn transition(&mut self, n: u32, pick: impl Fn(&Cohort) -> bool, change: impl Fn(&mut Cohort)) -> u32 {
         let mut left = n;
         let mut moved = Vec::new();
-        for k in self.cohorts.iter_mut() {
+        for (i, k) in self.cohorts.iter_mut().enumerate() {
             if left == 0 {
                 break;
             }
@@ -337,6 +382,9 @@ impl Fleet {
             let take = left.min(k.count);
             k.count -= take;
             left -= take;
+            if k.count == 0 {
+                self.settled = self.settled.min(i);
+            }
             let mut m = *k;
             m.count = take;
             change(&mut m);
@@ -355,8 +403,9 @@ impl Fleet {
         self.dirty
     }
 
-    /// Marks the cohorts changed, so the next [`Fleet::tidy`] merges them.
+    /// Marks the cohorts changed, so the next [`Fleet::tidy`] merges them (all of them).
     pub fn touch(&mut self) {
+        self.settled = 0;
         self.changed();
     }
 
@@ -421,8 +470,9 @@ impl Fleet {
     /// Removes up to `n` instances, the least useful first (crashed, booting, then serving).
     pub fn remove(&mut self, n: u32) -> u32 {
         let mut left = n;
+        let mut emptied = usize::MAX;
         for rank in 0..3 {
-            for k in self.cohorts.iter_mut().rev() {
+            for (i, k) in self.cohorts.iter_mut().enumerate().rev() {
                 let r = match k.phase {
                     Phase::Crashed => 0,
                     Phase::Booting { .. } | Phase::Warming { .. } => 1,
@@ -432,9 +482,13 @@ impl Fleet {
                     let take = left.min(k.count);
                     k.count -= take;
                     left -= take;
+                    if take > 0 && k.count == 0 {
+                        emptied = emptied.min(i);
+                    }
                 }
             }
         }
+        self.settled = self.settled.min(emptied);
         self.changed();
         n - left
     }
@@ -450,6 +504,7 @@ impl Fleet {
     pub fn promote_ready_with(&mut self, now: SimTime, warm: impl FnOnce() -> Option<f64>) -> u32 {
         let ready = |k: &Cohort| matches!(k.phase, Phase::Booting { ready_at } if ready_at <= now);
         let Some(first) = self.cohorts.iter().position(ready) else { return 0 };
+        self.settled = self.settled.min(first);
         let warm = warm();
         let mut promoted = 0;
         for k in self.cohorts[first..].iter_mut() {

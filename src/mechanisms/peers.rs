@@ -7,7 +7,7 @@
 //! the last good rebuild, spread evenly over `expiry_spread`, and requests that
 //! need expired entries fail.
 
-use crate::engine::fleet::Fleet;
+use crate::engine::fleet::{Fleet, Moved};
 use crate::model::PeerThreads;
 use crate::time::{SimTime, Span};
 
@@ -72,9 +72,10 @@ pub fn learn(fleet: &mut Fleet, p: &PeerThreads, workers: u32, os_limit: u32, no
             && k.broken_since.is_none()
             && k.stale_error.to_bits() == 0
         {
-            return false;
+            return Moved::Nothing;
         }
         let known = learned(k.known_peers, cell, pull);
+        let learnt = known.to_bits() != k.known_peers.to_bits();
         k.known_peers = known;
         let mut counted = false;
         if k.broken_since.is_none() && threads_needed(p, workers, known) > os_limit as f64 {
@@ -85,7 +86,11 @@ pub fn learn(fleet: &mut Fleet, p: &PeerThreads, workers: u32, os_limit: u32, no
         let stale = k.broken_since.map_or(0.0, |since| expired_fraction(p, now.since(since)));
         counted |= stale.to_bits() != k.stale_error.to_bits();
         k.stale_error = stale;
-        counted
+        match (counted, learnt) {
+            (true, _) => Moved::Counted,
+            (false, true) => Moved::Key,
+            (false, false) => Moved::Nothing,
+        }
     });
     out
 }
@@ -165,7 +170,7 @@ mod tests {
             let stale = k.broken_since.map_or(0.0, |since| expired_fraction(p, now.since(since)));
             let moved = stale.to_bits() != k.stale_error.to_bits() || k.broken_since == Some(now);
             k.stale_error = stale;
-            moved
+            if moved { Moved::Counted } else { Moved::Key }
         });
     }
 

@@ -8,7 +8,7 @@
 //! `min(1, supply / warming)`. Feeding from peers costs them `peer_cost`
 //! instances' capacity per instance fed.
 
-use crate::engine::fleet::{Cohort, Fleet, Phase};
+use crate::engine::fleet::{Cohort, Fleet, Moved, Phase};
 use crate::model::dist::Later;
 use crate::model::{Service, Warmup, WarmupSource};
 use crate::time::{SimTime, Span};
@@ -85,12 +85,12 @@ pub fn warm(fleet: &mut Fleet, w: &Warmup, now: SimTime, dt: Span, startup: impl
                 k.phase = Phase::Serving;
                 k.in_rotation = true;
                 out.done += k.count;
-                return true;
+                return Moved::Counted;
             }
             k.phase = Phase::Warming { progress_s, need_s, since };
             late |= k.count > 0 && overdue(k);
         }
-        false
+        Moved::Nothing
     });
     out.failed = if late {
         fleet.restart(u32::MAX, now, startup(), overdue, |_| {})

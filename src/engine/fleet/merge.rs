@@ -5,11 +5,13 @@ use crate::time::Span;
 
 impl Cohort {
     /// A hash of the parts of [`Cohort::key`] that differ most often between
-    /// cohorts: equal keys give equal hashes.
-    fn quick_hash(&self, grid: Span) -> u64 {
+    /// cohorts: equal keys give equal hashes. A build's progress is left out
+    /// (builds that started together progress together), so it stays right
+    /// while builds progress ([`super::Moved::Nothing`]).
+    pub(super) fn quick_hash(&self, grid: Span) -> u64 {
         let (phase, a, b) = match self.phase {
             Phase::Booting { ready_at } => (0, ready_at.0.div_ceil(grid.0.max(1)), 0),
-            Phase::Warming { progress_s, since, .. } => (1, progress_s.to_bits(), since.0),
+            Phase::Warming { need_s, since, .. } => (1, need_s.to_bits(), since.0),
             Phase::Serving => (2, 0, 0),
             Phase::Crashed => (3, 0, 0),
         };
@@ -31,21 +33,46 @@ impl Fleet {
     ///
     /// A cohort's quick hash sets one bit of a 4,096-bit filter: while its
     /// bit is clear it has no twin yet, and only when it is set are the
-    /// earlier hashes searched and full keys compared.
+    /// earlier hashes searched and full keys compared. The cohorts left
+    /// settled since the last call are distinct and their hashes known:
+    /// only the cohorts after them are looked at. Debug builds check the
+    /// result against a tidy of every cohort.
     pub fn tidy(&mut self) {
         if !std::mem::take(&mut self.dirty) {
             return;
         }
+        #[cfg(debug_assertions)]
+        let whole = {
+            let mut whole = self.clone();
+            whole.tidy_from(0);
+            whole
+        };
+        self.tidy_from(self.settled.min(self.cohorts.len()));
+        #[cfg(debug_assertions)]
+        {
+            let keys = |f: &Fleet| f.cohorts.iter().map(|k| (k.count, k.key(f.grid))).collect::<Vec<_>>();
+            assert_eq!(keys(self), keys(&whole), "tidying from cohort {} missed a twin", self.settled);
+            assert_eq!(self.hashes, whole.hashes);
+        }
+    }
+
+    /// Tidies the cohorts from `from` on, the ones before being distinct,
+    /// not empty and with their hashes in `hashes`.
+    fn tidy_from(&mut self, from: usize) {
         let n = self.cohorts.len();
         // The first `kept` cohorts in order are distinct and not empty,
         // hashes[..kept] their quick hashes; each later one merges into its
         // twin there or joins them. They are moved into place a run at a
         // time: `Runs` says where each sits meanwhile.
-        let mut runs = Runs::default();
+        let mut runs = Runs { kept: from, placed: from, pending: from };
         let mut seen = [0u64; 64];
         let hashes = &mut self.hashes;
-        hashes.clear();
-        for i in 0..n {
+        hashes.truncate(from);
+        for &hash in hashes.iter() {
+            let bit = (hash >> 52) as usize;
+            seen[bit / 64] |= 1 << (bit % 64);
+        }
+        for i in from..n {
             if self.cohorts[i].count == 0 {
                 continue;
             }
@@ -81,12 +108,12 @@ impl Fleet {
             self.census.take();
             self.cohorts.truncate(runs.kept);
         }
+        self.settled = runs.kept;
     }
 }
 
 /// Kept cohorts on their way to the front: the first `placed` are in place,
 /// the others (`kept - placed` of them) still sit together from `pending`.
-#[derive(Default)]
 struct Runs {
     kept: usize,
     placed: usize,

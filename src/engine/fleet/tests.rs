@@ -78,6 +78,87 @@ fn tidy_gives_a_plain_first_come_merge_whatever_the_gaps() {
     }
 }
 
+/// What a tidy of every cohort gives: each non-empty cohort merged into the first with its key, in order.
+fn first_come(f: &Fleet) -> Vec<(u32, [u64; 14])> {
+    let mut out: Vec<(u32, [u64; 14])> = Vec::new();
+    for k in f.cohorts.iter().filter(|k| k.count > 0) {
+        let key = k.key(f.grid);
+        match out.iter_mut().find(|e| e.1 == key) {
+            Some(e) => e.0 += k.count,
+            None => out.push((k.count, key)),
+        }
+    }
+    out
+}
+
+#[test]
+fn tidying_only_what_moved_since_the_last_tidy_merges_as_a_tidy_of_every_cohort() {
+    // Restarts, launches, scale-ins, promotions, builds progressing and
+    // finishing, peers learnt: after each tidy, the same cohorts in the same
+    // order as merging them all from scratch.
+    for seed in 0..12u64 {
+        let mut f = Fleet::new(500);
+        f.set_grid(Span(10_000));
+        let mut x = seed * 104_729 + 7;
+        let mut next = || {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) as u32
+        };
+        for t in 1..=150u64 {
+            let now = SimTime(t * 10_000);
+            match next() % 6 {
+                0 => {
+                    let r = next() % 4 + 1;
+                    f.restart(
+                        1 + next() % 5,
+                        now,
+                        Span(10_000 * (next() % 4) as u64),
+                        |k| k.rolled != r,
+                        |k| k.rolled = r,
+                    );
+                }
+                1 => f.launch(1 + next() % 3, now, Span(10_000 * (next() % 3) as u64)),
+                2 => {
+                    f.remove(next() % 4);
+                }
+                _ => {}
+            }
+            f.promote_ready_with(now, || Some(30.0 + (t % 3) as f64 * 10.0));
+            let (snap, step) = (next() % 3 == 0, 5.0 + (next() % 10) as f64);
+            f.update(|k| {
+                let mut moved = Moved::Nothing;
+                if let Phase::Warming { progress_s, need_s, since } = k.phase {
+                    let progress_s = progress_s + step;
+                    if progress_s >= need_s {
+                        k.phase = Phase::Serving;
+                        k.in_rotation = true;
+                        return Moved::Counted;
+                    }
+                    k.phase = Phase::Warming { progress_s, need_s, since };
+                }
+                if snap && k.known_peers != 500.0 {
+                    k.known_peers = 500.0;
+                    moved = Moved::Key;
+                }
+                moved
+            });
+            // As the warm-up pass does: what an update moved is looked at by the next tidy.
+            f.mark_dirty();
+            let expected = first_come(&f);
+            f.tidy();
+            let got: Vec<(u32, [u64; 14])> = f.cohorts.iter().map(|k| (k.count, k.key(f.grid))).collect();
+            assert_eq!(got, expected, "seed {seed}, step {t}");
+            assert_eq!(f.settled, f.cohorts.len());
+            let hashes: Vec<u64> = f.cohorts.iter().map(|k| k.quick_hash(f.grid)).collect();
+            assert_eq!(f.hashes, hashes, "the hashes kept for the next tidy");
+            // A tidy with nothing moved is a no-op.
+            f.mark_dirty();
+            f.tidy();
+            assert_eq!(f.cohorts.iter().map(|k| (k.count, k.key(f.grid))).collect::<Vec<_>>(), expected);
+        }
+    }
+}
+
 #[test]
 fn the_census_is_counted_again_only_after_a_change_it_sums() {
     let mut f = Fleet::new(10);
@@ -90,7 +171,7 @@ fn the_census_is_counted_again_only_after_a_change_it_sums() {
         if let Phase::Warming { need_s, since, .. } = k.phase {
             k.phase = Phase::Warming { progress_s: 60.0, need_s, since };
         }
-        false
+        Moved::Nothing
     });
     assert!(f.census.get().is_some(), "kept");
     f.update(|k| {
@@ -99,7 +180,7 @@ fn the_census_is_counted_again_only_after_a_change_it_sums() {
             k.phase = Phase::Serving;
             k.in_rotation = true;
         }
-        warming
+        if warming { Moved::Counted } else { Moved::Nothing }
     });
     assert_eq!((f.census().warming, f.census().serving), (0, 10));
     // A tidy that merges the twins counts again; one that finds nothing to do keeps the count.
@@ -119,7 +200,18 @@ fn an_update_that_hides_a_counted_change_is_caught() {
     let mut f = Fleet::new(3);
     f.update(|k| {
         k.in_rotation = false;
-        false
+        Moved::Key
+    });
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "key changed unannounced")]
+fn an_update_that_hides_a_new_key_is_caught() {
+    let mut f = Fleet::new(3);
+    f.update(|k| {
+        k.known_peers = 2.0;
+        Moved::Nothing
     });
 }
 
