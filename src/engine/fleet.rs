@@ -163,6 +163,9 @@ impl Cohort {
     }
 }
 
+/// Later than any time: no start-up ends then.
+const NEVER: SimTime = SimTime(u64::MAX);
+
 /// All the instances of one service.
 #[derive(Debug, Clone)]
 pub struct Fleet {
@@ -180,6 +183,9 @@ pub struct Fleet {
     /// them apart since the last [`Fleet::tidy`] (warming progress aside, see
     /// [`Moved::Nothing`]): distinct and not empty, as it left them.
     settled: usize,
+    /// No booting instance is ready before this (a lower bound): until
+    /// then [`Fleet::promote_ready`] need not look.
+    ready_from: SimTime,
 }
 
 /// What [`Fleet::update`]'s change to one cohort moved.
@@ -244,6 +250,7 @@ impl Fleet {
             census: OnceCell::new(),
             hashes: Vec::new(),
             settled: 0,
+            ready_from: NEVER,
         }
     }
 
@@ -257,11 +264,13 @@ impl Fleet {
     pub fn cohorts_mut(&mut self) -> &mut [Cohort] {
         self.census.take();
         self.settled = 0;
+        self.ready_from = SimTime::ZERO;
         &mut self.cohorts
     }
 
     /// Changes every cohort in place with `f`, which returns what it moved
-    /// ([`Moved`]): only after a counted change is the census counted again,
+    /// ([`Moved`]) and starts no instance (sets no booting phase): only
+    /// after a counted change is the census counted again,
     /// and the next [`Fleet::tidy`] looks only from the first cohort whose
     /// key moved. Whether it tidies at all is left as it was. Debug builds
     /// check `f`'s answers.
@@ -269,7 +278,7 @@ impl Fleet {
         let mut most = Moved::Nothing;
         for (i, k) in self.cohorts.iter_mut().enumerate() {
             #[cfg(debug_assertions)]
-            let before = (k.counted(), k.key_but_progress(self.grid));
+            let before = (k.counted(), k.key_but_progress(self.grid), k.phase);
             let moved = f(k);
             #[cfg(debug_assertions)]
             {
@@ -281,6 +290,8 @@ impl Fleet {
                     moved != Moved::Nothing || k.key_but_progress(self.grid) == before.1,
                     "a key changed unannounced: {k:?}"
                 );
+                let booting = |p: Phase| matches!(p, Phase::Booting { .. });
+                assert!(!booting(k.phase) || k.phase == before.2, "an update started an instance: {k:?}");
             }
             if moved > Moved::Nothing && most == Moved::Nothing {
                 self.settled = self.settled.min(i);
@@ -309,6 +320,9 @@ impl Fleet {
     /// a rolling action or a scale-out moving instances one by one keeps one
     /// cohort per step, not one per instance. O(1).
     fn push(&mut self, k: Cohort) {
+        if let Phase::Booting { ready_at } = k.phase {
+            self.ready_from = self.ready_from.min(ready_at);
+        }
         if let Some(last) = self.cohorts.last_mut()
             && last.key(self.grid) == k.key(self.grid)
         {
@@ -500,26 +514,34 @@ impl Fleet {
         self.promote_ready_with(now, || warm)
     }
 
-    /// As [`Fleet::promote_ready`], asking `warm()` only when an instance is ready.
+    /// As [`Fleet::promote_ready`], asking `warm()` only when an instance is
+    /// ready. Looks at the cohorts only once the first start-up may be over.
     pub fn promote_ready_with(&mut self, now: SimTime, warm: impl FnOnce() -> Option<f64>) -> u32 {
-        let ready = |k: &Cohort| matches!(k.phase, Phase::Booting { ready_at } if ready_at <= now);
-        let Some(first) = self.cohorts.iter().position(ready) else { return 0 };
-        self.settled = self.settled.min(first);
-        let warm = warm();
-        let mut promoted = 0;
-        for k in self.cohorts[first..].iter_mut() {
-            if let Phase::Booting { ready_at } = k.phase
-                && ready_at <= now
-            {
-                if let Some(need_s) = warm {
-                    k.phase = Phase::Warming { progress_s: 0.0, need_s, since: now };
-                } else {
-                    k.phase = Phase::Serving;
-                    k.in_rotation = true;
-                }
-                promoted += k.count;
-            }
+        if now < self.ready_from {
+            return 0;
         }
+        let (mut warm, mut need) = (Some(warm), None);
+        let mut promoted = 0;
+        let mut later = NEVER;
+        for (i, k) in self.cohorts.iter_mut().enumerate() {
+            let Phase::Booting { ready_at } = k.phase else { continue };
+            if ready_at > now {
+                later = later.min(ready_at);
+                continue;
+            }
+            if let Some(warm) = warm.take() {
+                need = warm();
+                self.settled = self.settled.min(i);
+            }
+            if let Some(need_s) = need {
+                k.phase = Phase::Warming { progress_s: 0.0, need_s, since: now };
+            } else {
+                k.phase = Phase::Serving;
+                k.in_rotation = true;
+            }
+            promoted += k.count;
+        }
+        self.ready_from = later;
         if promoted > 0 {
             self.changed();
         }

@@ -160,6 +160,41 @@ fn tidying_only_what_moved_since_the_last_tidy_merges_as_a_tidy_of_every_cohort(
 }
 
 #[test]
+fn promotion_skipped_until_the_first_start_up_ends_promotes_as_looking_every_time() {
+    // One fleet is made to look at every cohort at every step
+    // (`cohorts_mut` forgets when the next start-up ends); the other looks
+    // only once a start-up may be over.
+    let mut quick = Fleet::new(300);
+    quick.set_grid(Span(10_000));
+    let mut looking = quick.clone();
+    let mut x = 99u64;
+    let mut next = || {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (x >> 33) as u64
+    };
+    let mut promoted = 0;
+    for t in 1..=300u64 {
+        let now = SimTime(t * 10_000);
+        let (n, startup, warm) = ((next() % 4) as u32, Span(1_000 * (next() % 90)), next() % 2 == 0);
+        for f in [&mut quick, &mut looking] {
+            f.restart(n, now, startup, |k| k.phase == Phase::Serving, |_| {});
+            if t % 7 == 0 {
+                f.launch(1, now, Span(0));
+            }
+        }
+        looking.cohorts_mut();
+        let need = warm.then_some(20.0);
+        let a = quick.promote_ready_with(now, || need);
+        assert_eq!(a, looking.promote_ready(now, need), "step {t}");
+        promoted += a;
+        assert_eq!(quick.cohorts, looking.cohorts, "step {t}");
+        quick.tidy();
+        looking.tidy();
+    }
+    assert!(promoted > 100, "the fleets did promote: {promoted}");
+}
+
+#[test]
 fn the_census_is_counted_again_only_after_a_change_it_sums() {
     let mut f = Fleet::new(10);
     f.restart(4, SimTime(0), Span(0), |_| true, |_| {});
