@@ -4,7 +4,10 @@ use crate::model::Version;
 use crate::time::{SimTime, Span};
 use std::cell::OnceCell;
 
+mod census;
 mod merge;
+
+pub use census::Census;
 
 /// Where an instance is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,35 +96,6 @@ impl Cohort {
         self.phase == Phase::Serving && self.in_rotation && self.broken_since.is_none()
     }
 
-    /// What [`Fleet::census`] reads of the cohort, as bits.
-    #[cfg(debug_assertions)]
-    fn counted(&self) -> [u64; 12] {
-        let (v, f) = (&self.version, &self.fault);
-        let phase = match self.phase {
-            Phase::Booting { .. } => 0,
-            Phase::Warming { .. } => 1,
-            Phase::Serving => 2,
-            Phase::Crashed => 3,
-        };
-        [
-            self.count as u64
-                | phase << 32
-                | (self.in_rotation as u64) << 40
-                | (self.broken_since.is_some() as u64) << 48,
-            self.stale_error.to_bits(),
-            v.error_rate.to_bits(),
-            v.capacity_factor.to_bits(),
-            v.extra_latency.0,
-            v.when_full.map_or(0, |w| w as u64 + 1),
-            v.rejects as u64,
-            f.capacity_factor.to_bits(),
-            f.latency_s.to_bits(),
-            f.error.to_bits(),
-            f.client_error.to_bits(),
-            0,
-        ]
-    }
-
     /// The key with a build's progress left out: what [`Moved::Nothing`] leaves as it was.
     #[cfg(debug_assertions)]
     fn key_but_progress(&self, grid: Span) -> [u64; 14] {
@@ -176,13 +150,8 @@ pub struct Fleet {
     grid: Span,
     /// The census of the cohorts as they are, once asked for; cleared by every change.
     census: OnceCell<Census>,
-    /// [`Cohort::quick_hash`] of each cohort as the last [`Fleet::tidy`] left
-    /// them; the first `settled` are still right.
-    hashes: Vec<u64>,
-    /// The first cohorts that have neither emptied nor changed what tells
-    /// them apart since the last [`Fleet::tidy`] (warming progress aside, see
-    /// [`Moved::Nothing`]): distinct and not empty, as it left them.
-    settled: usize,
+    /// What [`Fleet::tidy`] needs to look at next time ([`merge::Moves`]).
+    moves: merge::Moves,
     /// No booting instance is ready before this (a lower bound): until
     /// then [`Fleet::promote_ready`] need not look.
     ready_from: SimTime,
@@ -208,39 +177,6 @@ impl PartialEq for Fleet {
     }
 }
 
-/// Fleet-wide sums the traffic model needs.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Census {
-    /// Serving and in rotation [instances].
-    pub serving: u32,
-    /// Crashed but still in rotation: their traffic fails [instances].
-    pub dead_in_rotation: u32,
-    /// All instances in any state [instances].
-    pub total: u32,
-    /// Sum over serving instances of their version's capacity factor.
-    pub capacity_units: f64,
-    /// Mean error rate of the serving instances' versions and partial faults.
-    pub version_error: f64,
-    /// Mean extra latency of the serving instances' versions and partial faults [s].
-    pub version_latency_s: f64,
-    /// Mean fraction of requests failing on expired routing entries.
-    pub stale_error: f64,
-    /// Serving instances whose version overrides how full buffers are handled.
-    pub when_full_overridden: u32,
-    /// The overriding policy, when one is in use.
-    pub override_policy: Option<crate::model::WhenFull>,
-    /// Instances building their caches [instances].
-    pub warming: u32,
-    /// Serving, in rotation, with a sound cache [instances].
-    pub sound: u32,
-    /// Mean fraction of requests failed with client errors by partial faults.
-    pub client_error: f64,
-    /// Fraction of serving instances whose version rejects segments.
-    pub rejecting: f64,
-    /// The segments they reject (bits).
-    pub rejects: u32,
-}
-
 impl Fleet {
     pub fn new(instances: u32) -> Fleet {
         Fleet {
@@ -248,8 +184,7 @@ impl Fleet {
             dirty: false,
             grid: Span(1),
             census: OnceCell::new(),
-            hashes: Vec::new(),
-            settled: 0,
+            moves: merge::Moves::default(),
             ready_from: NEVER,
         }
     }
@@ -263,7 +198,7 @@ impl Fleet {
     /// [`Fleet::touch`] when identical cohorts may have appeared.
     pub fn cohorts_mut(&mut self) -> &mut [Cohort] {
         self.census.take();
-        self.settled = 0;
+        self.moves.all();
         self.ready_from = SimTime::ZERO;
         &mut self.cohorts
     }
@@ -293,8 +228,8 @@ impl Fleet {
                 let booting = |p: Phase| matches!(p, Phase::Booting { .. });
                 assert!(!booting(k.phase) || k.phase == before.2, "an update started an instance: {k:?}");
             }
-            if moved > Moved::Nothing && most == Moved::Nothing {
-                self.settled = self.settled.min(i);
+            if moved > Moved::Nothing {
+                self.moves.moved(i);
             }
             most = most.max(moved);
         }
@@ -313,7 +248,7 @@ impl Fleet {
     /// `grid`, so those ready within the same step merge into one cohort.
     pub fn set_grid(&mut self, grid: Span) {
         self.grid = grid;
-        self.settled = 0;
+        self.moves.all();
     }
 
     /// Adds cohort `k`, merged into the last cohort when they are identical:
@@ -338,49 +273,6 @@ impl Fleet {
         *self.census.get_or_init(|| self.count())
     }
 
-    fn count(&self) -> Census {
-        let mut c = Census::default();
-        let (mut err, mut lat, mut stale, mut client, mut rejecting) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for k in &self.cohorts {
-            c.total += k.count;
-            match (k.phase, k.in_rotation) {
-                (Phase::Serving, true) => {
-                    let n = k.count as f64;
-                    c.serving += k.count;
-                    let f = &k.fault;
-                    c.capacity_units += n * k.version.capacity_factor * f.capacity_factor;
-                    err += n * (1.0 - (1.0 - k.version.error_rate) * (1.0 - f.error));
-                    lat += n * (k.version.extra_latency.secs() + f.latency_s);
-                    client += n * f.client_error;
-                    if k.version.rejects != 0 {
-                        rejecting += n;
-                        c.rejects |= k.version.rejects;
-                    }
-                    stale += n * k.stale_error;
-                    if let Some(p) = k.version.when_full {
-                        c.when_full_overridden += k.count;
-                        c.override_policy = Some(p);
-                    }
-                    if k.is_sound() {
-                        c.sound += k.count;
-                    }
-                }
-                (Phase::Crashed, true) => c.dead_in_rotation += k.count,
-                (Phase::Warming { .. }, _) => c.warming += k.count,
-                _ => {}
-            }
-        }
-        if c.serving > 0 {
-            let n = c.serving as f64;
-            c.version_error = err / n;
-            c.version_latency_s = lat / n;
-            c.stale_error = stale / n;
-            c.client_error = client / n;
-            c.rejecting = rejecting / n;
-        }
-        c
-    }
-
     /// Moves up to `n` instances of cohorts matching `pick` (in cohort order) into
     /// cohorts changed by `change`; returns how many moved.
     pub fn transition(&mut self, n: u32, pick: impl Fn(&Cohort) -> bool, change: impl Fn(&mut Cohort)) -> u32 {
@@ -397,7 +289,7 @@ impl Fleet {
             k.count -= take;
             left -= take;
             if k.count == 0 {
-                self.settled = self.settled.min(i);
+                self.moves.moved(i);
             }
             let mut m = *k;
             m.count = take;
@@ -419,7 +311,7 @@ impl Fleet {
 
     /// Marks the cohorts changed, so the next [`Fleet::tidy`] merges them (all of them).
     pub fn touch(&mut self) {
-        self.settled = 0;
+        self.moves.all();
         self.changed();
     }
 
@@ -484,7 +376,6 @@ impl Fleet {
     /// Removes up to `n` instances, the least useful first (crashed, booting, then serving).
     pub fn remove(&mut self, n: u32) -> u32 {
         let mut left = n;
-        let mut emptied = usize::MAX;
         for rank in 0..3 {
             for (i, k) in self.cohorts.iter_mut().enumerate().rev() {
                 let r = match k.phase {
@@ -497,12 +388,11 @@ impl Fleet {
                     k.count -= take;
                     left -= take;
                     if take > 0 && k.count == 0 {
-                        emptied = emptied.min(i);
+                        self.moves.moved(i);
                     }
                 }
             }
         }
-        self.settled = self.settled.min(emptied);
         self.changed();
         n - left
     }
@@ -531,8 +421,8 @@ impl Fleet {
             }
             if let Some(warm) = warm.take() {
                 need = warm();
-                self.settled = self.settled.min(i);
             }
+            self.moves.moved(i);
             if let Some(need_s) = need {
                 k.phase = Phase::Warming { progress_s: 0.0, need_s, since: now };
             } else {

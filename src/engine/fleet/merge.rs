@@ -27,16 +27,54 @@ impl Cohort {
     }
 }
 
+/// What changed since the last [`Fleet::tidy`]: which cohorts may have
+/// emptied or changed what tells them apart ([`Cohort::key`]), beyond those
+/// added since (from `hashes.len()` on).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Moves {
+    /// [`Cohort::quick_hash`] of each cohort as the last tidy left them:
+    /// still right for every cohort not named in `moved`.
+    pub(super) hashes: Vec<u64>,
+    /// Cohorts that moved (in any order, repeats allowed).
+    moved: Vec<u32>,
+    /// Any cohort may have moved: the next tidy looks at them all.
+    all: bool,
+    /// Room for the cohorts a tidy merges or drops, kept between calls.
+    work: Vec<u32>,
+}
+
+impl Moves {
+    /// Cohort `i` may have emptied or changed its key.
+    pub(super) fn moved(&mut self, i: usize) {
+        if !self.all {
+            self.moved.push(i as u32);
+            // A long list is no cheaper than looking at every cohort.
+            if self.moved.len() > 4 * self.hashes.len() + 64 {
+                self.all();
+            }
+        }
+    }
+
+    /// Any cohort may have moved.
+    pub(super) fn all(&mut self) {
+        self.all = true;
+        self.moved.clear();
+    }
+}
+
+/// A cohort the tidy merges into another or drops (a flag on its index).
+const GONE: u32 = 1 << 31;
+
 impl Fleet {
     /// Drops empty cohorts and merges identical ones, keeping the first's
-    /// place, if anything changed since the last call. In place, O(n).
+    /// place, if anything changed since the last call. In place.
     ///
-    /// A cohort's quick hash sets one bit of a 4,096-bit filter: while its
-    /// bit is clear it has no twin yet, and only when it is set are the
-    /// earlier hashes searched and full keys compared. The cohorts left
-    /// settled since the last call are distinct and their hashes known:
-    /// only the cohorts after them are looked at. Debug builds check the
-    /// result against a tidy of every cohort.
+    /// Cohorts that did not move since the last call are distinct and their
+    /// quick hashes known, so only the moved ones and those sharing their
+    /// hash can merge: they are compared in order, each merged into the
+    /// first equal one, and the rest of the cohorts are only moved up. After
+    /// a change to every cohort ([`Fleet::cohorts_mut`]) all are looked at.
+    /// Debug builds check the result against a tidy of every cohort.
     pub fn tidy(&mut self) {
         if !std::mem::take(&mut self.dirty) {
             return;
@@ -44,35 +82,138 @@ impl Fleet {
         #[cfg(debug_assertions)]
         let whole = {
             let mut whole = self.clone();
-            whole.tidy_from(0);
+            whole.tidy_all();
             whole
         };
-        self.tidy_from(self.settled.min(self.cohorts.len()));
+        let moves = &mut self.moves;
+        moves.moved.sort_unstable();
+        moves.moved.dedup();
+        // Past a few moved cohorts (learning peers moves them all) looking at
+        // every cohort once is cheaper than comparing the moved with all.
+        let many = moves.moved.len() + (self.cohorts.len() - moves.hashes.len()) > 8 + self.cohorts.len() / 8;
+        if moves.all || many || self.cohorts.len() > GONE as usize {
+            self.tidy_all();
+        } else {
+            self.tidy_moved();
+        }
         #[cfg(debug_assertions)]
         {
             let keys = |f: &Fleet| f.cohorts.iter().map(|k| (k.count, k.key(f.grid))).collect::<Vec<_>>();
-            assert_eq!(keys(self), keys(&whole), "tidying from cohort {} missed a twin", self.settled);
-            assert_eq!(self.hashes, whole.hashes);
+            assert_eq!(keys(self), keys(&whole), "tidying the moved cohorts only missed a twin");
+            assert_eq!(self.moves.hashes, whole.moves.hashes);
         }
     }
 
-    /// Tidies the cohorts from `from` on, the ones before being distinct,
-    /// not empty and with their hashes in `hashes`.
-    fn tidy_from(&mut self, from: usize) {
+    /// Tidies with only the moved cohorts and their hash-mates compared.
+    fn tidy_moved(&mut self) {
+        let n = self.cohorts.len();
+        let grid = self.grid;
+        let Moves { hashes, moved, work, .. } = &mut self.moves;
+        let old = hashes.len();
+        moved.extend(old as u32..n as u32);
+        hashes.resize(n, 0);
+        for &c in moved.iter() {
+            let k = &self.cohorts[c as usize];
+            if k.count > 0 {
+                hashes[c as usize] = k.quick_hash(grid);
+            }
+        }
+        // The cohorts that may merge or go: the moved that emptied, and any
+        // two sharing a hash, one of them moved. The moved hashes set bits of
+        // a 4,096-bit filter: only a cohort whose bit is set is compared.
+        work.clear();
+        let mut filter = [0u64; 64];
+        let bit = |h: u64| ((h >> 52) as usize / 64, 1u64 << ((h >> 52) % 64));
+        for &c in moved.iter() {
+            if self.cohorts[c as usize].count == 0 {
+                work.push(c);
+            } else {
+                let (word, mask) = bit(hashes[c as usize]);
+                filter[word] |= mask;
+            }
+        }
+        let live = |i: usize| self.cohorts[i].count > 0;
+        for (j, &hj) in hashes.iter().enumerate() {
+            let (word, mask) = bit(hj);
+            if filter[word] & mask == 0 {
+                continue;
+            }
+            for &c in moved.iter() {
+                let c = c as usize;
+                if c != j && hashes[c] == hj && live(c) && live(j) {
+                    work.push(j as u32);
+                    work.push(c as u32);
+                }
+            }
+        }
+        moved.clear();
+        if work.is_empty() {
+            return;
+        }
+        work.sort_unstable();
+        work.dedup();
+        // In order, each merges into the first earlier one with its key, or stays.
+        for at in 0..work.len() {
+            let i = work[at] as usize;
+            if self.cohorts[i].count == 0 {
+                work[at] |= GONE;
+                continue;
+            }
+            let key = self.cohorts[i].key(grid);
+            let cohorts = &self.cohorts;
+            let twin = work[..at]
+                .iter()
+                .map(|&r| r as usize)
+                .find(|&r| r & GONE as usize == 0 && hashes[r] == hashes[i] && same_bits(&cohorts[r].key(grid), &key));
+            if let Some(r) = twin {
+                let count = self.cohorts[i].count;
+                self.cohorts[r].count += count;
+                work[at] |= GONE;
+            }
+        }
+        // Everything but the gone moves up, a run at a time.
+        let mut to = n;
+        let mut from = n;
+        for &w in work.iter().filter(|&&w| w & GONE != 0) {
+            let gone = (w & !GONE) as usize;
+            if to == n {
+                to = gone;
+            } else {
+                self.cohorts.copy_within(from..gone, to);
+                hashes.copy_within(from..gone, to);
+                to += gone - from;
+            }
+            from = gone + 1;
+        }
+        if to < n {
+            self.cohorts.copy_within(from..n, to);
+            hashes.copy_within(from..n, to);
+            to += n - from;
+            // Sums over merged cohorts round differently: count them again.
+            self.census.take();
+            self.cohorts.truncate(to);
+            hashes.truncate(to);
+        }
+    }
+
+    /// Tidies looking at every cohort. O(n).
+    ///
+    /// A cohort's quick hash sets one bit of a 4,096-bit filter: while its
+    /// bit is clear it has no twin yet, and only when it is set are the
+    /// earlier hashes searched and full keys compared.
+    fn tidy_all(&mut self) {
         let n = self.cohorts.len();
         // The first `kept` cohorts in order are distinct and not empty,
         // hashes[..kept] their quick hashes; each later one merges into its
         // twin there or joins them. They are moved into place a run at a
         // time: `Runs` says where each sits meanwhile.
-        let mut runs = Runs { kept: from, placed: from, pending: from };
+        let mut runs = Runs { kept: 0, placed: 0, pending: 0 };
         let mut seen = [0u64; 64];
-        let hashes = &mut self.hashes;
-        hashes.truncate(from);
-        for &hash in hashes.iter() {
-            let bit = (hash >> 52) as usize;
-            seen[bit / 64] |= 1 << (bit % 64);
-        }
-        for i in from..n {
+        self.moves.all = false;
+        self.moves.moved.clear();
+        let hashes = &mut self.moves.hashes;
+        hashes.clear();
+        for i in 0..n {
             if self.cohorts[i].count == 0 {
                 continue;
             }
@@ -108,7 +249,6 @@ impl Fleet {
             self.census.take();
             self.cohorts.truncate(runs.kept);
         }
-        self.settled = runs.kept;
     }
 }
 
