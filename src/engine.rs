@@ -446,7 +446,7 @@ impl<'m> Sim<'m> {
                 p99_ms: None,
             };
             if let Some((ended, n)) = self.newest.push(i, sample) {
-                self.result.services[i].samples.push_run(ended, n);
+                self.result.services[i].samples.push_new_run(ended, n);
                 self.kept += 1;
             }
         }

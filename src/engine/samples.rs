@@ -55,6 +55,18 @@ impl Samples {
         }
     }
 
+    /// Appends `n` copies of `s`, a sample that differs from the last one (as
+    /// [`Newest`] ends its runs): a new run, without reading the last. O(1).
+    pub fn push_new_run(&mut self, s: Sample, n: u32) {
+        if n == 0 {
+            return;
+        }
+        debug_assert!(self.values.last().is_none_or(|last| !same(last, &s)), "a run equal to the last");
+        let end = self.len() as u32 + n;
+        self.values.push(s);
+        self.ends.push(end);
+    }
+
     /// Removes the last sample.
     pub fn pop(&mut self) -> Option<Sample> {
         let last = *self.values.last()?;
@@ -161,7 +173,7 @@ impl Newest {
     /// Moves every newest run into its series (`series[i]` for series `i`).
     pub fn flush<'a>(&mut self, series: impl Iterator<Item = &'a mut Samples>) {
         for ((s, n), into) in self.runs.iter_mut().zip(series) {
-            into.push_run(*s, std::mem::take(n));
+            into.push_new_run(*s, std::mem::take(n));
         }
     }
 }
@@ -237,13 +249,13 @@ mod tests {
 
     #[test]
     fn newest_runs_flushed_give_the_series_pushed_one_by_one() {
-        let values = [[1.0, 1.0, 0.5], [0.5, 0.5, 0.5], [1.0, -0.0, 0.0]];
+        let values = [[1.0, 1.0, 0.5, 0.5, 1.0], [0.5, 0.5, 0.5, 0.5, 0.5], [1.0, -0.0, 0.0, 0.0, -0.0]];
         let mut newest = Newest::new(3);
         let mut series = vec![Samples::new(); 3];
-        for step in 0..3 {
+        for step in 0..5 {
             for (i, v) in values.iter().enumerate() {
                 if let Some((s, n)) = newest.push(i, at(v[step])) {
-                    series[i].push_run(s, n);
+                    series[i].push_new_run(s, n);
                 }
             }
         }

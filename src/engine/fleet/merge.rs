@@ -48,8 +48,8 @@ impl Moves {
     pub(super) fn moved(&mut self, i: usize) {
         if !self.all {
             self.moved.push(i as u32);
-            // A long list is no cheaper than looking at every cohort.
-            if self.moved.len() > 4 * self.hashes.len() + 64 {
+            // A long list is no cheaper than looking at every cohort (see [`Fleet::tidy`]).
+            if self.moved.len() > 8 + self.hashes.len() / 8 {
                 self.all();
             }
         }
