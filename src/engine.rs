@@ -185,6 +185,8 @@ struct Sim<'m> {
     streak: u64,
     /// The last sample ended a step of quiet ticks only: every further quiet step repeats it.
     repeating: bool,
+    /// Room for each service's backlog while a step's samples are taken.
+    backlog: Vec<f64>,
     result: RunResult,
 }
 
@@ -210,6 +212,7 @@ impl<'m> Sim<'m> {
             quiet_ticks: 0,
             streak: 0,
             repeating: false,
+            backlog: Vec::new(),
             solver,
             stepper: stepper::Stepper::new(model.services.len()),
             moved: Vec::new(),
@@ -424,7 +427,10 @@ impl<'m> Sim<'m> {
     fn sample(&mut self) -> Result<(), EngineError> {
         self.result.times.push(self.now);
         let step_s = self.model.step.secs();
-        let mut backlog = vec![0.0; if self.params.buffered.is_empty() { 0 } else { self.states.len() }];
+        // Room kept between steps: no allocation per step.
+        let mut backlog = std::mem::take(&mut self.backlog);
+        backlog.clear();
+        backlog.resize(if self.params.buffered.is_empty() { 0 } else { self.states.len() }, 0.0);
         for &d in &self.params.buffered {
             backlog[self.params.deps[d].caller.0] += self.deps[d].held;
         }
@@ -450,6 +456,7 @@ impl<'m> Sim<'m> {
                 self.kept += 1;
             }
         }
+        self.backlog = backlog;
         if self.kept > MAX_KEPT {
             return Err(EngineError::TooManyChanges { at: self.model.show_time(self.now), limit: MAX_KEPT });
         }

@@ -17,11 +17,17 @@ impl Sim<'_> {
             }
             let total = self.states[i].fleet.census().total;
             let instances = total.max(1) as f64;
-            let mine: Vec<usize> =
-                self.params.buffered.iter().copied().filter(|&d| self.params.deps[d].caller.0 == i).collect();
-            let buffered_mb: f64 = mine
+            let deps = self.params.deps;
+            let mine = |buffered: &[usize]| {
+                buffered.iter().copied().filter(move |&d| deps[d].caller.0 == i).collect::<Vec<_>>()
+            };
+            let buffered_mb: f64 = self
+                .params
+                .buffered
                 .iter()
-                .map(|&d| match &self.params.deps[d].kind {
+                .copied()
+                .filter(|&d| deps[d].caller.0 == i)
+                .map(|d| match &self.params.deps[d].kind {
                     DepKind::Buffered(b) => self.deps[d].held / instances * b.item_mb,
                     _ => 0.0,
                 })
@@ -32,7 +38,8 @@ impl Sim<'_> {
             let startup = self.startup(ServiceId(i));
             let running = |k: &super::fleet::Cohort| matches!(k.phase, Phase::Serving | Phase::Warming { .. });
             let killed = self.states[i].fleet.restart(u32::MAX, self.now, startup, running, |_| {});
-            for &d in &mine {
+            // Only once instances are killed: the calls buffered by this service.
+            for d in mine(&self.params.buffered) {
                 self.deps[d].held = oom::surviving_backlog(self.deps[d].held, killed, total);
             }
             if killed > 0 {
