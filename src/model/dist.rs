@@ -204,7 +204,9 @@ impl<'d> Later<'d> {
         Later { dist, nominal, u }
     }
 
-    /// The value [`draw`] would have returned.
+    /// The value [`draw`] would have returned. Never inlined, so that the
+    /// optimiser cannot work it out ahead, where it may not be read.
+    #[inline(never)]
     pub fn span(&self) -> Span {
         self.dist.map_or(self.nominal, |d| Span::from_secs_f64(d.from_uniforms(self.u)))
     }
