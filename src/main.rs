@@ -2,13 +2,6 @@
 
 mod cli;
 
-/// mimalloc (its v2 line, built from its C source by `cc`) hands out memory
-/// in large segments that the kernel backs with transparent huge pages:
-/// a 10,000-service day takes about 1,000 page faults instead of 13,000, and
-/// small allocations are cheaper than glibc's (see the README's Speed section).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use clap::Parser;
 use cli::Cli;
 use std::io::Write;
