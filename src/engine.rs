@@ -12,6 +12,7 @@ pub mod fleet;
 mod lifecycle;
 mod marks;
 mod oom;
+mod order;
 pub mod queue;
 mod quiet;
 mod relax;

@@ -89,7 +89,8 @@ pub fn cost(
                 let full = retries::outcome_classes(&dep.retries, attempt.success, attempt.permanent);
                 let outcome = sdk_outcome(dep, ds, &callee, &attempt, full);
                 let calls = dep.per_request * share;
-                c.hold_s += calls * (outcome.attempts * (attempt.time_s + ds.sdk.send_wait_s) + outcome.backoff_s);
+                let send_wait_s = ds.sdk.as_ref().map_or(0.0, |sdk| sdk.send_wait_s);
+                c.hold_s += calls * (outcome.attempts * (attempt.time_s + send_wait_s) + outcome.backoff_s);
                 if routed {
                     routed_success += share * powi_or_f(outcome.success, dep.per_request);
                 } else if !dep.fallback {
@@ -162,8 +163,9 @@ pub fn emit(
                 ds.call_rate = processing * ds.calls_per_request;
                 ds.demand = processing * dep.per_request * ds.share;
                 if retry_modes::adaptive(&dep.retries) {
-                    ds.sdk.wanted = ds.call_rate;
-                    ds.call_rate = retry_modes::sent(&ds.sdk.limiter, ds.call_rate);
+                    let sdk = ds.sdk.get_or_insert_default();
+                    sdk.wanted = ds.call_rate;
+                    ds.call_rate = retry_modes::sent(&sdk.limiter, ds.call_rate);
                 }
             }
         }
@@ -273,27 +275,30 @@ fn sdk_outcome(
     }
     let failed = (1.0 - attempt.success - attempt.permanent).max(0.0);
     let at_once = callee.refused + (1.0 - callee.refused) * callee.error;
-    ds.sdk.ratio = full.attempts - 1.0;
-    let flow = quota_flow(ds, attempt.success);
-    ds.sdk.share = retry_modes::share(ds.sdk.tokens.unwrap_or(dep.retries.quota), &flow, ds.sdk.horizon_s);
+    let (demand, partitions) = (ds.demand, ds.partitions);
+    let sdk = ds.sdk.get_or_insert_default();
+    sdk.ratio = full.attempts - 1.0;
+    let flow = quota_flow(demand, sdk, attempt.success);
+    sdk.share = retry_modes::share(sdk.tokens.unwrap_or(dep.retries.quota), &flow, sdk.horizon_s);
     // Both engines take any failed answer that is not a timeout or a client error for a throttle.
-    ds.sdk.throttled = callee.refused + (1.0 - callee.refused) * (callee.error - callee.client_error).max(0.0);
-    ds.sdk.timeouts = if ds.partitions > 0 {
+    sdk.throttled = callee.refused + (1.0 - callee.refused) * (callee.error - callee.client_error).max(0.0);
+    sdk.timeouts = if partitions > 0 {
         1.0
     } else if failed > 0.0 {
         ((failed - at_once) / failed).clamp(0.0, 1.0)
     } else {
         0.0
     };
-    retry_modes::limited(full, attempt.success, ds.sdk.share)
+    retry_modes::limited(full, attempt.success, sdk.share)
 }
 
-fn quota_flow(ds: &DepState, success: f64) -> retry_modes::QuotaFlow {
+/// The flow through a call's retry quota: `demand` first attempts [calls/s] and the retries they want.
+fn quota_flow(demand: f64, sdk: &SdkState, success: f64) -> retry_modes::QuotaFlow {
     retry_modes::QuotaFlow {
-        firsts: ds.demand,
-        wanted: ds.demand * ds.sdk.ratio,
+        firsts: demand,
+        wanted: demand * sdk.ratio,
         success,
-        cost: retry_modes::cost(ds.sdk.timeouts),
+        cost: retry_modes::cost(sdk.timeouts),
     }
 }
 
@@ -301,13 +306,15 @@ fn quota_flow(ds: &DepState, success: f64) -> retry_modes::QuotaFlow {
 pub fn advance_retry_modes(params: &Params, deps: &mut [DepState], now_s: f64, dt_s: f64) {
     for &i in &params.quotas {
         let (dep, ds) = (&params.deps[i], &mut deps[i]);
-        let flow = quota_flow(ds, ds.attempt_success);
-        let tokens = ds.sdk.tokens.unwrap_or(dep.retries.quota);
-        ds.sdk.tokens = Some(retry_modes::drain(tokens, dep.retries.quota, &flow, ds.sdk.share, dt_s));
-        ds.sdk.horizon_s = dt_s;
+        let (demand, success) = (ds.demand, ds.attempt_success);
+        let sdk = ds.sdk.get_or_insert_default();
+        let flow = quota_flow(demand, sdk, success);
+        let tokens = sdk.tokens.unwrap_or(dep.retries.quota);
+        sdk.tokens = Some(retry_modes::drain(tokens, dep.retries.quota, &flow, sdk.share, dt_s));
+        sdk.horizon_s = dt_s;
         if retry_modes::adaptive(&dep.retries) {
-            ds.sdk.limiter.tick(now_s, ds.sdk.wanted, ds.sdk.throttled, dt_s);
-            ds.sdk.send_wait_s = retry_modes::next_send_wait_s(&ds.sdk.limiter, ds.sdk.send_wait_s, ds.sdk.wanted);
+            sdk.limiter.tick(now_s, sdk.wanted, sdk.throttled, dt_s);
+            sdk.send_wait_s = retry_modes::next_send_wait_s(&sdk.limiter, sdk.send_wait_s, sdk.wanted);
         }
     }
 }

@@ -267,8 +267,9 @@ impl Solver {
             }
             if out.sweeps == MAX_SWEEPS {
                 out.converged = false;
-                out.unsettled = self.sweep.first().map(|p| wiring.order[p as usize]);
-                for p in self.sweep.drain().chain(self.later.drain()) {
+                let marked = self.sweep.drain().map(|p| wiring.order[p as usize]);
+                out.unsettled = marked.inspect(|s| self.dirty[s.0] = false).min_by_key(|s| wiring.found[s.0]);
+                for p in self.later.drain() {
                     self.dirty[wiring.order[p as usize].0] = false;
                 }
                 self.stale = true;

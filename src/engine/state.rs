@@ -104,7 +104,7 @@ pub struct RouteState {
 }
 
 /// A dependency's state.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DepState {
     /// Attempts sent to the callee [calls/s], as last solved.
     pub call_rate: f64,
@@ -139,8 +139,10 @@ pub struct DepState {
     pub breaker: crate::mechanisms::breaker::BreakerState,
     /// Calls the caller wants to make, before its breaker [calls/s].
     pub demand: f64,
-    /// The SDK retry modes' state: quota, limiter and what moves them.
-    pub sdk: crate::engine::calls::SdkState,
+    /// The SDK retry modes' state: quota, limiter and what moves them; made
+    /// (as its default) when a call with such a mode first needs it, so the
+    /// other calls do not carry it.
+    pub sdk: Option<Box<crate::engine::calls::SdkState>>,
 }
 
 /// The parameters in force: the model's, or those a `set` action put in force
@@ -231,7 +233,7 @@ impl Default for DepState {
             granted: 1.0,
             breaker: crate::mechanisms::breaker::BreakerState::Closed,
             demand: 0.0,
-            sdk: Default::default(),
+            sdk: None,
         }
     }
 }

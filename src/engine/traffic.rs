@@ -12,14 +12,15 @@ use crate::mechanisms::{
 use crate::model::LoadShape;
 use crate::model::{DepId, Model, ServiceId};
 use crate::time::SimTime;
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::DiGraph;
 
 /// The graph's adjacency, fixed for a run.
 #[derive(Debug, Clone)]
 pub struct Wiring {
-    /// Services ordered callees first (the solver iterates over cycles).
+    /// Services ordered callees first (the solver iterates over cycles), level by level.
     pub order: Vec<ServiceId>,
+    /// Each service's rank in a depth-first search's callees-first order: of
+    /// the services a solve gives up on, the first by this rank is named.
+    pub found: Vec<u32>,
     pub outgoing: Vec<Vec<DepId>>,
     pub incoming: Vec<Vec<DepId>>,
     /// Services some of whose callers have a priority set.
@@ -33,24 +34,18 @@ pub struct Wiring {
 impl Wiring {
     pub fn new(model: &Model) -> Wiring {
         let n = model.services.len();
-        let mut g = DiGraph::<usize, ()>::with_capacity(n, model.deps.len());
-        let nodes: Vec<_> = (0..n).map(|i| g.add_node(i)).collect();
         let mut outgoing = vec![Vec::new(); n];
         let mut incoming = vec![Vec::new(); n];
         for (i, d) in model.deps.iter().enumerate() {
-            g.add_edge(nodes[d.caller.0], nodes[d.callee.0], ());
             outgoing[d.caller.0].push(DepId(i));
             incoming[d.callee.0].push(DepId(i));
         }
-        let mut order = Vec::with_capacity(n);
-        for mut scc in tarjan_scc(&g) {
-            scc.sort();
-            order.extend(scc.into_iter().map(|ix| ServiceId(g[ix])));
-        }
+        let (order, found) = super::order::callees_first(model, &outgoing);
         let prioritised =
             incoming.iter().map(|ds: &Vec<DepId>| ds.iter().any(|d| model.deps[d.0].priority != 0)).collect();
         Wiring {
             order,
+            found,
             outgoing,
             incoming,
             prioritised,
