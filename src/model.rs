@@ -173,11 +173,11 @@ pub struct Service {
     /// Crashed instances are replaced automatically once the health check removes them.
     pub replace_failed: bool,
     /// Threads held per known peer, and how peers are learned.
-    pub peers: Option<PeerThreads>,
+    pub peers: Option<Box<PeerThreads>>,
     /// The cache a (re)started instance builds before it serves.
-    pub warmup: Option<Warmup>,
+    pub warmup: Option<Box<Warmup>>,
     /// Instance memory, which buffered data fills.
-    pub memory: Option<Memory>,
+    pub memory: Option<Box<Memory>>,
     /// Segments, partitions, routing and draining.
     pub extras: resilience::ServiceExtras,
 }

@@ -29,13 +29,13 @@ impl Sim<'_> {
                 self.deps[d.0].share = *s;
             }
             let n = targets.len();
-            self.states[i].routes = Some(RouteState {
+            self.states[i].routes = Some(Box::new(RouteState {
                 healthy: vec![true; n],
                 since: vec![None; n],
                 from: shares.clone(),
                 to: shares,
                 switched: self.now,
-            });
+            }));
         }
     }
 

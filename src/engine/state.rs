@@ -71,7 +71,7 @@ pub struct ServiceState {
     /// Request rate of closed-loop clients, as last settled [req/s].
     pub closed_rate: f64,
     /// A router's health verdicts and the shares its clients use.
-    pub routes: Option<RouteState>,
+    pub routes: Option<Box<RouteState>>,
     /// The rate closed-loop clients would have, answered as last solved [req/s].
     pub closed_target: f64,
     /// Requests in flight cut by instances leaving rotation, not yet counted [requests].

@@ -14,15 +14,15 @@ pub struct ServiceExtras {
     /// equal share of the capacity; a partition's load above its share is throttled.
     pub partitions: Option<u32>,
     /// The service spreads its requests over its calls instead of making every call.
-    pub routing: Option<Routing>,
+    pub routing: Option<Box<Routing>>,
     /// How instances leave rotation: requests longer than the delay are cut.
-    pub draining: Option<Draining>,
+    pub draining: Option<Box<Draining>>,
     /// An instance per concurrent request, started cold on demand.
-    pub serverless: Option<Serverless>,
+    pub serverless: Option<Box<Serverless>>,
     /// A target-tracking policy that sizes the fleet.
-    pub autoscaling: Option<Autoscaling>,
+    pub autoscaling: Option<Box<Autoscaling>>,
     /// How the queue is kept short under overload.
-    pub shedding: Option<Shedding>,
+    pub shedding: Option<Box<Shedding>>,
 }
 
 /// Load shedding settings.

@@ -348,29 +348,29 @@ fn peers_warmup_and_memory_parse_with_defaults() {
     let (router, metrics) = (&m.services[0], &m.services[1]);
     assert_eq!(
         router.peers,
-        Some(PeerThreads {
+        Some(Box::new(PeerThreads {
             per_peer: 2.0,
             base_threads: 50,
             learn: Span(30 * 60_000),
             cells: 4,
             cache_ttl: Span(2 * 3_600_000),
             expiry_spread: Span(15 * 60_000),
-        })
+        }))
     );
     assert_eq!(
         metrics.peers,
-        Some(PeerThreads {
+        Some(Box::new(PeerThreads {
             per_peer: 1.0,
             base_threads: 0,
             learn: Span(20 * 60_000),
             cells: 1,
             cache_ttl: Span(3_600_000),
             expiry_spread: Span(10 * 60_000),
-        })
+        }))
     );
     assert_eq!(
         router.warmup,
-        Some(Warmup {
+        Some(Box::new(Warmup {
             duration: Span(20 * 60_000),
             duration_dist: None,
             source: WarmupSource::Store,
@@ -378,11 +378,11 @@ fn peers_warmup_and_memory_parse_with_defaults() {
             peer_share: 0.2,
             peer_cost: 2.0,
             deadline: Span(90 * 60_000),
-        })
+        }))
     );
     assert_eq!(
         metrics.warmup,
-        Some(Warmup {
+        Some(Box::new(Warmup {
             duration: Span(5 * 60_000),
             duration_dist: None,
             source: WarmupSource::Peers,
@@ -390,13 +390,16 @@ fn peers_warmup_and_memory_parse_with_defaults() {
             peer_share: 0.1,
             peer_cost: 1.0,
             deadline: Span(3_600_000),
-        })
+        }))
     );
     assert_eq!(
         router.memory,
-        Some(Memory { limit_mb: 4096.0, base_mb: 512.0, fail_at: 0.25, hard_limit_mb: Some(6144.0) })
+        Some(Box::new(Memory { limit_mb: 4096.0, base_mb: 512.0, fail_at: 0.25, hard_limit_mb: Some(6144.0) }))
     );
-    assert_eq!(metrics.memory, Some(Memory { limit_mb: 1024.0, base_mb: 0.0, fail_at: 0.5, hard_limit_mb: None }));
+    assert_eq!(
+        metrics.memory,
+        Some(Box::new(Memory { limit_mb: 1024.0, base_mb: 0.0, fail_at: 0.5, hard_limit_mb: None }))
+    );
     assert_eq!(
         (m.services[2].peers.clone(), m.services[2].warmup.clone(), m.services[2].memory.clone()),
         (None, None, None)

@@ -115,7 +115,7 @@ mod tests {
         let mut s = Service::new("api", 2, 100.0).with_load(400.0);
         s.latency = Span(50);
         s.startup = Span(30_000);
-        s.extras.autoscaling = Some(Autoscaling {
+        s.extras.autoscaling = Some(Box::new(Autoscaling {
             metric: ScaleMetric::Requests,
             target: 50.0,
             min,
@@ -123,7 +123,7 @@ mod tests {
             scale_out_cooldown: Span(60_000),
             scale_in_cooldown: Span(300_000),
             metrics: None,
-        });
+        }));
         m.add_service(s);
         m
     }

@@ -80,7 +80,7 @@ mod tests {
         m.mode = Mode::Requests;
         let mut h = Service::new("host", 1, 1000.0).with_load(100.0);
         h.startup = Span(15_000);
-        h.memory = Some(Memory { limit_mb: 110.0, base_mb: 100.0, fail_at: 0.5, hard_limit_mb });
+        h.memory = Some(Box::new(Memory { limit_mb: 110.0, base_mb: 100.0, fail_at: 0.5, hard_limit_mb }));
         let host = m.add_service(h);
         let sink = m.add_service(Service::new("sink", 1, 1000.0));
         let d = m.add_call(host, sink);

@@ -97,14 +97,14 @@ mod tests {
         s.threads = 2;
         s.os_thread_limit = os_limit;
         s.latency = Span(10);
-        s.peers = Some(PeerThreads {
+        s.peers = Some(Box::new(PeerThreads {
             per_peer: 1.0,
             base_threads: 100,
             learn: Span(60_000),
             cells: 1,
             cache_ttl: Span(600_000),
             expiry_spread: Span(60_000),
-        });
+        }));
         m.add_service(s);
         m.schedule(SimTime(60_000), ActionKind::ScaleOut { service: ServiceId(0), count: 2, over: Span::ZERO }, "grow");
         m

@@ -123,7 +123,7 @@ mod tests {
         m.mode = Mode::Requests;
         let mut s = Service::new("cache", 10, 100.0).with_load(20.0);
         s.startup = Span(10_000);
-        s.warmup = Some(Warmup {
+        s.warmup = Some(Box::new(Warmup {
             duration: Span(600_000),
             duration_dist: None,
             source: WarmupSource::Store,
@@ -131,7 +131,7 @@ mod tests {
             peer_share: 0.1,
             peer_cost: 1.0,
             deadline: Span(1_500_000),
-        });
+        }));
         m.add_service(s);
         let amount = Amount::Count(restarted);
         m.schedule(SimTime(60_000), ActionKind::Restart { service: ServiceId(0), amount }, "restart");

@@ -74,23 +74,23 @@ pub fn service_extras(ctx: &mut Ctx, base: &[Seg], s: &RawService, names: &[&str
         }
     }
     extras.partitions = s.partitions.map(|n| ctx.int(&sub(base, "partitions"), Some(n), 1, 1, 4096) as u32);
-    extras.routing = s.routing.as_ref().map(|r| routing(ctx, &sub(base, "routing"), r, names));
+    extras.routing = s.routing.as_ref().map(|r| Box::new(routing(ctx, &sub(base, "routing"), r, names)));
     extras.draining = s.draining.as_ref().map(|d| {
         let p = sub(base, "draining");
-        Draining {
+        Box::new(Draining {
             delay: ctx.span(&sub(&p, "deregistration-delay"), d.deregistration_delay.as_ref(), "300s", false),
             long_fraction: d.long_fraction.map_or(0.0, |f| ctx.fraction(&sub(&p, "long-fraction"), f, true)),
             long_latency: ctx.span(&sub(&p, "long-latency"), d.long_latency.as_ref(), "0s", false),
-        }
+        })
     });
     extras.serverless = s.serverless.as_ref().map(|l| {
         let p = sub(base, "serverless");
-        Serverless {
+        Box::new(Serverless {
             limit: ctx.int(&sub(&p, "concurrency-limit"), l.concurrency_limit, 1000, 1, u32::MAX as i64) as f64,
             idle_expiry: ctx.span(&sub(&p, "idle-expiry"), l.idle_expiry.as_ref(), "10m", true),
             cold_start: ctx.span(&sub(&p, "cold-start"), l.cold_start.as_ref(), "1s", false),
             provisioned: ctx.int(&sub(&p, "provisioned"), l.provisioned, 0, 0, u32::MAX as i64) as f64,
-        }
+        })
     });
     extras.shedding = s.shedding.as_ref().map(|h| {
         let p = sub(base, "shedding");
@@ -105,13 +105,14 @@ pub fn service_extras(ctx: &mut Ctx, base: &[Seg], s: &RawService, names: &[&str
                 false
             }
         };
-        Shedding {
+        Box::new(Shedding {
             lifo,
             deadline: h.deadline.as_ref().map(|d| ctx.span(&sub(&p, "deadline"), Some(d), "1s", true)),
             adaptive_limit: h.adaptive_limit.unwrap_or(false),
-        }
+        })
     });
-    extras.autoscaling = s.autoscaling.as_ref().map(|a| autoscaling(ctx, &sub(base, "autoscaling"), a, names));
+    extras.autoscaling =
+        s.autoscaling.as_ref().map(|a| Box::new(autoscaling(ctx, &sub(base, "autoscaling"), a, names)));
     extras
 }
 

@@ -190,9 +190,9 @@ fn service(ctx: &mut Ctx, name: &str, s: &RawService) -> Service {
         health,
         load,
         replace_failed: s.replace_failed.unwrap_or(false),
-        peers,
-        warmup,
-        memory,
+        peers: peers.map(Box::new),
+        warmup: warmup.map(Box::new),
+        memory: memory.map(Box::new),
         extras: Default::default(),
     }
 }

@@ -99,7 +99,7 @@ fn draining_cuts_only_the_requests_that_outlive_the_delay() {
         m.services[0].threads = 1000;
         m.services[0].load.timeout = Span(90_000);
         m.services[0].extras.draining =
-            Some(Draining { delay: Span(delay_s * 1000), long_fraction: 0.2, long_latency: Span(60_000) });
+            Some(Box::new(Draining { delay: Span(delay_s * 1000), long_fraction: 0.2, long_latency: Span(60_000) }));
         m.schedule(SimTime(100_000), deploy(None, 1.0 / 60.0), "restart");
         run(&m).unwrap()
     };
@@ -227,7 +227,7 @@ fn deploys_drains_and_partial_faults_are_deterministic_and_count_every_request_o
         let mut m = fleet(4, 60.0, 200);
         m.services[0].threads = 1000;
         m.services[0].extras.draining =
-            Some(Draining { delay: Span(5_000), long_fraction: 0.1, long_latency: Span(20_000) });
+            Some(Box::new(Draining { delay: Span(5_000), long_fraction: 0.1, long_latency: Span(20_000) }));
         let v = Version { error_rate: 0.1, extra_latency: Span(50), ..Version::default() };
         m.schedule(SimTime(20_000), deploy(Some(v), 0.2), "deploy");
         m.schedule(SimTime(40_000), ActionKind::Rollback { service: API, back: true }, "rollback");
