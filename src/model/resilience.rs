@@ -122,7 +122,7 @@ pub struct Draining {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CallExtras {
     /// A pool of connections the call needs.
-    pub pool: Option<Pool>,
+    pub pool: Option<Box<Pool>>,
     /// How the call's keys spread over a partitioned callee's partitions.
     pub skew: Skew,
     /// Share of a router's requests relative to its other targets.
@@ -132,7 +132,7 @@ pub struct CallExtras {
     /// Switched off during the run by a scenario `set` (`enabled = false`): no calls are made.
     pub off: bool,
     /// A circuit breaker on the call.
-    pub breaker: Option<Breaker>,
+    pub breaker: Option<Box<Breaker>>,
 }
 
 /// A circuit breaker's settings.

@@ -57,8 +57,8 @@ impl Mechs {
             model.services.iter().map(|_| None).collect()
         };
         let shed: Vec<_> = model.services.iter().map(|s| s.extras.shedding.as_ref().map(|h| Shed::new(s, h))).collect();
-        let breakers: Vec<_> = model.deps.iter().map(|d| d.extras.breaker.as_ref().map(Brk::new)).collect();
-        let pools: Vec<_> = model.deps.iter().map(|d| d.extras.pool.as_ref().map(Pools::new)).collect();
+        let breakers: Vec<_> = model.deps.iter().map(|d| d.extras.breaker.as_deref().map(Brk::new)).collect();
+        let pools: Vec<_> = model.deps.iter().map(|d| d.extras.pool.as_deref().map(Pools::new)).collect();
         Mechs {
             services: envs.iter().any(Option::is_some)
                 || shed.iter().any(Option::is_some)

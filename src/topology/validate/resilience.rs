@@ -274,14 +274,14 @@ pub fn call_extras(ctx: &mut Ctx, base: &[Seg], c: &RawCall) -> CallExtras {
         }
     };
     CallExtras {
-        pool,
+        pool: pool.map(Box::new),
         skew,
         weight: ctx.number(&sub(base, "weight"), c.weight, 1.0, 0.0, false),
         failover: ctx.int(&sub(base, "failover"), c.failover, 0, 0, 1000) as u32,
         off: false,
         breaker: c.breaker.as_ref().map(|b| {
             let bp = sub(base, "breaker");
-            Breaker {
+            Box::new(Breaker {
                 error_threshold: b
                     .error_threshold
                     .map_or(0.5, |f| ctx.fraction(&sub(&bp, "error-threshold"), f, false)),
@@ -289,7 +289,7 @@ pub fn call_extras(ctx: &mut Ctx, base: &[Seg], c: &RawCall) -> CallExtras {
                 min_requests: ctx.number(&sub(&bp, "min-requests"), b.min_requests, 20.0, 0.0, false),
                 open_for: ctx.span(&sub(&bp, "open-for"), b.open_for.as_ref(), "30s", false),
                 probes: ctx.number(&sub(&bp, "probes"), b.probes, 5.0, 0.0, true),
-            }
+            })
         }),
     }
 }
