@@ -42,8 +42,9 @@ impl Sim<'_> {
     /// Probes every router's targets, switches on a changed verdict, and
     /// moves the shares clients use along the TTL.
     pub(super) fn route(&mut self) {
-        for i in 0..self.states.len() {
-            let Some(r) = self.params.services[i].extras.routing.clone() else { continue };
+        let services = self.params.services;
+        for (i, svc) in services.iter().enumerate() {
+            let Some(r) = svc.extras.routing.as_deref() else { continue };
             let targets = self.targets(i);
             let Some(mut rs) = self.states[i].routes.take() else { continue };
             let mut changed = false;

@@ -8,8 +8,9 @@ use crate::model::{DepKind, ServiceId};
 impl Sim<'_> {
     /// Runs every service's autoscaling policy once.
     pub(super) fn autoscale(&mut self) {
-        for i in 0..self.states.len() {
-            let Some(a) = self.params.services[i].extras.autoscaling.clone() else { continue };
+        let services = self.params.services;
+        for (i, svc) in services.iter().enumerate() {
+            let Some(a) = svc.extras.autoscaling.as_deref() else { continue };
             if let Some(m) = a.metrics {
                 let dep = self.wiring.outgoing[i].iter().copied().find(|d| {
                     let dep = &self.params.deps[d.0];
@@ -41,7 +42,7 @@ impl Sim<'_> {
                 capacity: st.rates.capacity,
                 queue: st.queue,
             };
-            let change = autoscaling::decide(&a, &seen, self.now, st.last_scale_out, st.last_scale_in);
+            let change = autoscaling::decide(a, &seen, self.now, st.last_scale_out, st.last_scale_in);
             if change > 0 {
                 let startup = self.startup(ServiceId(i));
                 let st = &mut self.states[i];

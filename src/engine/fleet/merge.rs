@@ -48,8 +48,7 @@ impl Moves {
     pub(super) fn moved(&mut self, i: usize) {
         if !self.all {
             self.moved.push(i as u32);
-            // A long list is no cheaper than looking at every cohort (see [`Fleet::tidy`]).
-            if self.moved.len() > 8 + self.hashes.len() / 8 {
+            if too_many(self.moved.len(), self.hashes.len()) {
                 self.all();
             }
         }
@@ -60,6 +59,13 @@ impl Moves {
         self.all = true;
         self.moved.clear();
     }
+}
+
+/// Whether `listed` moved cohorts of `cohorts` are too many to compare each
+/// with the rest: past a few (learning peers moves them all), looking at
+/// every cohort once ([`Fleet::tidy_all`]) is cheaper.
+fn too_many(listed: usize, cohorts: usize) -> bool {
+    listed > 8 + cohorts / 8
 }
 
 /// A cohort the tidy merges into another or drops (a flag on its index).
@@ -88,9 +94,7 @@ impl Fleet {
         let moves = &mut self.moves;
         moves.moved.sort_unstable();
         moves.moved.dedup();
-        // Past a few moved cohorts (learning peers moves them all) looking at
-        // every cohort once is cheaper than comparing the moved with all.
-        let many = moves.moved.len() + (self.cohorts.len() - moves.hashes.len()) > 8 + self.cohorts.len() / 8;
+        let many = too_many(moves.moved.len() + (self.cohorts.len() - moves.hashes.len()), self.cohorts.len());
         if moves.all || many || self.cohorts.len() > GONE as usize {
             self.tidy_all();
         } else {

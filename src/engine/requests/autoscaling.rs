@@ -41,7 +41,8 @@ impl Sim<'_> {
     }
 
     fn autoscale_one(&mut self, s: usize) {
-        let Some(a) = self.model.services[s].extras.autoscaling.clone() else { return };
+        let model = self.model;
+        let Some(a) = model.services[s].extras.autoscaling.as_deref() else { return };
         let now = self.now_ms();
         let offered = self.svcs[s].stats.total.offered as f64;
         let Some(p) = self.mechs.policies[s].as_mut() else { return };
@@ -87,7 +88,7 @@ impl Sim<'_> {
             queue: svc.insts.iter().map(|i| i.queue.len() + i.cpu_queue.len()).sum::<usize>() as f64,
         };
         let p = self.mechs.policies[s].as_ref().expect("checked above");
-        let change = autoscaling::decide(&a, &seen, now, p.last_out, p.last_in);
+        let change = autoscaling::decide(a, &seen, now, p.last_out, p.last_in);
         if change == 0 {
             return;
         }

@@ -38,11 +38,12 @@ impl Sim<'_> {
     /// At a `tick`: the share of `s`'s requests that memory contention fails
     /// is set anew, and past the hard limit its running instances are killed.
     pub(super) fn check_memory(&mut self, s: u32) {
-        let Some(m) = self.model.services[s as usize].memory.clone() else { return };
+        let model = self.model;
+        let Some(m) = model.services[s as usize].memory.as_deref() else { return };
         self.trim_buffers(s);
         let Some(used) = self.memory_used_mb(s) else { return };
         self.mechs.mem_error[s as usize] = buffer::memory_errors(used, m.limit_mb, m.fail_at);
-        if !oom::killed(&m, used) {
+        if !oom::killed(m, used) {
             return;
         }
         let total = self.count(s);

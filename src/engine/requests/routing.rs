@@ -114,7 +114,8 @@ impl Sim<'_> {
     /// in the last step with an instance in rotation; verdicts flip after the
     /// thresholds, and a change reaches clients over the TTL.
     pub(super) fn route_round(&mut self, s: u32) {
-        let Some(cfg) = self.model.services[s as usize].extras.routing.clone() else { return };
+        let model = self.model;
+        let Some(cfg) = model.services[s as usize].extras.routing.as_deref() else { return };
         let Some(mut router) = self.mechs.routers[s as usize].take() else { return };
         let now = self.now_ms();
         let mut changed = false;

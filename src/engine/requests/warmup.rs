@@ -45,7 +45,8 @@ impl Sim<'_> {
     /// finished ones join rotation, those past the deadline restart; sound
     /// peers then give up the capacity that feeds the builds.
     pub(super) fn warm_round(&mut self, s: u32, dt: Span) -> Round {
-        let Some(w) = self.model.services[s as usize].warmup.clone() else { return Round::default() };
+        let model = self.model;
+        let Some(w) = model.services[s as usize].warmup.as_deref() else { return Round::default() };
         let insts = &self.svcs[s as usize].insts;
         let sound_of = |i: &super::Inst| i.life == Life::Serving && i.in_rotation && i.peer.broken_since.is_none();
         let warming = insts.iter().filter(|i| i.life == Life::Warming).count();
@@ -53,7 +54,7 @@ impl Sim<'_> {
         let mut out = Round::default();
         let mut peer_load = 0.0;
         if warming > 0 {
-            let (store, peers) = warmup::supply(&w, sound);
+            let (store, peers) = warmup::supply(w, sound);
             let n = warming as f64;
             let speed = ((store + peers) / n).min(1.0);
             peer_load = (n - store).clamp(0.0, peers) * w.peer_cost;
