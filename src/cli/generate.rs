@@ -41,6 +41,12 @@ pub struct GenerateArgs {
     /// Calls from each service to the next layer (or window).
     #[arg(long, value_name = "K", default_value_t = 2)]
     pub fan_out: usize,
+    /// Layers of the layered shape [default: about the square root of N, as
+    /// wide as deep]. A fixed count keeps the depth, and each service's
+    /// timeouts and threads, the same as N grows: for measuring how runs scale
+    /// with the number of services alone.
+    #[arg(long, value_name = "L")]
+    pub layers: Option<usize>,
     /// Outside load on each entry service, in requests per second.
     #[arg(long, value_name = "REQ_PER_S", default_value_t = 400.0)]
     pub load: f64,
@@ -71,6 +77,19 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
     if args.fan_out == 0 || args.fan_out > 100 {
         return Err(CliError::Usage(format!("`--fan-out` must be 1 to 100, found {}", args.fan_out)));
     }
+    if let Some(layers) = args.layers {
+        if args.shape != ShapeArg::Layered {
+            return Err(CliError::Usage(
+                "`--layers` shapes a layered topology; drop it, or use `--shape layered`".into(),
+            ));
+        }
+        if layers == 0 || layers > args.services {
+            return Err(CliError::Usage(format!(
+                "`--layers` must be 1 to the number of services ({}), found {layers}",
+                args.services
+            )));
+        }
+    }
     if !args.load.is_finite() || args.load <= 0.0 {
         return Err(CliError::Usage(format!(
             "`--load` must be a positive number of requests per second, found {}",
@@ -85,6 +104,7 @@ pub fn run(args: &GenerateArgs) -> Result<(), CliError> {
         },
         seed: args.seed,
         fan_out: args.fan_out,
+        layers: args.layers,
         load: args.load,
         fault: match args.fault {
             FaultArg::None => Fault::None,

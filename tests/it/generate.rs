@@ -48,3 +48,18 @@ fn generate_refuses_sizes_it_cannot_write() {
         .clone();
     assert!(String::from_utf8(out).unwrap().contains("after the end of the run"));
 }
+
+#[test]
+fn generate_refuses_layers_it_cannot_build() {
+    let cases: [(&[&str], &str); 3] = [
+        (&["--layers", "0"], "`--layers` must be 1 to the number of services (10), found 0"),
+        (&["--layers", "11"], "`--layers` must be 1 to the number of services (10), found 11"),
+        (&["--layers", "2", "--shape", "random"], "`--layers` shapes a layered topology"),
+    ];
+    for (args, message) in cases {
+        let out = blastsim().args(["generate", "--services", "10"]).args(args).assert().code(2).get_output().clone();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?} wrote a topology");
+    }
+}
