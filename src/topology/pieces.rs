@@ -18,9 +18,11 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 /// does not read as the raw form. The caller then reads the text the way that
 /// places the problem. O(text).
 pub fn read(text: &str) -> Option<RawTopology> {
-    let mut services = Vec::new();
-    let mut names: HashSet<Cow<str>> = HashSet::new();
-    let mut doc = in_pieces(text, |doc, piece| {
+    let starts = split_points(text)?;
+    // One piece per service as a rule: sized once, nothing is moved or rehashed as they come.
+    let mut services = Vec::with_capacity(starts.len());
+    let mut names: HashSet<Cow<str>> = HashSet::with_capacity(starts.len());
+    let mut doc = in_pieces(text, &starts, |doc, piece| {
         for (key, value) in piece {
             if key.get_ref() != "services" {
                 put(doc, key, value)?;
@@ -58,17 +60,17 @@ pub fn read(text: &str) -> Option<RawTopology> {
 /// order they first appear, as in one parse; the spans are the pieces' own,
 /// good only for telling values apart, not for placing errors.
 pub fn parse(text: &str) -> Option<Spanned<DeTable<'_>>> {
-    in_pieces(text, join)
+    in_pieces(text, &split_points(text)?, join)
 }
 
 /// The document of the text before the first `[services.NAME]` header, with
-/// each piece's document handed in turn to `take` to add to it; `None` where
-/// [`parse`] declines or `take` does.
+/// each piece's document (from each of `starts`, [`split_points`]) handed in
+/// turn to `take` to add to it; `None` where [`parse`] declines or `take` does.
 fn in_pieces<'a>(
     text: &'a str,
+    starts: &[usize],
     mut take: impl FnMut(&mut DeTable<'a>, DeTable<'a>) -> Option<()>,
 ) -> Option<Spanned<DeTable<'a>>> {
-    let starts = split_points(text)?;
     let mut doc = DeTable::parse(&text[..starts[0]]).ok()?;
     if doc.get_ref().contains_key("services") {
         return None;

@@ -16,7 +16,15 @@ use std::collections::HashMap;
 /// Validates every service and dependency; dependencies come in caller order, then callee order as written.
 pub fn validate_services(ctx: &mut Ctx, raw: &Ordered<RawService>) -> (Vec<Service>, Vec<Dependency>) {
     let names: Vec<&str> = raw.0.iter().map(|(n, _)| n.as_str()).collect();
-    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    // The index's keys side by side in one string: a lookup compares against
+    // memory a few pages long, not against a name wherever its parse left it.
+    let packed: String = names.concat();
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+    let mut at = 0;
+    for (i, n) in names.iter().enumerate() {
+        index.insert(&packed[at..at + n.len()], i);
+        at += n.len();
+    }
     let mut services: Vec<Service> = raw.0.iter().map(|(name, s)| service(ctx, name, s)).collect();
     for ((name, s), svc) in raw.0.iter().zip(services.iter_mut()) {
         let base = [Seg::from("services"), Seg::from(name)];
