@@ -11,7 +11,7 @@ mod values;
 
 use super::error::Issue;
 use super::raw::RawTopology;
-use crate::model::{Mode, Model, ServiceId, Thresholds, Variant};
+use crate::model::{Mode, Model, Thresholds, Variant};
 use crate::time::Span;
 pub use modes::refuse_in_requests;
 pub use scan::{as_text, clean, datetimes_as_text, scan};
@@ -97,7 +97,6 @@ pub fn validate(raw: &RawTopology, default_name: &str, variants: Vec<Variant>) -
     let before = ctx.issues.len();
     let (services, deps) = validate_services(&mut ctx, &raw.services);
     let services_ok = ctx.issues.len() == before;
-    ctx.service_ids = services.iter().enumerate().map(|(i, s)| (s.name.clone(), ServiceId(i))).collect();
     let (scenario, pending_sets) = scenario::validate_scenario(&mut ctx, raw, &services, &deps);
     let expected = expect::validate_expect(&mut ctx, raw, &services);
     if mode == Mode::Requests {

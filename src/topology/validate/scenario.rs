@@ -309,6 +309,9 @@ fn flatten(key: &str, value: &Value, out: &mut Vec<(String, Value)>) {
 }
 
 pub(super) fn service_id(ctx: &mut Ctx, path: &[Seg], name: &str, services: &[Service]) -> Option<ServiceId> {
+    if ctx.service_ids.is_empty() {
+        ctx.service_ids = services.iter().enumerate().map(|(i, s)| (s.name.clone(), ServiceId(i))).collect();
+    }
     let found = ctx.service_ids.get(name).copied();
     if found.is_none() {
         let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();

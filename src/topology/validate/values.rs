@@ -21,7 +21,8 @@ pub struct Ctx {
     pub segments: Vec<String>,
     /// Scenario entries and calls left out with `enabled = false`.
     pub disabled: Vec<String>,
-    /// Each service's id by name, once the services are validated.
+    /// Each service's id by name, built at the scenario's first lookup (most
+    /// topologies name few services there, and a healthy one none).
     pub service_ids: HashMap<String, ServiceId>,
 }
 
