@@ -128,8 +128,10 @@ pub fn cost(
     c
 }
 
+/// `x` to the power `n`, skipping `powf` where its answer is known exactly:
+/// `x^1 = x`, `1^n = 1`, and `(+0)^n = +0` for `n > 0`.
 fn powi_or_f(x: f64, n: f64) -> f64 {
-    if n == 1.0 { x } else { x.powf(n) }
+    if n == 1.0 || x == 1.0 || x.to_bits() == 0 && n > 0.0 { x } else { x.powf(n) }
 }
 
 /// Sets the load service `id` puts on its callees when it works on
@@ -316,5 +318,22 @@ pub fn advance_retry_modes(params: &Params, deps: &mut [DepState], now_s: f64, d
             sdk.limiter.tick(now_s, sdk.wanted, sdk.throttled, dt_s);
             sdk.send_wait_s = retry_modes::next_send_wait_s(&sdk.limiter, sdk.send_wait_s, sdk.wanted);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_power_skipped_is_the_one_powf_gives() {
+        for n in [0.5, 1.0, 1.2, 2.0, 11.0, 100.0] {
+            for x in [0.0, 1e-300, 0.3, 0.999_999, 1.0] {
+                assert_eq!(powi_or_f(x, n).to_bits(), x.powf(n).to_bits(), "{x}^{n}");
+            }
+        }
+        // Negative zero keeps `powf`'s sign rules.
+        assert_eq!(powi_or_f(-0.0, 11.0).to_bits(), (-0.0f64).powf(11.0).to_bits());
+        assert_eq!(powi_or_f(-0.0, 1.2).to_bits(), (-0.0f64).powf(1.2).to_bits());
     }
 }
