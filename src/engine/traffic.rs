@@ -191,18 +191,14 @@ pub(super) fn solve_service(
     };
     let late = if offered > 0.0 {
         // Callers mostly share a few timeouts: each distinct one is evaluated once in a row.
-        let mut last: Option<(u64, u64, f64)> = None;
-        let mut in_time = |t: f64, factor: f64| match last {
-            Some((a, b, v)) if (a, b) == (t.to_bits(), factor.to_bits()) => v,
-            _ => {
-                let v = in_time(t, factor);
-                last = Some((t.to_bits(), factor.to_bits(), v));
-                v
-            }
-        };
-        let mut on_time = external * in_time(timeout, external_factor);
+        let mut last = (timeout.to_bits(), external_factor.to_bits(), in_time(timeout, external_factor));
+        let mut on_time = external * last.2;
         for &d in &wiring.incoming[id.0] {
-            on_time += deps[d.0].call_rate * in_time(params.deps[d.0].timeout.secs(), deps[d.0].wait_factor);
+            let (t, factor) = (params.deps[d.0].timeout.secs(), deps[d.0].wait_factor);
+            if (t.to_bits(), factor.to_bits()) != (last.0, last.1) {
+                last = (t.to_bits(), factor.to_bits(), in_time(t, factor));
+            }
+            on_time += deps[d.0].call_rate * last.2;
         }
         (1.0 - on_time / offered).clamp(0.0, 1.0)
     } else {
