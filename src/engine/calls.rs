@@ -66,10 +66,11 @@ pub fn cost(
             queueing: callee.queueing.scaled(ds.wait_factor),
             ..callee
         };
-        let mut attempt = sync_call::attempt(&callee, dep.timeout.secs(), ds.partitions > 0);
-        ds.attempt_success = attempt.success;
+        let partitioned = ds.partitions > 0;
         match &dep.kind {
             DepKind::Sync => {
+                let mut attempt = sync_call::attempt(&callee, dep.timeout.secs(), partitioned);
+                ds.attempt_success = attempt.success;
                 if let Some(p) = &dep.extras.pool {
                     let a = pool::acquire(p, ds.leaked, ds.call_rate / instances, attempt.time_s);
                     ds.granted = a.granted;
@@ -102,6 +103,8 @@ pub fn cost(
                 ds.calls_per_request = calls * outcome.attempts * through;
             }
             DepKind::Buffered(b) => {
+                // A buffer reads whether its writes get through, not how long they take.
+                ds.attempt_success = sync_call::success(&callee, dep.timeout.secs(), partitioned);
                 let (_, blocking) = policy(b.when_full, census);
                 let blocked = if ds.writes > 0.0 { (ds.overflow / ds.writes).min(1.0) * blocking } else { 0.0 };
                 c.hold_s += dep.per_request * blocked * dep.timeout.secs();
@@ -112,10 +115,11 @@ pub fn cost(
                 ds.calls_per_request = dep.per_request;
             }
             DepKind::Control(ctl) => {
+                ds.attempt_success = sync_call::success(&callee, dep.timeout.secs(), partitioned);
                 // An autoscaling policy's metrics feed the policy, not the requests.
                 let policy = params.services[id.0].extras.autoscaling.as_ref().and_then(|a| a.metrics);
                 if policy != Some(dep.callee) {
-                    c.success *= control::effectiveness(ctl, attempt.success, ds.short_since, now);
+                    c.success *= control::effectiveness(ctl, ds.attempt_success, ds.short_since, now);
                 }
                 ds.calls_per_request = dep.per_request;
             }
