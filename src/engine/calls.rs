@@ -66,10 +66,11 @@ pub fn cost(
             queueing: callee.queueing.scaled(ds.wait_factor),
             ..callee
         };
-        let mut attempt = sync_call::attempt(&callee, dep.timeout.secs(), ds.partitions > 0);
-        ds.attempt_success = attempt.success;
+        let partitioned = ds.partitions > 0;
         match &dep.kind {
             DepKind::Sync => {
+                let mut attempt = sync_call::attempt(&callee, dep.timeout.secs(), partitioned);
+                ds.attempt_success = attempt.success;
                 if let Some(p) = &dep.extras.pool {
                     let a = pool::acquire(p, ds.leaked, ds.call_rate / instances, attempt.time_s);
                     ds.granted = a.granted;
@@ -102,6 +103,8 @@ pub fn cost(
                 ds.calls_per_request = calls * outcome.attempts * through;
             }
             DepKind::Buffered(b) => {
+                // A buffer reads whether its writes get through, not how long they take.
+                ds.attempt_success = sync_call::success(&callee, dep.timeout.secs(), partitioned);
                 let (_, blocking) = policy(b.when_full, census);
                 let blocked = if ds.writes > 0.0 { (ds.overflow / ds.writes).min(1.0) * blocking } else { 0.0 };
                 c.hold_s += dep.per_request * blocked * dep.timeout.secs();
@@ -112,10 +115,11 @@ pub fn cost(
                 ds.calls_per_request = dep.per_request;
             }
             DepKind::Control(ctl) => {
+                ds.attempt_success = sync_call::success(&callee, dep.timeout.secs(), partitioned);
                 // An autoscaling policy's metrics feed the policy, not the requests.
                 let policy = params.services[id.0].extras.autoscaling.as_ref().and_then(|a| a.metrics);
                 if policy != Some(dep.callee) {
-                    c.success *= control::effectiveness(ctl, attempt.success, ds.short_since, now);
+                    c.success *= control::effectiveness(ctl, ds.attempt_success, ds.short_since, now);
                 }
                 ds.calls_per_request = dep.per_request;
             }
@@ -128,8 +132,10 @@ pub fn cost(
     c
 }
 
+/// `x` to the power `n`, skipping `powf` where its answer is known exactly:
+/// `x^1 = x`, `1^n = 1`, and `(+0)^n = +0` for `n > 0`.
 fn powi_or_f(x: f64, n: f64) -> f64 {
-    if n == 1.0 { x } else { x.powf(n) }
+    if n == 1.0 || x == 1.0 || x.to_bits() == 0 && n > 0.0 { x } else { x.powf(n) }
 }
 
 /// Sets the load service `id` puts on its callees when it works on
@@ -316,5 +322,22 @@ pub fn advance_retry_modes(params: &Params, deps: &mut [DepState], now_s: f64, d
             sdk.limiter.tick(now_s, sdk.wanted, sdk.throttled, dt_s);
             sdk.send_wait_s = retry_modes::next_send_wait_s(&sdk.limiter, sdk.send_wait_s, sdk.wanted);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_power_skipped_is_the_one_powf_gives() {
+        for n in [0.5, 1.0, 1.2, 2.0, 11.0, 100.0] {
+            for x in [0.0, 1e-300, 0.3, 0.999_999, 1.0] {
+                assert_eq!(powi_or_f(x, n).to_bits(), x.powf(n).to_bits(), "{x}^{n}");
+            }
+        }
+        // Negative zero keeps `powf`'s sign rules.
+        assert_eq!(powi_or_f(-0.0, 11.0).to_bits(), (-0.0f64).powf(11.0).to_bits());
+        assert_eq!(powi_or_f(-0.0, 1.2).to_bits(), (-0.0f64).powf(1.2).to_bits());
     }
 }

@@ -288,7 +288,7 @@ impl Solver {
                     Some(c) => Some(c),
                     None => Some(Inputs::of(params, wiring, states, deps, id, now)),
                 };
-                let profile = states[id.0].profile;
+                let profile = (states[id.0].profile, states[id.0].unread_wait);
                 sent.clear();
                 sent.extend(wiring.outgoing[id.0].iter().map(|d| (deps[d.0].call_rate, deps[d.0].overflow)));
                 let throttled = admission(wiring, deps, id);
@@ -306,9 +306,10 @@ impl Solver {
     }
 
     /// After service `id` was solved, marks whom its changes reach: its callers
-    /// if its profile or their throttling moved, a callee whose load moved,
-    /// itself if its buffers' overflow moved or, when `damp`, if a load it
-    /// sends is still short of its answer.
+    /// if its profile (with a chance of waiting left unevaluated, the Erlang C
+    /// arguments it stands for) or their throttling moved, a callee whose load
+    /// moved, itself if its buffers' overflow moved or, when `damp`, if a load
+    /// it sends is still short of its answer.
     #[allow(clippy::too_many_arguments)]
     fn propagate(
         &mut self,
@@ -317,15 +318,19 @@ impl Solver {
         states: &[ServiceState],
         deps: &mut [DepState],
         id: ServiceId,
-        profile: Profile,
+        profile: (Profile, Option<(f64, f64)>),
         sent: &[(f64, f64)],
         throttled: (f64, f64),
         damp: bool,
     ) {
         let now_throttled = admission(wiring, deps, id);
-        if moved_profile(&profile, &states[id.0].profile)
-            || moved(throttled.0, now_throttled.0)
-            || moved(throttled.1, now_throttled.1)
+        let now_profile = (states[id.0].profile, states[id.0].unread_wait);
+        // A chance of waiting left unevaluated is evaluated only when nothing else tells.
+        if !wiring.incoming[id.0].is_empty()
+            && (moved_profile(&profile.0, &now_profile.0)
+                || moved(throttled.0, now_throttled.0)
+                || moved(throttled.1, now_throttled.1)
+                || moved(p_wait(profile), p_wait(now_profile)))
         {
             for d in &wiring.incoming[id.0] {
                 self.touch(params.deps[d.0].caller);
@@ -369,8 +374,15 @@ fn moved_profile(a: &Profile, b: &Profile) -> bool {
         || moved(a.error, b.error)
         || moved(a.client_error, b.client_error)
         || moved(a.cold, b.cold)
-        || moved(a.queueing.p_wait, b.queueing.p_wait)
         || moved(a.queueing.cond_mean_s, b.queueing.cond_mean_s)
+}
+
+/// A profile's chance of waiting, evaluated now if it was left so (see [`ServiceState::unread_wait`]).
+fn p_wait((profile, unread): (Profile, Option<(f64, f64)>)) -> f64 {
+    match unread {
+        Some((servers, load)) => crate::mechanisms::queueing::erlang_c(servers, load),
+        None => profile.queueing.p_wait,
+    }
 }
 
 #[cfg(test)]
@@ -462,6 +474,54 @@ queue = 100
             );
             // The back end's wait holds the front end's threads: it works on less than its 800/s.
             assert!(sent > 400.0 && sent < 800.0, "queue {queue}: {sent}");
+        }
+    }
+
+    /// `back` is called by `front` through `kind`, and has outside clients of its own.
+    fn called_through(kind: &str) -> crate::model::Model {
+        let text = format!(
+            r#"duration = "1h"
+[services.front]
+instances = 4
+capacity = "1000/s"
+load = {{ kind = "constant", rate = "300/s" }}
+[services.front.calls.back]
+timeout = "2s"
+{kind}
+[services.back]
+instances = 10
+capacity = "100/s"
+latency = "50ms"
+load = {{ kind = "constant", rate = "100/s", timeout = "5s" }}
+"#
+        );
+        crate::topology::load_str("t.toml", &text, &[], None).expect("a valid topology")
+    }
+
+    #[test]
+    fn a_chance_of_waiting_only_buffered_callers_could_read_is_left_for_later() {
+        let buffered = r#"kind = "buffered"
+buffer = { size = 10000, when-full = "block", item-size = "1KB", drain = "1000/s" }"#;
+        for (kind, deferred) in [("", false), (buffered, true)] {
+            let model = called_through(kind);
+            let params = Params::new(&model.services, &model.deps);
+            let wiring = Wiring::new(&model);
+            let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();
+            let mut deps = vec![DepState::default(); model.deps.len()];
+            let mut solver = Solver::new(&params, &wiring);
+            assert!(solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0).converged);
+            let back = model.services.iter().position(|s| s.name == "back").unwrap();
+            let (profile, unread) = (states[back].profile, states[back].unread_wait);
+            // Busy, but its tail past the 2 s timeout is invisible: a sync caller's mean wait still reads it.
+            assert!(profile.queueing.cond_mean_s > 0.0, "{profile:?}");
+            assert_eq!((profile.queueing.p_wait.is_nan(), unread.is_some()), (deferred, deferred), "{kind}");
+            // Evaluated when the solver needs it, it is the Erlang C a reader would have seen.
+            let c = p_wait((profile, unread));
+            assert!(c > 0.0 && c < 1.0, "{kind}: {c}");
+            if let Some((servers, load)) = unread {
+                let w = crate::mechanisms::queueing::wait(servers, 0.05, load / 0.05, Default::default());
+                assert_eq!(c.to_bits(), w.p_wait.to_bits());
+            }
         }
     }
 

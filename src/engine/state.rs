@@ -89,6 +89,9 @@ pub struct ServiceState {
     /// (serving instances, arrival rate held under saturation, capacity, hold,
     /// variability), for a solve that repeats them.
     pub wait_memo: Option<([u64; 6], crate::mechanisms::queueing::Wait)>,
+    /// The Erlang C arguments `(servers, load)` of `profile`'s chance of
+    /// waiting, when it was left unevaluated (NaN) because nobody reads it.
+    pub unread_wait: Option<(f64, f64)>,
 }
 
 /// A router's view of its targets (in the order of its calls).
@@ -210,6 +213,7 @@ impl ServiceState {
             last_scale_in: None,
             scaling_stalled: false,
             wait_memo: None,
+            unread_wait: None,
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::mechanisms::{
     buffer, capacity, closed_loop, load, partitions, priority, queueing, segments, serverless, shedding,
 };
 use crate::model::LoadShape;
-use crate::model::{DepId, Model, ServiceId};
+use crate::model::{DepId, DepKind, Model, ServiceId};
 use crate::time::SimTime;
 
 /// The graph's adjacency, fixed for a run.
@@ -147,20 +147,33 @@ pub(super) fn solve_service(
         v.arrival_cv.to_bits(),
         v.service_cv.to_bits(),
     ];
-    // Only callers read the chance of waiting, and a service's own late
-    // requests where the tail past its clients' timeout shows: a service no
-    // one calls leaves it unevaluated (NaN) when that tail is invisible.
+    // The chance of waiting is read by sync callers (their mean wait), and
+    // where the tail past a timeout shows: by this service's late requests
+    // (its clients' timeout and its callers'), and by every caller's
+    // attempts (its own timeout, the same tail). Where nobody reads it, it is
+    // left unevaluated (NaN), with what it would be computed from.
     let timeout = svc.load.timeout.secs();
     let extras: &[f64] = if cold == 0.0 { &[0.0] } else { &[0.0, cold_s] };
     let read = |cond_mean_s: f64| {
-        !wiring.incoming[id.0].is_empty()
-            || offered > 0.0
-                && !extras.iter().all(|&extra| queueing::tail_invisible(cond_mean_s, timeout - served - hold_s - extra))
+        let shows = |cond_mean_s: f64, t: f64| {
+            !extras.iter().all(|&extra| queueing::tail_invisible(cond_mean_s, t - served - hold_s - extra))
+        };
+        // A prioritised service sets its callers' wait factors after this.
+        wiring.prioritised[id.0]
+            || offered > 0.0 && shows(cond_mean_s, timeout)
+            || wiring.incoming[id.0].iter().any(|d| {
+                let dep = &params.deps[d.0];
+                matches!(dep.kind, DepKind::Sync) || shows(cond_mean_s * deps[d.0].wait_factor, dep.timeout.secs())
+            })
     };
     let queueing = match st.wait_memo {
-        Some((k, w)) if same_bits(&k, &key) => w,
+        Some((k, w)) if same_bits(&k, &key) => {
+            st.unread_wait = None;
+            w
+        }
         _ => {
-            let w = queueing_wait(svc, &census, arrivals, cap, hold_s, read);
+            let (w, unread) = queueing_wait(svc, &census, arrivals, cap, hold_s, read);
+            st.unread_wait = unread;
             if !w.p_wait.is_nan() {
                 st.wait_memo = Some((key, w));
             }
@@ -178,18 +191,14 @@ pub(super) fn solve_service(
     };
     let late = if offered > 0.0 {
         // Callers mostly share a few timeouts: each distinct one is evaluated once in a row.
-        let mut last: Option<(u64, u64, f64)> = None;
-        let mut in_time = |t: f64, factor: f64| match last {
-            Some((a, b, v)) if (a, b) == (t.to_bits(), factor.to_bits()) => v,
-            _ => {
-                let v = in_time(t, factor);
-                last = Some((t.to_bits(), factor.to_bits(), v));
-                v
-            }
-        };
-        let mut on_time = external * in_time(timeout, external_factor);
+        let mut last = (timeout.to_bits(), external_factor.to_bits(), in_time(timeout, external_factor));
+        let mut on_time = external * last.2;
         for &d in &wiring.incoming[id.0] {
-            on_time += deps[d.0].call_rate * in_time(params.deps[d.0].timeout.secs(), deps[d.0].wait_factor);
+            let (t, factor) = (params.deps[d.0].timeout.secs(), deps[d.0].wait_factor);
+            if (t.to_bits(), factor.to_bits()) != (last.0, last.1) {
+                last = (t.to_bits(), factor.to_bits(), in_time(t, factor));
+            }
+            on_time += deps[d.0].call_rate * last.2;
         }
         (1.0 - on_time / offered).clamp(0.0, 1.0)
     } else {
@@ -235,7 +244,8 @@ fn same_bits<const N: usize>(a: &[u64; N], b: &[u64; N]) -> bool {
 /// Were it dropped at saturation, callers would see every request late just
 /// under capacity and none just over it, and a queue balanced at its
 /// capacity (as in a retry storm) would flip between the two at every solve.
-/// The chance of waiting is evaluated only if `read(cond_mean_s)`.
+/// The chance of waiting is evaluated only if `read(cond_mean_s)`; if not,
+/// the Erlang C arguments it stands for come with it.
 fn queueing_wait(
     svc: &crate::model::Service,
     census: &super::fleet::Census,
@@ -243,13 +253,13 @@ fn queueing_wait(
     cap: f64,
     hold_s: f64,
     read: impl FnOnce(f64) -> bool,
-) -> queueing::Wait {
+) -> (queueing::Wait, Option<(f64, f64)>) {
     if census.serving == 0 || hold_s <= 0.0 || cap <= 0.0 {
-        return queueing::Wait::NONE;
+        return (queueing::Wait::NONE, None);
     }
     let n = census.serving as f64;
     let arrivals = arrivals.min(queueing::SATURATION * cap);
-    queueing::wait_if(cap * hold_s / n, hold_s, arrivals / n, svc.variability, read)
+    queueing::wait_deferred(cap * hold_s / n, hold_s, arrivals / n, svc.variability, read)
 }
 
 /// Shares `cap` among outside clients (priority 0) and callers by priority;
@@ -457,7 +467,7 @@ mod tests {
         .unwrap();
         let svc = &model.services[0];
         let census = crate::engine::fleet::Fleet::new(svc.instances).census();
-        let at = |accepted: f64| queueing_wait(svc, &census, accepted, 100.0, 0.01, |_| true);
+        let at = |accepted: f64| queueing_wait(svc, &census, accepted, 100.0, 0.01, |_| true).0;
         // Just under, at and over capacity, callers see one same wait: no jump for a solve to flip across.
         let under = at(99.999);
         assert_eq!(under, at(100.0));

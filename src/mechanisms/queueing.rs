@@ -275,16 +275,32 @@ pub fn wait(servers: f64, service_s: f64, arrivals: f64, v: Variability) -> Wait
 /// step per server) is evaluated only if `needed(cond_mean_s)` says it will
 /// be read; otherwise it is NaN.
 pub fn wait_if(servers: f64, service_s: f64, arrivals: f64, v: Variability, needed: impl FnOnce(f64) -> bool) -> Wait {
+    wait_deferred(servers, service_s, arrivals, v, needed).0
+}
+
+/// As [`wait_if`], with the arguments `(servers, load)` of the Erlang C left
+/// unevaluated, if it was: `erlang_c(servers, load)` is the chance of waiting
+/// the NaN stands for.
+pub fn wait_deferred(
+    servers: f64,
+    service_s: f64,
+    arrivals: f64,
+    v: Variability,
+    needed: impl FnOnce(f64) -> bool,
+) -> (Wait, Option<(f64, f64)>) {
     if arrivals <= 0.0 || service_s <= 0.0 || servers <= 0.0 {
-        return Wait::NONE;
+        return (Wait::NONE, None);
     }
     let load = arrivals * service_s;
     if load >= servers {
-        return Wait { p_wait: 1.0, cond_mean_s: f64::INFINITY };
+        return (Wait { p_wait: 1.0, cond_mean_s: f64::INFINITY }, None);
     }
     let cond_mean_s = service_s / (servers - load) * v.factor();
-    let p_wait = if needed(cond_mean_s) { erlang_c(servers, load) } else { f64::NAN };
-    Wait { p_wait, cond_mean_s }
+    if needed(cond_mean_s) {
+        (Wait { p_wait: erlang_c(servers, load), cond_mean_s }, None)
+    } else {
+        (Wait { p_wait: f64::NAN, cond_mean_s }, Some((servers, load)))
+    }
 }
 
 /// M/M/c: the chance a request's response time (wait plus exponential service
@@ -452,6 +468,12 @@ mod tests {
         );
         assert!(full.p_wait > 0.0 && lazy.p_wait.is_nan());
         assert_eq!(full.cond_mean_s.to_bits(), lazy.cond_mean_s.to_bits());
+        // What it stands for is the Erlang C of the arguments left over.
+        let (deferred, args) = wait_deferred(57.6, 0.05, 900.0, Variability::default(), |_| false);
+        let (servers, load) = args.expect("left unevaluated");
+        assert_eq!(erlang_c(servers, load).to_bits(), full.p_wait.to_bits());
+        assert_eq!(deferred.cond_mean_s.to_bits(), full.cond_mean_s.to_bits());
+        assert_eq!(wait_deferred(57.6, 0.05, 900.0, Variability::default(), |_| true), (full, None));
     }
 
     #[test]

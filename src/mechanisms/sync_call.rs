@@ -80,19 +80,33 @@ pub fn attempt(callee: &Profile, timeout_s: f64, partitioned: bool) -> Attempt {
         return Attempt { success: 0.0, time_s: timeout_s, permanent: 0.0 };
     }
     let accepted = 1.0 - callee.refused;
-    // On time: the backlog's wait, the random wait below saturation, the hold, and a cold start for some.
-    let on_time_with = |extra: f64| {
-        in_time(callee.wait_s, callee.hold_s + extra, timeout_s)
-            * callee.queueing.within(timeout_s - callee.wait_s - callee.hold_s - extra)
-    };
     let busy = callee.wait_s + callee.queueing.mean_s() + callee.hold_s;
-    let on_time = with_cold(callee.cold, callee.cold_s, on_time_with);
+    let on_time = on_time(callee, timeout_s);
     let waited = with_cold(callee.cold, callee.cold_s, |extra| (busy + extra).min(timeout_s));
     Attempt {
         success: accepted * on_time * (1.0 - callee.error),
         time_s: accepted * waited,
         permanent: accepted * on_time * callee.client_error,
     }
+}
+
+/// The [`Attempt::success`] of [`attempt`] alone, for callers that read
+/// nothing else (buffers, control loops): the same operations, bit for bit.
+pub fn success(callee: &Profile, timeout_s: f64, partitioned: bool) -> f64 {
+    if partitioned {
+        return 0.0;
+    }
+    (1.0 - callee.refused) * on_time(callee, timeout_s) * (1.0 - callee.error)
+}
+
+/// The chance an accepted attempt is answered within `timeout_s`: the
+/// backlog's wait, the random wait below saturation, the hold, and a cold start for some.
+fn on_time(callee: &Profile, timeout_s: f64) -> f64 {
+    let on_time_with = |extra: f64| {
+        in_time(callee.wait_s, callee.hold_s + extra, timeout_s)
+            * callee.queueing.within(timeout_s - callee.wait_s - callee.hold_s - extra)
+    };
+    with_cold(callee.cold, callee.cold_s, on_time_with)
 }
 
 #[cfg(test)]
@@ -150,6 +164,25 @@ mod tests {
         let a = attempt(&p, 1.0, false);
         assert!((a.success - (1.0 - 0.9 * (-0.9f64).exp())).abs() < 1e-9, "{a:?}");
         assert!((a.time_s - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_success_alone_is_the_attempts() {
+        let queueing = super::super::queueing::wait(1.0, 0.1, 9.0, Default::default());
+        let profiles = [
+            Profile::PERFECT,
+            Profile { hold_s: 0.1, queueing, error: 0.03, client_error: 0.01, refused: 0.2, ..Profile::PERFECT },
+            Profile { hold_s: 0.5, wait_s: 0.2, cold: 0.25, cold_s: 0.4, ..Profile::PERFECT },
+            Profile { hold_s: 3.0, ..Profile::PERFECT },
+        ];
+        for p in profiles {
+            for timeout_s in [0.05, 0.3, 1.0, 2.0] {
+                for partitioned in [false, true] {
+                    let a = attempt(&p, timeout_s, partitioned);
+                    assert_eq!(success(&p, timeout_s, partitioned).to_bits(), a.success.to_bits(), "{p:?}");
+                }
+            }
+        }
     }
 
     #[test]
