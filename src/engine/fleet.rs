@@ -6,6 +6,7 @@ use std::cell::OnceCell;
 
 mod census;
 mod merge;
+mod row;
 
 pub use census::Census;
 
@@ -143,7 +144,7 @@ const NEVER: SimTime = SimTime(u64::MAX);
 /// All the instances of one service.
 #[derive(Debug, Clone)]
 pub struct Fleet {
-    cohorts: Vec<Cohort>,
+    cohorts: row::Row,
     /// Cohorts changed since the last [`Fleet::tidy`].
     dirty: bool,
     /// Booting instances are promoted at multiples of this (the run's step).
@@ -180,7 +181,7 @@ impl PartialEq for Fleet {
 impl Fleet {
     pub fn new(instances: u32) -> Fleet {
         Fleet {
-            cohorts: vec![Cohort::serving(instances, Version::default())],
+            cohorts: row::Row::new(Cohort::serving(instances, Version::default())),
             dirty: false,
             grid: Span(1),
             census: OnceCell::new(),
