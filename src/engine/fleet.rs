@@ -271,7 +271,12 @@ impl Fleet {
 
     /// The fleet-wide sums, counted again only after a change.
     pub fn census(&self) -> Census {
-        *self.census.get_or_init(|| self.count())
+        *self.census_ref()
+    }
+
+    /// As [`Fleet::census`], borrowed rather than copied.
+    pub fn census_ref(&self) -> &Census {
+        self.census.get_or_init(|| self.count())
     }
 
     /// Moves up to `n` instances of cohorts matching `pick` (in cohort order) into

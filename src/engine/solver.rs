@@ -65,16 +65,54 @@ impl Inputs {
         id: ServiceId,
         now: SimTime,
     ) -> Inputs {
-        let st = &states[id.0];
+        let (external, partitions) = Inputs::worked_out(params, wiring, deps, &states[id.0], id, now);
+        Inputs::with(&states[id.0], external, partitions)
+    }
+
+    /// The inputs not read straight from the service's state: its outside load and partitions.
+    fn worked_out(
+        params: &Params,
+        wiring: &Wiring,
+        deps: &[DepState],
+        st: &ServiceState,
+        id: ServiceId,
+        now: SimTime,
+    ) -> (f64, u32) {
+        let external = load::rate_at(&params.services[id.0].load.shape, now) * st.load_factor;
+        (external, wiring.outgoing[id.0].iter().map(|d| deps[d.0].partitions).sum())
+    }
+
+    fn with(st: &ServiceState, external: f64, partitions: u32) -> Inputs {
         Inputs {
             census: st.fleet.census(),
-            external: load::rate_at(&params.services[id.0].load.shape, now) * st.load_factor,
+            external,
             queue: st.queue,
             warm_load: st.warm_load,
             fault: st.fault,
-            partitions: wiring.outgoing[id.0].iter().map(|d| deps[d.0].partitions).sum(),
+            partitions,
         }
     }
+
+    /// Equal to [`Inputs::with`]'s, compared where they are rather than copied.
+    fn equals(&self, st: &ServiceState, external: f64, partitions: u32) -> bool {
+        self.external == external
+            && self.queue == st.queue
+            && self.warm_load == st.warm_load
+            && self.fault == st.fault
+            && self.partitions == partitions
+            && self.census == *st.fleet.census_ref()
+    }
+}
+
+/// What the solver knows of a service's inputs at the instant being solved.
+#[derive(Debug, Clone, Copy)]
+enum Current {
+    /// Not looked at yet.
+    Unknown,
+    /// Equal to its inputs when last solved, which stand for them.
+    Same,
+    /// Moved since it was last solved.
+    Moved(Inputs),
 }
 
 /// Which services must be solved again; kept between instants.
@@ -98,8 +136,8 @@ pub struct Solver {
     cursor: Option<u32>,
     /// Each service's inputs when last solved.
     inputs: Vec<Option<Inputs>>,
-    /// Each service's inputs at this instant, and which are known.
-    current: Vec<Option<Inputs>>,
+    /// Each service's inputs at this instant, and the services whose are known.
+    current: Vec<Current>,
     known: Vec<usize>,
     /// Services that read time or buffer levels (control loops, buffers):
     /// solved at every instant.
@@ -155,7 +193,7 @@ impl Solver {
             position,
             cursor: None,
             inputs: vec![None; n],
-            current: vec![None; n],
+            current: vec![Current::Unknown; n],
             known: Vec::new(),
             volatile,
             timed,
@@ -222,12 +260,21 @@ impl Solver {
         id: ServiceId,
         now: SimTime,
     ) {
-        let inputs = Some(Inputs::of(params, wiring, states, deps, id, now));
-        if self.current[id.0].is_none() {
+        let st = &states[id.0];
+        let (external, partitions) = Inputs::worked_out(params, wiring, deps, st, id, now);
+        if let Current::Unknown = self.current[id.0] {
             self.known.push(id.0);
         }
-        self.current[id.0] = inputs;
-        if self.volatile[id.0] || self.inputs[id.0] != inputs {
+        // Equal inputs need not be kept: the last solve's stand for them.
+        let same = self.inputs[id.0].as_ref().is_some_and(|last| last.equals(st, external, partitions));
+        #[cfg(debug_assertions)]
+        assert_eq!(same, self.inputs[id.0] == Some(Inputs::with(st, external, partitions)));
+        if same {
+            self.current[id.0] = Current::Same;
+        } else {
+            self.current[id.0] = Current::Moved(Inputs::with(st, external, partitions));
+        }
+        if self.volatile[id.0] || !same {
             self.touch(id);
         }
     }
@@ -283,11 +330,22 @@ impl Solver {
                 self.cursor = Some(p);
                 self.dirty[id.0] = false;
                 out.solved += 1;
-                // Solving changes none of a service's own inputs.
-                self.inputs[id.0] = match self.current[id.0] {
-                    Some(c) => Some(c),
-                    None => Some(Inputs::of(params, wiring, states, deps, id, now)),
-                };
+                // Solving changes no service's inputs: once known, they
+                // hold for the rest of the instant.
+                match self.current[id.0] {
+                    Current::Same => {}
+                    Current::Moved(c) => self.inputs[id.0] = Some(c),
+                    Current::Unknown => {
+                        self.known.push(id.0);
+                        self.inputs[id.0] = Some(Inputs::of(params, wiring, states, deps, id, now));
+                    }
+                }
+                self.current[id.0] = Current::Same;
+                #[cfg(debug_assertions)]
+                {
+                    let (kept, again) = (self.inputs[id.0], Some(Inputs::of(params, wiring, states, deps, id, now)));
+                    assert!(kept == again || format!("{kept:?}") == format!("{again:?}"), "{kept:?} against {again:?}");
+                }
                 let profile = states[id.0].profile;
                 sent.clear();
                 sent.extend(wiring.outgoing[id.0].iter().map(|d| (deps[d.0].call_rate, deps[d.0].overflow)));
@@ -300,7 +358,7 @@ impl Solver {
         self.descending = false;
         self.solved += out.solved as u64;
         for i in self.known.drain(..) {
-            self.current[i] = None;
+            self.current[i] = Current::Unknown;
         }
         out
     }
