@@ -211,7 +211,7 @@ impl Fleet {
     /// key moved. Whether it tidies at all is left as it was. Debug builds
     /// check `f`'s answers.
     pub fn update(&mut self, mut f: impl FnMut(&mut Cohort) -> Moved) {
-        let mut most = Moved::Nothing;
+        let mut counted = false;
         for (i, k) in self.cohorts.iter_mut().enumerate() {
             #[cfg(debug_assertions)]
             let before = (k.counted(), k.key_but_progress(self.grid), k.phase);
@@ -229,12 +229,13 @@ impl Fleet {
                 let booting = |p: Phase| matches!(p, Phase::Booting { .. });
                 assert!(!booting(k.phase) || k.phase == before.2, "an update started an instance: {k:?}");
             }
-            if moved > Moved::Nothing {
+            // Most cohorts move nothing: they cost one comparison.
+            if moved != Moved::Nothing {
                 self.moves.moved(i);
+                counted |= moved == Moved::Counted;
             }
-            most = most.max(moved);
         }
-        if most == Moved::Counted {
+        if counted {
             self.census.take();
         }
     }
