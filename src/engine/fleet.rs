@@ -3,6 +3,7 @@
 use crate::model::Version;
 use crate::time::{SimTime, Span};
 use std::cell::OnceCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 mod census;
 mod merge;
@@ -138,6 +139,9 @@ impl Cohort {
     }
 }
 
+/// Censuses counted so far, by every fleet: the next count's number.
+static COUNTS: AtomicU64 = AtomicU64::new(0);
+
 /// Later than any time: no start-up ends then.
 const NEVER: SimTime = SimTime(u64::MAX);
 
@@ -149,8 +153,9 @@ pub struct Fleet {
     dirty: bool,
     /// Booting instances are promoted at multiples of this (the run's step).
     grid: Span,
-    /// The census of the cohorts as they are, once asked for; cleared by every change.
-    census: OnceCell<Census>,
+    /// The census of the cohorts as they are, once asked for, with the
+    /// number of its count ([`Fleet::counted_census`]); cleared by every change.
+    census: OnceCell<(Census, u64)>,
     /// What [`Fleet::tidy`] needs to look at next time ([`merge::Moves`]).
     moves: merge::Moves,
     /// No booting instance is ready before this (a lower bound): until
@@ -272,12 +277,14 @@ impl Fleet {
 
     /// The fleet-wide sums, counted again only after a change.
     pub fn census(&self) -> Census {
-        *self.census_ref()
+        self.counted_census().0
     }
 
-    /// As [`Fleet::census`], borrowed rather than copied.
-    pub fn census_ref(&self) -> &Census {
-        self.census.get_or_init(|| self.count())
+    /// The census with the number of the count that gave it: numbers are
+    /// never reused, by any fleet, so two reads with the same number read
+    /// the same census, bit for bit, whatever changed and was undone between.
+    pub fn counted_census(&self) -> &(Census, u64) {
+        self.census.get_or_init(|| (self.count(), COUNTS.fetch_add(1, Ordering::Relaxed)))
     }
 
     /// Moves up to `n` instances of cohorts matching `pick` (in cohort order) into

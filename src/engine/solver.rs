@@ -93,14 +93,15 @@ impl Inputs {
         }
     }
 
-    /// Equal to [`Inputs::with`]'s, compared where they are rather than copied.
-    fn equals(&self, st: &ServiceState, external: f64, partitions: u32) -> bool {
+    /// Equal to [`Inputs::with`]'s, compared where they are rather than
+    /// copied; the census only when it was counted again since (`recounted`).
+    fn equals(&self, st: &ServiceState, external: f64, partitions: u32, census: &Census, recounted: bool) -> bool {
         self.external == external
             && self.queue == st.queue
             && self.warm_load == st.warm_load
             && self.fault == st.fault
             && self.partitions == partitions
-            && self.census == *st.fleet.census_ref()
+            && (!recounted || self.census == *census)
     }
 }
 
@@ -111,8 +112,8 @@ enum Current {
     Unknown,
     /// Equal to its inputs when last solved, which stand for them.
     Same,
-    /// Moved since it was last solved.
-    Moved(Inputs),
+    /// Moved since it was last solved; with the number of its census's count.
+    Moved(Inputs, u64),
 }
 
 /// Which services must be solved again; kept between instants.
@@ -136,6 +137,12 @@ pub struct Solver {
     cursor: Option<u32>,
     /// Each service's inputs when last solved.
     inputs: Vec<Option<Inputs>>,
+    /// For each, the number of a count of its fleet's census equal to the
+    /// one in its inputs ([`Fleet::counted_census`]; `u64::MAX`: none): while
+    /// the fleet's census has that number, it need not be compared.
+    ///
+    /// [`Fleet::counted_census`]: super::fleet::Fleet::counted_census
+    counted: Vec<u64>,
     /// Each service's inputs at this instant, and the services whose are known.
     current: Vec<Current>,
     known: Vec<usize>,
@@ -193,6 +200,7 @@ impl Solver {
             position,
             cursor: None,
             inputs: vec![None; n],
+            counted: vec![u64::MAX; n],
             current: vec![Current::Unknown; n],
             known: Vec::new(),
             volatile,
@@ -266,13 +274,18 @@ impl Solver {
             self.known.push(id.0);
         }
         // Equal inputs need not be kept: the last solve's stand for them.
-        let same = self.inputs[id.0].as_ref().is_some_and(|last| last.equals(st, external, partitions));
+        let &(ref census, count) = st.fleet.counted_census();
+        let recounted = self.counted[id.0] != count;
+        let same =
+            self.inputs[id.0].as_ref().is_some_and(|last| last.equals(st, external, partitions, census, recounted));
         #[cfg(debug_assertions)]
         assert_eq!(same, self.inputs[id.0] == Some(Inputs::with(st, external, partitions)));
         if same {
+            // Equal censuses stand for each other: this count's is the one kept.
+            self.counted[id.0] = count;
             self.current[id.0] = Current::Same;
         } else {
-            self.current[id.0] = Current::Moved(Inputs::with(st, external, partitions));
+            self.current[id.0] = Current::Moved(Inputs::with(st, external, partitions), count);
         }
         if self.volatile[id.0] || !same {
             self.touch(id);
@@ -334,10 +347,14 @@ impl Solver {
                 // hold for the rest of the instant.
                 match self.current[id.0] {
                     Current::Same => {}
-                    Current::Moved(c) => self.inputs[id.0] = Some(c),
+                    Current::Moved(c, count) => {
+                        self.inputs[id.0] = Some(c);
+                        self.counted[id.0] = count;
+                    }
                     Current::Unknown => {
                         self.known.push(id.0);
                         self.inputs[id.0] = Some(Inputs::of(params, wiring, states, deps, id, now));
+                        self.counted[id.0] = states[id.0].fleet.counted_census().1;
                     }
                 }
                 self.current[id.0] = Current::Same;
