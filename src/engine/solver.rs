@@ -105,11 +105,10 @@ impl Inputs {
     }
 }
 
-/// What the solver knows of a service's inputs at the instant being solved.
+/// What the solver knows of a service's inputs at the instant being solved
+/// (when it looked at them during the instant, [`Solver::seen`]).
 #[derive(Debug, Clone, Copy)]
 enum Current {
-    /// Not looked at yet.
-    Unknown,
     /// Equal to its inputs when last solved, which stand for them.
     Same,
     /// Moved since it was last solved; with the number of its census's count.
@@ -143,9 +142,13 @@ pub struct Solver {
     ///
     /// [`Fleet::counted_census`]: super::fleet::Fleet::counted_census
     counted: Vec<u64>,
-    /// Each service's inputs at this instant, and the services whose are known.
+    /// Each service's inputs at this instant, known when its `seen` is `instant`.
     current: Vec<Current>,
-    known: Vec<usize>,
+    seen: Vec<u64>,
+    /// Solves so far: names the instant being solved.
+    instant: u64,
+    /// Room for the loads a service sends before it is solved, kept between solves.
+    sent: Vec<(f64, f64)>,
     /// Services that read time or buffer levels (control loops, buffers):
     /// solved at every instant.
     volatile: Vec<bool>,
@@ -201,8 +204,10 @@ impl Solver {
             cursor: None,
             inputs: vec![None; n],
             counted: vec![u64::MAX; n],
-            current: vec![Current::Unknown; n],
-            known: Vec::new(),
+            current: vec![Current::Same; n],
+            seen: vec![u64::MAX; n],
+            instant: 0,
+            sent: Vec::new(),
             volatile,
             timed,
             stale: false,
@@ -270,9 +275,7 @@ impl Solver {
     ) {
         let st = &states[id.0];
         let (external, partitions) = Inputs::worked_out(params, wiring, deps, st, id, now);
-        if let Current::Unknown = self.current[id.0] {
-            self.known.push(id.0);
-        }
+        self.seen[id.0] = self.instant;
         // Equal inputs need not be kept: the last solve's stand for them.
         let &(ref census, count) = st.fleet.counted_census();
         let recounted = self.counted[id.0] != count;
@@ -320,7 +323,7 @@ impl Solver {
     ) -> Outcome {
         let mut out = Outcome { sweeps: 0, solved: 0, converged: true, unsettled: None };
         self.relaxation.begin();
-        let mut sent = Vec::new();
+        let mut sent = std::mem::take(&mut self.sent);
         while !self.sweep.is_empty() || !self.later.is_empty() {
             if self.sweep.is_empty() {
                 std::mem::swap(&mut self.sweep, &mut self.later);
@@ -345,17 +348,13 @@ impl Solver {
                 out.solved += 1;
                 // Solving changes no service's inputs: once known, they
                 // hold for the rest of the instant.
-                match self.current[id.0] {
-                    Current::Same => {}
-                    Current::Moved(c, count) => {
-                        self.inputs[id.0] = Some(c);
-                        self.counted[id.0] = count;
-                    }
-                    Current::Unknown => {
-                        self.known.push(id.0);
-                        self.inputs[id.0] = Some(Inputs::of(params, wiring, states, deps, id, now));
-                        self.counted[id.0] = states[id.0].fleet.counted_census().1;
-                    }
+                if self.seen[id.0] != self.instant {
+                    self.seen[id.0] = self.instant;
+                    self.inputs[id.0] = Some(Inputs::of(params, wiring, states, deps, id, now));
+                    self.counted[id.0] = states[id.0].fleet.counted_census().1;
+                } else if let Current::Moved(c, count) = self.current[id.0] {
+                    self.inputs[id.0] = Some(c);
+                    self.counted[id.0] = count;
                 }
                 self.current[id.0] = Current::Same;
                 #[cfg(debug_assertions)]
@@ -374,9 +373,8 @@ impl Solver {
         }
         self.descending = false;
         self.solved += out.solved as u64;
-        for i in self.known.drain(..) {
-            self.current[i] = Current::Unknown;
-        }
+        self.instant += 1;
+        self.sent = sent;
         out
     }
 
