@@ -3,9 +3,11 @@
 use crate::model::Version;
 use crate::time::{SimTime, Span};
 use std::cell::OnceCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 mod census;
 mod merge;
+mod row;
 
 pub use census::Census;
 
@@ -137,19 +139,23 @@ impl Cohort {
     }
 }
 
+/// Censuses counted so far, by every fleet: the next count's number.
+static COUNTS: AtomicU64 = AtomicU64::new(0);
+
 /// Later than any time: no start-up ends then.
 const NEVER: SimTime = SimTime(u64::MAX);
 
 /// All the instances of one service.
 #[derive(Debug, Clone)]
 pub struct Fleet {
-    cohorts: Vec<Cohort>,
+    cohorts: row::Row,
     /// Cohorts changed since the last [`Fleet::tidy`].
     dirty: bool,
     /// Booting instances are promoted at multiples of this (the run's step).
     grid: Span,
-    /// The census of the cohorts as they are, once asked for; cleared by every change.
-    census: OnceCell<Census>,
+    /// The census of the cohorts as they are, once asked for, with the
+    /// number of its count ([`Fleet::counted_census`]); cleared by every change.
+    census: OnceCell<(Census, u64)>,
     /// What [`Fleet::tidy`] needs to look at next time ([`merge::Moves`]).
     moves: merge::Moves,
     /// No booting instance is ready before this (a lower bound): until
@@ -180,7 +186,7 @@ impl PartialEq for Fleet {
 impl Fleet {
     pub fn new(instances: u32) -> Fleet {
         Fleet {
-            cohorts: vec![Cohort::serving(instances, Version::default())],
+            cohorts: row::Row::new(Cohort::serving(instances, Version::default())),
             dirty: false,
             grid: Span(1),
             census: OnceCell::new(),
@@ -210,7 +216,7 @@ impl Fleet {
     /// key moved. Whether it tidies at all is left as it was. Debug builds
     /// check `f`'s answers.
     pub fn update(&mut self, mut f: impl FnMut(&mut Cohort) -> Moved) {
-        let mut most = Moved::Nothing;
+        let mut counted = false;
         for (i, k) in self.cohorts.iter_mut().enumerate() {
             #[cfg(debug_assertions)]
             let before = (k.counted(), k.key_but_progress(self.grid), k.phase);
@@ -228,12 +234,13 @@ impl Fleet {
                 let booting = |p: Phase| matches!(p, Phase::Booting { .. });
                 assert!(!booting(k.phase) || k.phase == before.2, "an update started an instance: {k:?}");
             }
-            if moved > Moved::Nothing {
+            // Most cohorts move nothing: they cost one comparison.
+            if moved != Moved::Nothing {
                 self.moves.moved(i);
+                counted |= moved == Moved::Counted;
             }
-            most = most.max(moved);
         }
-        if most == Moved::Counted {
+        if counted {
             self.census.take();
         }
     }
@@ -270,7 +277,14 @@ impl Fleet {
 
     /// The fleet-wide sums, counted again only after a change.
     pub fn census(&self) -> Census {
-        *self.census.get_or_init(|| self.count())
+        self.counted_census().0
+    }
+
+    /// The census with the number of the count that gave it: numbers are
+    /// never reused, by any fleet, so two reads with the same number read
+    /// the same census, bit for bit, whatever changed and was undone between.
+    pub fn counted_census(&self) -> &(Census, u64) {
+        self.census.get_or_init(|| (self.count(), COUNTS.fetch_add(1, Ordering::Relaxed)))
     }
 
     /// Moves up to `n` instances of cohorts matching `pick` (in cohort order) into

@@ -65,16 +65,54 @@ impl Inputs {
         id: ServiceId,
         now: SimTime,
     ) -> Inputs {
-        let st = &states[id.0];
+        let (external, partitions) = Inputs::worked_out(params, wiring, deps, &states[id.0], id, now);
+        Inputs::with(&states[id.0], external, partitions)
+    }
+
+    /// The inputs not read straight from the service's state: its outside load and partitions.
+    fn worked_out(
+        params: &Params,
+        wiring: &Wiring,
+        deps: &[DepState],
+        st: &ServiceState,
+        id: ServiceId,
+        now: SimTime,
+    ) -> (f64, u32) {
+        let external = load::rate_at(&params.services[id.0].load.shape, now) * st.load_factor;
+        (external, wiring.outgoing[id.0].iter().map(|d| deps[d.0].partitions).sum())
+    }
+
+    fn with(st: &ServiceState, external: f64, partitions: u32) -> Inputs {
         Inputs {
             census: st.fleet.census(),
-            external: load::rate_at(&params.services[id.0].load.shape, now) * st.load_factor,
+            external,
             queue: st.queue,
             warm_load: st.warm_load,
             fault: st.fault,
-            partitions: wiring.outgoing[id.0].iter().map(|d| deps[d.0].partitions).sum(),
+            partitions,
         }
     }
+
+    /// Equal to [`Inputs::with`]'s, compared where they are rather than
+    /// copied; the census only when it was counted again since (`recounted`).
+    fn equals(&self, st: &ServiceState, external: f64, partitions: u32, census: &Census, recounted: bool) -> bool {
+        self.external == external
+            && self.queue == st.queue
+            && self.warm_load == st.warm_load
+            && self.fault == st.fault
+            && self.partitions == partitions
+            && (!recounted || self.census == *census)
+    }
+}
+
+/// What the solver knows of a service's inputs at the instant being solved
+/// (when it looked at them during the instant, [`Solver::seen`]).
+#[derive(Debug, Clone, Copy)]
+enum Current {
+    /// Equal to its inputs when last solved, which stand for them.
+    Same,
+    /// Moved since it was last solved; with the number of its census's count.
+    Moved(Inputs, u64),
 }
 
 /// Which services must be solved again; kept between instants.
@@ -98,9 +136,19 @@ pub struct Solver {
     cursor: Option<u32>,
     /// Each service's inputs when last solved.
     inputs: Vec<Option<Inputs>>,
-    /// Each service's inputs at this instant, and which are known.
-    current: Vec<Option<Inputs>>,
-    known: Vec<usize>,
+    /// For each, the number of a count of its fleet's census equal to the
+    /// one in its inputs ([`Fleet::counted_census`]; `u64::MAX`: none): while
+    /// the fleet's census has that number, it need not be compared.
+    ///
+    /// [`Fleet::counted_census`]: super::fleet::Fleet::counted_census
+    counted: Vec<u64>,
+    /// Each service's inputs at this instant, known when its `seen` is `instant`.
+    current: Vec<Current>,
+    seen: Vec<u64>,
+    /// Solves so far: names the instant being solved.
+    instant: u64,
+    /// Room for the loads a service sends before it is solved, kept between solves.
+    sent: Vec<(f64, f64)>,
     /// Services that read time or buffer levels (control loops, buffers):
     /// solved at every instant.
     volatile: Vec<bool>,
@@ -155,8 +203,11 @@ impl Solver {
             position,
             cursor: None,
             inputs: vec![None; n],
-            current: vec![None; n],
-            known: Vec::new(),
+            counted: vec![u64::MAX; n],
+            current: vec![Current::Same; n],
+            seen: vec![u64::MAX; n],
+            instant: 0,
+            sent: Vec::new(),
             volatile,
             timed,
             stale: false,
@@ -222,12 +273,24 @@ impl Solver {
         id: ServiceId,
         now: SimTime,
     ) {
-        let inputs = Some(Inputs::of(params, wiring, states, deps, id, now));
-        if self.current[id.0].is_none() {
-            self.known.push(id.0);
+        let st = &states[id.0];
+        let (external, partitions) = Inputs::worked_out(params, wiring, deps, st, id, now);
+        self.seen[id.0] = self.instant;
+        // Equal inputs need not be kept: the last solve's stand for them.
+        let &(ref census, count) = st.fleet.counted_census();
+        let recounted = self.counted[id.0] != count;
+        let same =
+            self.inputs[id.0].as_ref().is_some_and(|last| last.equals(st, external, partitions, census, recounted));
+        #[cfg(debug_assertions)]
+        assert_eq!(same, self.inputs[id.0] == Some(Inputs::with(st, external, partitions)));
+        if same {
+            // Equal censuses stand for each other: this count's is the one kept.
+            self.counted[id.0] = count;
+            self.current[id.0] = Current::Same;
+        } else {
+            self.current[id.0] = Current::Moved(Inputs::with(st, external, partitions), count);
         }
-        self.current[id.0] = inputs;
-        if self.volatile[id.0] || self.inputs[id.0] != inputs {
+        if self.volatile[id.0] || !same {
             self.touch(id);
         }
     }
@@ -260,7 +323,7 @@ impl Solver {
     ) -> Outcome {
         let mut out = Outcome { sweeps: 0, solved: 0, converged: true, unsettled: None };
         self.relaxation.begin();
-        let mut sent = Vec::new();
+        let mut sent = std::mem::take(&mut self.sent);
         while !self.sweep.is_empty() || !self.later.is_empty() {
             if self.sweep.is_empty() {
                 std::mem::swap(&mut self.sweep, &mut self.later);
@@ -283,11 +346,22 @@ impl Solver {
                 self.cursor = Some(p);
                 self.dirty[id.0] = false;
                 out.solved += 1;
-                // Solving changes none of a service's own inputs.
-                self.inputs[id.0] = match self.current[id.0] {
-                    Some(c) => Some(c),
-                    None => Some(Inputs::of(params, wiring, states, deps, id, now)),
-                };
+                // Solving changes no service's inputs: once known, they
+                // hold for the rest of the instant.
+                if self.seen[id.0] != self.instant {
+                    self.seen[id.0] = self.instant;
+                    self.inputs[id.0] = Some(Inputs::of(params, wiring, states, deps, id, now));
+                    self.counted[id.0] = states[id.0].fleet.counted_census().1;
+                } else if let Current::Moved(c, count) = self.current[id.0] {
+                    self.inputs[id.0] = Some(c);
+                    self.counted[id.0] = count;
+                }
+                self.current[id.0] = Current::Same;
+                #[cfg(debug_assertions)]
+                {
+                    let (kept, again) = (self.inputs[id.0], Some(Inputs::of(params, wiring, states, deps, id, now)));
+                    assert!(kept == again || format!("{kept:?}") == format!("{again:?}"), "{kept:?} against {again:?}");
+                }
                 let profile = (states[id.0].profile, states[id.0].unread_wait);
                 sent.clear();
                 sent.extend(wiring.outgoing[id.0].iter().map(|d| (deps[d.0].call_rate, deps[d.0].overflow)));
@@ -299,9 +373,8 @@ impl Solver {
         }
         self.descending = false;
         self.solved += out.solved as u64;
-        for i in self.known.drain(..) {
-            self.current[i] = None;
-        }
+        self.instant += 1;
+        self.sent = sent;
         out
     }
 

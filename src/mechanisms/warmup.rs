@@ -88,7 +88,7 @@ pub fn warm(fleet: &mut Fleet, w: &Warmup, now: SimTime, dt: Span, startup: impl
                 return Moved::Counted;
             }
             k.phase = Phase::Warming { progress_s, need_s, since };
-            late |= k.count > 0 && overdue(k);
+            late |= k.count > 0 && now.since(since) > w.deadline;
         }
         Moved::Nothing
     });

@@ -71,7 +71,7 @@ impl Fleet {
     pub(super) fn count(&self) -> Census {
         let mut c = Census::default();
         let (mut err, mut lat, mut stale, mut client, mut rejecting) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for k in &self.cohorts {
+        for k in self.cohorts.iter() {
             c.total += k.count;
             match (k.phase, k.in_rotation) {
                 (Phase::Serving, true) => {

@@ -175,29 +175,16 @@ impl Fleet {
                 work[at] |= GONE;
             }
         }
-        // Everything but the gone moves up, a run at a time.
-        let mut to = n;
-        let mut from = n;
-        for &w in work.iter().filter(|&&w| w & GONE != 0) {
-            let gone = (w & !GONE) as usize;
-            if to == n {
-                to = gone;
-            } else {
-                self.cohorts.copy_within(from..gone, to);
-                hashes.copy_within(from..gone, to);
-                to += gone - from;
-            }
-            from = gone + 1;
+        // Everything but the gone moves up (or down), a run at a time.
+        let gone = work.iter().filter(|&&w| w & GONE != 0).map(|&w| (w & !GONE) as usize);
+        if gone.clone().next().is_none() {
+            return;
         }
-        if to < n {
-            self.cohorts.copy_within(from..n, to);
-            hashes.copy_within(from..n, to);
-            to += n - from;
-            // Sums over merged cohorts round differently: count them again.
-            self.census.take();
-            self.cohorts.truncate(to);
-            hashes.truncate(to);
-        }
+        self.cohorts.drop_sorted(gone.clone());
+        let left = super::row::close_up(hashes, gone);
+        hashes.truncate(left);
+        // Sums over merged cohorts round differently: count them again.
+        self.census.take();
     }
 
     /// Tidies looking at every cohort. O(n).

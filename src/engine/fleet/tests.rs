@@ -224,7 +224,7 @@ fn the_census_is_counted_again_only_after_a_change_it_sums() {
     let before = f.census();
     f.transition(3, |k| k.phase == Phase::Crashed, |_| {});
     f.tidy();
-    assert!(f.census.get().is_some_and(|&c| c == before), "nothing moved, nothing merged");
+    assert!(f.census.get().is_some_and(|&(c, _)| c == before), "nothing moved, nothing merged");
 }
 
 #[test]
@@ -268,4 +268,25 @@ fn versions_weigh_capacity_and_errors() {
     let c = f.census();
     assert_eq!(c.capacity_units, 3.0);
     assert_eq!(c.version_error, 0.25);
+}
+
+#[test]
+fn a_census_keeps_its_count_number_until_it_is_counted_again() {
+    let mut f = Fleet::new(10);
+    let other = Fleet::new(10);
+    let (first, n) = *f.counted_census();
+    assert_eq!(f.counted_census().1, n, "read again, not counted again");
+    assert_ne!(other.counted_census().1, n, "another fleet's count has its own number");
+    f.crash(3);
+    f.tidy();
+    let (crashed, m) = *f.counted_census();
+    assert_ne!(m, n);
+    assert_ne!(crashed, first);
+    // Undone, the census is counted again under a new number, equal to the first.
+    f.cohorts_mut().iter_mut().for_each(|k| k.phase = Phase::Serving);
+    f.touch();
+    f.tidy();
+    let (again, k) = *f.counted_census();
+    assert!(k != n && k != m);
+    assert_eq!(again, first);
 }
