@@ -155,6 +155,16 @@ pub struct Solver {
     /// Services whose inputs move with time alone: volatile ones and
     /// outside loads that follow a clock (steps, ramps, days).
     timed: Vec<ServiceId>,
+    /// Services that turn callers' calls away or make them wait by priority
+    /// (priorities or partitions): no other solve writes its callers'
+    /// throttled shares and wait factors, so only theirs are compared around
+    /// a solve ([`admission`]); the others' stay as they started.
+    admits: Vec<bool>,
+    /// Each service's callers (one per incoming call, repeats allowed), from
+    /// `callers[callers_at[i]..callers_at[i + 1]]`: read side by side, not
+    /// from each call's model.
+    callers: Vec<ServiceId>,
+    callers_at: Vec<u32>,
     /// A solve gave up: some services' last inputs are older than their last check.
     stale: bool,
     /// Services solved since [`Solver::take_solved`] was last called, counting repeats.
@@ -191,6 +201,14 @@ impl Solver {
             })
             .map(ServiceId)
             .collect();
+        let admits = (0..n).map(|i| wiring.prioritised[i] || params.services[i].extras.partitions.is_some()).collect();
+        let mut callers_at = Vec::with_capacity(n + 1);
+        callers_at.push(0);
+        let mut callers = Vec::with_capacity(params.deps.len());
+        for incoming in &wiring.incoming {
+            callers.extend(incoming.iter().map(|d| params.deps[d.0].caller));
+            callers_at.push(callers.len() as u32);
+        }
         let mut position = vec![0; n];
         for (p, s) in wiring.order.iter().enumerate() {
             position[s.0] = p as u32;
@@ -210,6 +228,9 @@ impl Solver {
             sent: Vec::new(),
             volatile,
             timed,
+            admits,
+            callers,
+            callers_at,
             stale: false,
             solved: 0,
             relaxation: Relaxation::new(params.deps.len()),
@@ -365,7 +386,7 @@ impl Solver {
                 let profile = (states[id.0].profile, states[id.0].unread_wait);
                 sent.clear();
                 sent.extend(wiring.outgoing[id.0].iter().map(|d| (deps[d.0].call_rate, deps[d.0].overflow)));
-                let throttled = admission(wiring, deps, id);
+                let throttled = self.admission(wiring, deps, id);
                 traffic::solve_service(params, wiring, states, deps, id, now, dt_s);
                 self.propagate(params, wiring, states, deps, id, profile, &sent, throttled, damp);
             }
@@ -396,7 +417,7 @@ impl Solver {
         throttled: (f64, f64),
         damp: bool,
     ) {
-        let now_throttled = admission(wiring, deps, id);
+        let now_throttled = self.admission(wiring, deps, id);
         let now_profile = (states[id.0].profile, states[id.0].unread_wait);
         // A chance of waiting left unevaluated is evaluated only when nothing else tells.
         if !wiring.incoming[id.0].is_empty()
@@ -405,8 +426,8 @@ impl Solver {
                 || moved(throttled.1, now_throttled.1)
                 || moved(p_wait(profile), p_wait(now_profile)))
         {
-            for d in &wiring.incoming[id.0] {
-                self.touch(params.deps[d.0].caller);
+            for k in self.callers_at[id.0]..self.callers_at[id.0 + 1] {
+                self.touch(self.callers[k as usize]);
             }
         }
         for (d, &(rate, overflow)) in wiring.outgoing[id.0].iter().zip(sent) {
@@ -429,10 +450,21 @@ impl Solver {
     }
 }
 
-/// What service `id` does to its callers' calls besides its profile: the
-/// shares it turns away and how long each waits by priority (summed).
-fn admission(wiring: &Wiring, deps: &[DepState], id: ServiceId) -> (f64, f64) {
-    wiring.incoming[id.0].iter().fold((0.0, 0.0), |(t, w), d| (t + deps[d.0].throttled, w + deps[d.0].wait_factor))
+impl Solver {
+    /// What service `id` does to its callers' calls besides its profile: the
+    /// shares it turns away and how long each waits by priority (summed);
+    /// nothing, and the same nothing before and after any solve, for a service
+    /// that does not admit by priority or partition ([`Solver::admits`]).
+    fn admission(&self, wiring: &Wiring, deps: &[DepState], id: ServiceId) -> (f64, f64) {
+        if !self.admits[id.0] {
+            debug_assert!(
+                wiring.incoming[id.0].iter().all(|d| deps[d.0].throttled == 0.0 && deps[d.0].wait_factor == 1.0),
+                "a service that admits every call moved a caller's share or wait"
+            );
+            return (0.0, 0.0);
+        }
+        wiring.incoming[id.0].iter().fold((0.0, 0.0), |(t, w), d| (t + deps[d.0].throttled, w + deps[d.0].wait_factor))
+    }
 }
 
 /// `a` and `b` differ by more than the tolerance, relative to the larger.
