@@ -509,15 +509,22 @@ mod tests {
         crate::topology::load_str("chain.toml", &text, &[], None).expect("a valid chain")
     }
 
+    /// `model`'s engine at rest, before its first solve: parameters, wiring,
+    /// fresh service and call states, and a solver with every service marked.
+    fn at_rest(model: &crate::model::Model) -> (Params<'_>, Wiring, Vec<ServiceState>, Vec<DepState>, Solver) {
+        let params = Params::new(&model.services, &model.deps);
+        let wiring = Wiring::new(model);
+        let states = model.services.iter().map(ServiceState::new).collect();
+        let deps = vec![DepState::default(); model.deps.len()];
+        let solver = Solver::new(&params, &wiring);
+        (params, wiring, states, deps, solver)
+    }
+
     #[test]
     fn a_deep_chain_settles_in_a_few_sweeps_whatever_its_depth() {
         for n in [5, 80] {
             let model = chain(n);
-            let params = Params::new(&model.services, &model.deps);
-            let wiring = Wiring::new(&model);
-            let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();
-            let mut deps = vec![DepState::default(); model.deps.len()];
-            let mut solver = Solver::new(&params, &wiring);
+            let (params, wiring, mut states, mut deps, mut solver) = at_rest(&model);
             let out = solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0);
             assert!(out.converged, "{n}: {out:?}");
             // Loads flow down in one sweep, answers back up in the next.
@@ -609,11 +616,7 @@ load = {{ kind = "constant", rate = "100/s", timeout = "5s" }}
 buffer = { size = 10000, when-full = "block", item-size = "1KB", drain = "1000/s" }"#;
         for (kind, deferred) in [("", false), (buffered, true)] {
             let model = called_through(kind);
-            let params = Params::new(&model.services, &model.deps);
-            let wiring = Wiring::new(&model);
-            let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();
-            let mut deps = vec![DepState::default(); model.deps.len()];
-            let mut solver = Solver::new(&params, &wiring);
+            let (params, wiring, mut states, mut deps, mut solver) = at_rest(&model);
             assert!(solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0).converged);
             let back = model.services.iter().position(|s| s.name == "back").unwrap();
             let (profile, unread) = (states[back].profile, states[back].unread_wait);
