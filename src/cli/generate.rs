@@ -41,10 +41,11 @@ pub struct GenerateArgs {
     /// Calls from each service to the next layer (or window).
     #[arg(long, value_name = "K", default_value_t = 2)]
     pub fan_out: usize,
-    /// Layers of the layered shape [default: about the square root of N, as
-    /// wide as deep]. A fixed count keeps the depth, and each service's
-    /// timeouts and threads, the same as N grows: for measuring how runs scale
-    /// with the number of services alone.
+    /// Layers of the layered shape, each N/L services wide rounded up (so at
+    /// most L, fewer where the rounding fills them sooner; the header says how
+    /// many) [default: about the square root of N, as wide as deep]. A fixed
+    /// count keeps the depth, and each service's timeouts and threads, the same
+    /// as N grows: for measuring how runs scale with the number of services alone.
     #[arg(long, value_name = "L")]
     pub layers: Option<usize>,
     /// Outside load on each entry service, in requests per second.
