@@ -11,15 +11,16 @@
 //! would otherwise overshoot, such as a retry storm's; a caller whose answer
 //! still moves is solved again until it settles.
 
-use super::fleet::Census;
 use super::marks::Marks;
 use super::relax::Relaxation;
-use super::state::{DepState, FaultEffect, Params, ServiceState};
+use super::state::{DepState, Params, ServiceState};
 use super::traffic::{self, Wiring};
-use crate::mechanisms::load;
 use crate::mechanisms::sync_call::Profile;
 use crate::model::{DepKind, LoadShape, ServiceId};
 use crate::time::SimTime;
+use inputs::{Current, Inputs};
+
+mod inputs;
 
 /// Relative change under which a rate or a profile counts as settled.
 pub const TOLERANCE: f64 = 1e-9;
@@ -40,79 +41,6 @@ pub struct Outcome {
     pub converged: bool,
     /// A service still moving when the solve gave up.
     pub unsettled: Option<ServiceId>,
-}
-
-/// What a service's solve reads besides its neighbours' results (which the
-/// sweeps propagate): equal inputs give equal rates, so it need not be solved again.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Inputs {
-    census: Census,
-    /// Outside load at the instant, noise included [req/s].
-    external: f64,
-    queue: f64,
-    warm_load: f64,
-    fault: FaultEffect,
-    /// Partitions on its outgoing links.
-    partitions: u32,
-}
-
-impl Inputs {
-    fn of(
-        params: &Params,
-        wiring: &Wiring,
-        states: &[ServiceState],
-        deps: &[DepState],
-        id: ServiceId,
-        now: SimTime,
-    ) -> Inputs {
-        let (external, partitions) = Inputs::worked_out(params, wiring, deps, &states[id.0], id, now);
-        Inputs::with(&states[id.0], external, partitions)
-    }
-
-    /// The inputs not read straight from the service's state: its outside load and partitions.
-    fn worked_out(
-        params: &Params,
-        wiring: &Wiring,
-        deps: &[DepState],
-        st: &ServiceState,
-        id: ServiceId,
-        now: SimTime,
-    ) -> (f64, u32) {
-        let external = load::rate_at(&params.services[id.0].load.shape, now) * st.load_factor;
-        (external, wiring.outgoing[id.0].iter().map(|d| deps[d.0].partitions).sum())
-    }
-
-    fn with(st: &ServiceState, external: f64, partitions: u32) -> Inputs {
-        Inputs {
-            census: st.fleet.census(),
-            external,
-            queue: st.queue,
-            warm_load: st.warm_load,
-            fault: st.fault,
-            partitions,
-        }
-    }
-
-    /// Equal to [`Inputs::with`]'s, compared where they are rather than
-    /// copied; the census only when it was counted again since (`recounted`).
-    fn equals(&self, st: &ServiceState, external: f64, partitions: u32, census: &Census, recounted: bool) -> bool {
-        self.external == external
-            && self.queue == st.queue
-            && self.warm_load == st.warm_load
-            && self.fault == st.fault
-            && self.partitions == partitions
-            && (!recounted || self.census == *census)
-    }
-}
-
-/// What the solver knows of a service's inputs at the instant being solved
-/// (when it looked at them during the instant, [`Solver::seen`]).
-#[derive(Debug, Clone, Copy)]
-enum Current {
-    /// Equal to its inputs when last solved, which stand for them.
-    Same,
-    /// Moved since it was last solved; with the number of its census's count.
-    Moved(Inputs, u64),
 }
 
 /// Which services must be solved again; kept between instants.
@@ -491,154 +419,4 @@ fn p_wait((profile, unread): (Profile, Option<(f64, f64)>)) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A chain of `n` services, each calling the next, outside load on the first.
-    fn chain(n: usize) -> crate::model::Model {
-        let mut text = String::from("duration = \"1h\"\n");
-        for i in 0..n {
-            text += &format!("[services.s{i}]\ninstances = 2\ncapacity = \"1000/s\"\n");
-            if i == 0 {
-                text += "load = { kind = \"constant\", rate = \"400/s\" }\n";
-            }
-            if i + 1 < n {
-                text += &format!("calls.s{} = {{ per-request = 1.0 }}\n", i + 1);
-            }
-        }
-        crate::topology::load_str("chain.toml", &text, &[], None).expect("a valid chain")
-    }
-
-    /// `model`'s engine at rest, before its first solve: parameters, wiring,
-    /// fresh service and call states, and a solver with every service marked.
-    fn at_rest(model: &crate::model::Model) -> (Params<'_>, Wiring, Vec<ServiceState>, Vec<DepState>, Solver) {
-        let params = Params::new(&model.services, &model.deps);
-        let wiring = Wiring::new(model);
-        let states = model.services.iter().map(ServiceState::new).collect();
-        let deps = vec![DepState::default(); model.deps.len()];
-        let solver = Solver::new(&params, &wiring);
-        (params, wiring, states, deps, solver)
-    }
-
-    #[test]
-    fn a_deep_chain_settles_in_a_few_sweeps_whatever_its_depth() {
-        for n in [5, 80] {
-            let model = chain(n);
-            let (params, wiring, mut states, mut deps, mut solver) = at_rest(&model);
-            let out = solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0);
-            assert!(out.converged, "{n}: {out:?}");
-            // Loads flow down in one sweep, answers back up in the next.
-            assert!(out.sweeps <= 4, "{n}: {out:?}");
-            let last = n - 1;
-            assert!((deps[last - 1].call_rate - 400.0).abs() < 1e-6, "{}", deps[last - 1].call_rate);
-            // Nothing moved: solving again marks nothing and solves nothing.
-            solver.touch_changed(&params, &wiring, &states, &deps, SimTime::ZERO);
-            let again = solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0);
-            assert_eq!((again.sweeps, again.solved), (0, 0));
-            // One service marked costs that service and what its change reaches, not the graph.
-            solver.touch(wiring.order[0]);
-            let one = solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0);
-            assert_eq!(one.solved, 1, "{one:?}");
-        }
-    }
-
-    /// A thread-bound front end retrying a back end whose backlog waits about
-    /// as long as the front end's timeout: a steep caller-callee loop.
-    const LOOP: &str = r#"duration = "1h"
-[services.front]
-instances = 10
-capacity = "1000/s"
-latency = "5ms"
-threads = { workers = 50 }
-load = { kind = "constant", rate = "800/s", timeout = "3s" }
-[services.front.calls.back]
-timeout = "1s"
-retries = { max = 3, backoff = "50ms" }
-[services.back]
-instances = 10
-capacity = "85/s"
-latency = "10ms"
-queue = 100
-"#;
-
-    #[test]
-    fn a_retry_loop_settles_in_a_few_sweeps_relaxed_from_the_third() {
-        let model = crate::topology::load_str("loop.toml", LOOP, &[], None).expect("a valid loop");
-        let params = Params::new(&model.services, &model.deps);
-        let wiring = Wiring::new(&model);
-        for queue in [700.0, 800.0, 850.0, 900.0, 1000.0] {
-            let mut states: Vec<ServiceState> = model.services.iter().map(ServiceState::new).collect();
-            let back = model.services.iter().position(|s| s.name == "back").unwrap();
-            states[back].queue = queue;
-            let mut deps = vec![DepState::default(); model.deps.len()];
-            let mut solver = Solver::new(&params, &wiring);
-            let out = solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0);
-            assert!(out.converged && out.sweeps <= 20, "queue {queue}: {out:?}");
-            // Settled: the load sent is the front end's answer to the back end's profile.
-            let sent = deps[0].call_rate;
-            let front = wiring.order[1];
-            assert_eq!(model.services[front.0].name, "front");
-            traffic::solve_service(&params, &wiring, &mut states, &mut deps, front, SimTime::ZERO, 10.0);
-            assert!(
-                (sent - deps[0].call_rate).abs() <= 1e-6 * sent,
-                "queue {queue}: {sent} against {}",
-                deps[0].call_rate
-            );
-            // The back end's wait holds the front end's threads: it works on less than its 800/s.
-            assert!(sent > 400.0 && sent < 800.0, "queue {queue}: {sent}");
-        }
-    }
-
-    /// `back` is called by `front` through `kind`, and has outside clients of its own.
-    fn called_through(kind: &str) -> crate::model::Model {
-        let text = format!(
-            r#"duration = "1h"
-[services.front]
-instances = 4
-capacity = "1000/s"
-load = {{ kind = "constant", rate = "300/s" }}
-[services.front.calls.back]
-timeout = "2s"
-{kind}
-[services.back]
-instances = 10
-capacity = "100/s"
-latency = "50ms"
-load = {{ kind = "constant", rate = "100/s", timeout = "5s" }}
-"#
-        );
-        crate::topology::load_str("t.toml", &text, &[], None).expect("a valid topology")
-    }
-
-    #[test]
-    fn a_chance_of_waiting_only_buffered_callers_could_read_is_left_for_later() {
-        let buffered = r#"kind = "buffered"
-buffer = { size = 10000, when-full = "block", item-size = "1KB", drain = "1000/s" }"#;
-        for (kind, deferred) in [("", false), (buffered, true)] {
-            let model = called_through(kind);
-            let (params, wiring, mut states, mut deps, mut solver) = at_rest(&model);
-            assert!(solver.solve(&params, &wiring, &mut states, &mut deps, SimTime::ZERO, 10.0).converged);
-            let back = model.services.iter().position(|s| s.name == "back").unwrap();
-            let (profile, unread) = (states[back].profile, states[back].unread_wait);
-            // Busy, but its tail past the 2 s timeout is invisible: a sync caller's mean wait still reads it.
-            assert!(profile.queueing.cond_mean_s > 0.0, "{profile:?}");
-            assert_eq!((profile.queueing.p_wait.is_nan(), unread.is_some()), (deferred, deferred), "{kind}");
-            // Evaluated when the solver needs it, it is the Erlang C a reader would have seen.
-            let c = p_wait((profile, unread));
-            assert!(c > 0.0 && c < 1.0, "{kind}: {c}");
-            if let Some((servers, load)) = unread {
-                let w = crate::mechanisms::queueing::wait(servers, 0.05, load / 0.05, Default::default());
-                assert_eq!(c.to_bits(), w.p_wait.to_bits());
-            }
-        }
-    }
-
-    #[test]
-    fn tiny_relative_changes_are_settled() {
-        assert!(!moved(1.0, 1.0 + 1e-12));
-        assert!(moved(1.0, 1.001));
-        assert!(!moved(f64::INFINITY, f64::INFINITY));
-        assert!(moved(0.0, 1e-300));
-        assert!(moved(f64::INFINITY, 5.0));
-    }
-}
+mod tests;
